@@ -1,0 +1,17 @@
+import type { CheckDefinition } from './types.ts';
+import { hostCheck } from './host/index.ts';
+import { pingCheck } from './ping/index.ts';
+import { tcpCheck } from './tcp/index.ts';
+import { httpCheck } from './http/index.ts';
+
+/** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
+export const registry: Record<string, CheckDefinition<any>> = {
+  host: hostCheck,
+  ping: pingCheck,
+  tcp: tcpCheck,
+  http: httpCheck,
+};
+
+export function checkTypes(): string[] {
+  return Object.keys(registry).sort();
+}

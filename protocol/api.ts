@@ -1,0 +1,62 @@
+import { Type, type Static } from 'typebox';
+import { LIMITS } from './validate.ts';
+
+/** Every HTTP path between agent, collector and operators. */
+export const PATHS = {
+  enroll: '/api/v1/enroll',
+  samples: '/api/v1/samples',
+  healthz: '/healthz',
+  readyz: '/readyz',
+} as const;
+
+/** Header an agent sends so the collector can record what runs where. */
+export const AGENT_VERSION_HEADER = 'x-canhgac-agent-version';
+/** Header carrying a replacement token after `agent rotate` (read by the agent on its next contact). */
+export const ROTATED_TOKEN_HEADER = 'x-canhgac-new-token';
+
+export const EnrollRequest = Type.Object(
+  {
+    code: Type.String({ minLength: 4, maxLength: 64 }),
+    hostname: Type.String({ minLength: 1, maxLength: 253 }),
+    version: Type.String({ maxLength: 64 }),
+    os: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+export type EnrollRequest = Static<typeof EnrollRequest>;
+
+export const EnrollResponse = Type.Object({
+  agentId: Type.String(),
+  agency: Type.String(),
+  agencyName: Type.String(),
+  token: Type.String(),
+});
+export type EnrollResponse = Static<typeof EnrollResponse>;
+
+/** One sample on the wire. The batch schema keeps items loose so each sample gets its own reason. */
+export const WireSampleSchema = Type.Object({
+  measurement: Type.String(),
+  tags: Type.Record(Type.String(), Type.String()),
+  fields: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
+  time: Type.String({ format: 'date-time' }),
+});
+
+export const SampleBatch = Type.Object({
+  samples: Type.Array(Type.Unknown(), { maxItems: LIMITS.samplesPerBatch }),
+});
+export type SampleBatch = Static<typeof SampleBatch>;
+
+export const Rejection = Type.Object({ index: Type.Integer(), reason: Type.String() });
+export type Rejection = Static<typeof Rejection>;
+
+/** 200 when all were accepted; 400 with the same shape when some were refused (the rest are stored). */
+export const IngestResponse = Type.Object({
+  accepted: Type.Integer(),
+  rejected: Type.Array(Rejection),
+});
+export type IngestResponse = Static<typeof IngestResponse>;
+
+export const ErrorResponse = Type.Object({
+  error: Type.String(),
+  message: Type.String(),
+});

@@ -1,0 +1,295 @@
+/**
+ * The measurement catalogue: the one declaration of every measurement that crosses a boundary.
+ * Agent checks record typed samples from it, the collector validates against it, dashboards build
+ * queries from it and each check's README lists it (a test keeps them in step).
+ *
+ * Rules (DESIGN.md): snake_case names; numeric fields carry their unit in the name; booleans that
+ * dashboards average are integers 0/1; a field's type never changes once written.
+ */
+
+export type FieldType = 'float' | 'integer' | 'string';
+
+/** `bool` is an integer 0/1 so `mean()` gives a ratio; `count`, `code`, `score` and `text` have no suffix. */
+export type Unit = 'ms' | 'seconds' | 'days' | 'bytes' | 'percent' | 'bool' | 'count' | 'code' | 'score' | 'text';
+
+export interface FieldSpec {
+  readonly type: FieldType;
+  readonly unit: Unit;
+  /** Absent when the probe could not measure it (e.g. RTT of a target that did not answer). */
+  readonly optional?: boolean;
+  readonly doc: string;
+}
+
+export type TagPresence = 'required' | 'optional';
+
+export interface MeasurementSpec {
+  readonly doc: string;
+  /** Which check or component writes it: used by READMEs and dashboards. */
+  readonly source: string;
+  /** Who writes it. Agents may only send `agent` measurements; `collector` ones come from the collector itself. */
+  readonly origin?: 'agent' | 'collector';
+  readonly tags: Readonly<Record<string, TagPresence>>;
+  readonly fields: Readonly<Record<string, FieldSpec>>;
+}
+
+const float = (unit: Unit, doc: string, optional = false): FieldSpec => ({ type: 'float', unit, doc, optional });
+const int = (unit: Unit, doc: string, optional = false): FieldSpec => ({ type: 'integer', unit, doc, optional });
+const bool = (doc: string, optional = false): FieldSpec => ({ type: 'integer', unit: 'bool', doc, optional });
+const str = (doc: string, optional = false): FieldSpec => ({ type: 'string', unit: 'text', doc, optional });
+
+const measurement = <const T extends MeasurementSpec>(spec: T): T => spec;
+
+export const catalogue = {
+  host: measurement({
+    doc: 'Health of the host the agent runs on.',
+    source: 'host',
+    tags: { host: 'required' },
+    fields: {
+      cpu_percent: float('percent', 'CPU busy over the last interval'),
+      mem_used_percent: float('percent', 'Memory in use (excluding caches)'),
+      mem_total_bytes: int('bytes', 'Installed memory'),
+      load1: float('count', 'One-minute load average (0 on Windows)'),
+      uptime_seconds: int('seconds', 'Seconds since boot'),
+    },
+  }),
+  host_disk: measurement({
+    doc: 'One mounted file system of the host.',
+    source: 'host',
+    tags: { host: 'required', mount: 'required' },
+    fields: {
+      used_percent: float('percent', 'Share of the file system in use'),
+      free_bytes: int('bytes', 'Bytes available'),
+      total_bytes: int('bytes', 'Size of the file system'),
+    },
+  }),
+  ping: measurement({
+    doc: 'ICMP echo burst to one target.',
+    source: 'ping',
+    tags: { target: 'required', name: 'optional', group: 'optional', result: 'required' },
+    fields: {
+      up: bool('1 when at least one reply came back'),
+      sent: int('count', 'Echo requests sent'),
+      received: int('count', 'Echo replies received'),
+      loss_percent: float('percent', 'Packets lost'),
+      rtt_min_ms: float('ms', 'Fastest round trip', true),
+      rtt_avg_ms: float('ms', 'Mean round trip', true),
+      rtt_max_ms: float('ms', 'Slowest round trip', true),
+      jitter_ms: float('ms', 'Mean absolute difference of consecutive round trips', true),
+    },
+  }),
+  tcp: measurement({
+    doc: 'TCP connect to one host:port.',
+    source: 'tcp',
+    tags: { target: 'required', port: 'required', name: 'optional', group: 'optional', result: 'required' },
+    fields: {
+      up: bool('1 when the connection was accepted'),
+      connect_ms: float('ms', 'Time to establish the connection', true),
+    },
+  }),
+  http: measurement({
+    doc: 'HTTP(S) GET of one URL.',
+    source: 'http',
+    tags: { url: 'required', name: 'optional', group: 'optional', result: 'required' },
+    fields: {
+      up: bool('1 when the status code was the expected one'),
+      status_code: int('code', 'HTTP status code', true),
+      response_ms: float('ms', 'Time until the whole response was read', true),
+      content_bytes: int('bytes', 'Body size', true),
+    },
+  }),
+  dns: measurement({
+    doc: 'DNS resolution of one name by one server.',
+    source: 'dns',
+    tags: { server: 'required', query: 'required', result: 'required' },
+    fields: {
+      up: bool('1 when the name resolved'),
+      resolve_ms: float('ms', 'Resolution time', true),
+    },
+  }),
+  tls_cert: measurement({
+    doc: 'Certificate presented by a TLS endpoint.',
+    source: 'tls',
+    tags: {
+      target: 'required',
+      name: 'optional',
+      subject_cn: 'optional',
+      issuer_cn: 'optional',
+      result: 'required',
+    },
+    fields: {
+      up: bool('1 when the TLS handshake completed'),
+      days_left: float('days', 'Days until the leaf expires (negative once expired)', true),
+      not_after_seconds: int('seconds', 'Earliest expiry in the chain, Unix seconds', true),
+      expired: bool('1 when any certificate sent has expired', true),
+      chain_valid: bool('1 when the chain verifies against the trusted roots', true),
+      hostname_match: bool('1 when the leaf is valid for the host name', true),
+      self_signed: bool('1 when the leaf is self-signed', true),
+      legacy_tls: bool('1 when the server accepts TLS 1.0 or 1.1', true),
+    },
+  }),
+  cert_file: measurement({
+    doc: 'A certificate read from a file or certificate store.',
+    source: 'cert_file',
+    tags: { path: 'required', subject_cn: 'optional', issuer_cn: 'optional', result: 'optional' },
+    fields: {
+      days_left: float('days', 'Days until expiry (negative once expired)', true),
+      not_after_seconds: int('seconds', 'Expiry, Unix seconds', true),
+      expired: bool('1 when the certificate has expired', true),
+    },
+  }),
+  lan_summary: measurement({
+    doc: 'Devices found on one subnet in one discovery cycle.',
+    source: 'discovery',
+    tags: { subnet: 'required' },
+    fields: {
+      devices: int('count', 'Devices found (the scanner excluded)'),
+      new_devices: int('count', 'Devices never seen before on this subnet'),
+      exposed_services: int('count', 'Open risky services found'),
+    },
+  }),
+  lan_device: measurement({
+    doc: 'One device found on the LAN.',
+    source: 'discovery',
+    tags: { subnet: 'required', mac: 'required' },
+    fields: {
+      up: bool('1 when the device answered in this cycle'),
+      ip: str('IPv4 address'),
+      vendor: str('Vendor from the IEEE OUI registry', true),
+      hostname: str('Reverse-DNS name', true),
+    },
+  }),
+  lan_exposure: measurement({
+    doc: 'A risky service open on a LAN device.',
+    source: 'discovery',
+    tags: { ip: 'required', port: 'required', service: 'required' },
+    fields: {
+      open: bool('1 when the port accepted a connection'),
+      risk: int('score', 'Risk weight of the service (1 low .. 4 critical)'),
+    },
+  }),
+  security: measurement({
+    doc: 'One host security check.',
+    source: 'security',
+    tags: { check_id: 'required', severity: 'required', status: 'optional' },
+    fields: {
+      pass: bool('1 when the check passed'),
+    },
+  }),
+  security_score: measurement({
+    doc: 'Weighted security score of the host.',
+    source: 'security',
+    tags: {},
+    fields: {
+      score_percent: float('percent', 'Weighted share of passed checks'),
+      passed: int('count', 'Checks passed'),
+      failed: int('count', 'Checks failed'),
+    },
+  }),
+  sip: measurement({
+    doc: 'SIP OPTIONS to one endpoint.',
+    source: 'videoconf',
+    tags: { target: 'required', name: 'optional', result: 'required' },
+    fields: {
+      up: bool('1 when a SIP stack answered'),
+      response_ms: float('ms', 'Time to the answer', true),
+      status_code: int('code', 'SIP status code', true),
+    },
+  }),
+  videoconf: measurement({
+    doc: 'Readiness of one video-conference endpoint.',
+    source: 'videoconf',
+    tags: { endpoint: 'required' },
+    fields: {
+      ready: bool('1 when every component answers within thresholds'),
+      mos: float('score', 'Estimated MOS (ITU-T G.107 E-model, simplified)', true),
+      loss_percent: float('percent', 'Packet loss over the burst'),
+      jitter_ms: float('ms', 'RFC 3550 interarrival jitter', true),
+      rtt_ms: float('ms', 'Mean round trip', true),
+    },
+  }),
+  agent_status: measurement({
+    doc: "The agent's own health, once per cycle.",
+    source: 'agent',
+    tags: { version: 'required', host: 'optional' },
+    fields: {
+      queue_samples: int('count', 'Samples waiting to be sent'),
+      queue_bytes: int('bytes', 'Bytes waiting to be sent', true),
+      dropped_samples: int('count', 'Samples dropped since start because the outbox was full'),
+      cycle_ms: float('ms', 'Duration of the last check run'),
+      rss_bytes: int('bytes', 'Resident memory of the agent'),
+    },
+  }),
+  collector_status: measurement({
+    doc: "The collector's own pipeline health, written by the collector.",
+    source: 'collector',
+    origin: 'collector',
+    tags: { instance: 'required' },
+    fields: {
+      agents_seen: int('count', 'Agents that sent samples since the last status'),
+      samples_accepted: int('count', 'Samples accepted since start'),
+      samples_rejected: int('count', 'Samples rejected since start'),
+      ingest_rate: float('count', 'Samples accepted per second over the last status period'),
+      spool_samples: int('count', 'Samples waiting in the spool for InfluxDB', true),
+      spool_bytes: int('bytes', 'Bytes waiting in the spool for InfluxDB', true),
+      write_errors: int('count', 'Failed InfluxDB writes since start'),
+    },
+  }),
+  alerts: measurement({
+    doc: 'Alert state changes, written by the collector for Grafana annotations.',
+    source: 'alerts',
+    origin: 'collector',
+    tags: { rule: 'required', severity: 'required', state: 'required' },
+    fields: {
+      firing: bool('1 when the alert fired, 0 when it resolved'),
+      summary: str('Summary in the default locale'),
+      alert_id: str('Stable id of the alert instance'),
+    },
+  }),
+} as const satisfies Record<string, MeasurementSpec>;
+
+export type Catalogue = typeof catalogue;
+export type MeasurementName = keyof Catalogue;
+
+/** Tags that the collector sets from the token; whatever a payload says for them is replaced. */
+export const COLLECTOR_TAGS = ['agency', 'agent'] as const;
+
+type Spec<M extends MeasurementName> = Catalogue[M];
+type FieldValue<F extends FieldSpec> = F['type'] extends 'string' ? string : number;
+type OptionalKeys<R, Flag extends string, V> = { [K in keyof R]: R[K] extends Record<Flag, V> ? K : never }[keyof R];
+
+type Fields<M extends MeasurementName> = Spec<M>['fields'];
+type OptFieldKeys<M extends MeasurementName> = OptionalKeys<Fields<M>, 'optional', true>;
+export type FieldsOf<M extends MeasurementName> = {
+  [K in Exclude<keyof Fields<M>, OptFieldKeys<M>>]: FieldValue<Fields<M>[K]>;
+} & { [K in OptFieldKeys<M>]?: FieldValue<Fields<M>[K]> };
+
+type Tags<M extends MeasurementName> = Spec<M>['tags'];
+type ReqTagKeys<M extends MeasurementName> = { [K in keyof Tags<M>]: Tags<M>[K] extends 'required' ? K : never }[keyof Tags<M>];
+export type TagsOf<M extends MeasurementName> = { [K in ReqTagKeys<M>]: string } & {
+  [K in Exclude<keyof Tags<M>, ReqTagKeys<M>>]?: string;
+};
+
+/** A sample as a check records it: typed by its measurement. */
+export interface Sample<M extends MeasurementName = MeasurementName> {
+  measurement: M;
+  tags: TagsOf<M>;
+  fields: FieldsOf<M>;
+  /** RFC 3339, the moment it was measured; never re-stamped on resend. */
+  time: string;
+}
+
+/** A sample as it travels and is stored: what validation produces. */
+export interface WireSample {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, number | string>;
+  time: string;
+}
+
+export function isMeasurement(name: string): name is MeasurementName {
+  return Object.prototype.hasOwnProperty.call(catalogue, name);
+}
+
+export function specOf(name: MeasurementName): MeasurementSpec {
+  return catalogue[name];
+}

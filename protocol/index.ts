@@ -1,0 +1,7 @@
+export * from './catalogue.ts';
+export * from './validate.ts';
+export * from './results.ts';
+export * from './duration.ts';
+export * from './api.ts';
+export * from './version.ts';
+export * from './config.ts';

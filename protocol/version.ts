@@ -1,0 +1,2 @@
+/** The product version, shared by agent and collector (kept equal to package.json by a test). */
+export const VERSION = '0.1.0';
