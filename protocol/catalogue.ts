@@ -32,10 +32,11 @@ export interface MeasurementSpec {
   readonly fields: Readonly<Record<string, FieldSpec>>;
 }
 
-const float = (unit: Unit, doc: string, optional = false): FieldSpec => ({ type: 'float', unit, doc, optional });
-const int = (unit: Unit, doc: string, optional = false): FieldSpec => ({ type: 'integer', unit, doc, optional });
-const bool = (doc: string, optional = false): FieldSpec => ({ type: 'integer', unit: 'bool', doc, optional });
-const str = (doc: string, optional = false): FieldSpec => ({ type: 'string', unit: 'text', doc, optional });
+// Generic in `optional` so the literal true/false survives into the catalogue's type: FieldsOf uses it.
+const float = <O extends boolean = false>(unit: Unit, doc: string, optional?: O) => ({ type: 'float' as const, unit, doc, optional: (optional ?? false) as O });
+const int = <O extends boolean = false>(unit: Unit, doc: string, optional?: O) => ({ type: 'integer' as const, unit, doc, optional: (optional ?? false) as O });
+const bool = <O extends boolean = false>(doc: string, optional?: O) => ({ type: 'integer' as const, unit: 'bool' as const, doc, optional: (optional ?? false) as O });
+const str = <O extends boolean = false>(doc: string, optional?: O) => ({ type: 'string' as const, unit: 'text' as const, doc, optional: (optional ?? false) as O });
 
 const measurement = <const T extends MeasurementSpec>(spec: T): T => spec;
 
@@ -254,7 +255,7 @@ export type MeasurementName = keyof Catalogue;
 export const COLLECTOR_TAGS = ['agency', 'agent'] as const;
 
 type Spec<M extends MeasurementName> = Catalogue[M];
-type FieldValue<F extends FieldSpec> = F['type'] extends 'string' ? string : number;
+type FieldValue<F> = F extends { type: 'string' } ? string : number;
 type OptionalKeys<R, Flag extends string, V> = { [K in keyof R]: R[K] extends Record<Flag, V> ? K : never }[keyof R];
 
 type Fields<M extends MeasurementName> = Spec<M>['fields'];
