@@ -1,0 +1,136 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, EXIT_CONFIG, VERSION, type WireSample } from '../protocol/index.ts';
+import { DEFAULT_CONFIG_PATH, loadAgentConfig, type AgentConfig } from './config.ts';
+import { NotEnrolledError, startDaemon } from './daemon.ts';
+import { enroll, EnrollError } from './enroll.ts';
+import { formatTable } from './format.ts';
+import { createLogger } from './log.ts';
+import { MemoryOutbox } from './outbox.ts';
+import { runCheck } from './run-check.ts';
+import { agentStatusSample } from './status.ts';
+
+const HELP = `canhgac-agent ${VERSION}: the Canh Gác agent
+
+Usage:
+  canhgac-agent once   [--config FILE] [--json]   run every configured check once and print the samples
+  canhgac-agent run    [--config FILE]            run the checks on their schedules and send to the collector
+  canhgac-agent enroll [--config FILE] --code CODE [--collector URL] [--ca FILE]
+                                                  exchange a one-time code for this agent's token
+  canhgac-agent check-config [--config FILE]      validate the config and exit
+  canhgac-agent version
+
+The default config is ${DEFAULT_CONFIG_PATH}.
+Exit codes: 0 ok, 1 failure, 2 configuration error (nothing was started).
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  if (command === 'version' || command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  let args;
+  try {
+    args = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
+        json: { type: 'boolean', default: false },
+        code: { type: 'string' },
+        collector: { type: 'string' },
+        ca: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`canhgac-agent: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    switch (command) {
+      case 'once':
+        return await once(loadAgentConfig(args.config!), args.json!);
+      case 'run':
+        return await run(loadAgentConfig(args.config!));
+      case 'check-config': {
+        const cfg = loadAgentConfig(args.config!);
+        process.stdout.write(`${cfg.file}: ok, ${cfg.checks.length} check(s)\n`);
+        return 0;
+      }
+      case 'enroll':
+        return await enrollCommand(args);
+      default:
+        process.stderr.write(`canhgac-agent: unknown command "${command}"\n\n${HELP}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration error:\n${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    if (err instanceof NotEnrolledError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    if (err instanceof EnrollError) {
+      process.stderr.write(`enrolment failed: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`canhgac-agent: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+async function once(config: AgentConfig, json: boolean): Promise<number> {
+  const log = createLogger({ level: config.agent.logLevel });
+  const interactive = !json && process.stderr.isTTY;
+  const started = performance.now();
+  const runs = await Promise.all(
+    config.checks.map((entry) =>
+      runCheck(entry, log, {
+        deadlineMs: entry.config.intervalMs,
+        progress: process.stderr.isTTY ? (m) => process.stderr.write(`\r${entry.id}: ${m}\x1b[K`) : undefined,
+      }),
+    ),
+  );
+  if (interactive) process.stderr.write('\r\x1b[K');
+  const samples: WireSample[] = runs.flatMap((r) => r.samples);
+  samples.push(agentStatusSample(new MemoryOutbox().stats(), performance.now() - started));
+  process.stdout.write(json ? JSON.stringify(samples) + '\n' : formatTable(samples));
+  return 0;
+}
+
+async function run(config: AgentConfig): Promise<number> {
+  const log = createLogger({ level: config.agent.logLevel });
+  const daemon = startDaemon(config, log);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info('stopping', { signal });
+      daemon.stop().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+async function enrollCommand(args: { config?: string; code?: string; collector?: string; ca?: string }): Promise<number> {
+  if (!args.code) {
+    process.stderr.write('canhgac-agent enroll: --code CODE is required (ask the provincial IT centre for a one-time code)\n');
+    return 2;
+  }
+  const config = loadAgentConfig(args.config!);
+  const url = args.collector ?? config.collector?.url;
+  const tokenFile = config.collector?.tokenFile;
+  if (!url || !tokenFile) {
+    throw new ConfigError(config.file, [{ path: 'collector', message: 'missing; enroll needs collector.url (or --collector) and collector.tokenFile' }]);
+  }
+  const result = await enroll({ collectorUrl: url, code: args.code, tokenFile, ca: args.ca ?? config.collector?.ca });
+  process.stdout.write(`enrolled as agent ${result.agentId} of ${result.agencyName} (${result.agency}); token stored in ${tokenFile}\n`);
+  return 0;
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { gzipSync } from 'node:zlib';
+import { collectorUrlIssues } from './config.ts';
+
+export interface CollectorResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+}
+
+export class CollectorUnreachable extends Error {
+  readonly code?: string;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.name = 'CollectorUnreachable';
+    this.code = code;
+  }
+}
+
+/** Talks to the collector: HTTPS (or HTTP on loopback), optional private CA, gzip bodies. */
+export class CollectorClient {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+
+  constructor(url: string, opts: { ca?: string; timeoutMs?: number } = {}) {
+    const issues = collectorUrlIssues(url);
+    if (issues.length > 0) throw new Error(issues[0].message);
+    this.base = new URL(url);
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.agent =
+      this.base.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, maxSockets: 2, ca: opts.ca ? readCa(opts.ca) : undefined })
+        : new http.Agent({ keepAlive: true, maxSockets: 2 });
+  }
+
+  private readonly timeoutMs: number;
+
+  get origin(): string {
+    return this.base.origin;
+  }
+
+  async postJson(path: string, payload: unknown, opts: { token?: string; gzip?: boolean; headers?: Record<string, string> } = {}): Promise<CollectorResponse> {
+    const raw = Buffer.from(JSON.stringify(payload));
+    const body = opts.gzip ? gzipSync(raw) : raw;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      ...opts.headers,
+    };
+    if (opts.gzip) headers['content-encoding'] = 'gzip';
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    const url = new URL(path, this.base);
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise<CollectorResponse>((resolve, reject) => {
+      const req = mod.request(url, { method: 'POST', headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            /* keep text */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+        res.on('error', (err) => reject(new CollectorUnreachable(err.message, (err as NodeJS.ErrnoException).code)));
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${url.origin} within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      req.on('error', (err) => reject(new CollectorUnreachable(`${url.origin}: ${err.message}`, (err as NodeJS.ErrnoException).code)));
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read collector CA file ${file}: ${(err as Error).message}`);
+  }
+}

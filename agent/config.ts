@@ -1,0 +1,191 @@
+import { Type, type Static, type TObject } from 'typebox';
+import {
+  ConfigError,
+  checkSchema,
+  durationIssue,
+  joinPath,
+  parseDuration,
+  readYamlFile,
+  type ConfigIssue,
+} from '../protocol/index.ts';
+import { registry, checkTypes } from './checks/registry.ts';
+import type { CheckDefinition, CommonCheckConfig } from './checks/types.ts';
+
+export const DEFAULT_CONFIG_PATH = process.platform === 'win32' ? 'C:\\ProgramData\\CanhGac\\agent.yaml' : '/etc/canhgac/agent.yaml';
+
+const CollectorSection = Type.Object(
+  {
+    url: Type.String({ minLength: 1, expected: 'the collector URL, such as https://collector.example.vn:8443' }),
+    tokenFile: Type.String({ minLength: 1, expected: 'a path where the agent token is kept' }),
+    ca: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a PEM file with the CA that signed the collector certificate' })),
+  },
+  { additionalProperties: false },
+);
+
+const OutboxSection = Type.Object(
+  {
+    dir: Type.Optional(Type.String({ minLength: 1 })),
+    maxBytes: Type.Integer({ minimum: 1_048_576, default: 268_435_456, expected: 'a size in bytes of at least 1048576 (1 MiB)' }),
+    maxAge: Type.String({ default: '7d', expected: 'a duration such as 24h or 7d' }),
+  },
+  { additionalProperties: false },
+);
+
+const AgentSection = Type.Object(
+  {
+    logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
+    statusInterval: Type.String({ default: '60s', expected: 'a duration such as 60s' }),
+    /** Upper bound of the random delay before a check's first run, so agents do not probe in lockstep. */
+    maxSplay: Type.String({ default: '30s', expected: 'a duration such as 30s' }),
+    sendInterval: Type.String({ default: '5s', expected: 'a duration such as 5s' }),
+  },
+  { additionalProperties: false },
+);
+
+const TopLevel = Type.Object(
+  {
+    collector: Type.Optional(CollectorSection),
+    agent: Type.Optional(AgentSection),
+    outbox: Type.Optional(OutboxSection),
+    checks: Type.Array(Type.Object({ type: Type.String() }), { expected: 'a list of checks, each with a type' }),
+  },
+  { additionalProperties: false },
+);
+
+const CommonKeys = {
+  type: Type.String(),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  group: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  interval: Type.Optional(Type.String({ expected: 'a duration such as 30s or 5m' })),
+  timeout: Type.Optional(Type.String({ expected: 'a duration such as 5s' })),
+  enabled: Type.Optional(Type.Boolean()),
+};
+
+export type CollectorConfig = Static<typeof CollectorSection>;
+export type OutboxConfig = Static<typeof OutboxSection> & { maxAgeMs: number };
+export type AgentSettings = Static<typeof AgentSection> & { statusIntervalMs: number; maxSplayMs: number; sendIntervalMs: number };
+
+export interface CheckEntry {
+  /** Position in the file, for logs: `checks[2] (tcp)`. */
+  id: string;
+  def: CheckDefinition<TObject>;
+  config: CommonCheckConfig & Record<string, unknown>;
+}
+
+export interface AgentConfig {
+  file: string;
+  collector?: CollectorConfig;
+  agent: AgentSettings;
+  outbox: OutboxConfig;
+  checks: CheckEntry[];
+}
+
+const schemaCache = new Map<string, TObject>();
+function fullSchema(def: CheckDefinition<TObject>): TObject {
+  let s = schemaCache.get(def.type);
+  if (!s) {
+    s = Type.Object({ ...CommonKeys, ...def.schema.properties }, { additionalProperties: false });
+    schemaCache.set(def.type, s);
+  }
+  return s;
+}
+
+export function loadAgentConfig(file: string): AgentConfig {
+  return parseAgentConfig(file, readYamlFile(file));
+}
+
+/** Validate a parsed config; throws ConfigError naming every problem. Never touches the network. */
+export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, [{ path: '', message: 'expected a mapping with at least a `checks` key' }]);
+  }
+  const doc = raw as Record<string, unknown>;
+  const issues: ConfigIssue[] = [];
+  doc.agent ??= {};
+  doc.outbox ??= {};
+  issues.push(...checkSchema(TopLevel, doc));
+  if (issues.length > 0) throw new ConfigError(file, issues);
+
+  const agent = doc.agent as Static<typeof AgentSection>;
+  for (const key of ['statusInterval', 'maxSplay', 'sendInterval'] as const) {
+    const issue = durationIssue(agent[key], `agent.${key}`, key === 'maxSplay' ? {} : { minMs: 100 });
+    if (issue) issues.push(issue);
+  }
+  const outbox = doc.outbox as Static<typeof OutboxSection>;
+  const ageIssue = durationIssue(outbox.maxAge, 'outbox.maxAge', { minMs: 60_000 });
+  if (ageIssue) issues.push(ageIssue);
+  const collector = doc.collector as CollectorConfig | undefined;
+  if (collector) issues.push(...collectorUrlIssues(collector.url));
+
+  const checks: CheckEntry[] = [];
+  (doc.checks as Record<string, unknown>[]).forEach((entry, i) => {
+    const path = joinPath('checks', i);
+    const def = registry[entry.type as string];
+    if (!def) {
+      issues.push({ path: `${path}.type`, message: `unknown check type ${JSON.stringify(entry.type)} (known: ${checkTypes().join(', ')})` });
+      return;
+    }
+    entry.interval ??= def.defaults.interval;
+    entry.timeout ??= def.defaults.timeout;
+    const found = checkSchema(fullSchema(def), entry, path);
+    if (found.length > 0) {
+      issues.push(...found);
+      return;
+    }
+    const intervalIssue = durationIssue(entry.interval, `${path}.interval`, { minMs: 1000, maxMs: 7 * 86_400_000 });
+    const timeoutIssue = durationIssue(entry.timeout, `${path}.timeout`, { minMs: 10 });
+    if (intervalIssue) issues.push(intervalIssue);
+    if (timeoutIssue) issues.push(timeoutIssue);
+    if (intervalIssue || timeoutIssue) return;
+    const config = entry as CheckEntry['config'];
+    config.intervalMs = parseDuration(config.interval)!;
+    config.timeoutMs = parseDuration(config.timeout)!;
+    if (config.timeoutMs > config.intervalMs) {
+      issues.push({ path: `${path}.timeout`, message: `must not be longer than the interval (${config.interval}), got "${config.timeout}"` });
+      return;
+    }
+    const semantic = def.validate?.(config as never, path) ?? [];
+    if (semantic.length > 0) {
+      issues.push(...semantic);
+      return;
+    }
+    if (config.enabled === false) return;
+    checks.push({ id: `${path} (${def.type}${config.name ? ` ${config.name}` : ''})`, def, config });
+  });
+  if (issues.length > 0) throw new ConfigError(file, issues);
+
+  return {
+    file,
+    collector,
+    agent: {
+      ...agent,
+      statusIntervalMs: parseDuration(agent.statusInterval)!,
+      maxSplayMs: parseDuration(agent.maxSplay)!,
+      sendIntervalMs: parseDuration(agent.sendInterval)!,
+    },
+    outbox: { ...outbox, maxAgeMs: parseDuration(outbox.maxAge)! },
+    checks,
+  };
+}
+
+const LOOPBACK = /^(127(?:\.\d{1,3}){3}|localhost|\[::1\]|::1)$/i;
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.test(hostname);
+}
+
+/** HTTPS always; plain HTTP only to a collector on this machine (tests, demo). */
+export function collectorUrlIssues(url: string): ConfigIssue[] {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return [{ path: 'collector.url', message: `expected a URL such as https://collector.example.vn:8443, got ${JSON.stringify(url)}` }];
+  }
+  if (u.protocol === 'https:') return [];
+  if (u.protocol === 'http:' && isLoopbackHost(u.hostname)) return [];
+  if (u.protocol === 'http:') {
+    return [{ path: 'collector.url', message: `plain HTTP is refused for a collector that is not on this machine; use https:// (got ${JSON.stringify(url)})` }];
+  }
+  return [{ path: 'collector.url', message: `expected an https:// URL, got ${JSON.stringify(url)}` }];
+}

@@ -1,0 +1,41 @@
+import type { WireSample } from '../protocol/index.ts';
+import type { CheckEntry } from './config.ts';
+import type { Logger } from './log.ts';
+import { SampleRecorder } from './recorder.ts';
+
+export interface CheckRun {
+  entry: CheckEntry;
+  samples: WireSample[];
+  durationMs: number;
+  error?: Error;
+}
+
+/**
+ * Run one check entry with a hard deadline. A check that throws is logged with its name and
+ * targets and yields what it recorded so far; it never takes the agent down.
+ */
+export async function runCheck(entry: CheckEntry, log: Logger, opts: { signal?: AbortSignal; deadlineMs?: number; progress?: (m: string) => void } = {}): Promise<CheckRun> {
+  const recorder = new SampleRecorder();
+  const controller = new AbortController();
+  const deadlineMs = opts.deadlineMs ?? Math.max(entry.config.timeoutMs * 2, entry.config.intervalMs);
+  const timer = setTimeout(() => controller.abort(new Error(`check ran longer than ${deadlineMs} ms`)), deadlineMs);
+  const onOuterAbort = () => controller.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const started = performance.now();
+  let error: Error | undefined;
+  try {
+    await entry.def.run(entry.config as never, {
+      recorder,
+      signal: controller.signal,
+      log: log.child({ check: entry.def.type, name: entry.config.name }),
+      progress: opts.progress,
+    });
+  } catch (err) {
+    error = err instanceof Error ? err : new Error(String(err));
+    log.error('check failed', { check: entry.id, targets: (entry.config as { targets?: unknown }).targets, error });
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+  return { entry, samples: recorder.drain(), durationMs: performance.now() - started, error };
+}

@@ -1,0 +1,21 @@
+import { hostname } from 'node:os';
+import { VERSION, type WireSample } from '../protocol/index.ts';
+import type { OutboxStats } from './outbox.ts';
+import { SampleRecorder } from './recorder.ts';
+
+/** The agent's own `agent_status` sample. */
+export function agentStatusSample(stats: OutboxStats, cycleMs: number): WireSample {
+  const r = new SampleRecorder();
+  r.record(
+    'agent_status',
+    { version: VERSION, host: hostname() },
+    {
+      queue_samples: stats.samples,
+      queue_bytes: stats.bytes,
+      dropped_samples: stats.dropped,
+      cycle_ms: Math.round(cycleMs * 1000) / 1000,
+      rss_bytes: process.memoryUsage.rss(),
+    },
+  );
+  return r.samples[0];
+}

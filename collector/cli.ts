@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, EXIT_CONFIG, parseDuration, VERSION } from '../protocol/index.ts';
+import { DEFAULT_CONFIG_PATH, loadCollectorConfig, type CollectorConfig } from './config.ts';
+import { startCollector, statePath } from './service.ts';
+import { getAgency, syncAgencies } from './state/agencies.ts';
+import { listAgents, requestTokenRotation, revokeAgent } from './state/agents.ts';
+import { openDb } from './state/db.ts';
+import { createEnrollCode } from './state/enroll-codes.ts';
+
+const HELP = `canhgac-collector ${VERSION}: the Canh Gác collector
+
+Usage:
+  canhgac-collector serve        [--config FILE]            serve the agent API (HTTPS)
+  canhgac-collector enroll-code  [--config FILE] --agency ID [--ttl 24h] [--note TEXT]
+                                                            print a one-time enrolment code for an agency
+  canhgac-collector agent list   [--config FILE] [--agency ID] [--json]
+  canhgac-collector agent revoke ID [--config FILE]         refuse this agent's token from now on
+  canhgac-collector agent rotate ID [--config FILE]         hand the agent a new token on its next contact
+  canhgac-collector check-config [--config FILE]
+  canhgac-collector version
+
+The default config is ${DEFAULT_CONFIG_PATH}.
+Exit codes: 0 ok, 1 failure, 2 configuration or usage error (nothing was started).
+`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  if (command === 'version' || command === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  try {
+    const { values: args, positionals } = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
+        agency: { type: 'string' },
+        ttl: { type: 'string', default: '24h' },
+        note: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    switch (command) {
+      case 'serve':
+        return await serve(loadCollectorConfig(args.config!));
+      case 'check-config': {
+        const cfg = loadCollectorConfig(args.config!);
+        process.stdout.write(`${cfg.file}: ok, ${cfg.agencies.length} agencies\n`);
+        return 0;
+      }
+      case 'enroll-code':
+        return enrollCode(loadCollectorConfig(args.config!), args.agency, args.ttl!, args.note);
+      case 'agent':
+        return agentCommand(loadCollectorConfig(args.config!), positionals, args);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration error:\n${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`canhgac-collector: ${(err as Error).message}\n\n${HELP}`);
+      return 2;
+    }
+    process.stderr.write(`canhgac-collector: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+async function serve(config: CollectorConfig): Promise<number> {
+  const collector = await startCollector(config, { logger: { level: 'info' } });
+  const log = collector.app.log;
+  if (collector.tls) {
+    log.info({ certificate: collector.tls.certFile, sha256: collector.tls.fingerprint256, generated: collector.tls.generated }, 'TLS certificate');
+    process.stderr.write(`collector certificate ${collector.tls.certFile}\n  SHA-256 fingerprint ${collector.tls.fingerprint256}\n`);
+  }
+  process.stderr.write(`collector listening on ${collector.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      collector.close().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+function withDb<T>(config: CollectorConfig, fn: (db: ReturnType<typeof openDb>) => T): T {
+  const db = openDb(statePath(config));
+  try {
+    syncAgencies(db, config.agencies);
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function enrollCode(config: CollectorConfig, agency: string | undefined, ttl: string, note?: string): number {
+  if (!agency) throw new UsageError('enroll-code needs --agency ID');
+  const ttlMs = parseDuration(ttl);
+  if (ttlMs === undefined || ttlMs < 60_000 || ttlMs > 30 * 86_400_000) throw new UsageError(`--ttl: expected a duration from 1m to 30d, got "${ttl}"`);
+  return withDb(config, (db) => {
+    const a = getAgency(db, agency);
+    if (!a || !a.active) {
+      const known = config.agencies.map((x) => x.id).join(', ') || 'none configured';
+      throw new UsageError(`--agency: unknown agency "${agency}" (known: ${known})`);
+    }
+    const c = createEnrollCode(db, agency, ttlMs, note);
+    process.stdout.write(`${c.code}\n`);
+    process.stderr.write(`one-time code for ${a.name} (${a.id}), valid until ${new Date(c.expiresAt).toISOString()}\n`);
+    return 0;
+  });
+}
+
+function agentCommand(config: CollectorConfig, positionals: string[], args: { agency?: string; json?: boolean }): number {
+  const [sub, id] = positionals;
+  return withDb(config, (db) => {
+    if (sub === 'list') {
+      const agents = listAgents(db, { agency: args.agency });
+      if (args.json) {
+        process.stdout.write(JSON.stringify(agents) + '\n');
+        return 0;
+      }
+      const rows = agents.map((a) => [a.id, a.agency, a.hostname, a.version ?? '', a.lastSeen ? new Date(a.lastSeen).toISOString() : 'never', a.revokedAt ? 'revoked' : 'active']);
+      const head = ['ID', 'AGENCY', 'HOSTNAME', 'VERSION', 'LAST SEEN', 'STATE'];
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+      return 0;
+    }
+    if (sub === 'revoke' || sub === 'rotate') {
+      if (!id) throw new UsageError(`agent ${sub} needs an agent id (see: canhgac-collector agent list)`);
+      const ok = sub === 'revoke' ? revokeAgent(db, id) : requestTokenRotation(db, id);
+      if (!ok) {
+        process.stderr.write(`no active agent "${id}"\n`);
+        return 1;
+      }
+      process.stdout.write(sub === 'revoke' ? `agent ${id} revoked: its token is refused from now on\n` : `agent ${id}: a new token will be handed over on its next contact\n`);
+      return 0;
+    }
+    throw new UsageError(`agent: expected list, revoke ID or rotate ID`);
+  });
+}

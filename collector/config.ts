@@ -1,0 +1,130 @@
+import { isAbsolute, resolve, dirname } from 'node:path';
+import { Type, type Static } from 'typebox';
+import { ConfigError, checkSchema, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../protocol/index.ts';
+
+export const DEFAULT_CONFIG_PATH = '/etc/canhgac/collector.yaml';
+
+export const AGENCY_LEVELS = ['province', 'department', 'district', 'commune'] as const;
+export type AgencyLevel = (typeof AGENCY_LEVELS)[number];
+
+const Agency = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', expected: 'a lowercase id of letters, digits and dashes, such as so-y-te' }),
+    name: Type.String({ minLength: 1, maxLength: 200, expected: 'the Vietnamese display name, such as "Sở Y tế"' }),
+    nameEn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    level: Type.Union(AGENCY_LEVELS.map((l) => Type.Literal(l))),
+    district: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    contacts: Type.Array(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', expected: 'an e-mail address' }), { default: [] }),
+    locale: Type.Union([Type.Literal('vi'), Type.Literal('en')], { default: 'vi' }),
+  },
+  { additionalProperties: false },
+);
+export type Agency = Static<typeof Agency>;
+
+const Schema = Type.Object(
+  {
+    listen: Type.Object(
+      {
+        host: Type.String({ default: '0.0.0.0', expected: 'an address to bind, such as 0.0.0.0 or 127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+        plainHttp: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          cert: Type.String({ minLength: 1, expected: 'a path to the PEM certificate (chain)' }),
+          key: Type.String({ minLength: 1, expected: 'a path to the PEM private key' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    dataDir: Type.String({ default: '/var/lib/canhgac-collector', expected: 'a directory for state, spool and the generated certificate' }),
+    influx: Type.Object(
+      {
+        url: Type.String({ default: 'http://127.0.0.1:8086', expected: 'the InfluxDB URL, such as http://127.0.0.1:8086' }),
+        database: Type.String({ default: 'canhgac', pattern: '^[A-Za-z0-9_]+$' }),
+        username: Type.Optional(Type.String()),
+        passwordFile: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a file holding the InfluxDB password' })),
+        rawRetention: Type.String({ default: '30d', expected: 'a duration such as 30d' }),
+        rollupRetention: Type.String({ default: '730d', expected: 'a duration such as 730d' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    ingest: Type.Object(
+      {
+        bodyLimit: Type.Integer({ minimum: 1024, default: 5 * 1024 * 1024, expected: 'a size in bytes' }),
+        maxSampleAge: Type.String({ default: '7d', expected: 'a duration such as 7d' }),
+        maxFuture: Type.String({ default: '5m', expected: 'a duration such as 5m' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    agencies: Type.Array(Agency, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export type CollectorConfigFile = Static<typeof Schema>;
+export interface CollectorConfig extends CollectorConfigFile {
+  file: string;
+  rawRetentionMs: number;
+  rollupRetentionMs: number;
+  maxSampleAgeMs: number;
+  maxFutureMs: number;
+}
+
+export function loadCollectorConfig(file: string): CollectorConfig {
+  return parseCollectorConfig(file, readYamlFile(file));
+}
+
+export function parseCollectorConfig(file: string, raw: unknown): CollectorConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, [{ path: '', message: 'expected a mapping' }]);
+  }
+  const doc = raw as Record<string, unknown>;
+  const issues: ConfigIssue[] = checkSchema(Schema, doc);
+  if (issues.length > 0) throw new ConfigError(file, issues);
+  const cfg = doc as CollectorConfigFile;
+
+  const durations: [string, string][] = [
+    ['influx.rawRetention', cfg.influx.rawRetention],
+    ['influx.rollupRetention', cfg.influx.rollupRetention],
+    ['ingest.maxSampleAge', cfg.ingest.maxSampleAge],
+    ['ingest.maxFuture', cfg.ingest.maxFuture],
+  ];
+  for (const [path, value] of durations) {
+    const issue = durationIssue(value, path, path.startsWith('influx') ? { minMs: 3_600_000 } : {});
+    if (issue) issues.push(issue);
+  }
+  if (cfg.listen.plainHttp && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(cfg.listen.host)) {
+    issues.push({ path: 'listen.plainHttp', message: `plain HTTP is allowed only when listen.host is a loopback address, got "${cfg.listen.host}"` });
+  }
+  try {
+    new URL(cfg.influx.url);
+  } catch {
+    issues.push({ path: 'influx.url', message: `expected a URL such as http://127.0.0.1:8086, got ${JSON.stringify(cfg.influx.url)}` });
+  }
+  const seen = new Set<string>();
+  cfg.agencies.forEach((a, i) => {
+    if (seen.has(a.id)) issues.push({ path: `${joinPath('agencies', i)}.id`, message: `duplicate agency id "${a.id}"` });
+    seen.add(a.id);
+  });
+  if (issues.length > 0) throw new ConfigError(file, issues);
+
+  // Relative paths in the file are relative to the file, so a config can be moved with its data.
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  cfg.dataDir = abs(cfg.dataDir);
+  if (cfg.tls) cfg.tls = { cert: abs(cfg.tls.cert), key: abs(cfg.tls.key) };
+  if (cfg.influx.passwordFile) cfg.influx.passwordFile = abs(cfg.influx.passwordFile);
+
+  return {
+    ...cfg,
+    file,
+    rawRetentionMs: parseDuration(cfg.influx.rawRetention)!,
+    rollupRetentionMs: parseDuration(cfg.influx.rollupRetention)!,
+    maxSampleAgeMs: parseDuration(cfg.ingest.maxSampleAge)!,
+    maxFutureMs: parseDuration(cfg.ingest.maxFuture)!,
+  };
+}

@@ -1,0 +1,32 @@
+import { validateSample, type Rejection, type TimeWindow, type WireSample } from '../../protocol/index.ts';
+
+export interface AgentIdentity {
+  id: string;
+  agency: string;
+}
+
+export interface IngestResult {
+  accepted: WireSample[];
+  rejected: Rejection[];
+}
+
+/**
+ * validate → enrich. Identity comes from the token: whatever `agency` or `agent` tag the payload
+ * carries is replaced. Each sample is judged alone, so one bad sample never costs the good ones.
+ */
+export function prepareBatch(agent: AgentIdentity, raw: unknown[], window: Omit<TimeWindow, 'now'>, now = Date.now()): IngestResult {
+  const accepted: WireSample[] = [];
+  const rejected: Rejection[] = [];
+  const win = { ...window, now };
+  raw.forEach((item, index) => {
+    const v = validateSample(item, { window: win });
+    if (!v.ok) {
+      rejected.push({ index, reason: v.reason });
+      return;
+    }
+    v.sample.tags.agency = agent.agency;
+    v.sample.tags.agent = agent.id;
+    accepted.push(v.sample);
+  });
+  return { accepted, rejected };
+}

@@ -1,0 +1,28 @@
+/** Counters of the ingest path, read by /readyz and the collector_status sample. */
+export class IngestStats {
+  samplesAccepted = 0;
+  samplesRejected = 0;
+  requests = 0;
+  writeErrors = 0;
+  private readonly agentsSeen = new Set<string>();
+  private periodStart = Date.now();
+  private periodAccepted = 0;
+
+  record(agentId: string, accepted: number, rejected: number): void {
+    this.requests++;
+    this.samplesAccepted += accepted;
+    this.samplesRejected += rejected;
+    this.periodAccepted += accepted;
+    this.agentsSeen.add(agentId);
+  }
+
+  /** Rate and agents since the last call; starts a new period. */
+  takePeriod(now = Date.now()): { agentsSeen: number; ratePerSecond: number } {
+    const seconds = Math.max(0.001, (now - this.periodStart) / 1000);
+    const out = { agentsSeen: this.agentsSeen.size, ratePerSecond: this.periodAccepted / seconds };
+    this.agentsSeen.clear();
+    this.periodAccepted = 0;
+    this.periodStart = now;
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { DB } from '../state/db.ts';
+import type { IngestStats } from '../ingest/stats.ts';
+import gzipBody from './plugins/gzip-body.ts';
+import agentAuth from './plugins/agent-auth.ts';
+import healthRoutes, { type Readiness } from './routes/health.ts';
+import enrollRoutes from './routes/enroll.ts';
+import samplesRoutes from './routes/samples.ts';
+import type { WireSample } from '../../protocol/index.ts';
+
+export interface AppOptions {
+  db: DB;
+  stats: IngestStats;
+  store: (samples: WireSample[]) => Promise<void>;
+  readiness: () => Promise<Readiness>;
+  window: { maxAgeMs: number; maxFutureMs: number };
+  bodyLimit: number;
+  https?: { cert: string; key: string };
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The collector's HTTP API: a fastify app of plugins and routes. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit,
+    trustProxy: false,
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+  } as FastifyServerOptions) as unknown as FastifyInstance;
+
+  // Every error is JSON with a reason; bad input is never a 5xx.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    let status = err.statusCode ?? 500;
+    if (err.validation) status = 400;
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    const message = status >= 500 ? 'internal error' : err.message;
+    reply.code(status).send({ error: err.code ?? (status >= 500 ? 'internal' : 'bad_request'), message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  await app.register(gzipBody);
+  await app.register(agentAuth, { db: opts.db });
+  await app.register(healthRoutes, { readiness: opts.readiness });
+  await app.register(enrollRoutes, { db: opts.db });
+  await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window });
+  return app;
+}

@@ -1,0 +1,38 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ROTATED_TOKEN_HEADER } from '../../../protocol/index.ts';
+import { agentByToken, type AgentRow } from '../../state/agents.ts';
+import type { DB } from '../../state/db.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    agent?: AgentRow;
+  }
+  interface FastifyInstance {
+    requireAgent: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
+}
+
+/** Agent identity from the bearer token only; a revoked or unknown token is refused at once. */
+export default fp(async function agentAuth(app, opts: { db: DB }) {
+  app.decorateRequest('agent', undefined);
+  app.decorate('requireAgent', async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = bearerToken(request);
+    if (!token) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'missing bearer token' });
+    }
+    const agent = token.length <= 200 ? agentByToken(opts.db, token) : undefined;
+    if (!agent) {
+      return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'unauthorized', message: 'unknown or revoked token' });
+    }
+    if (agent.rotatedToken) reply.header(ROTATED_TOKEN_HEADER, agent.rotatedToken);
+    request.agent = agent;
+  });
+});

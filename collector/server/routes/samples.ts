@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AGENT_VERSION_HEADER, ErrorResponse, IngestResponse, PATHS, SampleBatch } from '../../../protocol/index.ts';
+import { prepareBatch } from '../../ingest/ingest.ts';
+import type { IngestStats } from '../../ingest/stats.ts';
+import { touchAgent } from '../../state/agents.ts';
+import type { DB } from '../../state/db.ts';
+import type { WireSample } from '../../../protocol/index.ts';
+
+export interface SamplesRouteOptions {
+  db: DB;
+  stats: IngestStats;
+  /** Durable hand-off of accepted samples (InfluxDB, or the spool when it is down). Throws when neither works. */
+  store: (samples: WireSample[]) => Promise<void>;
+  window: { maxAgeMs: number; maxFutureMs: number };
+}
+
+export default async function samplesRoutes(app: FastifyInstance, opts: SamplesRouteOptions) {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.post(
+    PATHS.samples,
+    {
+      preHandler: app.requireAgent,
+      schema: { body: SampleBatch, response: { 200: IngestResponse, 400: IngestResponse, 503: ErrorResponse } },
+    },
+    async (request, reply) => {
+      const agent = request.agent!;
+      const { accepted, rejected } = prepareBatch(agent, request.body.samples, opts.window);
+      if (accepted.length > 0) {
+        try {
+          await opts.store(accepted);
+        } catch (err) {
+          request.log.error({ err, agent: agent.id }, 'cannot store samples');
+          return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'time-series store unavailable; retry later' });
+        }
+      }
+      opts.stats.record(agent.id, accepted.length, rejected.length);
+      const version = request.headers[AGENT_VERSION_HEADER];
+      touchAgent(opts.db, agent.id, { at: Date.now(), address: request.ip, version: typeof version === 'string' ? version.slice(0, 64) : undefined });
+      if (rejected.length > 0) {
+        request.log.warn({ agent: agent.id, rejected: rejected.length, first: rejected[0].reason }, 'samples rejected');
+        return reply.code(400).send({ accepted: accepted.length, rejected });
+      }
+      return { accepted: accepted.length, rejected };
+    },
+  );
+}

@@ -1,0 +1,161 @@
+import type { FastifyInstance } from 'fastify';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { WireSample } from '../protocol/index.ts';
+import type { CollectorConfig } from './config.ts';
+import { IngestStats } from './ingest/stats.ts';
+import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
+import { InfluxWriter } from './influx/writer.ts';
+import { buildApp } from './server/app.ts';
+import type { Readiness } from './server/routes/health.ts';
+import { syncAgencies } from './state/agencies.ts';
+import { openDb, type DB } from './state/db.ts';
+import { serverTls, type ServerTls } from './tls.ts';
+
+export interface Collector {
+  app: FastifyInstance;
+  db: DB;
+  url: string;
+  tls?: ServerTls;
+  stats: IngestStats;
+  writer: InfluxWriter;
+  schemaReady: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function statePath(config: Pick<CollectorConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'state.db');
+}
+
+export interface StartOptions {
+  logger?: boolean | Record<string, unknown>;
+  /** How often the collector writes its own collector_status sample. */
+  statusIntervalMs?: number;
+  /** Retry delay while InfluxDB is not reachable at start. */
+  schemaRetryMs?: number;
+}
+
+/** Open state, prepare InfluxDB, and serve. Nothing is half-started: a failure closes what was opened. */
+export async function startCollector(config: CollectorConfig, opts: StartOptions = {}): Promise<Collector> {
+  const db = openDb(statePath(config));
+  syncAgencies(db, config.agencies);
+  const stats = new IngestStats();
+  const settings = { ...config.influx, rawRetentionMs: config.rawRetentionMs, rollupRetentionMs: config.rollupRetentionMs };
+  const influx = influxClient(settings);
+  const writer = new InfluxWriter({ ...config.influx, retentionPolicy: RAW_RP });
+
+  let schemaOk = false;
+  let schemaError = 'not checked yet';
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const schemaReady = new Promise<void>((resolve) => {
+    const attempt = async () => {
+      try {
+        await ensureSchema(influx, settings);
+        schemaOk = true;
+        resolve();
+      } catch (err) {
+        schemaError = (err as Error).message;
+        if (!closed) retryTimer = setTimeout(attempt, opts.schemaRetryMs ?? 5000);
+      }
+    };
+    void attempt();
+  });
+
+  const readiness = async (): Promise<Readiness> => {
+    const checks: Readiness['checks'] = {};
+    try {
+      db.prepare('SELECT 1').get();
+      checks.state = { ok: true };
+    } catch (err) {
+      checks.state = { ok: false, detail: (err as Error).message };
+    }
+    try {
+      const res = await fetch(new URL('/ping', config.influx.url), { signal: AbortSignal.timeout(2000) });
+      checks.influxdb = res.status === 204 ? { ok: schemaOk, detail: schemaOk ? undefined : `schema not ready: ${schemaError}` } : { ok: false, detail: `ping answered ${res.status}` };
+    } catch (err) {
+      checks.influxdb = { ok: false, detail: `unreachable: ${(err as Error).message}` };
+    }
+    return {
+      ready: Object.values(checks).every((c) => c.ok),
+      checks,
+      ingest: { samplesAccepted: stats.samplesAccepted, samplesRejected: stats.samplesRejected, writeErrors: stats.writeErrors },
+    };
+  };
+
+  const store = async (samples: WireSample[]) => {
+    try {
+      await writer.write(samples);
+    } catch (err) {
+      stats.writeErrors++;
+      throw err;
+    }
+  };
+
+  let app: FastifyInstance | undefined;
+  let statusTimer: NodeJS.Timeout | undefined;
+  try {
+    const tls = config.listen.plainHttp ? undefined : await serverTls({ dataDir: config.dataDir, cert: config.tls?.cert, key: config.tls?.key });
+    app = await buildApp({
+      db,
+      stats,
+      store,
+      readiness,
+      window: { maxAgeMs: config.maxSampleAgeMs, maxFutureMs: config.maxFutureMs },
+      bodyLimit: config.ingest.bodyLimit,
+      https: tls ? { cert: tls.cert, key: tls.key } : undefined,
+      logger: opts.logger ?? false,
+    });
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
+    const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host === '0.0.0.0' ? '127.0.0.1' : config.listen.host;
+    const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+
+    const instance = hostname();
+    statusTimer = setInterval(() => {
+      const period = stats.takePeriod();
+      const sample: WireSample = {
+        measurement: 'collector_status',
+        tags: { instance },
+        fields: {
+          agents_seen: period.agentsSeen,
+          samples_accepted: stats.samplesAccepted,
+          samples_rejected: stats.samplesRejected,
+          ingest_rate: Math.round(period.ratePerSecond * 1000) / 1000,
+          write_errors: stats.writeErrors,
+        },
+        time: new Date().toISOString(),
+      };
+      writer.write([sample]).catch(() => {
+        stats.writeErrors++;
+      });
+    }, opts.statusIntervalMs ?? 60_000);
+    statusTimer.unref();
+
+    const running = app;
+    return {
+      app: running,
+      db,
+      url,
+      tls,
+      stats,
+      writer,
+      schemaReady,
+      close: async () => {
+        closed = true;
+        clearTimeout(retryTimer);
+        clearInterval(statusTimer);
+        await running.close();
+        db.close();
+      },
+    };
+  } catch (err) {
+    closed = true;
+    clearTimeout(retryTimer);
+    clearInterval(statusTimer);
+    await app?.close().catch(() => undefined);
+    db.close();
+    throw err;
+  }
+}
