@@ -1,0 +1,190 @@
+import { spawn } from 'node:child_process';
+import { Type } from 'typebox';
+import { durationIssue, joinPath, parseDuration, resultOfError, type ConfigIssue, type Result } from '../../../protocol/index.ts';
+import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
+import { DEFAULT_CONCURRENCY, forEachLimited, isHostOrIp, resolveHost } from '../probe.ts';
+import { parseReplies, summarize, type PingSummary } from './parse.ts';
+
+const schema = Type.Object({
+  targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, expected: 'a list of host names or IP addresses' }),
+  count: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  packetInterval: Type.String({ default: '200ms', expected: 'a duration such as 200ms or 1s' }),
+});
+
+type PingConfig = CheckConfig<typeof schema>;
+
+/** iputils refuses shorter intervals to unprivileged users; the agent should not need root for ping. */
+const MIN_PACKET_INTERVAL_MS = 200;
+
+export const pingCheck = defineCheck({
+  type: 'ping',
+  summary: 'ICMP echo bursts with the system ping: loss, round trip and jitter per target',
+  schema,
+  defaults: { interval: '60s', timeout: '2s' },
+  measurements: ['ping'],
+  validate: validatePing,
+  run: runPing,
+});
+
+function validatePing(config: PingConfig, path: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  config.targets.forEach((t, i) => {
+    if (!isHostOrIp(t)) {
+      issues.push({ path: joinPath(joinPath(path, 'targets'), i), message: `expected a host name or an IP address, got ${JSON.stringify(t)}` });
+    }
+  });
+  const piPath = joinPath(path, 'packetInterval');
+  const piIssue = durationIssue(config.packetInterval, piPath, { minMs: MIN_PACKET_INTERVAL_MS, maxMs: 10_000 });
+  if (piIssue) return [...issues, piIssue];
+  const burstMs = (config.count - 1) * parseDuration(config.packetInterval)! + config.timeoutMs;
+  if (burstMs > config.intervalMs) {
+    issues.push({
+      path: joinPath(path, 'count'),
+      message: `a burst of ${config.count} packets every ${config.packetInterval} plus the ${config.timeout} timeout lasts longer than the interval (${config.interval})`,
+    });
+  }
+  return issues;
+}
+
+async function runPing(config: PingConfig, ctx: CheckContext): Promise<void> {
+  const packetIntervalMs = parseDuration(config.packetInterval) ?? MIN_PACKET_INTERVAL_MS;
+  let missingBinaryLogged = false;
+  let aborted = 0;
+  const notStarted = await forEachLimited(config.targets, DEFAULT_CONCURRENCY, ctx.signal, async (target) => {
+    const outcome = await probe(target, config.count, packetIntervalMs, config.timeoutMs, ctx.signal);
+    if (outcome.kind === 'aborted') {
+      aborted++;
+      return;
+    }
+    if (outcome.kind === 'missing' && !missingBinaryLogged) {
+      missingBinaryLogged = true;
+      ctx.log.error(
+        process.platform === 'win32'
+          ? 'the ping command was not found (PING.EXE in C:\\Windows\\System32): check PATH'
+          : 'the ping command was not found: install it (Debian/Ubuntu: apt-get install iputils-ping; RHEL: dnf install iputils)',
+      );
+    }
+    if (outcome.kind === 'failed' && outcome.message) ctx.log.warn('ping failed', { target, error: outcome.message });
+    const stats = outcome.stats ?? summarize(config.count, []);
+    ctx.recorder.record(
+      'ping',
+      { target, name: config.name, group: config.group, result: outcome.result },
+      { up: stats.received > 0 ? 1 : 0, ...stats },
+    );
+  });
+  if (notStarted + aborted > 0) ctx.log.warn('ping run stopped before every target was probed', { unprobed: notStarted + aborted });
+}
+
+type Outcome =
+  | { kind: 'done'; result: Result; stats: PingSummary }
+  | { kind: 'failed' | 'missing'; result: Result; stats?: PingSummary; message?: string }
+  | { kind: 'aborted'; result?: undefined; stats?: undefined };
+
+async function probe(target: string, count: number, packetIntervalMs: number, timeoutMs: number, signal: AbortSignal): Promise<Outcome> {
+  let address: string;
+  let family: 4 | 6;
+  try {
+    ({ address, family } = await resolveHost(target));
+  } catch (err) {
+    if (signal.aborted) return { kind: 'aborted' };
+    return { kind: 'failed', result: resultOfError(err) };
+  }
+  if (signal.aborted) return { kind: 'aborted' };
+  const cmd = pingCommand(process.platform, address, family, count, packetIntervalMs, timeoutMs);
+  let run = await runPingProcess(cmd, signal);
+  // iputils before 2016 and busybox builds without IPv6 in `ping` still ship a separate ping6.
+  if (family === 6 && process.platform !== 'win32' && run.code === 2 && /invalid option|unknown option|usage/i.test(run.stderr)) {
+    run = await runPingProcess({ ...cmd, file: 'ping6', args: cmd.args.filter((a) => a !== '-6') }, signal);
+  }
+  if (run.aborted) return { kind: 'aborted' };
+  if (run.spawnError) {
+    const code = (run.spawnError as NodeJS.ErrnoException).code;
+    return { kind: code === 'ENOENT' ? 'missing' : 'failed', result: 'error', message: code === 'ENOENT' ? undefined : run.spawnError.message };
+  }
+  const stats = summarize(count, parseReplies(run.stdout));
+  if (stats.received > 0) return { kind: 'done', result: 'ok', stats };
+  // iputils exits 1 when nothing answered and 2 on an error of its own (no permission, no route...).
+  if (run.code === 2 && process.platform !== 'win32') {
+    return { kind: 'failed', result: 'error', stats, message: firstLine(run.stderr) || firstLine(run.stdout) };
+  }
+  return { kind: 'done', result: 'timeout', stats };
+}
+
+export interface PingCommand {
+  file: string;
+  args: string[];
+  /** Hard limit for the whole burst, in case ping itself hangs. */
+  budgetMs: number;
+  encoding: BufferEncoding;
+}
+
+/** The command line for one burst; exported for tests. Arguments never pass through a shell. */
+export function pingCommand(platform: NodeJS.Platform, address: string, family: 4 | 6, count: number, packetIntervalMs: number, timeoutMs: number): PingCommand {
+  if (platform === 'win32') {
+    // Windows waits up to -w for each reply and then about one second before the next request.
+    const args = ['-n', String(count), '-w', String(Math.max(1, Math.round(timeoutMs)))];
+    if (family === 6) args.push('-6');
+    args.push(address);
+    // The console code page is not UTF-8; latin1 keeps every ASCII digit and address intact.
+    return { file: 'ping', args, budgetMs: count * (timeoutMs + 1000) + 2000, encoding: 'latin1' };
+  }
+  // Older iputils accept only whole seconds for -W.
+  const waitSec = Math.max(1, Math.ceil(timeoutMs / 1000));
+  const args = ['-n', '-c', String(count), '-i', String(packetIntervalMs / 1000), '-W', String(waitSec)];
+  if (family === 6) args.push('-6');
+  args.push(address);
+  return { file: 'ping', args, budgetMs: (count - 1) * packetIntervalMs + waitSec * 1000 + 2000, encoding: 'utf8' };
+}
+
+interface ProcessRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  spawnError?: Error;
+  aborted: boolean;
+}
+
+function runPingProcess(cmd: PingCommand, signal: AbortSignal): Promise<ProcessRun> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let spawnError: Error | undefined;
+    let aborted = false;
+    const child = spawn(cmd.file, cmd.args, {
+      shell: false,
+      windowsHide: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Untranslated output with a decimal point on Linux; Windows ignores it.
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    });
+    const kill = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    const timer = setTimeout(kill, cmd.budgetMs);
+    const onAbort = () => {
+      aborted = true;
+      kill();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => {
+      spawnError = e;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString(cmd.encoding),
+        stderr: Buffer.concat(err).toString(cmd.encoding),
+        spawnError,
+        aborted,
+      });
+    });
+  });
+}
+
+function firstLine(s: string): string {
+  return s.split(/\r?\n/).find((l) => l.trim() !== '')?.trim().slice(0, 200) ?? '';
+}

@@ -1,0 +1,80 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
+
+/**
+ * Helpers shared by the network checks (ping, tcp, http): target syntax, name resolution and a
+ * bounded worker pool. Kept here so every check rejects the same inputs with the same words.
+ */
+
+/** Enough to keep a LAN agent from opening hundreds of sockets at once, small enough for 2 cores. */
+export const DEFAULT_CONCURRENCY = 32;
+
+// Unicode letters are allowed so that Vietnamese IDN names (sở-y-tế.example.vn) can be written as
+// people read them; they are converted to punycode before resolution.
+const LABEL = /^(?!-)[\p{L}\p{N}_-]{1,63}(?<!-)$/u;
+
+/** A DNS host name or an IP literal; nothing a shell or ping would read as an option or operator. */
+export function isHostOrIp(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  if (host.length === 0 || host.length > 253) return false;
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name === '' || !name.split('.').every((l) => LABEL.test(l))) return false;
+  // A name made only of digits and dots is a malformed IPv4 address, not a host name.
+  return !/^[\d.]+$/.test(name);
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `host:port`, `192.0.2.1:22` or `[2001:db8::1]:443`; undefined when it is anything else. */
+export function parseHostPort(text: string): HostPort | undefined {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:[\]]+):(\d{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const host = m[1];
+  const port = Number(m[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  // Brackets are for IPv6 only; an unbracketed host must not be IPv6.
+  if (text.startsWith('[') ? isIP(host) !== 6 : !isHostOrIp(host)) return undefined;
+  return { host, port };
+}
+
+export interface Resolved {
+  address: string;
+  family: 4 | 6;
+}
+
+/**
+ * Resolve a host the way the OS does (getaddrinfo), before probing, so that a name error is
+ * reported as dns_error whatever the language of the system tools.
+ */
+export async function resolveHost(host: string): Promise<Resolved> {
+  const literal = isIP(host);
+  if (literal !== 0) return { address: host, family: literal as 4 | 6 };
+  const ascii = domainToASCII(host) || host;
+  const r = await lookup(ascii, { verbatim: true });
+  return { address: r.address, family: r.family === 6 ? 6 : 4 };
+}
+
+/**
+ * Run `fn` over `items` with at most `limit` in flight; stops taking new items once `signal` is
+ * aborted. Returns how many items were never started.
+ */
+export async function forEachLimited<T>(items: readonly T[], limit: number, signal: AbortSignal, fn: (item: T, index: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal.aborted) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return items.length - next;
+}
+
+/** The milliseconds since `start` (a performance.now() value), rounded to microseconds. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000;
+}
