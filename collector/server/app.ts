@@ -41,6 +41,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
 
+  // The API speaks JSON only: anything else is a 415, not a confusing schema error.
+  app.removeContentTypeParser('text/plain');
   await app.register(gzipBody);
   await app.register(agentAuth, { db: opts.db });
   await app.register(healthRoutes, { readiness: opts.readiness });

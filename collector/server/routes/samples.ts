@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AGENT_VERSION_HEADER, ErrorResponse, IngestResponse, PATHS, SampleBatch } from '../../../protocol/index.ts';
 import { prepareBatch } from '../../ingest/ingest.ts';
@@ -21,7 +22,7 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
     PATHS.samples,
     {
       preHandler: app.requireAgent,
-      schema: { body: SampleBatch, response: { 200: IngestResponse, 400: IngestResponse, 503: ErrorResponse } },
+      schema: { body: SampleBatch, response: { 200: IngestResponse, 400: Type.Union([IngestResponse, ErrorResponse]), 401: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse } },
     },
     async (request, reply) => {
       const agent = request.agent!;

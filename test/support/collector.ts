@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadCollectorConfig, type CollectorConfig } from '../../collector/config.ts';
+import { startCollector, type Collector, type StartOptions } from '../../collector/service.ts';
+import { createEnrollCode } from '../../collector/state/enroll-codes.ts';
+
+export const TEST_AGENCIES = [
+  { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: ['it@soyte.example.vn'] },
+  { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: ['it@sotuphap.example.vn'] },
+  { id: 'ubnd-cang-long', name: 'UBND huyện Càng Long', level: 'district', district: 'Càng Long', contacts: ['vp@canglong.example.vn'] },
+];
+
+export interface TestCollector {
+  collector: Collector;
+  config: CollectorConfig;
+  configFile: string;
+  dir: string;
+  url: string;
+  /** The collector certificate, for agents' `collector.ca` (HTTPS only). */
+  caFile?: string;
+  enrollCode(agency: string, ttlMs?: number): string;
+  close(): Promise<void>;
+}
+
+/** A real collector (in this process) on a free loopback port, with its config written to a file. */
+export async function startTestCollector(influxUrl: string, opts: { https?: boolean; database?: string; extra?: Record<string, unknown>; start?: StartOptions } = {}): Promise<TestCollector> {
+  const dir = mkdtempSync(join(tmpdir(), 'canhgac-collector-'));
+  const configFile = join(dir, 'collector.yaml');
+  const doc = {
+    listen: { host: '127.0.0.1', port: 0, plainHttp: !opts.https },
+    dataDir: join(dir, 'data'),
+    influx: { url: influxUrl, database: opts.database ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` },
+    agencies: TEST_AGENCIES,
+    ...opts.extra,
+  };
+  writeFileSync(configFile, stringify(doc));
+  const config = loadCollectorConfig(configFile);
+  const collector = await startCollector(config, { schemaRetryMs: 200, ...opts.start });
+  await collector.schemaReady;
+  // The config file names port 0; tools started later need the real one.
+  const port = Number(new URL(collector.url).port);
+  writeFileSync(configFile, stringify({ ...doc, listen: { ...doc.listen, port } }));
+  return {
+    collector,
+    config,
+    configFile,
+    dir,
+    url: collector.url,
+    caFile: collector.tls?.certFile,
+    enrollCode: (agency, ttlMs = 3_600_000) => createEnrollCode(collector.db, agency, ttlMs).code,
+    close: async () => {
+      await collector.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

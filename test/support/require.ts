@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+
+export const inCI = process.env.CI === 'true';
+
+/**
+ * Why a test cannot run here, or undefined when it can. Outside CI the test is skipped with the
+ * reason printed; in CI (CI=true) a missing tool or root is a failure, never a silent skip.
+ */
+export function missing(requirements: { root?: boolean; commands?: string[] }): string | undefined {
+  const reasons: string[] = [];
+  if (requirements.root && process.getuid?.() !== 0) reasons.push('needs root');
+  for (const cmd of requirements.commands ?? []) {
+    if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) reasons.push(`needs \`${cmd}\``);
+  }
+  if (reasons.length === 0) return undefined;
+  const reason = reasons.join(', ');
+  if (inCI) throw new Error(`CI=true and this test cannot run: ${reason}. .ci/run must install it.`);
+  console.warn(`SKIPPED: ${reason}`);
+  return reason;
+}
