@@ -6,6 +6,7 @@ import { getAgency, syncAgencies } from './state/agencies.ts';
 import { listAgents, requestTokenRotation, revokeAgent } from './state/agents.ts';
 import { openDb } from './state/db.ts';
 import { createEnrollCode } from './state/enroll-codes.ts';
+import { createAdminToken, revokeAdminToken, ROLE_RANK, type Role } from './state/admin-tokens.ts';
 
 const HELP = `canhgac-collector ${VERSION}: the Canh Gác collector
 
@@ -16,6 +17,9 @@ Usage:
   canhgac-collector agent list   [--config FILE] [--agency ID] [--json]
   canhgac-collector agent revoke ID [--config FILE]         refuse this agent's token from now on
   canhgac-collector agent rotate ID [--config FILE]         hand the agent a new token on its next contact
+  canhgac-collector token create --name NAME [--role viewer|operator|admin] [--agency ID] [--config FILE]
+                                                            print an API token for operators and scripts
+  canhgac-collector token revoke --name NAME [--config FILE]
   canhgac-collector check-config [--config FILE]
   canhgac-collector version
 
@@ -44,6 +48,8 @@ export async function main(argv: string[]): Promise<number> {
         ttl: { type: 'string', default: '24h' },
         note: { type: 'string' },
         json: { type: 'boolean', default: false },
+        name: { type: 'string' },
+        role: { type: 'string', default: 'admin' },
       },
       strict: true,
       allowPositionals: true,
@@ -58,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'enroll-code':
         return enrollCode(loadCollectorConfig(args.config!), args.agency, args.ttl!, args.note);
+      case 'token':
+        return tokenCommand(loadCollectorConfig(args.config!), positionals, args);
       case 'agent':
         return agentCommand(loadCollectorConfig(args.config!), positionals, args);
       default:
@@ -149,5 +157,26 @@ function agentCommand(config: CollectorConfig, positionals: string[], args: { ag
       return 0;
     }
     throw new UsageError(`agent: expected list, revoke ID or rotate ID`);
+  });
+}
+
+function tokenCommand(config: CollectorConfig, positionals: string[], args: { name?: string; role?: string; agency?: string }): number {
+  const [sub] = positionals;
+  if (!args.name) throw new UsageError(`token ${sub ?? ''}: --name NAME is required`);
+  return withDb(config, (db) => {
+    if (sub === 'create') {
+      if (!(args.role! in ROLE_RANK)) throw new UsageError(`--role: expected viewer, operator or admin, got "${args.role}"`);
+      if (args.agency && !config.agencies.some((a) => a.id === args.agency)) throw new UsageError(`--agency: unknown agency "${args.agency}"`);
+      const token = createAdminToken(db, args.name!, args.role as Role, args.agency);
+      process.stdout.write(`${token}\n`);
+      process.stderr.write(`API token "${args.name}" (${args.role}${args.agency ? `, agency ${args.agency}` : ''}): shown once, store it now\n`);
+      return 0;
+    }
+    if (sub === 'revoke') {
+      const n = revokeAdminToken(db, args.name!);
+      process.stdout.write(`${n} token(s) named "${args.name}" revoked\n`);
+      return n > 0 ? 0 : 1;
+    }
+    throw new UsageError('token: expected create or revoke');
   });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { WireSample } from '../protocol/index.ts';
 import type { CollectorConfig } from './config.ts';
 import { IngestStats } from './ingest/stats.ts';
+import type { SampleObserver } from './ingest/observers.ts';
 import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
 import { InfluxWriter } from './influx/writer.ts';
 import { buildApp } from './server/app.ts';
@@ -92,6 +93,9 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     }
   };
 
+  // Inventories and the alert engine learn from the ingest stream here.
+  const observers: SampleObserver[] = [];
+
   let app: FastifyInstance | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   try {
@@ -105,6 +109,9 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       bodyLimit: config.ingest.bodyLimit,
       https: tls ? { cert: tls.cert, key: tls.key } : undefined,
       logger: opts.logger ?? false,
+      config,
+      influx,
+      observers,
     });
     await app.listen({ host: config.listen.host, port: config.listen.port });
     const addr = app.server.address();

@@ -37,7 +37,7 @@ describe.skipIf(skip)('collector ingest: auth and bad input (real influxd)', () 
   function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(tc.url + path, {
       method: 'POST',
-      body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      body: typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
       headers: { 'content-type': 'application/json', ...headers },
     });
   }

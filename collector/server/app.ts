@@ -6,7 +6,21 @@ import agentAuth from './plugins/agent-auth.ts';
 import healthRoutes, { type Readiness } from './routes/health.ts';
 import enrollRoutes from './routes/enroll.ts';
 import samplesRoutes from './routes/samples.ts';
+import operatorAuth from './plugins/operator-auth.ts';
 import type { WireSample } from '../../protocol/index.ts';
+import type { SampleObserver } from '../ingest/observers.ts';
+import type { CollectorConfig } from '../config.ts';
+import type { InfluxDB } from 'influx';
+
+/** What every route plugin may use; passed as `opts.services`. */
+export interface CollectorServices {
+  db: DB;
+  config?: CollectorConfig;
+  /** InfluxQL client for history (never needed for alerting or ingest). */
+  influx?: InfluxDB;
+  stats: IngestStats;
+  observers: SampleObserver[];
+}
 
 export interface AppOptions {
   db: DB;
@@ -16,6 +30,9 @@ export interface AppOptions {
   window: { maxAgeMs: number; maxFutureMs: number };
   bodyLimit: number;
   https?: { cert: string; key: string };
+  observers?: SampleObserver[];
+  config?: CollectorConfig;
+  influx?: InfluxDB;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -47,6 +64,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(agentAuth, { db: opts.db });
   await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(enrollRoutes, { db: opts.db });
-  await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window });
+  const services: CollectorServices = { db: opts.db, config: opts.config, influx: opts.influx, stats: opts.stats, observers: opts.observers ?? [] };
+  await app.register(operatorAuth, { db: opts.db });
+  await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window, observers: services.observers });
+  // Operator API routes: register each with { services }.
   return app;
 }

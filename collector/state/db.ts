@@ -43,6 +43,15 @@ const MIGRATIONS: string[] = [
      used_by TEXT,
      note TEXT
    );`,
+  `CREATE TABLE admin_tokens (
+     token_hash TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL DEFAULT 'admin',
+     agency TEXT,
+     created_at INTEGER NOT NULL,
+     last_used INTEGER,
+     revoked_at INTEGER
+   );`,
 ];
 
 export function openDb(file: string): DB {

@@ -7,6 +7,7 @@ import type { IngestStats } from '../../ingest/stats.ts';
 import { touchAgent } from '../../state/agents.ts';
 import type { DB } from '../../state/db.ts';
 import type { WireSample } from '../../../protocol/index.ts';
+import { notifyObservers, type SampleObserver } from '../../ingest/observers.ts';
 
 export interface SamplesRouteOptions {
   db: DB;
@@ -14,6 +15,7 @@ export interface SamplesRouteOptions {
   /** Durable hand-off of accepted samples (InfluxDB, or the spool when it is down). Throws when neither works. */
   store: (samples: WireSample[]) => Promise<void>;
   window: { maxAgeMs: number; maxFutureMs: number };
+  observers: SampleObserver[];
 }
 
 export default async function samplesRoutes(app: FastifyInstance, opts: SamplesRouteOptions) {
@@ -36,6 +38,7 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
         }
       }
       opts.stats.record(agent.id, accepted.length, rejected.length);
+      if (accepted.length > 0) notifyObservers(opts.observers, agent, accepted, request.log);
       const version = request.headers[AGENT_VERSION_HEADER];
       touchAgent(opts.db, agent.id, { at: Date.now(), address: request.ip, version: typeof version === 'string' ? version.slice(0, 64) : undefined });
       if (rejected.length > 0) {

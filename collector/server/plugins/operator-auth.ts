@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { principalByAdminToken, ROLE_RANK, type Principal, type Role } from '../../state/admin-tokens.ts';
+import type { DB } from '../../state/db.ts';
+import { bearerToken } from './agent-auth.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyInstance {
+    /** preHandler for operator endpoints: `preHandler: app.requireRole('viewer')`. */
+    requireRole: (role: Role) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** Extra ways to find a principal (the web console adds its session cookie here). */
+    principalResolvers: ((request: FastifyRequest) => Principal | undefined)[];
+  }
+}
+
+/**
+ * Every non-agent endpoint needs an operator principal: an API token (`canhgac-collector token create`)
+ * or, once the console lands, a session. Agent tokens never pass here. A principal scoped to an agency
+ * must be filtered by the route (see `agencyScope`).
+ */
+export default fp(async function operatorAuth(app, opts: { db: DB }) {
+  app.decorateRequest('principal', undefined);
+  app.decorate('principalResolvers', [
+    (request: FastifyRequest) => {
+      const token = bearerToken(request);
+      return token && token.length <= 200 ? principalByAdminToken(opts.db, token) : undefined;
+    },
+  ]);
+  app.decorate('requireRole', (role: Role) => async (request: FastifyRequest, reply: FastifyReply) => {
+    let principal: Principal | undefined;
+    for (const resolve of app.principalResolvers) {
+      principal = resolve(request);
+      if (principal) break;
+    }
+    if (!principal) return reply.code(401).send({ error: 'unauthorized', message: 'an operator token or session is required' });
+    if (ROLE_RANK[principal.role] < ROLE_RANK[role]) {
+      return reply.code(403).send({ error: 'forbidden', message: `needs the ${role} role` });
+    }
+    request.principal = principal;
+  });
+});
+
+/** The agency a request may see: the principal's own when scoped (a request for another is refused by the caller). */
+export function agencyScope(request: FastifyRequest, requested?: string): { ok: true; agency?: string } | { ok: false } {
+  const scoped = request.principal?.agency;
+  if (!scoped) return { ok: true, agency: requested };
+  if (requested && requested !== scoped) return { ok: false };
+  return { ok: true, agency: scoped };
+}

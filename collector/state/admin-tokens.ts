@@ -1,0 +1,34 @@
+import { hashSecret, newAdminToken } from '../secrets.ts';
+import type { DB } from './db.ts';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+export interface Principal {
+  kind: 'token' | 'user';
+  name: string;
+  role: Role;
+  /** When set, the principal sees only this agency, everywhere. */
+  agency?: string;
+}
+
+/** API tokens for operators and scripts; only the hash is stored. */
+export function createAdminToken(db: DB, name: string, role: Role = 'admin', agency?: string, now = Date.now()): string {
+  const token = newAdminToken();
+  db.prepare('INSERT INTO admin_tokens (token_hash, name, role, agency, created_at) VALUES (?, ?, ?, ?, ?)').run(hashSecret(token), name, role, agency ?? null, now);
+  return token;
+}
+
+export function principalByAdminToken(db: DB, token: string, now = Date.now()): Principal | undefined {
+  const hash = hashSecret(token);
+  const r = db.prepare('SELECT name, role, agency FROM admin_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(hash) as
+    | { name: string; role: Role; agency: string | null }
+    | undefined;
+  if (!r) return undefined;
+  db.prepare('UPDATE admin_tokens SET last_used = ? WHERE token_hash = ?').run(now, hash);
+  return { kind: 'token', name: r.name, role: r.role, agency: r.agency ?? undefined };
+}
+
+export function revokeAdminToken(db: DB, name: string, now = Date.now()): number {
+  return db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(now, name).changes;
+}
