@@ -38,10 +38,15 @@ function validateHttp(config: HttpConfig, path: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   config.targets.forEach((t, i) => {
     const problem = urlProblem(t);
-    if (problem) issues.push({ path: joinPath(joinPath(path, 'targets'), i), message: `${problem}, got ${JSON.stringify(t)}` });
+    if (!problem) return;
+    // Never echo a URL that carries a password: config errors end up in logs and terminals.
+    const got = problem.startsWith(CREDENTIALS) ? '' : `, got ${JSON.stringify(t)}`;
+    issues.push({ path: joinPath(joinPath(path, 'targets'), i), message: `${problem}${got}` });
   });
   return issues;
 }
+
+const CREDENTIALS = 'expected a URL without a user name or password (they would end up in tags and logs)';
 
 function urlProblem(text: string): string | undefined {
   let url: URL;
@@ -51,7 +56,7 @@ function urlProblem(text: string): string | undefined {
     return 'expected a URL such as https://example.vn/';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'expected a URL starting with http:// or https://';
-  if (url.username || url.password) return 'expected a URL without a user name or password (they would end up in tags and logs)';
+  if (url.username || url.password) return CREDENTIALS;
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   // URL() has already punycoded IDN names, so the plain host-name rule applies.
   if (!isHostOrIp(host)) return 'expected a URL with a host name or an IP address';

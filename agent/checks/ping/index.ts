@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { durationIssue, joinPath, parseDuration, resultOfError, type ConfigIssue, type Result } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
 import { DEFAULT_CONCURRENCY, forEachLimited, isHostOrIp, resolveHost } from '../probe.ts';
-import { parseReplies, summarize, type PingSummary } from './parse.ts';
+import { classifyBurst, summarize, type PingSummary } from './parse.ts';
 
 const schema = Type.Object({
   targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, expected: 'a list of host names or IP addresses' }),
@@ -101,13 +101,11 @@ async function probe(target: string, count: number, packetIntervalMs: number, ti
     const code = (run.spawnError as NodeJS.ErrnoException).code;
     return { kind: code === 'ENOENT' ? 'missing' : 'failed', result: 'error', message: code === 'ENOENT' ? undefined : run.spawnError.message };
   }
-  const stats = summarize(count, parseReplies(run.stdout));
-  if (stats.received > 0) return { kind: 'done', result: 'ok', stats };
-  // iputils exits 1 when nothing answered and 2 on an error of its own (no permission, no route...).
-  if (run.code === 2 && process.platform !== 'win32') {
-    return { kind: 'failed', result: 'error', stats, message: firstLine(run.stderr) || firstLine(run.stdout) };
+  const burst = classifyBurst(process.platform, run.code, run.stdout, count);
+  if (burst.result === 'error') {
+    return { kind: 'failed', result: 'error', stats: burst.stats, message: firstLine(run.stderr) || firstLine(run.stdout) };
   }
-  return { kind: 'done', result: 'timeout', stats };
+  return { kind: 'done', result: burst.result, stats: burst.stats };
 }
 
 export interface PingCommand {

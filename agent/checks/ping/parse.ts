@@ -63,3 +63,21 @@ export function summarize(sent: number, rtts: readonly number[]): PingSummary {
   }
   return summary;
 }
+
+export interface BurstResult {
+  result: 'ok' | 'timeout' | 'error';
+  stats: PingSummary;
+}
+
+/**
+ * What one finished ping process means. Any reply is `ok`. With none, iputils exits 1 for
+ * "nothing answered" and 2 for an error of its own (no permission, no route, bad option);
+ * Windows exits 1 or even 0 ("Destination host unreachable" counts as a reply there) and has no
+ * separate error code, so no reply is a timeout.
+ */
+export function classifyBurst(platform: NodeJS.Platform, exitCode: number | null, stdout: string, count: number): BurstResult {
+  const stats = summarize(count, parseReplies(stdout));
+  if (stats.received > 0) return { result: 'ok', stats };
+  if (platform !== 'win32' && exitCode !== null && exitCode >= 2) return { result: 'error', stats };
+  return { result: 'timeout', stats };
+}
