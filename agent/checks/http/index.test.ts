@@ -30,6 +30,10 @@ const handler: http.RequestListener = (req, res) => {
   if (req.url === '/fail') return void res.writeHead(500).end('boom');
   if (req.url === '/moved') return void res.writeHead(302, { location: '/' }).end();
   if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000).unref();
+  if (req.url === '/stall') {
+    res.writeHead(200).write('first part, then nothing');
+    return void setTimeout(() => res.end(), 2000).unref();
+  }
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('xin chào');
 };
 
@@ -116,6 +120,12 @@ describe('http check', () => {
 
   it('reports a slow answer as timeout', async () => {
     const { samples: [s] } = await run([`${base}/slow`], {}, 300);
+    expect(s.tags.result).toBe('timeout');
+    expect(s.fields).toEqual({ up: 0 });
+  });
+
+  it('reports a body that stops coming as timeout', async () => {
+    const { samples: [s] } = await run([`${base}/stall`], {}, 300);
     expect(s.tags.result).toBe('timeout');
     expect(s.fields).toEqual({ up: 0 });
   });

@@ -118,7 +118,8 @@ export interface FetchOutcome {
 
 /** One request (and its redirects) within `timeoutMs`; undefined when `signal` aborted it. */
 export async function fetchProbe(url: string, opts: FetchOptions): Promise<FetchOutcome | undefined> {
-  const both = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  const both = AbortSignal.any([opts.signal, deadline]);
   const started = performance.now();
   let current = new URL(url);
   try {
@@ -134,7 +135,8 @@ export async function fetchProbe(url: string, opts: FetchOptions): Promise<Fetch
     }
   } catch (err) {
     if (opts.signal.aborted) return undefined;
-    return { result: resultOfError(err), fields: { up: 0 } };
+    // Cut off in the middle of the body the error is a reset ("aborted"), but the cause is our deadline.
+    return { result: deadline.aborted ? 'timeout' : resultOfError(err), fields: { up: 0 } };
   }
 }
 
