@@ -3,6 +3,7 @@ import { ConfigError, EXIT_CONFIG, VERSION, type WireSample } from '../protocol/
 import { DEFAULT_CONFIG_PATH, loadAgentConfig, type AgentConfig } from './config.ts';
 import { NotEnrolledError, startDaemon } from './daemon.ts';
 import { enroll, EnrollError } from './enroll.ts';
+import { CollectorUnreachable } from './collector-client.ts';
 import { formatTable } from './format.ts';
 import { createLogger } from './log.ts';
 import { MemoryOutbox } from './outbox.ts';
@@ -76,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof NotEnrolledError) {
       process.stderr.write(`${err.message}\n`);
       return EXIT_CONFIG;
+    }
+    if (err instanceof CollectorUnreachable) {
+      process.stderr.write(`cannot reach the collector: ${err.message}\n`);
+      return 1;
     }
     if (err instanceof EnrollError) {
       process.stderr.write(`enrolment failed: ${err.message}\n`);
