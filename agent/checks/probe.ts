@@ -54,6 +54,10 @@ export async function resolveHost(host: string): Promise<Resolved> {
   const literal = isIP(host);
   if (literal !== 0) return { address: host, family: literal as 4 | 6 };
   const ascii = domainToASCII(host) || host;
+  // RFC 6761 6.4: `.invalid` never resolves, so answer at once instead of asking a DNS server.
+  if (/(^|\.)invalid\.?$/i.test(ascii)) {
+    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host });
+  }
   const r = await lookup(ascii, { verbatim: true });
   return { address: r.address, family: r.family === 6 ? 6 : 4 };
 }
