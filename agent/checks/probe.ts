@@ -1,3 +1,4 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
@@ -81,4 +82,16 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, sign
 /** The milliseconds since `start` (a performance.now() value), rounded to microseconds. */
 export function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000;
+}
+
+/**
+ * A `lookup` for node:net/http/tls options: the system resolver, except that `.invalid` names fail
+ * at once (RFC 6761) without a DNS query.
+ */
+export function specialUseLookup(hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void {
+  if (/(^|\.)invalid\.?$/i.test(hostname)) {
+    process.nextTick(() => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), '', 4));
+    return;
+  }
+  dnsLookup(hostname, options, callback as never);
 }

@@ -5,7 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { Type } from 'typebox';
 import { joinPath, resultOfError, VERSION, type ConfigIssue, type FieldsOf, type Result } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
-import { DEFAULT_CONCURRENCY, elapsedMs, forEachLimited, isHostOrIp } from '../probe.ts';
+import { DEFAULT_CONCURRENCY, elapsedMs, forEachLimited, isHostOrIp, specialUseLookup } from '../probe.ts';
 
 const StatusCode = Type.Integer({ minimum: 100, maximum: 599 });
 
@@ -156,6 +156,7 @@ function requestOnce(url: URL, opts: FetchOptions, signal: AbortSignal): Promise
         signal,
         // A fresh connection per probe: a pooled socket would hide the connect and TLS cost.
         agent: false,
+        lookup: specialUseLookup,
         headers: { 'user-agent': `canhgac-agent/${VERSION}`, accept: '*/*', connection: 'close' },
         ...(url.protocol === 'https:' ? { ca: opts.ca, rejectUnauthorized: true } : {}),
       },
