@@ -52,6 +52,79 @@ const MIGRATIONS: string[] = [
      last_used INTEGER,
      revoked_at INTEGER
    );`,
+  // Alerting (collector/alerts): alert episodes, silences, notification history and the durable mail queue.
+  `CREATE TABLE alerts (
+     id INTEGER PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     rule TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     agency TEXT NOT NULL,
+     agent TEXT,
+     labels TEXT NOT NULL,
+     value REAL,
+     state TEXT NOT NULL,
+     active_since INTEGER NOT NULL,
+     fired_at INTEGER,
+     resolved_at INTEGER,
+     last_notified_at INTEGER,
+     resolve_notified_at INTEGER,
+     suppressed_at INTEGER,
+     escalated_at INTEGER,
+     acked_at INTEGER,
+     acked_by TEXT,
+     ack_note TEXT
+   );
+   CREATE UNIQUE INDEX alerts_open ON alerts(fingerprint) WHERE state IN ('pending', 'firing');
+   CREATE INDEX alerts_state ON alerts(state, agency);
+   CREATE TABLE alert_silences (
+     id INTEGER PRIMARY KEY,
+     matchers TEXT NOT NULL,
+     starts_at INTEGER NOT NULL,
+     ends_at INTEGER NOT NULL,
+     reason TEXT NOT NULL,
+     author TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     removed_at INTEGER,
+     removed_by TEXT
+   );
+   CREATE TABLE alert_events (
+     alert_id INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     agency TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (alert_id, kind)
+   );
+   CREATE TABLE notifications (
+     id INTEGER PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     agency TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     recipients TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     alert_ids TEXT NOT NULL,
+     text_body TEXT,
+     html_body TEXT,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER,
+     last_error TEXT,
+     sent_at INTEGER
+   );
+   CREATE INDEX notifications_queue ON notifications(status, next_attempt_at);
+   CREATE TABLE mail_log (
+     recipient TEXT NOT NULL,
+     notification_id INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     held INTEGER NOT NULL DEFAULT 0,
+     summarized_at INTEGER
+   );
+   CREATE INDEX mail_log_recipient ON mail_log(recipient, at);
+   CREATE TABLE alert_agent_cadence (
+     agent TEXT PRIMARY KEY,
+     agency TEXT NOT NULL,
+     interval_ms INTEGER,
+     last_arrival INTEGER NOT NULL
+   );`,
 ];
 
 export function openDb(file: string): DB {
