@@ -47,7 +47,7 @@ const TopLevel = Type.Object(
     collector: Type.Optional(CollectorSection),
     agent: Type.Optional(AgentSection),
     outbox: Type.Optional(OutboxSection),
-    checks: Type.Array(Type.Object({ type: Type.String() }), { expected: 'a list of checks, each with a type' }),
+    checks: Type.Array(Type.Unknown(), { expected: 'a list of checks, each with a type' }),
   },
   { additionalProperties: false },
 );
@@ -104,22 +104,35 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
   doc.agent ??= {};
   doc.outbox ??= {};
   issues.push(...checkSchema(TopLevel, doc));
-  if (issues.length > 0) throw new ConfigError(file, issues);
+  // Keep going after a top-level problem so one run names every mistake in the file.
+  if (!Array.isArray(doc.checks)) throw new ConfigError(file, issues);
+  const sectionsOk = issues.length === 0;
 
   const agent = doc.agent as Static<typeof AgentSection>;
-  for (const key of ['statusInterval', 'maxSplay', 'sendInterval'] as const) {
-    const issue = durationIssue(agent[key], `agent.${key}`, key === 'maxSplay' ? {} : { minMs: 100 });
-    if (issue) issues.push(issue);
-  }
   const outbox = doc.outbox as Static<typeof OutboxSection>;
-  const ageIssue = durationIssue(outbox.maxAge, 'outbox.maxAge', { minMs: 60_000 });
-  if (ageIssue) issues.push(ageIssue);
   const collector = doc.collector as CollectorConfig | undefined;
-  if (collector) issues.push(...collectorUrlIssues(collector.url));
+  if (sectionsOk) {
+    for (const key of ['statusInterval', 'maxSplay', 'sendInterval'] as const) {
+      const issue = durationIssue(agent[key], `agent.${key}`, key === 'maxSplay' ? {} : { minMs: 100 });
+      if (issue) issues.push(issue);
+    }
+    const ageIssue = durationIssue(outbox.maxAge, 'outbox.maxAge', { minMs: 60_000 });
+    if (ageIssue) issues.push(ageIssue);
+    if (collector) issues.push(...collectorUrlIssues(collector.url));
+  }
 
   const checks: CheckEntry[] = [];
-  (doc.checks as Record<string, unknown>[]).forEach((entry, i) => {
+  (doc.checks as unknown[]).forEach((item, i) => {
     const path = joinPath('checks', i);
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      issues.push({ path, message: `expected a mapping with a type (one of ${checkTypes().join(', ')})` });
+      return;
+    }
+    const entry = item as Record<string, unknown>;
+    if (entry.type === undefined) {
+      issues.push({ path: `${path}.type`, message: `missing; expected one of ${checkTypes().join(', ')}` });
+      return;
+    }
     const def = registry[entry.type as string];
     if (!def) {
       issues.push({ path: `${path}.type`, message: `unknown check type ${JSON.stringify(entry.type)} (known: ${checkTypes().join(', ')})` });

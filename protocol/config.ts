@@ -39,12 +39,12 @@ export function readYamlFile(file: string): unknown {
 }
 
 export function parseYamlText(file: string, text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const pos = e.linePos?.[0];
     throw new ConfigError(file, [
-      { path: pos ? `line ${pos.line} column ${pos.col}` : '', message: `invalid YAML: ${e.message.split('\n')[0]}` },
+      { path: pos ? `line ${pos.line} column ${pos.col}` : '', message: `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` },
     ]);
   }
   return doc.toJS() ?? {};
@@ -168,6 +168,11 @@ export function checkSchema(schema: TSchema, value: unknown, base = ''): ConfigI
     // anyOf reports each branch and then itself: keep the summary from the anyOf schema.
     if (issues.has(path) && err.keyword !== 'anyOf') continue;
     const sub = schemaAt(schema, err.schemaPath);
+    if (err.keyword === 'minItems') {
+      const n = params.limit as number;
+      issues.set(path, { path, message: `needs at least ${n} item${n === 1 ? '' : 's'}: expected ${expectedOf(sub)}, got an empty list` });
+      continue;
+    }
     issues.set(path, { path, message: `expected ${expectedOf(sub)}, got ${describeValue(valueAt(value, err.instancePath))}` });
   }
   return [...issues.values()];
