@@ -1,0 +1,56 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, influxQuery, rows } from '../scripts/lib/influxd.ts';
+import { ROOT, waitFor } from './support/agent.ts';
+import { missing } from './support/require.ts';
+
+const skip = missing({ commands: ['influxd', 'ping', 'git'] });
+
+/** `npm run demo` from a clone of the committed tree, stopped with Ctrl-C (SIGINT to its process group). */
+describe.skipIf(skip)('the demo command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'canhgac-demo-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('brings up InfluxDB, the collector and an agent whose samples reach InfluxDB, and stops cleanly', async () => {
+    const clone = join(dir, 'canhgac');
+    const c = spawnSync('git', ['clone', '-q', '--no-hardlinks', ROOT, clone], { encoding: 'utf8' });
+    expect(c.status, c.stderr).toBe(0);
+    // The dependencies are the ones this checkout installed (npm ci of the same lock file).
+    symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
+    const influxPort = await freePort();
+    const env = {
+      ...process.env,
+      CANHGAC_DEMO_PORT: String(await freePort()),
+      CANHGAC_DEMO_INFLUX_PORT: String(influxPort),
+      CANHGAC_DEMO_INFLUX_RPC_PORT: String(await freePort()),
+    };
+    const demo = spawn('npm', ['run', 'demo'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    demo.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    demo.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+    try {
+      await waitFor(async () => out.includes('[demo] ready'), { timeoutMs: 60_000, what: `the demo to be ready: ${out}` });
+      expect(out).toContain(`InfluxDB        http://127.0.0.1:${influxPort}`);
+      const url = `http://127.0.0.1:${influxPort}`;
+      const counts = await waitFor(
+        async () => {
+          const r = rows(await influxQuery(url, 'SELECT count(up) FROM ping, tcp, http', 'canhgac'));
+          return r.length === 3 ? r : undefined;
+        },
+        { timeoutMs: 45_000, what: `ping, tcp and http samples in the demo's InfluxDB: ${out}` },
+      );
+      expect(counts.every((r) => (r.count as number) > 0)).toBe(true);
+    } finally {
+      process.kill(-demo.pid!, 'SIGINT');
+    }
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000))]);
+    if (code === 'timeout') process.kill(-demo.pid!, 'SIGKILL');
+    expect(code).toBe(0);
+    expect(out).toContain('[demo] stopped');
+    await expect(fetch(`http://127.0.0.1:${influxPort}/ping`)).rejects.toThrow();
+  }, 150_000);
+});
