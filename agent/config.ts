@@ -24,8 +24,9 @@ const CollectorSection = Type.Object(
 
 const OutboxSection = Type.Object(
   {
-    dir: Type.Optional(Type.String({ minLength: 1 })),
-    maxBytes: Type.Integer({ minimum: 1_048_576, default: 268_435_456, expected: 'a size in bytes of at least 1048576 (1 MiB)' }),
+    /** Default: `outbox/` next to collector.tokenFile. */
+    dir: Type.Optional(Type.String({ minLength: 1, expected: 'a directory for the queued samples' })),
+    maxBytes: Type.Integer({ minimum: 65_536, default: 268_435_456, expected: 'a size in bytes of at least 65536 (64 KiB)' }),
     maxAge: Type.String({ default: '7d', expected: 'a duration such as 24h or 7d' }),
   },
   { additionalProperties: false },
@@ -38,6 +39,8 @@ const AgentSection = Type.Object(
     /** Upper bound of the random delay before a check's first run, so agents do not probe in lockstep. */
     maxSplay: Type.String({ default: '30s', expected: 'a duration such as 30s' }),
     sendInterval: Type.String({ default: '5s', expected: 'a duration such as 5s' }),
+    /** Append every produced sample as one JSON line to this file (audits and the durability tests). */
+    sampleLog: Type.Optional(Type.String({ minLength: 1, expected: 'a file path' })),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,11 @@
 import { CollectorClient } from './collector-client.ts';
 import type { AgentConfig } from './config.ts';
 import type { Logger } from './log.ts';
-import { MemoryOutbox, type Outbox } from './outbox.ts';
+import { appendFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { WireSample } from '../protocol/index.ts';
+import { DiskOutbox } from './outbox-disk.ts';
+import type { Outbox } from './outbox.ts';
 import { Scheduler } from './scheduler.ts';
 import { Sender } from './sender.ts';
 import { agentStatusSample } from './status.ts';
@@ -25,7 +29,10 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
       `no agent token in ${collector.tokenFile}: enrol this agent first with\n  canhgac-agent enroll --config ${config.file} --code CODE`,
     );
   }
-  const outbox = opts.outbox ?? new MemoryOutbox(config.outbox.maxBytes);
+  const outbox =
+    opts.outbox ??
+    new DiskOutbox({ dir: outboxDir(config), maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeMs, log });
+  const produced = sampleLogger(config.agent.sampleLog, log);
   const client = new CollectorClient(collector.url, { ca: collector.ca });
   const sender = new Sender({ client, outbox, log, tokenFile: collector.tokenFile, token, intervalMs: config.agent.sendIntervalMs });
   let lastCycleMs = 0;
@@ -34,11 +41,16 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
     maxSplayMs: config.agent.maxSplayMs,
     onRun: (run) => {
       lastCycleMs = run.durationMs;
+      produced(run.samples);
       outbox.append(run.samples);
       sender.nudge();
     },
   });
-  const status = () => outbox.append([agentStatusSample(outbox.stats(), lastCycleMs)]);
+  const status = () => {
+    const sample = [agentStatusSample(outbox.stats(), lastCycleMs)];
+    produced(sample);
+    outbox.append(sample);
+  };
   const statusTimer = setInterval(status, config.agent.statusIntervalMs);
   status();
   scheduler.start();
@@ -60,5 +72,23 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
         client.close();
         log.info('agent stopped', { queued: outbox.stats().samples });
       })()),
+  };
+}
+
+/** `outbox.dir`, or `outbox/` next to the token file (both belong to the agent's state directory). */
+export function outboxDir(config: AgentConfig): string {
+  if (config.outbox.dir) return resolve(dirname(config.file), config.outbox.dir);
+  return join(dirname(resolve(dirname(config.file), config.collector!.tokenFile)), 'outbox');
+}
+
+/** `agent.sampleLog`: every produced sample as a JSON line, before it enters the outbox. */
+function sampleLogger(file: string | undefined, log: Logger): (samples: WireSample[]) => void {
+  if (!file) return () => undefined;
+  return (samples) => {
+    try {
+      appendFileSync(file, samples.map((s) => JSON.stringify(s) + '\n').join(''));
+    } catch (err) {
+      log.warn('cannot write agent.sampleLog', { file, error: err });
+    }
   };
 }
