@@ -31,7 +31,7 @@ describe.skipIf(skip)('the demo command', () => {
     let out = '';
     demo.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     demo.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+    const exited = new Promise<string>((r) => demo.once('exit', (code, signal) => r(`${code}/${signal}`)));
     try {
       await waitFor(async () => out.includes('[demo] ready'), { timeoutMs: 60_000, what: `the demo to be ready: ${out}` });
       expect(out).toContain(`InfluxDB        http://127.0.0.1:${influxPort}`);
@@ -49,7 +49,8 @@ describe.skipIf(skip)('the demo command', () => {
     }
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000))]);
     if (code === 'timeout') process.kill(-demo.pid!, 'SIGKILL');
-    expect(code).toBe(0);
+    // npm itself dies of the SIGINT like any shell job; what matters is that the demo stopped everything it started.
+    expect(['0/null', 'null/SIGINT']).toContain(code);
     expect(out).toContain('[demo] stopped');
     await expect(fetch(`http://127.0.0.1:${influxPort}/ping`)).rejects.toThrow();
   }, 150_000);
