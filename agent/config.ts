@@ -142,6 +142,7 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
       return;
     }
     entry.interval ??= def.defaults.interval;
+    const timeoutGiven = entry.timeout !== undefined;
     entry.timeout ??= def.defaults.timeout;
     const found = checkSchema(fullSchema(def), entry, path);
     if (found.length > 0) {
@@ -156,6 +157,11 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
     const config = entry as CheckEntry['config'];
     config.intervalMs = parseDuration(config.interval)!;
     config.timeoutMs = parseDuration(config.timeout)!;
+    // A default timeout never outlasts a short interval the user chose; an explicit one must fit.
+    if (!timeoutGiven && config.timeoutMs > config.intervalMs) {
+      config.timeoutMs = config.intervalMs;
+      config.timeout = config.interval;
+    }
     if (config.timeoutMs > config.intervalMs) {
       issues.push({ path: `${path}.timeout`, message: `must not be longer than the interval (${config.interval}), got "${config.timeout}"` });
       return;
