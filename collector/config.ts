@@ -57,6 +57,24 @@ const Schema = Type.Object(
         bodyLimit: Type.Integer({ minimum: 1024, default: 5 * 1024 * 1024, expected: 'a size in bytes' }),
         maxSampleAge: Type.String({ default: '7d', expected: 'a duration such as 7d' }),
         maxFuture: Type.String({ default: '5m', expected: 'a duration such as 5m' }),
+        /** Per-agent token buckets; past them a request gets 429 with Retry-After. */
+        rateLimit: Type.Object(
+          {
+            requestsPerSecond: Type.Number({ exclusiveMinimum: 0, default: 20, expected: 'a positive number' }),
+            samplesPerSecond: Type.Number({ exclusiveMinimum: 0, default: 10_000, expected: 'a positive number' }),
+            burstSeconds: Type.Number({ minimum: 1, default: 10, expected: 'a number of seconds of at least 1' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    spool: Type.Object(
+      {
+        /** Disk budget of the spool (under dataDir/spool); when full, ingest answers 503 and agents keep their outboxes. */
+        maxBytes: Type.Integer({ minimum: 1_048_576, default: 1024 * 1024 * 1024, expected: 'a size in bytes of at least 1048576 (1 MiB)' }),
+        /** An InfluxDB write slower than this is abandoned and the samples are spooled instead. */
+        slowWrite: Type.String({ default: '5s', expected: 'a duration such as 5s' }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -72,6 +90,7 @@ export interface CollectorConfig extends CollectorConfigFile {
   rollupRetentionMs: number;
   maxSampleAgeMs: number;
   maxFutureMs: number;
+  slowWriteMs: number;
 }
 
 export function loadCollectorConfig(file: string): CollectorConfig {
@@ -92,6 +111,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     ['influx.rollupRetention', cfg.influx.rollupRetention],
     ['ingest.maxSampleAge', cfg.ingest.maxSampleAge],
     ['ingest.maxFuture', cfg.ingest.maxFuture],
+    ['spool.slowWrite', cfg.spool.slowWrite],
   ];
   for (const [path, value] of durations) {
     const issue = durationIssue(value, path, path.startsWith('influx') ? { minMs: 3_600_000 } : {});
@@ -126,5 +146,6 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     rollupRetentionMs: parseDuration(cfg.influx.rollupRetention)!,
     maxSampleAgeMs: parseDuration(cfg.ingest.maxSampleAge)!,
     maxFutureMs: parseDuration(cfg.ingest.maxFuture)!,
+    slowWriteMs: parseDuration(cfg.spool.slowWrite)!,
   };
 }

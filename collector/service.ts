@@ -6,7 +6,9 @@ import type { CollectorConfig } from './config.ts';
 import { IngestStats } from './ingest/stats.ts';
 import type { SampleObserver } from './ingest/observers.ts';
 import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
-import { InfluxWriter } from './influx/writer.ts';
+import { InfluxWriteError, InfluxWriter } from './influx/writer.ts';
+import { toLines } from './influx/line-protocol.ts';
+import { Spool, SpoolFullError } from './spool/spool.ts';
 import { buildApp } from './server/app.ts';
 import type { Readiness } from './server/routes/health.ts';
 import { syncAgencies } from './state/agencies.ts';
@@ -20,6 +22,7 @@ export interface Collector {
   tls?: ServerTls;
   stats: IngestStats;
   writer: InfluxWriter;
+  spool: Spool;
   schemaReady: Promise<void>;
   close(): Promise<void>;
 }
@@ -34,12 +37,15 @@ export interface StartOptions {
   statusIntervalMs?: number;
   /** Retry delay while InfluxDB is not reachable at start. */
   schemaRetryMs?: number;
+  /** Spool replay retry bounds while InfluxDB stays down (tests shorten them). */
+  spoolRetryMs?: { min: number; max: number };
 }
 
 /** Open state, prepare InfluxDB, and serve. Nothing is half-started: a failure closes what was opened. */
 export async function startCollector(config: CollectorConfig, opts: StartOptions = {}): Promise<Collector> {
   const db = openDb(statePath(config));
   syncAgencies(db, config.agencies);
+  let spool: Spool | undefined;
   const stats = new IngestStats();
   const settings = { ...config.influx, rawRetentionMs: config.rawRetentionMs, rollupRetentionMs: config.rollupRetentionMs };
   const influx = influxClient(settings);
@@ -77,18 +83,44 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     } catch (err) {
       checks.influxdb = { ok: false, detail: `unreachable: ${(err as Error).message}` };
     }
+    const depth = spool!.stats();
+    checks.spool = depth.full ? { ok: false, detail: `spool full: ${depth.samples} samples (${depth.bytes} bytes) waiting for InfluxDB` } : { ok: true, detail: `${depth.samples} samples waiting` };
     return {
-      ready: Object.values(checks).every((c) => c.ok),
+      // With InfluxDB down the collector still takes samples (into the spool) while the spool has room.
+      ready: checks.state.ok && checks.spool.ok,
       checks,
-      ingest: { samplesAccepted: stats.samplesAccepted, samplesRejected: stats.samplesRejected, writeErrors: stats.writeErrors },
+      ingest: {
+        samplesAccepted: stats.samplesAccepted,
+        samplesRejected: stats.samplesRejected,
+        writeErrors: stats.writeErrors,
+        ratePerSecond: Math.round(stats.currentRate() * 1000) / 1000,
+      },
+      spool: { samples: depth.samples, bytes: depth.bytes, replaying: spool!.isReplaying, replayedSamples: spool!.replayedSamples },
     };
   };
 
+  // InfluxDB first; when it is down, slow or already behind (spool not empty, to keep order), the
+  // spool. Either way the samples are durable before the agent gets its 2xx.
   const store = async (samples: WireSample[]) => {
+    if (samples.length === 0) return;
+    const lines = toLines(samples);
+    if (!spool!.active) {
+      try {
+        await writer.writeLines(lines, config.slowWriteMs);
+        return;
+      } catch (err) {
+        stats.writeErrors++;
+        if (err instanceof InfluxWriteError && err.permanent) {
+          // InfluxDB wrote the points it could parse; the rest would be refused again, from the spool too.
+          app?.log.error({ err: err.message, samples: samples.length }, 'InfluxDB refused points');
+          return;
+        }
+      }
+    }
     try {
-      await writer.write(samples);
+      await spool!.append(lines, samples.length);
     } catch (err) {
-      stats.writeErrors++;
+      if (err instanceof SpoolFullError) app?.log.error({ err: err.message }, 'spool full: refusing samples until InfluxDB catches up');
       throw err;
     }
   };
@@ -99,6 +131,15 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   let app: FastifyInstance | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   try {
+    spool = new Spool({
+      dir: join(config.dataDir, 'spool'),
+      maxBytes: config.spool.maxBytes,
+      write: (lines) => writer.writeLines(lines),
+      log: { info: (o, m) => app?.log.info(o, m), warn: (o, m) => app?.log.warn(o, m), error: (o, m) => app?.log.error(o, m) },
+      onWriteError: () => stats.writeErrors++,
+      minRetryMs: opts.spoolRetryMs?.min,
+      maxRetryMs: opts.spoolRetryMs?.max,
+    });
     const tls = config.listen.plainHttp ? undefined : await serverTls({ dataDir: config.dataDir, cert: config.tls?.cert, key: config.tls?.key });
     app = await buildApp({
       db,
@@ -107,6 +148,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       readiness,
       window: { maxAgeMs: config.maxSampleAgeMs, maxFutureMs: config.maxFutureMs },
       bodyLimit: config.ingest.bodyLimit,
+      rateLimit: config.ingest.rateLimit,
       https: tls ? { cert: tls.cert, key: tls.key } : undefined,
       logger: opts.logger ?? false,
       config,
@@ -131,12 +173,12 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
           samples_rejected: stats.samplesRejected,
           ingest_rate: Math.round(period.ratePerSecond * 1000) / 1000,
           write_errors: stats.writeErrors,
+          spool_samples: spool!.stats().samples,
+          spool_bytes: spool!.stats().bytes,
         },
         time: new Date().toISOString(),
       };
-      writer.write([sample]).catch(() => {
-        stats.writeErrors++;
-      });
+      store([sample]).catch(() => undefined);
     }, opts.statusIntervalMs ?? 60_000);
     statusTimer.unref();
 
@@ -148,12 +190,14 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       tls,
       stats,
       writer,
+      spool,
       schemaReady,
       close: async () => {
         closed = true;
         clearTimeout(retryTimer);
         clearInterval(statusTimer);
         await running.close();
+        await spool!.close();
         db.close();
       },
     };
@@ -162,6 +206,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     clearTimeout(retryTimer);
     clearInterval(statusTimer);
     await app?.close().catch(() => undefined);
+    await spool?.close().catch(() => undefined);
     db.close();
     throw err;
   }

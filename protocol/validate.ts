@@ -19,6 +19,8 @@ export type Validation = { ok: true; sample: WireSample } | { ok: false; reason:
 
 // Control characters (C0, DEL, C1) and the Unicode line/paragraph separators break line protocol and logs.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// InfluxDB 1.x keeps tag backslashes literally, so one at the end or before an escaped separator cannot be written.
+const UNSTORABLE_BACKSLASH = /\\$|\\[ ,=]/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -52,6 +54,9 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
       return { ok: false, reason: `${measurement}: tag "${key}" is longer than ${LIMITS.tagValueMaxLength} characters` };
     }
     if (CONTROL.test(value)) return { ok: false, reason: `${measurement}: tag "${key}" contains a control character` };
+    if (UNSTORABLE_BACKSLASH.test(value)) {
+      return { ok: false, reason: `${measurement}: tag "${key}" has a backslash at its end or before a space, comma or equals sign, which InfluxDB cannot store` };
+    }
     outTags[key] = value;
   }
   for (const [key, presence] of Object.entries(tagSpec)) {

@@ -1,8 +1,12 @@
 import { catalogue, isMeasurement, type WireSample } from '../../protocol/index.ts';
 
-// InfluxDB 1.x line protocol escaping (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/).
-const escapeMeasurement = (s: string) => s.replace(/[\\,\s]/g, (c) => `\\${c}`);
-const escapeKey = (s: string) => s.replace(/[\\,=\s]/g, (c) => `\\${c}`);
+// InfluxDB 1.x line protocol escaping, as influxd 1.6 parses it (checked by a round-trip property test):
+// in names and tag values only the ASCII space, the comma and (keys, values) the equals sign are
+// escaped; a backslash is kept as written, because `\\` is NOT unescaped there. That is why
+// validateSample refuses a tag value with a backslash at its end or before one of those three.
+// In string fields both the backslash and the double quote are escaped.
+const escapeMeasurement = (s: string) => s.replace(/[, ]/g, (c) => `\\${c}`);
+const escapeKey = (s: string) => s.replace(/[,= ]/g, (c) => `\\${c}`);
 const escapeString = (s: string) => s.replace(/[\\"]/g, (c) => `\\${c}`);
 
 /** One validated sample as one line; field types come from the catalogue so they never change. */

@@ -14,7 +14,7 @@ export class InfluxWriteError extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    /** 4xx from InfluxDB: retrying the same points will not help. */
+    /** 400 from InfluxDB (bad or partially written points): retrying the same points will not help. */
     readonly permanent = false,
   ) {
     super(message);
@@ -44,20 +44,20 @@ export class InfluxWriter {
     await this.writeLines(toLines(samples));
   }
 
-  async writeLines(body: string): Promise<void> {
+  async writeLines(body: string, timeoutMs = this.timeoutMs): Promise<void> {
     let res: Response;
     try {
       res = await fetch(this.writeUrl, {
         method: 'POST',
         body,
         headers: { 'content-type': 'text/plain; charset=utf-8', ...(this.auth ? { authorization: this.auth } : {}) },
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       throw new InfluxWriteError(`InfluxDB unreachable at ${this.target.url}: ${(err as Error).message}`);
     }
     if (res.status === 204) return;
     const text = await res.text().catch(() => '');
-    throw new InfluxWriteError(`InfluxDB write failed (${res.status}): ${text.slice(0, 300)}`, res.status, res.status >= 400 && res.status < 500);
+    throw new InfluxWriteError(`InfluxDB write failed (${res.status}): ${text.slice(0, 300)}`, res.status, res.status === 400);
   }
 }

@@ -16,6 +16,11 @@ export class IngestStats {
     this.agentsSeen.add(agentId);
   }
 
+  /** Samples accepted per second in the period so far (for /readyz; does not start a new period). */
+  currentRate(now = Date.now()): number {
+    return this.periodAccepted / Math.max(1, (now - this.periodStart) / 1000);
+  }
+
   /** Rate and agents since the last call; starts a new period. */
   takePeriod(now = Date.now()): { agentsSeen: number; ratePerSecond: number } {
     const seconds = Math.max(0.001, (now - this.periodStart) / 1000);

@@ -11,6 +11,7 @@ import type { WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
 import type { CollectorConfig } from '../config.ts';
 import type { InfluxDB } from 'influx';
+import { AgentRateLimiter, type RateLimitSettings } from '../ingest/rate-limit.ts';
 
 /** What every route plugin may use; passed as `opts.services`. */
 export interface CollectorServices {
@@ -29,6 +30,8 @@ export interface AppOptions {
   readiness: () => Promise<Readiness>;
   window: { maxAgeMs: number; maxFutureMs: number };
   bodyLimit: number;
+  /** Per-agent ingest limits (429 + Retry-After past them). */
+  rateLimit?: RateLimitSettings;
   https?: { cert: string; key: string };
   observers?: SampleObserver[];
   config?: CollectorConfig;
@@ -66,7 +69,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(enrollRoutes, { db: opts.db });
   const services: CollectorServices = { db: opts.db, config: opts.config, influx: opts.influx, stats: opts.stats, observers: opts.observers ?? [] };
   await app.register(operatorAuth, { db: opts.db });
-  await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window, observers: services.observers });
+  await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window, observers: services.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.
   return app;
 }

@@ -8,6 +8,7 @@ import { touchAgent } from '../../state/agents.ts';
 import type { DB } from '../../state/db.ts';
 import type { WireSample } from '../../../protocol/index.ts';
 import { notifyObservers, type SampleObserver } from '../../ingest/observers.ts';
+import type { AgentRateLimiter } from '../../ingest/rate-limit.ts';
 
 export interface SamplesRouteOptions {
   db: DB;
@@ -16,6 +17,7 @@ export interface SamplesRouteOptions {
   store: (samples: WireSample[]) => Promise<void>;
   window: { maxAgeMs: number; maxFutureMs: number };
   observers: SampleObserver[];
+  rateLimit?: AgentRateLimiter;
 }
 
 export default async function samplesRoutes(app: FastifyInstance, opts: SamplesRouteOptions) {
@@ -24,10 +26,17 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
     PATHS.samples,
     {
       preHandler: app.requireAgent,
-      schema: { body: SampleBatch, response: { 200: IngestResponse, 400: Type.Union([IngestResponse, ErrorResponse]), 401: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse } },
+      schema: { body: SampleBatch, response: { 200: IngestResponse, 400: Type.Union([IngestResponse, ErrorResponse]), 401: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse } },
     },
     async (request, reply) => {
       const agent = request.agent!;
+      const limited = opts.rateLimit?.take(agent.id, request.body.samples.length);
+      if (limited && !limited.ok) {
+        return reply
+          .code(429)
+          .header('retry-after', String(limited.retryAfterSeconds))
+          .send({ error: 'rate_limited', message: `too many samples or requests from this agent; retry in ${limited.retryAfterSeconds} s` });
+      }
       const { accepted, rejected } = prepareBatch(agent, request.body.samples, opts.window);
       if (accepted.length > 0) {
         try {
