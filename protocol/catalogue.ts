@@ -189,7 +189,7 @@ export const catalogue = {
   sip: measurement({
     doc: 'SIP OPTIONS to one endpoint.',
     source: 'videoconf',
-    tags: { target: 'required', name: 'optional', result: 'required' },
+    tags: { target: 'required', name: 'optional', result: 'required', endpoint: 'optional', transport: 'optional' },
     fields: {
       up: bool('1 when a SIP stack answered'),
       response_ms: float('ms', 'Time to the answer', true),
@@ -199,13 +199,27 @@ export const catalogue = {
   videoconf: measurement({
     doc: 'Readiness of one video-conference endpoint.',
     source: 'videoconf',
-    tags: { endpoint: 'required' },
+    tags: { endpoint: 'required', address: 'optional', group: 'optional' },
     fields: {
       ready: bool('1 when every component answers within thresholds'),
       mos: float('score', 'Estimated MOS (ITU-T G.107 E-model, simplified)', true),
       loss_percent: float('percent', 'Packet loss over the burst'),
       jitter_ms: float('ms', 'RFC 3550 interarrival jitter', true),
       rtt_ms: float('ms', 'Mean round trip', true),
+      rtt_min_ms: float('ms', 'Fastest round trip of the burst', true),
+      rtt_max_ms: float('ms', 'Slowest round trip of the burst', true),
+      sent: int('count', 'Echo requests sent in the burst'),
+      received: int('count', 'Echo replies received'),
+      sip_up: bool('1 when every configured SIP transport answered', true),
+      h323_up: bool('1 when the H.323 signalling port accepted a connection', true),
+      h323_connect_ms: float('ms', 'Time to connect to the H.323 signalling port', true),
+      https_up: bool('1 when the management interface answered with an expected status', true),
+      https_response_ms: float('ms', 'Time to read the management page', true),
+      snmp_up: bool('1 when SNMP answered', true),
+      uptime_seconds: int('seconds', 'sysUpTime of the endpoint', true),
+      rebooted: bool('1 when sysUpTime shows a restart since the previous run', true),
+      sys_descr: str('sysDescr: the model and firmware', true),
+      reason: str('Why the endpoint is not ready (empty when ready)', true),
     },
   }),
   agent_status: measurement({

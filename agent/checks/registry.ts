@@ -3,6 +3,7 @@ import { hostCheck } from './host/index.ts';
 import { pingCheck } from './ping/index.ts';
 import { tcpCheck } from './tcp/index.ts';
 import { httpCheck } from './http/index.ts';
+import { videoconfCheck } from './videoconf/index.ts';
 
 /** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
 export const registry: Record<string, CheckDefinition<any>> = {
@@ -10,6 +11,7 @@ export const registry: Record<string, CheckDefinition<any>> = {
   ping: pingCheck,
   tcp: tcpCheck,
   http: httpCheck,
+  videoconf: videoconfCheck,
 };
 
 export function checkTypes(): string[] {

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { durationIssue, joinPath, parseDuration, resultOfError, type ConfigIssue, type Result } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
 import { DEFAULT_CONCURRENCY, forEachLimited, isHostOrIp, resolveHost } from '../probe.ts';
-import { classifyBurst, summarize, type PingSummary } from './parse.ts';
+import { classifyBurst, parseReplies, summarize, type PingSummary } from './parse.ts';
 
 const schema = Type.Object({
   targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, expected: 'a list of host names or IP addresses' }),
@@ -51,18 +51,14 @@ async function runPing(config: PingConfig, ctx: CheckContext): Promise<void> {
   let missingBinaryLogged = false;
   let aborted = 0;
   const notStarted = await forEachLimited(config.targets, DEFAULT_CONCURRENCY, ctx.signal, async (target) => {
-    const outcome = await probe(target, config.count, packetIntervalMs, config.timeoutMs, ctx.signal);
+    const outcome = await pingBurst(target, config.count, packetIntervalMs, config.timeoutMs, ctx.signal);
     if (outcome.kind === 'aborted') {
       aborted++;
       return;
     }
     if (outcome.kind === 'missing' && !missingBinaryLogged) {
       missingBinaryLogged = true;
-      ctx.log.error(
-        process.platform === 'win32'
-          ? 'the ping command was not found (PING.EXE in C:\\Windows\\System32): check PATH'
-          : 'the ping command was not found: install it (Debian/Ubuntu: apt-get install iputils-ping; RHEL: dnf install iputils)',
-      );
+      ctx.log.error(missingPingMessage(process.platform));
     }
     if (outcome.kind === 'failed' && outcome.message) ctx.log.warn('ping failed', { target, error: outcome.message });
     const stats = outcome.stats ?? summarize(config.count, []);
@@ -75,12 +71,23 @@ async function runPing(config: PingConfig, ctx: CheckContext): Promise<void> {
   if (notStarted + aborted > 0) ctx.log.warn('ping run stopped before every target was probed', { unprobed: notStarted + aborted });
 }
 
-type Outcome =
-  | { kind: 'done'; result: Result; stats: PingSummary }
-  | { kind: 'failed' | 'missing'; result: Result; stats?: PingSummary; message?: string }
-  | { kind: 'aborted'; result?: undefined; stats?: undefined };
+/** What to tell the operator when the system has no ping command. */
+export function missingPingMessage(platform: NodeJS.Platform): string {
+  return platform === 'win32'
+    ? 'the ping command was not found (PING.EXE in C:\\Windows\\System32): check PATH'
+    : 'the ping command was not found: install it (Debian/Ubuntu: apt-get install iputils-ping; RHEL: dnf install iputils)';
+}
 
-async function probe(target: string, count: number, packetIntervalMs: number, timeoutMs: number, signal: AbortSignal): Promise<Outcome> {
+export type PingOutcome =
+  | { kind: 'done'; result: Result; stats: PingSummary; rtts: number[] }
+  | { kind: 'failed' | 'missing'; result: Result; stats?: PingSummary; rtts?: number[]; message?: string }
+  | { kind: 'aborted'; result?: undefined; stats?: undefined; rtts?: undefined };
+
+/**
+ * One burst of `count` echo requests to `target` with the system ping, `rtts` being the round trips
+ * in arrival order (the videoconf check computes its own jitter from them). Never throws.
+ */
+export async function pingBurst(target: string, count: number, packetIntervalMs: number, timeoutMs: number, signal: AbortSignal): Promise<PingOutcome> {
   let address: string;
   let family: 4 | 6;
   try {
@@ -102,10 +109,11 @@ async function probe(target: string, count: number, packetIntervalMs: number, ti
     return { kind: code === 'ENOENT' ? 'missing' : 'failed', result: 'error', message: code === 'ENOENT' ? undefined : run.spawnError.message };
   }
   const burst = classifyBurst(process.platform, run.code, run.stdout, count);
+  const rtts = parseReplies(run.stdout).slice(0, count);
   if (burst.result === 'error') {
-    return { kind: 'failed', result: 'error', stats: burst.stats, message: firstLine(run.stderr) || firstLine(run.stdout) };
+    return { kind: 'failed', result: 'error', stats: burst.stats, rtts, message: firstLine(run.stderr) || firstLine(run.stdout) };
   }
-  return { kind: 'done', result: burst.result, stats: burst.stats };
+  return { kind: 'done', result: burst.result, stats: burst.stats, rtts };
 }
 
 export interface PingCommand {

@@ -1,0 +1,270 @@
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
+import { Type } from 'typebox';
+import { durationIssue, joinPath, parseDuration, type ConfigIssue, type FieldsOf } from '../../../protocol/index.ts';
+import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
+import { forEachLimited, isHostOrIp } from '../probe.ts';
+import { missingPingMessage, pingBurst } from '../ping/index.ts';
+import { connectProbe } from '../tcp/index.ts';
+import { fetchProbe, httpCheck } from '../http/index.ts';
+import { estimateMos, interarrivalJitter } from './quality.ts';
+import { DEFAULT_SIP_PORT, sipOptionsProbe, type SipTransport } from './sip.ts';
+import { snmpSystem, UptimeMemory } from './snmp.ts';
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535, expected: 'a port from 1 to 65535' });
+const StatusCode = Type.Integer({ minimum: 100, maximum: 599 });
+
+const SipTarget = Type.Object(
+  {
+    transport: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls')], { default: 'udp' }),
+    port: Type.Optional(Port),
+  },
+  { additionalProperties: false },
+);
+
+const Https = Type.Object(
+  {
+    url: Type.Optional(Type.String({ minLength: 1, expected: 'an https:// URL of the management interface' })),
+    ca: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a PEM file with the CA (or the self-signed certificate) of the unit' })),
+    expectStatus: Type.Optional(Type.Union([StatusCode, Type.Array(StatusCode, { minItems: 1 })], { expected: 'a status code from 100 to 599 or a list of them' })),
+  },
+  { additionalProperties: false },
+);
+
+const Endpoint = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128, expected: 'the endpoint name (the `endpoint` tag), such as ubnd-tinh' }),
+    address: Type.String({ minLength: 1, expected: 'a host name or an IP address' }),
+    sip: Type.Optional(Type.Array(SipTarget, { minItems: 1, expected: 'a list of SIP transports such as [{transport: udp}, {transport: tls, port: 5061}]' })),
+    h323: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ port: Port }, { additionalProperties: false })], { expected: 'true or a mapping with a port' })),
+    https: Type.Optional(Type.Union([Type.Boolean(), Https], { expected: 'true or a mapping with url, ca and expectStatus' })),
+    snmp: Type.Optional(
+      Type.Object(
+        {
+          community: Type.String({ minLength: 1, maxLength: 64, default: 'public' }),
+          port: Type.Integer({ minimum: 1, maximum: 65535, default: 161 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Thresholds = Type.Object(
+  {
+    maxLossPercent: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1, expected: 'a percentage above 0' }),
+    maxJitterMs: Type.Number({ exclusiveMinimum: 0, default: 30, expected: 'milliseconds above 0' }),
+    maxRttMs: Type.Number({ exclusiveMinimum: 0, default: 150, expected: 'milliseconds above 0' }),
+    minMos: Type.Number({ minimum: 1, maximum: 4.5, default: 3.6, expected: 'a MOS from 1 to 4.5' }),
+  },
+  { additionalProperties: false },
+);
+
+const schema = Type.Object({
+  endpoints: Type.Array(Endpoint, { minItems: 1, maxItems: 500, expected: 'a list of endpoints, each with name and address' }),
+  count: Type.Integer({ minimum: 2, maximum: 1000, default: 50, expected: 'echo requests per burst, from 2 to 1000' }),
+  packetInterval: Type.String({ default: '20ms', expected: 'a duration such as 20ms' }),
+  thresholds: Type.Optional(Thresholds),
+});
+
+type VideoconfConfig = CheckConfig<typeof schema>;
+type EndpointConfig = VideoconfConfig['endpoints'][number];
+
+/** Endpoints probed at once: each runs one ping process and a few sockets. */
+const ENDPOINT_CONCURRENCY = 16;
+const DEFAULT_H323_PORT = 1720;
+const DEFAULT_THRESHOLDS = { maxLossPercent: 1, maxJitterMs: 30, maxRttMs: 150, minMos: 3.6 };
+
+export const videoconfCheck = defineCheck({
+  type: 'videoconf',
+  summary: 'Video-conference endpoints: ICMP burst quality (loss, jitter, MOS), SIP, H.323, HTTPS, SNMP, and readiness',
+  schema,
+  defaults: { interval: '60s', timeout: '3s' },
+  measurements: ['videoconf', 'sip'],
+  validate: validateVideoconf,
+  run: runVideoconf,
+});
+
+function validateVideoconf(config: VideoconfConfig, path: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  config.endpoints.forEach((ep, i) => {
+    const at = joinPath(joinPath(path, 'endpoints'), i);
+    if (seen.has(ep.name)) issues.push({ path: joinPath(at, 'name'), message: `expected a unique name, "${ep.name}" is used twice` });
+    seen.add(ep.name);
+    if (!isHostOrIp(ep.address)) issues.push({ path: joinPath(at, 'address'), message: `expected a host name or an IP address, got ${JSON.stringify(ep.address)}` });
+    if (typeof ep.https === 'object' && ep.https.url !== undefined) {
+      // The http check's own rules, reported at this key.
+      const probe = { ...config, type: 'http', targets: [ep.https.url], method: 'GET' as const, followRedirects: false };
+      for (const issue of httpCheck.validate!(probe, at)) issues.push({ path: joinPath(joinPath(at, 'https'), 'url'), message: issue.message });
+    }
+  });
+  const piPath = joinPath(path, 'packetInterval');
+  const piIssue = durationIssue(config.packetInterval, piPath, { minMs: 2, maxMs: 1000 });
+  if (piIssue) return [...issues, piIssue];
+  const burstMs = (config.count - 1) * parseDuration(config.packetInterval)! + waitMs(config.timeoutMs);
+  if (burstMs > config.intervalMs) {
+    issues.push({
+      path: joinPath(path, 'count'),
+      message: `a burst of ${config.count} packets every ${config.packetInterval} plus the wait for the last reply lasts longer than the interval (${config.interval})`,
+    });
+  }
+  return issues;
+}
+
+/** ping waits whole seconds for the last reply. */
+const waitMs = (timeoutMs: number) => Math.max(1, Math.ceil(timeoutMs / 1000)) * 1000;
+
+const uptimes = new UptimeMemory();
+
+async function runVideoconf(config: VideoconfConfig, ctx: CheckContext): Promise<void> {
+  const packetIntervalMs = parseDuration(config.packetInterval)!;
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...config.thresholds };
+  let missingPingLogged = false;
+  let done = 0;
+  const notStarted = await forEachLimited(config.endpoints, ENDPOINT_CONCURRENCY, ctx.signal, async (ep) => {
+    const r = await probeEndpoint(ep, config, packetIntervalMs, ctx);
+    if (!r) return;
+    if (r.pingMissing && !missingPingLogged) {
+      missingPingLogged = true;
+      ctx.log.error(missingPingMessage(process.platform));
+    }
+    const verdict = judge(r.fields, r.failures, thresholds);
+    ctx.recorder.record(
+      'videoconf',
+      { endpoint: ep.name, address: ep.address, group: config.group },
+      { ...r.fields, ready: verdict.ready, ...(verdict.reason ? { reason: verdict.reason } : {}) },
+    );
+    done++;
+    ctx.progress?.(`${done}/${config.endpoints.length} endpoints`);
+  });
+  if (notStarted > 0 || done < config.endpoints.length) {
+    ctx.log.warn('videoconf run stopped before every endpoint was probed', { unprobed: config.endpoints.length - done });
+  }
+}
+
+type EndpointFields = Omit<FieldsOf<'videoconf'>, 'ready' | 'reason'>;
+
+interface EndpointResult {
+  fields: EndpointFields;
+  /** Components that did not answer, in words, for `reason`. */
+  failures: string[];
+  pingMissing: boolean;
+}
+
+/** Every component of one endpoint at once; undefined when the run was aborted. */
+async function probeEndpoint(ep: EndpointConfig, config: VideoconfConfig, packetIntervalMs: number, ctx: CheckContext): Promise<EndpointResult | undefined> {
+  const { signal } = ctx;
+  const timeoutMs = config.timeoutMs;
+  const failures: string[] = [];
+  const fields: EndpointFields = { loss_percent: 100, sent: config.count, received: 0 };
+  let pingMissing = false;
+
+  const icmp = pingBurst(ep.address, config.count, packetIntervalMs, timeoutMs, signal).then((o) => {
+    if (o.kind === 'aborted') return false;
+    if (o.kind === 'missing') pingMissing = true;
+    const stats = o.stats;
+    if (stats) Object.assign(fields, { sent: stats.sent, received: stats.received, loss_percent: stats.loss_percent });
+    if (stats && stats.received > 0) {
+      fields.rtt_ms = stats.rtt_avg_ms;
+      fields.rtt_min_ms = stats.rtt_min_ms;
+      fields.rtt_max_ms = stats.rtt_max_ms;
+      fields.jitter_ms = interarrivalJitter(o.rtts ?? []) ?? 0;
+      fields.mos = estimateMos({ rttMs: stats.rtt_avg_ms!, jitterMs: fields.jitter_ms, lossPercent: stats.loss_percent }).mos;
+    } else {
+      failures.push(o.kind === 'done' || o.result === 'timeout' ? 'no ICMP reply' : `ping ${o.result}${o.message ? `: ${o.message}` : ''}`);
+    }
+    return true;
+  });
+
+  const sip = (ep.sip ?? []).map(async (target) => {
+    const transport = target.transport as SipTransport;
+    const port = target.port ?? DEFAULT_SIP_PORT[transport];
+    const o = await sipOptionsProbe({ host: ep.address, port, transport, timeoutMs, signal });
+    if (!o) return undefined;
+    ctx.recorder.record(
+      'sip',
+      { target: `${ep.address.includes(':') ? `[${ep.address}]` : ep.address}:${port}`, name: config.name, endpoint: ep.name, transport, result: o.result },
+      { up: o.up, ...(o.statusCode !== undefined ? { status_code: o.statusCode } : {}), ...(o.responseMs !== undefined ? { response_ms: o.responseMs } : {}) },
+    );
+    if (!o.up) failures.push(`SIP ${transport}/${port} ${o.detail ?? o.result}`);
+    return o.up;
+  });
+
+  const h323 = ep.h323
+    ? connectProbe(ep.address, ep.h323 === true ? DEFAULT_H323_PORT : ep.h323.port, timeoutMs, signal).then((o) => {
+        if (!o) return false;
+        fields.h323_up = o.result === 'ok' ? 1 : 0;
+        if (o.connectMs !== undefined) fields.h323_connect_ms = o.connectMs;
+        if (!fields.h323_up) failures.push(`H.323 ${o.result}`);
+        return true;
+      })
+    : undefined;
+
+  const https = ep.https ? probeHttps(ep, timeoutMs, signal, fields, failures) : undefined;
+
+  const snmpCfg = ep.snmp;
+  const snmpRun = snmpCfg
+    ? snmpSystem(ep.address, snmpCfg.port, snmpCfg.community, timeoutMs, signal).then((o) => {
+        if (!o) return false;
+        fields.snmp_up = o.up;
+        if (o.sysDescr) fields.sys_descr = o.sysDescr;
+        if (o.uptimeSeconds !== undefined) {
+          fields.uptime_seconds = o.uptimeSeconds;
+          const restarted = uptimes.observe(`${ep.name}\n${ep.address}`, { uptimeSeconds: o.uptimeSeconds, atMs: Date.now() });
+          if (restarted !== undefined) fields.rebooted = restarted ? 1 : 0;
+        }
+        if (!o.up) failures.push(`SNMP ${o.result}`);
+        return true;
+      })
+    : undefined;
+
+  const [icmpDone, sipUps, h323Done, httpsDone, snmpDone] = await Promise.all([icmp, Promise.all(sip), h323, https, snmpRun]);
+  if (!icmpDone || sipUps.includes(undefined) || h323Done === false || httpsDone === false || snmpDone === false || signal.aborted) return undefined;
+  if (sipUps.length > 0) fields.sip_up = sipUps.every((u) => u === 1) ? 1 : 0;
+  return { fields, failures, pingMissing };
+}
+
+async function probeHttps(ep: EndpointConfig, timeoutMs: number, signal: AbortSignal, fields: EndpointFields, failures: string[]): Promise<boolean> {
+  const opts = typeof ep.https === 'object' ? ep.https : {};
+  const url = opts.url ?? `https://${ep.address.includes(':') ? `[${ep.address}]` : ep.address}/`;
+  let ca: string[] | undefined;
+  if (opts.ca) {
+    try {
+      ca = [...rootCertificates, await readFile(opts.ca, 'utf8')];
+    } catch (err) {
+      fields.https_up = 0;
+      failures.push(`HTTPS ca file ${opts.ca} unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      return true;
+    }
+  }
+  const o = await fetchProbe(url, { method: 'GET', ca, followRedirects: false, timeoutMs, signal });
+  if (!o) return false;
+  const code = o.fields.status_code;
+  const expected = opts.expectStatus === undefined ? undefined : ([] as number[]).concat(opts.expectStatus);
+  const statusOk = code !== undefined && (expected ? expected.includes(code) : code >= 200 && code < 400);
+  fields.https_up = o.result === 'ok' && statusOk ? 1 : 0;
+  if (o.fields.response_ms !== undefined) fields.https_response_ms = o.fields.response_ms;
+  if (!fields.https_up) failures.push(o.result === 'ok' ? `HTTPS answered ${code}` : `HTTPS ${o.result}`);
+  return true;
+}
+
+export interface Thresholds {
+  maxLossPercent: number;
+  maxJitterMs: number;
+  maxRttMs: number;
+  minMos: number;
+}
+
+/** ready = every configured component answered and the burst is within every threshold. */
+export function judge(fields: EndpointFields, failures: readonly string[], t: Thresholds): { ready: 0 | 1; reason?: string } {
+  const reasons = [...failures];
+  if (fields.received > 0) {
+    if (!(fields.loss_percent < t.maxLossPercent)) reasons.push(`loss ${fields.loss_percent}% ≥ ${t.maxLossPercent}%`);
+    if (fields.jitter_ms !== undefined && !(fields.jitter_ms < t.maxJitterMs)) reasons.push(`jitter ${fields.jitter_ms} ms ≥ ${t.maxJitterMs} ms`);
+    if (fields.rtt_ms !== undefined && !(fields.rtt_ms < t.maxRttMs)) reasons.push(`RTT ${fields.rtt_ms} ms ≥ ${t.maxRttMs} ms`);
+    if (fields.mos !== undefined && !(fields.mos >= t.minMos)) reasons.push(`MOS ${fields.mos} < ${t.minMos}`);
+  }
+  return reasons.length === 0 ? { ready: 1 } : { ready: 0, reason: reasons.join('; ').slice(0, 1000) };
+}
