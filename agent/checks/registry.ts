@@ -3,6 +3,9 @@ import { hostCheck } from './host/index.ts';
 import { pingCheck } from './ping/index.ts';
 import { tcpCheck } from './tcp/index.ts';
 import { httpCheck } from './http/index.ts';
+import { securityCheck } from './security/index.ts';
+import { discoveryCheck } from './discovery/index.ts';
+import { tlsCheck } from './tls/index.ts';
 import { videoconfCheck } from './videoconf/index.ts';
 
 /** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
@@ -11,6 +14,9 @@ export const registry: Record<string, CheckDefinition<any>> = {
   ping: pingCheck,
   tcp: tcpCheck,
   http: httpCheck,
+  security: securityCheck,
+  discovery: discoveryCheck,
+  tls: tlsCheck,
   videoconf: videoconfCheck,
 };
 

@@ -1,0 +1,271 @@
+import { setMaxListeners } from 'node:events';
+import { networkInterfaces } from 'node:os';
+import { Type } from 'typebox';
+import { joinPath, type ConfigIssue } from '../../../protocol/index.ts';
+import { forEachLimited, isHostOrIp } from '../probe.ts';
+import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
+import { compareIp, hostAddresses, hostCount, parseCidr, subnetOf, type Subnet } from './cidr.ts';
+import { DEFAULT_EXPOSURE_PORTS, exposureKey, probeExposures, type ExposurePort, type OpenService } from './exposure.ts';
+import { icmpSweep } from './icmp-sweep.ts';
+import { DEFAULT_STATE_FILE, loadState, rememberCycle, rememberExposures, saveState } from './known-devices.ts';
+import type { Neighbour } from './neighbour-parse.ts';
+import { readNeighbours } from './neighbours.ts';
+import { lookupVendors } from './oui.ts';
+import { reverseNames } from './reverse-dns.ts';
+import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, readRouterTable, type SnmpTarget } from './snmp-router.ts';
+import { tcpAlive } from './tcp-probe.ts';
+
+/** A /22: the largest subnet swept without raising `maxHosts` on purpose. */
+export const DEFAULT_MAX_HOSTS = 1022;
+export const DEFAULT_PROBE_PORTS = [22, 80, 135, 139, 443, 445, 3389, 8080];
+export const METHODS = ['icmp', 'neighbours', 'tcp'] as const;
+
+const lit = <T extends string>(v: readonly T[]) => Type.Union(v.map((x) => Type.Literal(x)));
+
+const ExposurePortSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    protocol: Type.Union([Type.Literal('tcp'), Type.Literal('udp')], { default: 'tcp' }),
+    service: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', expected: 'a short lowercase service name, such as telnet' }),
+    risk: Type.Integer({ minimum: 1, maximum: 4, expected: 'a risk weight from 1 (low) to 4 (critical)' }),
+    community: Type.Optional(Type.String({ minLength: 1, maxLength: 64, expected: 'the SNMP community to try, such as public' })),
+  },
+  { additionalProperties: false },
+);
+
+const RouterSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, expected: 'the router address, such as 192.0.2.1' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 161 }),
+    version: Type.Union([Type.Literal('2c'), Type.Literal('3')], { default: '2c' }),
+    community: Type.Optional(Type.String({ minLength: 1, maxLength: 64, expected: 'the read-only community (SNMP v2c)' })),
+    user: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 64 }),
+          authProtocol: Type.Optional(lit(AUTH_PROTOCOLS)),
+          authKey: Type.Optional(Type.String({ minLength: 8, expected: 'an authentication passphrase of at least 8 characters' })),
+          privProtocol: Type.Optional(lit(PRIV_PROTOCOLS)),
+          privKey: Type.Optional(Type.String({ minLength: 8, expected: 'a privacy passphrase of at least 8 characters' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const schema = Type.Object({
+  subnets: Type.Array(Type.String(), { minItems: 1, expected: 'a list of IPv4 subnets in CIDR form, such as 192.0.2.0/24' }),
+  maxHosts: Type.Integer({ minimum: 1, maximum: 65536, default: DEFAULT_MAX_HOSTS, expected: 'a whole number of addresses from 1 to 65536' }),
+  methods: Type.Array(lit(METHODS), { minItems: 1, default: [...METHODS], expected: 'a list of methods: icmp, neighbours, tcp' }),
+  probePorts: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 1, maxItems: 16, default: DEFAULT_PROBE_PORTS, expected: 'a list of 1 to 16 TCP ports' }),
+  router: Type.Optional(RouterSchema),
+  exposurePorts: Type.Array(ExposurePortSchema, { maxItems: 32, default: DEFAULT_EXPOSURE_PORTS, expected: 'a list of {port, protocol, service, risk}' }),
+  resolveNames: Type.Boolean({ default: true }),
+  concurrency: Type.Integer({ minimum: 1, maximum: 512, default: 128 }),
+  stateFile: Type.Optional(Type.String({ minLength: 1, expected: 'a path for the list of known devices' })),
+  ouiFile: Type.Optional(Type.String({ minLength: 1, expected: 'a path to the IEEE oui.csv (or a compact .br copy)' })),
+});
+
+type DiscoveryConfig = CheckConfig<typeof schema>;
+
+export const discoveryCheck = defineCheck({
+  type: 'discovery',
+  summary: 'LAN discovery: devices per subnet (ICMP, neighbour table, TCP, SNMP router), new devices, risky open services',
+  schema,
+  defaults: { interval: '15m', timeout: '500ms' },
+  measurements: ['lan_summary', 'lan_device', 'lan_exposure'],
+  validate: validateDiscovery,
+  run: runDiscovery,
+});
+
+function validateDiscovery(config: DiscoveryConfig, path: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const parsed: Subnet[] = [];
+  config.subnets.forEach((text, i) => {
+    const at = joinPath(joinPath(path, 'subnets'), i);
+    const s = parseCidr(text);
+    if (!s) {
+      issues.push({ path: at, message: `expected an IPv4 subnet in CIDR form with a prefix from /8 to /32, such as 192.0.2.0/24, got ${JSON.stringify(text)}` });
+      return;
+    }
+    const n = hostCount(s);
+    if (n > config.maxHosts) {
+      issues.push({
+        path: at,
+        message: `${s.cidr} has ${n} addresses, more than maxHosts (${config.maxHosts}); sweeping more than a /22 needs maxHosts raised on purpose`,
+      });
+    }
+    const overlap = parsed.find((p) => p.prefix <= s.prefix ? subnetOf([p], ipOf(s)) : subnetOf([s], ipOf(p)));
+    if (overlap) issues.push({ path: at, message: `${s.cidr} overlaps ${overlap.cidr}, listed before it` });
+    parsed.push(s);
+  });
+  const r = config.router;
+  if (r) {
+    const at = joinPath(path, 'router');
+    if (!isHostOrIp(r.host)) issues.push({ path: `${at}.host`, message: `expected a host name or an IP address, got ${JSON.stringify(r.host)}` });
+    if (r.version === '2c' && !r.community) issues.push({ path: `${at}.community`, message: 'missing; SNMP v2c needs the read-only community' });
+    if (r.version === '3' && !r.user) issues.push({ path: `${at}.user`, message: 'missing; SNMP v3 needs a user (name, and authKey/privKey for authNoPriv/authPriv)' });
+    if (r.user?.privKey && !r.user.authKey) issues.push({ path: `${at}.user.authKey`, message: 'missing; privacy (privKey) needs authentication (authKey) too' });
+  }
+  config.exposurePorts.forEach((p, i) => {
+    const at = joinPath(joinPath(path, 'exposurePorts'), i);
+    if (p.protocol === 'udp' && !p.community) issues.push({ path: `${at}.community`, message: 'missing; UDP services are probed with SNMP, which needs the community to try (such as public)' });
+    if (p.protocol === 'tcp' && p.community) issues.push({ path: `${at}.community`, message: 'only UDP (SNMP) entries take a community' });
+  });
+  return issues;
+}
+
+function ipOf(s: Subnet): string {
+  return [s.network >>> 24, (s.network >>> 16) & 255, (s.network >>> 8) & 255, s.network & 255].join('.');
+}
+
+/** IPv4 addresses of this machine: the scanner is not a device of the LAN it watches. */
+function localAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') out.add(a.address);
+  return out;
+}
+
+interface Found {
+  ip: string;
+  subnet: Subnet;
+}
+
+async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise<void> {
+  const { signal, log } = ctx;
+  // Hundreds of probes listen to the run's signal at once; that is the design, not a leak.
+  setMaxListeners(0, signal);
+  const progress = ctx.progress ?? (() => undefined);
+  let phaseStart = performance.now();
+  const phaseDone = (phase: string, extra: Record<string, unknown> = {}) => {
+    log.debug('discovery phase done', { phase, ms: Math.round(performance.now() - phaseStart), ...extra });
+    phaseStart = performance.now();
+  };
+  const subnets = config.subnets.map((t) => parseCidr(t)!);
+  const methods = new Set<string>(config.methods);
+  const local = localAddresses();
+  const targets = subnets.flatMap(hostAddresses).filter((ip) => !local.has(ip));
+  const found = new Map<string, Found>();
+  const mark = (ip: string) => {
+    if (local.has(ip) || found.has(ip)) return;
+    const subnet = subnetOf(subnets, ip);
+    if (subnet) found.set(ip, { ip, subnet });
+  };
+
+  if (methods.has('icmp')) {
+    progress(`icmp sweep of ${targets.length} addresses`);
+    const sweep = await icmpSweep(targets, {
+      timeoutMs: config.timeoutMs,
+      concurrency: config.concurrency,
+      signal,
+      onProgress: (done, alive) => progress(`icmp sweep: ${alive} answered${done !== alive ? `, ${done}/${targets.length} probed` : ''}`),
+    });
+    if (sweep.error) log.warn('icmp sweep could not run', { error: sweep.error });
+    for (const ip of sweep.alive) mark(ip);
+    phaseDone('icmp', { tool: sweep.tool, alive: sweep.alive.size });
+  }
+
+  const inScope = (n: Neighbour) => subnetOf(subnets, n.ip) !== undefined;
+  let neighbours = (await readNeighbours(signal)).filter(inScope);
+  let routerEntries: Neighbour[] = [];
+  if (config.router) {
+    progress(`reading the ARP table of ${config.router.host}`);
+    try {
+      const table = await readRouterTable(config.router as SnmpTarget, Math.max(config.timeoutMs, 1000), signal);
+      routerEntries = [...table.neighbours, ...table.own].filter(inScope);
+    } catch (err) {
+      // The community or user is never logged.
+      log.warn('cannot read the router ARP table', { router: config.router.host, error: (err as Error).message });
+    }
+  }
+  phaseDone('neighbours', { entries: neighbours.length, router: routerEntries.length });
+  if (methods.has('neighbours')) {
+    // Only entries the OS (or the router) confirmed recently: a stale entry outlives its device by hours.
+    for (const n of [...neighbours, ...routerEntries]) if (n.state === 'reachable' && n.mac) mark(n.ip);
+  }
+
+  if (methods.has('tcp')) {
+    // An address whose ARP request just failed is not there, whatever its firewall: no need to wait for it.
+    const failed = new Set(neighbours.filter((n) => n.state === 'failed').map((n) => n.ip));
+    const candidates = targets.filter((ip) => !found.has(ip) && !failed.has(ip));
+    let done = 0;
+    await forEachLimited(candidates, config.concurrency, signal, async (ip) => {
+      if (await tcpAlive(ip, config.probePorts, config.timeoutMs, signal)) mark(ip);
+      if (++done % 16 === 0 || done === candidates.length) progress(`tcp probe: ${done}/${candidates.length} addresses`);
+    });
+    // Hosts found only now were resolved by ARP during the probe: read their MAC.
+    if (candidates.some((ip) => found.has(ip))) neighbours = (await readNeighbours(signal)).filter(inScope);
+    phaseDone('tcp', { probed: candidates.length });
+  }
+
+  const macOf = new Map<string, string>();
+  for (const n of routerEntries) if (n.mac) macOf.set(n.ip, n.mac);
+  for (const n of neighbours) if (n.mac && n.state !== 'failed') macOf.set(n.ip, n.mac);
+
+  const devices = [...found.values()].sort((a, b) => compareIp(a.ip, b.ip));
+  const ips = devices.map((d) => d.ip);
+  progress(`${devices.length} devices: vendors, names and exposed services`);
+  const macs = [...new Set(devices.map((d) => macOf.get(d.ip)).filter((m): m is string => m !== undefined))];
+  let vendors = new Map<string, string>();
+  try {
+    vendors = lookupVendors(macs, config.ouiFile).vendors;
+  } catch (err) {
+    log.warn('cannot read the IEEE OUI registry', { file: config.ouiFile, error: (err as Error).message });
+  }
+  const [names, open] = await Promise.all([
+    config.resolveNames ? reverseNames(ips, config.timeoutMs, signal) : Promise.resolve(new Map<string, string>()),
+    probeExposures(ips, config.exposurePorts as ExposurePort[], config.timeoutMs, config.concurrency, signal),
+  ]);
+  phaseDone('enrich', { devices: devices.length, open: open.length });
+  if (signal.aborted) {
+    log.warn('discovery stopped before the cycle finished; nothing recorded', { found: devices.length });
+    return;
+  }
+
+  const stateFile = config.stateFile ?? DEFAULT_STATE_FILE;
+  const { state, problem } = loadState(stateFile);
+  if (problem) log.warn('known-device list unreadable; this cycle is a new baseline (no device counted as new)', { problem });
+  const now = new Date();
+  for (const subnet of subnets) {
+    const here = devices.filter((d) => d.subnet === subnet);
+    // A device whose MAC could not be learnt (a routed subnet without `router`) is known by its address.
+    const keyOf = (ip: string) => macOf.get(ip) ?? `ip:${ip}`;
+    const cycle = rememberCycle(state, subnet.cidr, here.map((d) => ({ key: keyOf(d.ip), ip: d.ip })), now);
+    for (const d of here) {
+      const mac = macOf.get(d.ip);
+      ctx.recorder.record(
+        'lan_device',
+        { subnet: subnet.cidr, mac: keyOf(d.ip) },
+        { up: 1, ip: d.ip, vendor: mac ? vendors.get(mac) : undefined, hostname: names.get(d.ip) },
+        now,
+      );
+    }
+    for (const a of cycle.absent) ctx.recorder.record('lan_device', { subnet: subnet.cidr, mac: a.key }, { up: 0, ip: a.ip }, now);
+
+    const openHere = open.filter((o) => subnetOf(subnets, o.ip) === subnet).sort((a, b) => compareIp(a.ip, b.ip) || a.port.port - b.port.port);
+    for (const o of openHere) recordExposure(ctx, o, 1, now);
+    const closed = rememberExposures(state, subnet.cidr, new Set(here.map((d) => d.ip)), openHere.map(exposureKey));
+    for (const key of closed) {
+      const [ip, port, protocol, service] = key.split('|');
+      recordExposure(ctx, { ip, port: { port: Number(port), protocol: protocol as 'tcp' | 'udp', service, risk: riskOf(config, service, Number(port)) } }, 0, now);
+    }
+    ctx.recorder.record('lan_summary', { subnet: subnet.cidr }, { devices: here.length, new_devices: cycle.newKeys.size, exposed_services: openHere.length }, now);
+    if (cycle.newKeys.size > 0) log.info('new devices on the LAN', { subnet: subnet.cidr, devices: [...cycle.newKeys] });
+  }
+  try {
+    saveState(stateFile, state);
+  } catch (err) {
+    log.warn('cannot save the known-device list; new devices cannot be counted until it can', { file: stateFile, error: (err as Error).message });
+  }
+}
+
+function recordExposure(ctx: CheckContext, o: OpenService, open: 0 | 1, time: Date): void {
+  const port = o.port.protocol === 'udp' ? `${o.port.port}/udp` : String(o.port.port);
+  ctx.recorder.record('lan_exposure', { ip: o.ip, port, service: o.port.service }, { open, risk: o.port.risk }, time);
+}
+
+function riskOf(config: DiscoveryConfig, service: string, port: number): number {
+  return (config.exposurePorts as ExposurePort[]).find((p) => p.service === service && p.port === port)?.risk ?? 1;
+}
