@@ -2,11 +2,12 @@
 // blackbox_exporter doing the comparable job (host metrics + ICMP, TCP and HTTP probes of the same
 // loopback targets), scraped at the same interval. Everything stays on loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { freePort, startInfluxd } from '../../scripts/lib/influxd.ts';
 import { startTestCollector } from '../support/collector.ts';
 import { AGENT_BIN, runCli } from '../support/agent.ts';
@@ -41,10 +42,29 @@ try {
       ],
     }),
   );
+  // As shipped: one bundled file (what the single executable carries), no TypeScript at run time.
+  const bundled = join(import.meta.dirname, '..', '..', '.tmp', 'bench-agent.mjs');
+  const entry = join(dir, 'entry.ts');
+  writeFileSync(entry, `import { main } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'agent', 'cli.ts'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: bundled,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
+  });
   const e = await runCli(AGENT_BIN, ['enroll', '--config', agentFile, '--code', tc.enrollCode('so-y-te')]);
   if (e.code !== 0) throw new Error(e.stderr);
-  const agent = spawn(process.execPath, [AGENT_BIN, 'run', '--config', agentFile], { stdio: 'ignore' });
-  children.push(agent);
+  const srcFile = join(dir, 'agent-src.yaml');
+  writeFileSync(srcFile, stringify({ ...parse(readFileSync(agentFile, 'utf8')), collector: { url: tc.url, tokenFile: join(dir, 'src.token'), ca: tc.caFile }, outbox: { dir: join(dir, 'outbox-src') } }));
+  const e2 = await runCli(AGENT_BIN, ['enroll', '--config', srcFile, '--code', tc.enrollCode('so-y-te')]);
+  if (e2.code !== 0) throw new Error(e2.stderr);
+  const agent = spawn(process.execPath, [bundled, 'run', '--config', agentFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const agentSrc = spawn(process.execPath, [AGENT_BIN, 'run', '--config', srcFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(agent, agentSrc);
 
   // --- Peers: node_exporter + blackbox_exporter, scraped like Prometheus would.
   const nePort = await freePort();
@@ -82,30 +102,32 @@ try {
   // Warm up one cycle, then measure CYCLES cycles.
   await scrape();
   await sleep(INTERVAL_S * 1000);
-  const start = { agent: cpuSeconds(agent.pid!), peers: cpuSeconds(ne.pid!) + cpuSeconds(bb.pid!) };
-  const rss = { agent: [] as number[], peers: [] as number[] };
+  const start = { agent: cpuSeconds(agent.pid!), src: cpuSeconds(agentSrc.pid!), peers: cpuSeconds(ne.pid!) + cpuSeconds(bb.pid!) };
+  const rss = { agent: [] as number[], src: [] as number[], peers: [] as number[] };
   for (let i = 0; i < CYCLES; i++) {
     await scrape();
     // Idle RSS: sampled mid-way between cycles.
     await sleep((INTERVAL_S * 1000) / 2);
     rss.agent.push(rssBytes(agent.pid!));
+    rss.src.push(rssBytes(agentSrc.pid!));
     rss.peers.push(rssBytes(ne.pid!) + rssBytes(bb.pid!));
     await sleep((INTERVAL_S * 1000) / 2);
   }
   const cpu = {
     agent: (cpuSeconds(agent.pid!) - start.agent) / CYCLES,
+    src: (cpuSeconds(agentSrc.pid!) - start.src) / CYCLES,
     peers: (cpuSeconds(ne.pid!) + cpuSeconds(bb.pid!) - start.peers) / CYCLES,
   };
   const mb = (b: number) => b / 1024 / 1024;
   console.log(`Agent footprint, ${CYCLES} cycles of ${INTERVAL_S}s (ping x2 of 5 packets, tcp x2, https x1, host); peers scraped at the same interval\n`);
   console.log(
     table(
-      ['metric', 'Canh Gác agent', 'node_exporter + blackbox_exporter', 'ratio (agent / peers)'],
+      ['metric', 'Canh Gác agent (bundled, as shipped)', 'node_exporter + blackbox_exporter', 'ratio (agent / peers)', 'agent from source (tsx)'],
       [
-        ['idle RSS, median (MB)', mb(median(rss.agent)), mb(median(rss.peers)), median(rss.agent) / median(rss.peers)],
-        ['idle RSS, max (MB)', mb(Math.max(...rss.agent)), mb(Math.max(...rss.peers)), Math.max(...rss.agent) / Math.max(...rss.peers)],
-        ['CPU per cycle (ms)', cpu.agent * 1000, cpu.peers * 1000, cpu.agent / cpu.peers],
-        ['processes', 1, 2, 0.5],
+        ['idle RSS, median (MB)', mb(median(rss.agent)), mb(median(rss.peers)), median(rss.agent) / median(rss.peers), mb(median(rss.src))],
+        ['idle RSS, max (MB)', mb(Math.max(...rss.agent)), mb(Math.max(...rss.peers)), Math.max(...rss.agent) / Math.max(...rss.peers), mb(Math.max(...rss.src))],
+        ['CPU per cycle (ms)', cpu.agent * 1000, cpu.peers * 1000, cpu.agent / cpu.peers, cpu.src * 1000],
+        ['processes', 1, 2, 0.5, 1],
       ],
     ),
   );
