@@ -125,6 +125,52 @@ const MIGRATIONS: string[] = [
      interval_ms INTEGER,
      last_arrival INTEGER NOT NULL
    );`,
+  `CREATE TABLE devices (
+     agency TEXT NOT NULL REFERENCES agencies(id),
+     mac TEXT NOT NULL,
+     subnet TEXT NOT NULL,
+     ip TEXT NOT NULL,
+     vendor TEXT,
+     hostname TEXT,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     is_new INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (agency, mac)
+   );
+   CREATE TABLE device_ips (
+     agency TEXT NOT NULL,
+     mac TEXT NOT NULL,
+     ip TEXT NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     PRIMARY KEY (agency, mac, ip)
+   );
+   CREATE TABLE device_subnets (
+     agency TEXT NOT NULL,
+     subnet TEXT NOT NULL,
+     first_seen INTEGER NOT NULL,
+     PRIMARY KEY (agency, subnet)
+   );
+   CREATE TABLE device_exposures (
+     agency TEXT NOT NULL,
+     ip TEXT NOT NULL,
+     port TEXT NOT NULL,
+     service TEXT NOT NULL,
+     risk INTEGER NOT NULL,
+     open INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     PRIMARY KEY (agency, ip, port)
+   );
+   CREATE TABLE IF NOT EXISTS events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     agency TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS events_kind_created ON events(kind, created_at);
+   CREATE INDEX IF NOT EXISTS events_agency_created ON events(agency, created_at);`,
 ];
 
 export function openDb(file: string): DB {
