@@ -1,3 +1,4 @@
+import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';
 import { Type } from 'typebox';
@@ -77,9 +78,41 @@ async function cpuPercent(signal: AbortSignal): Promise<number> {
 
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10000) / 100 : 0);
 
+/** /proc/mounts escapes space, tab, newline and backslash as octal. */
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/**
+ * Linux: /proc/mounts + statfs, asynchronous. systeminformation's fsSize runs `df` with execSync,
+ * which blocks the event loop for tens of milliseconds and skews the timings of concurrent probes.
+ */
+async function linuxDisks(): Promise<DiskRow[]> {
+  const text = await readFile('/proc/mounts', 'utf8');
+  const rows: DiskRow[] = [];
+  for (const line of text.split('\n')) {
+    const [fs, mountRaw, type] = line.split(' ');
+    if (!fs || !mountRaw || !type) continue;
+    const mount = unescapeMount(mountRaw);
+    if (PSEUDO_FS.has(type.toLowerCase()) || PSEUDO_MOUNT.test(mount)) continue;
+    try {
+      const st = await statfs(mount);
+      const size = st.blocks * st.bsize;
+      rows.push({ fs, type, mount, size, used: (st.blocks - st.bfree) * st.bsize, available: st.bavail * st.bsize });
+    } catch {
+      // A mount we may not read (permissions, a stale network share) is left out rather than failing the check.
+    }
+  }
+  return rows;
+}
+
+async function listDisks(): Promise<DiskRow[]> {
+  return process.platform === 'linux' ? linuxDisks() : ((await si.fsSize()) as DiskRow[]);
+}
+
 async function runHost(_config: unknown, ctx: CheckContext): Promise<void> {
   const host = os.hostname();
-  const [cpu, mem, disks] = await Promise.all([cpuPercent(ctx.signal), si.mem(), si.fsSize().catch((err: unknown) => {
+  const [cpu, mem, disks] = await Promise.all([cpuPercent(ctx.signal), si.mem(), listDisks().catch((err: unknown) => {
     ctx.log.warn('cannot list file systems', { error: err });
     return [] as DiskRow[];
   })]);
