@@ -1,4 +1,5 @@
 import { CollectorClient } from './collector-client.ts';
+import { startCommandPoller } from './commands.ts';
 import type { AgentConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { appendFileSync } from 'node:fs';
@@ -41,20 +42,32 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
     maxSplayMs: config.agent.maxSplayMs,
     onRun: (run) => {
       lastCycleMs = run.durationMs;
-      produced(run.samples);
       outbox.append(run.samples);
+      produced(run.samples);
       sender.nudge();
     },
   });
   const status = () => {
     const sample = [agentStatusSample(outbox.stats(), lastCycleMs)];
-    produced(sample);
     outbox.append(sample);
+    produced(sample);
   };
   const statusTimer = setInterval(status, config.agent.statusIntervalMs);
   status();
   scheduler.start();
   sender.start();
+  // On-demand work from the collector (e.g. `meeting-check`): its samples take the usual way too.
+  const commands = startCommandPoller({
+    client,
+    tokenFile: collector.tokenFile,
+    checks: config.checks,
+    log,
+    deliver: (samples) => {
+      outbox.append(samples);
+      produced(samples);
+      sender.nudge();
+    },
+  });
   log.info('agent started', { checks: config.checks.length, collector: client.origin });
 
   let stopping: Promise<void> | undefined;
@@ -64,6 +77,7 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(statusTimer);
+        await commands.stop();
         await scheduler.stop();
         await sender.stop();
         // One bounded last attempt so a clean stop leaves as little as possible queued.
@@ -81,7 +95,7 @@ export function outboxDir(config: AgentConfig): string {
   return join(dirname(resolve(dirname(config.file), config.collector!.tokenFile)), 'outbox');
 }
 
-/** `agent.sampleLog`: every produced sample as a JSON line, before it enters the outbox. */
+/** `agent.sampleLog`: every produced sample as a JSON line, once it is in the outbox. */
 function sampleLogger(file: string | undefined, log: Logger): (samples: WireSample[]) => void {
   if (!file) return () => undefined;
   return (samples) => {

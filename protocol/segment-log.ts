@@ -85,7 +85,7 @@ export class SegmentLog {
 
   constructor(private readonly opts: SegmentLogOptions) {
     this.dir = opts.dir;
-    this.segmentBytes = opts.segmentBytes ?? Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(opts.maxBytes / 16)));
+    this.segmentBytes = opts.segmentBytes ?? Math.max(16 * 1024, Math.min(8 * 1024 * 1024, Math.floor(opts.maxBytes / 16)));
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.lockFile = join(this.dir, 'lock');
     takeLock(this.lockFile);

@@ -104,7 +104,7 @@ export class Spool {
 
   private async replay(): Promise<void> {
     const minRetry = this.opts.minRetryMs ?? 500;
-    const maxRetry = this.opts.maxRetryMs ?? 30_000;
+    const maxRetry = this.opts.maxRetryMs ?? 5000;
     let retry = minRetry;
     while (!this.stopped) {
       const records = this.queue.units > 0 ? this.queue.read(this.opts.batchLines ?? 50, this.opts.batchBytes ?? 4 * 1024 * 1024) : [];
