@@ -5,6 +5,7 @@ import { startCollector, statePath } from './service.ts';
 import { getAgency, syncAgencies } from './state/agencies.ts';
 import { listAgents, requestTokenRotation, revokeAgent } from './state/agents.ts';
 import { openDb } from './state/db.ts';
+import { DEVICE_FILTERS, listDevices, type DeviceFilter } from './state/devices.ts';
 import { createEnrollCode } from './state/enroll-codes.ts';
 import { createAdminToken, revokeAdminToken, ROLE_RANK, type Role } from './state/admin-tokens.ts';
 
@@ -20,6 +21,8 @@ Usage:
   canhgac-collector token create --name NAME [--role viewer|operator|admin] [--agency ID] [--config FILE]
                                                             print an API token for operators and scripts
   canhgac-collector token revoke --name NAME [--config FILE]
+  canhgac-collector devices      --agency ID [--filter new|stale|exposed] [--stale-after 7d] [--json] [--config FILE]
+                                                            list the LAN devices the discovery check found for an agency
   canhgac-collector check-config [--config FILE]
   canhgac-collector version
 
@@ -50,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         name: { type: 'string' },
         role: { type: 'string', default: 'admin' },
+        filter: { type: 'string' },
+        'stale-after': { type: 'string', default: '7d' },
       },
       strict: true,
       allowPositionals: true,
@@ -68,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
         return tokenCommand(loadCollectorConfig(args.config!), positionals, args);
       case 'agent':
         return agentCommand(loadCollectorConfig(args.config!), positionals, args);
+      case 'devices':
+        return devicesCommand(loadCollectorConfig(args.config!), args);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -157,6 +164,39 @@ function agentCommand(config: CollectorConfig, positionals: string[], args: { ag
       return 0;
     }
     throw new UsageError(`agent: expected list, revoke ID or rotate ID`);
+  });
+}
+
+function devicesCommand(config: CollectorConfig, args: { agency?: string; filter?: string; json?: boolean; 'stale-after'?: string }): number {
+  if (!args.agency) throw new UsageError('devices needs --agency ID');
+  if (args.filter !== undefined && !(DEVICE_FILTERS as readonly string[]).includes(args.filter)) {
+    throw new UsageError(`--filter: expected ${DEVICE_FILTERS.join(', ')}, got "${args.filter}"`);
+  }
+  const staleAfterMs = parseDuration(args['stale-after']!);
+  if (staleAfterMs === undefined || staleAfterMs < 1000) throw new UsageError(`--stale-after: expected a duration such as 7d, got "${args['stale-after']}"`);
+  return withDb(config, (db) => {
+    const agency = getAgency(db, args.agency!);
+    if (!agency) throw new UsageError(`--agency: unknown agency "${args.agency}" (known: ${config.agencies.map((a) => a.id).join(', ') || 'none configured'})`);
+    const devices = listDevices(db, agency.id, { filter: args.filter as DeviceFilter | undefined, staleAfterMs });
+    if (args.json) {
+      process.stdout.write(JSON.stringify(devices) + '\n');
+      return 0;
+    }
+    const rows = devices.map((d) => [
+      d.mac,
+      d.ip,
+      d.subnet,
+      d.vendor ?? '',
+      d.hostname ?? '',
+      d.firstSeen.slice(0, 16).replace('T', ' '),
+      d.lastSeen.slice(0, 16).replace('T', ' '),
+      [d.new ? 'new' : '', d.stale ? 'stale' : '', ...d.exposures.map((e) => `${e.service}:${e.port}`)].filter(Boolean).join(' '),
+    ]);
+    const head = ['MAC', 'IP', 'SUBNET', 'VENDOR', 'HOSTNAME', 'FIRST SEEN (UTC)', 'LAST SEEN (UTC)', 'FLAGS'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+    process.stderr.write(`${devices.length} device(s) of ${agency.name} (${agency.id})${args.filter ? `, filter ${args.filter}` : ''}\n`);
+    return 0;
   });
 }
 

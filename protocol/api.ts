@@ -7,6 +7,8 @@ export const PATHS = {
   samples: '/api/v1/samples',
   healthz: '/healthz',
   readyz: '/readyz',
+  /** Operators: the device inventory of one agency (`?filter=new|stale|exposed`). */
+  agencyDevices: '/api/v1/agencies/:id/devices',
 } as const;
 
 /** Header an agent sends so the collector can record what runs where. */

@@ -1,0 +1,36 @@
+import type { DB } from './db.ts';
+
+/**
+ * Things that happened, for whoever acts on them later (the alert engine mails `new_device`).
+ * Generic on purpose: a kind, an agency and a JSON payload; consumers keep their own cursor (the id).
+ */
+export interface EventRow {
+  id: number;
+  agency: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  createdAt: number;
+}
+
+export function appendEvent(db: DB, agency: string, kind: string, payload: Record<string, unknown>, now = Date.now()): number {
+  const r = db.prepare('INSERT INTO events (agency, kind, payload, created_at) VALUES (?, ?, ?, ?)').run(agency, kind, JSON.stringify(payload), now);
+  return Number(r.lastInsertRowid);
+}
+
+/** Events after `afterId` (oldest first), optionally of one kind or agency; at most `limit`. */
+export function listEvents(db: DB, opts: { afterId?: number; kind?: string; agency?: string; limit?: number } = {}): EventRow[] {
+  const rows = db
+    .prepare(
+      `SELECT id, agency, kind, payload, created_at FROM events
+       WHERE id > @after AND (@kind IS NULL OR kind = @kind) AND (@agency IS NULL OR agency = @agency)
+       ORDER BY id LIMIT @limit`,
+    )
+    .all({ after: opts.afterId ?? 0, kind: opts.kind ?? null, agency: opts.agency ?? null, limit: opts.limit ?? 1000 }) as {
+    id: number;
+    agency: string;
+    kind: string;
+    payload: string;
+    created_at: number;
+  }[];
+  return rows.map((r) => ({ id: r.id, agency: r.agency, kind: r.kind, payload: JSON.parse(r.payload) as Record<string, unknown>, createdAt: r.created_at }));
+}
