@@ -198,6 +198,10 @@ export const catalogue = {
     tags: { check_id: 'required', severity: 'required', status: 'optional' },
     fields: {
       pass: bool('1 when the check passed'),
+      detail: str('What was found, or why the check could not run (English)', true),
+      waiver_by: str('Who granted the waiver covering this failure', true),
+      waiver_reason: str('Why the failure is waived', true),
+      waiver_until: str('Last day of the waiver (YYYY-MM-DD)', true),
     },
   }),
   security_score: measurement({
@@ -208,6 +212,9 @@ export const catalogue = {
       score_percent: float('percent', 'Weighted share of passed checks'),
       passed: int('count', 'Checks passed'),
       failed: int('count', 'Checks failed'),
+      errors: int('count', 'Checks that could not run (counted against the score)', true),
+      waived: int('count', 'Failed checks covered by a waiver (left out of the score)', true),
+      not_applicable: int('count', 'Checks that do not apply to this host (left out of the score)', true),
     },
   }),
   sip: measurement({

@@ -5,3 +5,4 @@ export * from './duration.ts';
 export * from './api.ts';
 export * from './version.ts';
 export * from './config.ts';
+export * from './security-checks.ts';
