@@ -6,6 +6,7 @@ import { httpCheck } from './http/index.ts';
 import { securityCheck } from './security/index.ts';
 import { discoveryCheck } from './discovery/index.ts';
 import { tlsCheck } from './tls/index.ts';
+import { certFileCheck } from './cert_file/index.ts';
 import { videoconfCheck } from './videoconf/index.ts';
 
 /** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
@@ -17,6 +18,7 @@ export const registry: Record<string, CheckDefinition<any>> = {
   security: securityCheck,
   discovery: discoveryCheck,
   tls: tlsCheck,
+  cert_file: certFileCheck,
   videoconf: videoconfCheck,
 };
 
