@@ -1,6 +1,7 @@
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { ConfigError, checkSchema, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../protocol/index.ts';
+import { AlertsSection, resolveAlertSettings, SmtpSection, type AlertSettings, type SmtpSettings } from './alerts/settings.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/canhgac/collector.yaml';
 
@@ -79,6 +80,8 @@ const Schema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     agencies: Type.Array(Agency, { default: [] }),
+    alerts: AlertsSection,
+    smtp: Type.Optional(SmtpSection),
   },
   { additionalProperties: false },
 );
@@ -91,6 +94,8 @@ export interface CollectorConfig extends CollectorConfigFile {
   maxSampleAgeMs: number;
   maxFutureMs: number;
   slowWriteMs: number;
+  /** Alert rules and notification settings, resolved (collector/alerts/settings.ts). */
+  alerting: { alerts: AlertSettings; smtp?: SmtpSettings };
 }
 
 export function loadCollectorConfig(file: string): CollectorConfig {
@@ -130,6 +135,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     if (seen.has(a.id)) issues.push({ path: `${joinPath('agencies', i)}.id`, message: `duplicate agency id "${a.id}"` });
     seen.add(a.id);
   });
+  const alerting = resolveAlertSettings(cfg.alerts, cfg.smtp, { base: dirname(resolve(file)), levels: AGENCY_LEVELS, agencies: cfg.agencies.map((a) => a.id) }, issues);
   if (issues.length > 0) throw new ConfigError(file, issues);
 
   // Relative paths in the file are relative to the file, so a config can be moved with its data.
@@ -147,5 +153,6 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     maxSampleAgeMs: parseDuration(cfg.ingest.maxSampleAge)!,
     maxFutureMs: parseDuration(cfg.ingest.maxFuture)!,
     slowWriteMs: parseDuration(cfg.spool.slowWrite)!,
+    alerting,
   };
 }

@@ -15,6 +15,8 @@ import type { Readiness } from './server/routes/health.ts';
 import { syncAgencies } from './state/agencies.ts';
 import { openDb, type DB } from './state/db.ts';
 import { serverTls, type ServerTls } from './tls.ts';
+import { startAlerting, type Alerting } from './alerts/service.ts';
+import type { Clock } from './alerts/clock.ts';
 
 export interface Collector {
   app: FastifyInstance;
@@ -24,6 +26,7 @@ export interface Collector {
   stats: IngestStats;
   writer: InfluxWriter;
   spool: Spool;
+  alerting: Alerting;
   schemaReady: Promise<void>;
   close(): Promise<void>;
 }
@@ -40,6 +43,8 @@ export interface StartOptions {
   schemaRetryMs?: number;
   /** Spool replay retry bounds while InfluxDB stays down (tests shorten them). */
   spoolRetryMs?: { min: number; max: number };
+  /** The alert engine's clock (tests inject a manual one). */
+  alertClock?: Clock;
 }
 
 /** Open state, prepare InfluxDB, and serve. Nothing is half-started: a failure closes what was opened. */
@@ -129,6 +134,18 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   // Inventories and the alert engine learn from the ingest stream here.
   const observers: SampleObserver[] = [deviceInventoryObserver(db)];
 
+  const alerting = startAlerting({
+    db,
+    settings: config.alerting.alerts,
+    smtp: config.alerting.smtp,
+    agencies: config.agencies,
+    // Through the spool: annotations survive InfluxDB being down like any sample.
+    writer: { write: (samples) => store(samples) },
+    clock: opts.alertClock,
+    log: { warn: (o, m) => app?.log.warn(o, m), error: (o, m) => app?.log.error(o, m) },
+  });
+  observers.push(alerting.observe);
+
   let app: FastifyInstance | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   try {
@@ -180,6 +197,8 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
         time: new Date().toISOString(),
       };
       store([sample]).catch(() => undefined);
+      // The collector's own health goes to the alert engine too (collector_spool_growing); it has no agency.
+      alerting.observe({ id: '', agency: '' }, [sample], Date.now());
     }, opts.statusIntervalMs ?? 60_000);
     statusTimer.unref();
 
@@ -192,12 +211,14 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       stats,
       writer,
       spool,
+      alerting,
       schemaReady,
       close: async () => {
         closed = true;
         clearTimeout(retryTimer);
         clearInterval(statusTimer);
         await running.close();
+        await alerting.close();
         await spool!.close();
         db.close();
       },
@@ -207,6 +228,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     clearTimeout(retryTimer);
     clearInterval(statusTimer);
     await app?.close().catch(() => undefined);
+    await alerting.close().catch(() => undefined);
     await spool?.close().catch(() => undefined);
     db.close();
     throw err;

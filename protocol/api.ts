@@ -7,6 +7,12 @@ export const PATHS = {
   samples: '/api/v1/samples',
   healthz: '/healthz',
   readyz: '/readyz',
+  /** Operators: alerts (`?state=active|resolved|all&agency=`), acknowledgement, silences, notification history. */
+  alerts: '/api/v1/alerts',
+  alertAck: '/api/v1/alerts/:id/ack',
+  silences: '/api/v1/silences',
+  silence: '/api/v1/silences/:id',
+  notifications: '/api/v1/notifications',
   /** Operators: the device inventory of one agency (`?filter=new|stale|exposed`). */
   agencyDevices: '/api/v1/agencies/:id/devices',
 } as const;

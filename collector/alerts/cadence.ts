@@ -1,0 +1,75 @@
+/**
+ * How often each agent reports, learnt from the ingest stream, for the agent-silent rule.
+ *
+ * The interval is the median gap between the sample times of the agent's `agent_status` samples
+ * (it sends one per `agent.statusInterval`, whatever its checks do). Until two of those arrived,
+ * the largest of the recent gaps between batches stands in: conservative, since batches follow the
+ * checks' schedules. An agent with no known interval is never called silent.
+ */
+export interface AgentCadence {
+  agent: string;
+  agency: string;
+  host?: string;
+  lastArrival: number;
+  intervalMs?: number;
+  statusTimes: number[];
+  batchGaps: number[];
+  dirty: boolean;
+}
+
+const KEEP = 5;
+
+export class CadenceTracker {
+  readonly agents = new Map<string, AgentCadence>();
+
+  restore(rows: { agent: string; agency: string; intervalMs: number | null; lastArrival: number }[], startedAt: number): void {
+    for (const r of rows) {
+      // A collector that was down must not call every agent silent: each gets a full window from the start.
+      this.agents.set(r.agent, { agent: r.agent, agency: r.agency, lastArrival: Math.max(r.lastArrival, startedAt), intervalMs: r.intervalMs ?? undefined, statusTimes: [], batchGaps: [], dirty: false });
+    }
+  }
+
+  seen(agent: string, agency: string, now: number, statusTimes: number[], host: string | undefined): AgentCadence {
+    let c = this.agents.get(agent);
+    if (!c) {
+      c = { agent, agency, lastArrival: now, statusTimes: [], batchGaps: [], dirty: true };
+      this.agents.set(agent, c);
+    } else {
+      const gap = now - c.lastArrival;
+      if (gap > 0) push(c.batchGaps, gap);
+      c.lastArrival = now;
+      c.agency = agency;
+    }
+    if (host) c.host = host;
+    for (const t of statusTimes) {
+      const last = c.statusTimes[c.statusTimes.length - 1];
+      if (last === undefined || t > last) push(c.statusTimes, t, KEEP + 1);
+    }
+    c.intervalMs = estimate(c) ?? c.intervalMs;
+    c.dirty = true;
+    return c;
+  }
+
+  forget(agent: string): void {
+    this.agents.delete(agent);
+  }
+}
+
+function push(list: number[], v: number, keep = KEEP): void {
+  list.push(v);
+  if (list.length > keep) list.shift();
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function estimate(c: AgentCadence): number | undefined {
+  if (c.statusTimes.length >= 2) {
+    const gaps = c.statusTimes.slice(1).map((t, i) => t - c.statusTimes[i]);
+    return median(gaps);
+  }
+  if (c.batchGaps.length >= 2) return Math.max(...c.batchGaps);
+  return undefined;
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { SmtpSettings } from './settings.ts';
+import type { AlertStore, OutgoingMail } from './store.ts';
+
+export interface Mail {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** nodemailer over SMTP: implicit TLS or STARTTLS, with the password read from its file at each connection. */
+export function smtpTransport(smtp: SmtpSettings): Transporter {
+  const ca = smtp.ca ? readFileSync(smtp.ca, 'utf8') : undefined;
+  return nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    requireTLS: smtp.starttls,
+    auth: smtp.username ? { user: smtp.username, pass: smtp.passwordFile ? readFileSync(smtp.passwordFile, 'utf8').trim() : '' } : undefined,
+    tls: { ...(ca ? { ca } : {}), servername: smtp.host },
+    connectionTimeout: smtp.timeoutMs,
+    greetingTimeout: smtp.timeoutMs,
+    socketTimeout: smtp.timeoutMs,
+  });
+}
+
+export async function sendMail(transport: Transporter, from: string, mail: Mail, headers: Record<string, string> = {}): Promise<void> {
+  await transport.sendMail({ from, to: mail.to.join(', '), subject: mail.subject, text: mail.text, html: mail.html, headers });
+}
+
+export const RETRY_BASE_MS = 1000;
+
+/** 1 s, 2 s, 4 s … up to smtp.maxBackoff: a relay that is down gets a breather, and nothing is ever dropped. */
+export function backoffMs(attempts: number, maxMs: number): number {
+  return Math.min(maxMs, RETRY_BASE_MS * 2 ** Math.min(attempts, 30));
+}
+
+/** Drains the durable queue in order; one pump at a time. */
+export class MailDelivery {
+  private busy = false;
+  private transport?: Transporter;
+
+  constructor(
+    private readonly store: AlertStore,
+    private readonly smtp: SmtpSettings | undefined,
+    private readonly log: { warn(o: object, m: string): void } = { warn: () => undefined },
+  ) {}
+
+  async pump(now: () => number): Promise<number> {
+    if (this.busy || !this.smtp) return 0;
+    this.busy = true;
+    let sent = 0;
+    try {
+      for (const mail of this.store.dueMails(now())) {
+        if (await this.deliver(mail, now)) sent++;
+        else break; // the relay is refusing: the rest waits for the next pump
+      }
+    } finally {
+      this.busy = false;
+    }
+    return sent;
+  }
+
+  private async deliver(mail: OutgoingMail, now: () => number): Promise<boolean> {
+    const smtp = this.smtp!;
+    try {
+      this.transport ??= smtpTransport(smtp);
+      await sendMail(this.transport, smtp.from, { to: mail.recipients, subject: mail.subject, text: mail.text, html: mail.html }, { 'X-Canhgac-Notification': String(mail.id) });
+      this.store.markSent(mail.id, now());
+      return true;
+    } catch (err) {
+      const message = (err as Error).message;
+      this.transport?.close();
+      this.transport = undefined;
+      this.store.markFailed(mail.id, message, now() + backoffMs(mail.attempts, smtp.maxBackoffMs));
+      this.log.warn({ notification: mail.id, attempts: mail.attempts + 1, err: message }, 'alert mail not delivered; will retry');
+      return false;
+    }
+  }
+
+  close(): void {
+    this.transport?.close();
+  }
+}

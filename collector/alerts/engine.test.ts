@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { parseCollectorConfig } from '../config.ts';
+import { openDb } from '../state/db.ts';
+import { ManualClock } from './clock.ts';
+import { startAlerting } from './service.ts';
+
+const AGENCIES = [
+  { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: ['it@soyte.example.vn'] },
+  { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: ['it@sotuphap.example.vn'], locale: 'en' },
+];
+
+function setup(alerts: Record<string, unknown> = {}) {
+  const config = parseCollectorConfig('/tmp/collector.yaml', { agencies: AGENCIES, alerts: { groupWait: '10s', securityTeam: ['soc@example.vn'], escalation: ['boss@example.vn'], ...alerts } });
+  const db = openDb(':memory:');
+  db.prepare(`INSERT INTO agencies (id, name, level) VALUES ('so-y-te', 'Sở Y tế', 'department'), ('so-tu-phap', 'Sở Tư pháp', 'department')`).run();
+  const clock = new ManualClock(Date.parse('2026-11-27T03:00:00Z'));
+  const alerting = startAlerting({ db, settings: config.alerting.alerts, agencies: config.agencies, clock, timers: false });
+  const tcp = (agency: string, port: string, up: number, agent = `${agency}-pc`) =>
+    alerting.observe({ id: agent, agency }, [{ measurement: 'tcp', tags: { target: '127.0.0.1', port, result: up ? 'ok' : 'refused', agency, agent }, fields: { up }, time: new Date(clock.now()).toISOString() }]);
+  const step = (ms: number) => {
+    clock.advance(ms);
+    alerting.tick();
+  };
+  const mails = () => alerting.store.notifications().filter((n) => n.status === 'queued').reverse();
+  return { alerting, clock, tcp, step, mails, db };
+}
+
+describe('alert engine and notifier (manual clock)', () => {
+  it('fires after `for`, groups per agency within groupWait, resolves after resolveAfter', () => {
+    const { tcp, step, mails } = setup();
+    tcp('so-y-te', '1', 0);
+    tcp('so-y-te', '2', 0);
+    tcp('so-tu-phap', '3', 0);
+    step(60_000);
+    tcp('so-y-te', '1', 0);
+    step(61_000); // 2 min held: firing, events wait for groupWait
+    expect(mails()).toHaveLength(0);
+    step(10_000);
+    const sent = mails();
+    expect(sent).toHaveLength(3); // Sở Y tế (agency + security team share one mail: same alerts, same locale), Sở Tư pháp en contact, Sở Tư pháp security team vi
+    const yte = sent.find((m) => m.recipients.includes('it@soyte.example.vn'))!;
+    expect(yte.recipients).toEqual(['it@soyte.example.vn', 'soc@example.vn']);
+    expect(yte.subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới 127.0.0.1 (+1 cảnh báo khác)');
+    expect(yte.alertIds).toHaveLength(2);
+    const en = sent.find((m) => m.recipients.includes('it@sotuphap.example.vn'))!;
+    expect(en.subject).toBe('[CRITICAL][Sở Tư pháp] Lost connection to 127.0.0.1');
+    tcp('so-y-te', '1', 1);
+    step(30_000);
+    tcp('so-y-te', '1', 1);
+    step(31_000); // clear for resolveAfter (1m)
+    step(10_000);
+    const resolved = mails().slice(3);
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới 127.0.0.1');
+  });
+
+  it('a blip shorter than `for` sends nothing; flapping while firing sends no resolve', () => {
+    const { tcp, step, mails } = setup({ rules: [{ name: 'target_down', for: '30s', resolveAfter: '2m' }] });
+    tcp('so-y-te', '9', 0);
+    step(10_000);
+    tcp('so-y-te', '9', 1);
+    step(60_000);
+    expect(mails()).toHaveLength(0);
+    tcp('so-y-te', '9', 0);
+    step(31_000);
+    step(10_000);
+    expect(mails()).toHaveLength(1);
+    for (let i = 0; i < 20; i++) {
+      tcp('so-y-te', '9', i % 2);
+      step(10_000);
+    }
+    expect(mails()).toHaveLength(1);
+  });
+
+  it('escalates an unacknowledged critical alert; acknowledgement stops repeats and escalation', () => {
+    const { alerting, tcp, step, mails } = setup({ escalateAfter: '5m', repeatInterval: { critical: '3m' }, rules: [{ name: 'target_down', for: '0s' }] });
+    tcp('so-y-te', '1', 0);
+    tcp('so-tu-phap', '2', 0);
+    step(10_000);
+    expect(mails()).toHaveLength(3);
+    const [a1] = alerting.store.list({ agency: 'so-y-te' });
+    alerting.store.acknowledge(a1.id, 'tester', 'on it', Date.now());
+    for (let i = 0; i < 40; i++) step(10_000); // ~6.7 min
+    const later = mails().slice(3);
+    expect(later.some((m) => m.subject.startsWith('[CHUYỂN CẤP][NGHIÊM TRỌNG][Sở Tư pháp]') && m.recipients.includes('boss@example.vn'))).toBe(true);
+    expect(later.some((m) => m.subject.includes('[REMINDER]'))).toBe(true);
+    expect(later.filter((m) => m.agency === 'so-y-te')).toHaveLength(0);
+    expect(alerting.store.get(a1.id)).toMatchObject({ ackedBy: 'tester', ackNote: 'on it' });
+  });
+
+  it('silences and maintenance windows record instead of mailing, and no resolve mail follows', () => {
+    // 2026-11-29 is a Sunday; 22:30 in Ho Chi Minh City is 15:30 UTC.
+    const { alerting, tcp, step, clock } = setup({ rules: [{ name: 'target_down', for: '0s', resolveAfter: '0s' }], maintenance: [{ agency: 'so-y-te', days: ['sun'], start: '22:00', end: '02:00' }] });
+    clock.set(Date.parse('2026-11-29T15:30:00Z'));
+    alerting.store.addSilence({ matchers: { agency: 'so-tu-phap', port: '~[0-9]+' }, startsAt: clock.now(), endsAt: clock.now() + 3_600_000, reason: 'router swap', author: 'ops' }, clock.now());
+    tcp('so-y-te', '1', 0);
+    tcp('so-tu-phap', '2', 0);
+    step(15_000);
+    tcp('so-y-te', '1', 1);
+    tcp('so-tu-phap', '2', 1);
+    step(15_000);
+    step(15_000);
+    const history = alerting.store.notifications();
+    expect(history).toHaveLength(2);
+    expect(history.every((n) => n.status === 'suppressed')).toBe(true);
+    expect(history.map((n) => n.kind).sort()).toEqual(['suppressed: maintenance window', 'suppressed: silence #1: router swap (ops)']);
+  });
+
+  it('agent silent after 3 of its status intervals', () => {
+    const { alerting, step, clock, mails } = setup({ groupWait: '0s' });
+    const status = () =>
+      alerting.observe({ id: 'pc-1', agency: 'so-y-te' }, [
+        { measurement: 'agent_status', tags: { version: '1', host: 'pc-1.local', agency: 'so-y-te', agent: 'pc-1' }, fields: { queue_samples: 0, dropped_samples: 0, cycle_ms: 1, rss_bytes: 1 }, time: new Date(clock.now()).toISOString() },
+      ]);
+    for (let i = 0; i < 4; i++) {
+      status();
+      step(60_000);
+    }
+    expect(mails()).toHaveLength(0);
+    step(61_000);
+    step(60_000); // 3 min since the last status + a tick
+    expect(mails()).toHaveLength(1);
+    expect(mails()[0].subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
+    status();
+    step(1000);
+    expect(mails()[1].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
+  });
+
+  it('storm control: past maxMails a recipient gets one summary instead', () => {
+    const { tcp, step, mails } = setup({ groupWait: '0s', storm: { maxMails: 3, window: '10m' }, rules: [{ name: 'target_down', for: '0s', resolveAfter: '0s' }] });
+    for (let i = 0; i < 8; i++) {
+      tcp('so-y-te', String(100 + i), 0);
+      step(1000);
+    }
+    const toIt = () => mails().filter((m) => m.recipients.includes('it@soyte.example.vn'));
+    expect(toIt()).toHaveLength(3);
+    step(10 * 60_000);
+    const summaries = toIt().filter((m) => m.kind === 'storm-summary');
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0].subject).toBe('[TỔNG HỢP] 5 thư cảnh báo bị gộp do quá nhiều thư');
+  });
+});

@@ -1,0 +1,177 @@
+import type { Rule } from './rules.ts';
+import { escalationRecipients, recipientsFor, type AgencyInfo, type Recipient } from './routing.ts';
+import type { AlertSettings } from './settings.ts';
+import type { AlertRow, AlertStore, EventKind } from './store.ts';
+import { activeSilences, suppressionOf } from './suppression.ts';
+import { renderMail, renderStormSummary, systemName, type AlertView, type Locale } from './templates.ts';
+
+export interface NotifierOptions {
+  store: AlertStore;
+  settings: AlertSettings;
+  rules: Rule[];
+  agencies: AgencyInfo[];
+}
+
+type MailKind = 'alert' | 'repeat' | 'escalation';
+
+/**
+ * Decides who is told what and when: turns alert state into waiting events (firing, repeat,
+ * resolved, escalation), holds them for `groupWait` per agency, then renders one mail per
+ * recipient group into the durable queue. Suppressed alerts are recorded in the history instead.
+ * Everything it needs is in SQLite, so acknowledgements and silences made by the CLI count too.
+ */
+export class Notifier {
+  private readonly rules: Map<string, Rule>;
+  private readonly agencies: Map<string, AgencyInfo>;
+
+  constructor(private readonly opts: NotifierOptions) {
+    this.rules = new Map(opts.rules.map((r) => [r.name, r]));
+    this.agencies = new Map(opts.agencies.map((a) => [a.id, a]));
+  }
+
+  tick(now: number): void {
+    const { store, settings } = this.opts;
+    const silences = activeSilences(store.silences(now), now);
+    for (const a of store.firing()) {
+      const suppressed = suppressionOf(a, silences, settings.maintenance, now);
+      if (a.lastNotifiedAt === null) {
+        // groupWait counts from the change itself, not from the tick that noticed it.
+        if (!suppressed) store.addEvent(a.id, 'firing', a.agency, Math.min(now, Math.max(a.firedAt ?? now, a.suppressedAt ?? 0)));
+        else if (a.suppressedAt === null) this.recordSuppressed(a, suppressed.by === 'silence' ? `silence #${suppressed.id}: ${suppressed.reason} (${suppressed.author})` : suppressed.reason, now);
+        continue;
+      }
+      if (a.ackedAt !== null || suppressed) continue;
+      const repeat = settings.repeatIntervalMs[a.severity];
+      if (repeat > 0 && now - a.lastNotifiedAt >= repeat) store.addEvent(a.id, 'repeat', a.agency, now);
+      if (a.severity === 'critical' && a.escalatedAt === null && settings.escalation.length > 0 && now - (a.firedAt ?? now) >= settings.escalateAfterMs) {
+        store.addEvent(a.id, 'escalation', a.agency, now);
+      }
+    }
+    for (const a of store.awaitingResolve()) {
+      const rule = this.rules.get(a.rule);
+      if (!settings.sendResolved || rule?.sendResolved === false) store.update(a.id, { resolve_notified_at: now });
+      else store.addEvent(a.id, 'resolved', a.agency, Math.min(now, a.resolvedAt ?? now));
+    }
+    for (const agency of store.dueGroups(now - settings.groupWaitMs)) this.flush(agency, now);
+    this.summarizeStorms(now);
+  }
+
+  private view(a: AlertRow): AlertView {
+    return { id: a.id, rule: this.rules.get(a.rule), ruleName: a.rule, severity: a.severity, agency: a.agency, labels: a.labels, value: a.value, firedAt: a.firedAt ?? a.activeSince, resolvedAt: a.resolvedAt ?? undefined, ackedBy: a.ackedBy };
+  }
+
+  private agencyName(agency: string, locale: Locale): string {
+    const info = this.agencies.get(agency);
+    if (!info) return agency || systemName(locale);
+    return locale === 'en' ? (info.nameEn ?? info.name) : info.name;
+  }
+
+  private recordSuppressed(a: AlertRow, reason: string, now: number): void {
+    const { store, settings } = this.opts;
+    const rendered = renderMail({ locale: settings.locale, agencyName: this.agencyName(a.agency, settings.locale), kind: 'alert', firing: [this.view(a)], resolved: [] });
+    const recipients = recipientsFor(a.severity, this.agencies.get(a.agency), settings).map((r) => r.address);
+    store.transaction(() => {
+      store.addNotification({ agency: a.agency, kind: `suppressed: ${reason}`.slice(0, 300), recipients, subject: rendered.subject, alertIds: [a.id], status: 'suppressed' }, now);
+      store.update(a.id, { suppressed_at: now });
+    });
+  }
+
+  /** One agency's waiting events become mails: one per group of recipients who get the same alerts in the same language. */
+  private flush(agency: string, now: number): void {
+    const { store, settings } = this.opts;
+    store.transaction(() => {
+      const events = store.takeEvents(agency);
+      const byKind: Record<MailKind, { firing: AlertRow[]; resolved: AlertRow[] }> = {
+        alert: { firing: [], resolved: [] },
+        repeat: { firing: [], resolved: [] },
+        escalation: { firing: [], resolved: [] },
+      };
+      const handled: { id: number; kind: EventKind }[] = [];
+      for (const e of events) {
+        const a = store.get(e.alertId);
+        if (!a) continue;
+        // A firing that cleared before its group went out was never mailed: nothing to say about it.
+        if (e.kind !== 'resolved' && a.state !== 'firing') continue;
+        if ((e.kind === 'repeat' || e.kind === 'escalation') && a.ackedAt !== null) continue;
+        if (e.kind === 'resolved') byKind.alert.resolved.push(a);
+        else if (e.kind === 'firing') byKind.alert.firing.push(a);
+        else byKind[e.kind].firing.push(a);
+        handled.push({ id: a.id, kind: e.kind });
+      }
+      for (const kind of ['alert', 'repeat', 'escalation'] as const) {
+        const { firing, resolved } = byKind[kind];
+        if (firing.length + resolved.length === 0) continue;
+        this.compose(agency, kind, firing, resolved, now);
+      }
+      for (const h of handled) {
+        if (h.kind === 'firing' || h.kind === 'repeat') store.update(h.id, { last_notified_at: now });
+        else if (h.kind === 'resolved') store.update(h.id, { resolve_notified_at: now });
+        else store.update(h.id, { escalated_at: now });
+      }
+    });
+  }
+
+  private compose(agency: string, kind: MailKind, firing: AlertRow[], resolved: AlertRow[], now: number): void {
+    const { store, settings } = this.opts;
+    const info = this.agencies.get(agency);
+    // Each recipient's share of the group, then recipients with identical shares share one mail.
+    const shares = new Map<string, { recipient: Recipient; ids: number[] }>();
+    const give = (r: Recipient, id: number) => {
+      const key = r.address.toLowerCase();
+      const s = shares.get(key) ?? { recipient: r, ids: [] };
+      s.ids.push(id);
+      shares.set(key, s);
+    };
+    for (const a of [...firing, ...resolved]) {
+      const to = kind === 'escalation' ? escalationRecipients(settings) : recipientsFor(a.severity, info, settings);
+      for (const r of to) give(r, a.id);
+    }
+    const mails = new Map<string, { locale: Locale; ids: number[]; to: string[] }>();
+    for (const { recipient, ids } of shares.values()) {
+      const key = `${recipient.locale}|${ids.join(',')}`;
+      const m = mails.get(key) ?? { locale: recipient.locale, ids, to: [] };
+      m.to.push(recipient.address);
+      mails.set(key, m);
+    }
+    if (mails.size === 0) {
+      const rendered = renderMail({ locale: settings.locale, agencyName: this.agencyName(agency, settings.locale), kind, firing: firing.map((a) => this.view(a)), resolved: resolved.map((a) => this.view(a)) });
+      store.addNotification({ agency, kind: `${kind}: no recipient configured`, recipients: [], subject: rendered.subject, alertIds: [...firing, ...resolved].map((a) => a.id), status: 'suppressed' }, now);
+      return;
+    }
+    for (const m of mails.values()) {
+      const pick = (list: AlertRow[]) => list.filter((a) => m.ids.includes(a.id)).map((a) => this.view(a));
+      const rendered = renderMail({ locale: m.locale, agencyName: this.agencyName(agency, m.locale), kind, firing: pick(firing), resolved: pick(resolved), consoleUrl: settings.consoleUrl, grafanaUrl: settings.grafanaUrl });
+      this.enqueue(agency, kind, m.to, m.ids, rendered, now);
+    }
+  }
+
+  /** Queue a mail, holding it back from recipients who already got `storm.maxMails` within `storm.window`. */
+  private enqueue(agency: string, kind: string, to: string[], alertIds: number[], mail: { subject: string; text: string; html: string }, now: number): void {
+    const { store, settings } = this.opts;
+    const since = now - settings.storm.windowMs;
+    const held = to.filter((r) => store.mailsTo(r, since) >= settings.storm.maxMails);
+    const send = to.filter((r) => !held.includes(r));
+    const id = store.addNotification({ agency, kind, recipients: send.length > 0 ? send : held, subject: mail.subject, alertIds, text: mail.text, html: mail.html, status: send.length > 0 ? 'queued' : 'held' }, now);
+    for (const r of send) store.logMail(r, id, now, false);
+    for (const r of held) store.logMail(r, id, now, true);
+  }
+
+  private summarizeStorms(now: number): void {
+    const { store, settings } = this.opts;
+    for (const { recipient, notificationIds } of store.heldDue(now - settings.storm.windowMs)) {
+      const locale = settings.recipientLocales[recipient.toLowerCase()] ?? this.localeOf(recipient);
+      const subjects = notificationIds.map((id) => store.notification(id)).filter((n) => n !== undefined).map((n) => ({ subject: n.subject, at: n.createdAt }));
+      const mail = renderStormSummary(locale, subjects, settings.storm.windowMs, settings.consoleUrl);
+      store.transaction(() => {
+        const id = store.addNotification({ agency: '', kind: 'storm-summary', recipients: [recipient], subject: mail.subject, alertIds: [], text: mail.text, html: mail.html, status: 'queued' }, now);
+        store.logMail(recipient, id, now, false);
+        store.markSummarized(recipient, now);
+      });
+    }
+  }
+
+  private localeOf(address: string): Locale {
+    for (const a of this.agencies.values()) if (a.contacts.some((c) => c.toLowerCase() === address.toLowerCase())) return a.locale;
+    return this.opts.settings.locale;
+  }
+}

@@ -1,0 +1,116 @@
+import type { WireSample } from '../../protocol/index.ts';
+import type { AgentIdentity } from '../ingest/ingest.ts';
+import type { DB } from '../state/db.ts';
+import { AnnotationWriter } from './annotations.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { MailDelivery } from './delivery.ts';
+import { AlertEngine } from './engine.ts';
+import { Notifier } from './notifier.ts';
+import type { AgencyInfo } from './routing.ts';
+import type { AlertSettings, SmtpSettings } from './settings.ts';
+import { AlertStore } from './store.ts';
+import { summaryOf } from './templates.ts';
+
+export interface AlertingOptions {
+  db: DB;
+  settings: AlertSettings;
+  smtp?: SmtpSettings;
+  agencies: AgencyInfo[];
+  /** The collector's InfluxDB writer, for annotations. */
+  writer?: { write(samples: WireSample[]): Promise<void> };
+  clock?: Clock;
+  /** false: no timers; the caller drives `tick()` (tests with a manual clock). */
+  timers?: boolean;
+  log?: { warn(o: object, m: string): void; error(o: object, m: string): void };
+}
+
+export interface Alerting {
+  store: AlertStore;
+  engine: AlertEngine;
+  notifier: Notifier;
+  delivery: MailDelivery;
+  annotations: AnnotationWriter;
+  observe(agent: AgentIdentity, samples: WireSample[], now?: number): void;
+  /** One round of timers: deadlines, silent agents, notifications; the mail pump runs in the background. */
+  tick(): void;
+  /** Wait until the mail queue pump and annotation flush in progress are done (tests, shutdown). */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CADENCE_SAVE_MS = 5000;
+const ANNOTATION_FLUSH_MS = 5000;
+
+/** The alerting subsystem: engine on the ingest stream, notifier and mail queue on a timer. */
+export function startAlerting(opts: AlertingOptions): Alerting {
+  const clock = opts.clock ?? systemClock;
+  const store = new AlertStore(opts.db);
+  const annotations = new AnnotationWriter(opts.writer);
+  const rulesByName = new Map(opts.settings.rules.map((r) => [r.name, r]));
+  const agencies = new Map(opts.agencies.map((a) => [a.id, a]));
+  const engine = new AlertEngine({
+    rules: opts.settings.rules,
+    store,
+    startedAt: clock.now(),
+    onChange: (row, change) => {
+      const agency = agencies.get(row.agency);
+      const view = { id: row.id, rule: rulesByName.get(row.rule), ruleName: row.rule, severity: row.severity, agency: row.agency, labels: row.labels, value: row.value, firedAt: row.firedAt ?? row.activeSince };
+      annotations.record(row, change, summaryOf(view, opts.settings.locale, agency?.name), clock.now());
+    },
+  });
+  const notifier = new Notifier({ store, settings: opts.settings, rules: opts.settings.rules, agencies: opts.agencies });
+  const delivery = new MailDelivery(store, opts.smtp, opts.log);
+  let pumping: Promise<unknown> = Promise.resolve();
+  let flushing: Promise<unknown> = Promise.resolve();
+  let lastCadenceSave = clock.now();
+  let lastFlush = 0;
+
+  const tick = () => {
+    const now = clock.now();
+    try {
+      engine.tick(now);
+      notifier.tick(now);
+      if (now - lastCadenceSave >= CADENCE_SAVE_MS) {
+        engine.saveCadence();
+        lastCadenceSave = now;
+      }
+    } catch (err) {
+      opts.log?.error({ err }, 'alert evaluation failed');
+    }
+    pumping = delivery.pump(() => clock.now()).catch((err) => opts.log?.error({ err }, 'mail queue failed'));
+    if (annotations.pending() > 0 && now - lastFlush >= (lastFlush === 0 ? 0 : ANNOTATION_FLUSH_MS)) {
+      lastFlush = now;
+      flushing = annotations.flush();
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.timers !== false && opts.settings.enabled) {
+    timer = setInterval(tick, opts.settings.evaluationIntervalMs);
+    timer.unref();
+  }
+
+  return {
+    store,
+    engine,
+    notifier,
+    delivery,
+    annotations,
+    // The engine's own clock, not the caller's: tests move it by hand.
+    observe: (agent, samples) => {
+      if (opts.settings.enabled) engine.observe(agent, samples, clock.now());
+    },
+    tick,
+    settle: async () => {
+      await pumping;
+      await flushing;
+    },
+    close: async () => {
+      clearInterval(timer);
+      await pumping;
+      await annotations.flush();
+      engine.saveCadence();
+      delivery.close();
+    },
+  };
+}

@@ -1,0 +1,294 @@
+import type { DB } from '../state/db.ts';
+import type { Severity } from './rules.ts';
+
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
+export interface AlertRow {
+  id: number;
+  fingerprint: string;
+  rule: string;
+  severity: Severity;
+  agency: string;
+  agent: string | null;
+  labels: Record<string, string>;
+  value: number | null;
+  state: AlertState;
+  activeSince: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  lastNotifiedAt: number | null;
+  resolveNotifiedAt: number | null;
+  suppressedAt: number | null;
+  escalatedAt: number | null;
+  ackedAt: number | null;
+  ackedBy: string | null;
+  ackNote: string | null;
+}
+
+export type EventKind = 'firing' | 'repeat' | 'resolved' | 'escalation';
+
+export interface SilenceRow {
+  id: number;
+  matchers: Record<string, string>;
+  startsAt: number;
+  endsAt: number;
+  reason: string;
+  author: string;
+  createdAt: number;
+  removedAt: number | null;
+  removedBy: string | null;
+}
+
+export type NotificationStatus = 'queued' | 'sent' | 'suppressed' | 'held';
+
+export interface NotificationRow {
+  id: number;
+  createdAt: number;
+  agency: string;
+  kind: string;
+  recipients: string[];
+  subject: string;
+  alertIds: number[];
+  status: NotificationStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  sentAt: number | null;
+}
+
+export interface OutgoingMail extends NotificationRow {
+  text: string;
+  html: string;
+}
+
+type Raw = Record<string, unknown>;
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function alertOf(r: Raw): AlertRow {
+  const out: Raw = {};
+  for (const [k, v] of Object.entries(r)) out[camel(k)] = v;
+  out.labels = JSON.parse(r.labels as string);
+  return out as unknown as AlertRow;
+}
+
+function notificationOf(r: Raw): OutgoingMail {
+  return {
+    id: r.id as number,
+    createdAt: r.created_at as number,
+    agency: r.agency as string,
+    kind: r.kind as string,
+    recipients: JSON.parse(r.recipients as string),
+    subject: r.subject as string,
+    alertIds: JSON.parse(r.alert_ids as string),
+    status: r.status as NotificationStatus,
+    attempts: r.attempts as number,
+    nextAttemptAt: r.next_attempt_at as number | null,
+    lastError: r.last_error as string | null,
+    sentAt: r.sent_at as number | null,
+    text: (r.text_body as string) ?? '',
+    html: (r.html_body as string) ?? '',
+  };
+}
+
+const UPDATABLE = new Set(['severity', 'labels', 'value', 'state', 'active_since', 'fired_at', 'resolved_at', 'last_notified_at', 'resolve_notified_at', 'suppressed_at', 'escalated_at']);
+
+/** Alert state, silences and notification history in SQLite: what survives a restart. */
+export class AlertStore {
+  constructor(readonly db: DB) {}
+
+  openAlert(a: { fingerprint: string; rule: string; severity: Severity; agency: string; agent?: string; labels: Record<string, string>; value?: number; activeSince: number }): number {
+    const r = this.db
+      .prepare(`INSERT INTO alerts (fingerprint, rule, severity, agency, agent, labels, value, state, active_since) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`)
+      .run(a.fingerprint, a.rule, a.severity, a.agency, a.agent ?? null, JSON.stringify(a.labels), a.value ?? null, a.activeSince);
+    return Number(r.lastInsertRowid);
+  }
+
+  /** Update columns by their SQL names (only the known ones). */
+  update(id: number, fields: Record<string, unknown>): void {
+    const keys = Object.keys(fields).filter((k) => UPDATABLE.has(k));
+    if (keys.length === 0) return;
+    const values = keys.map((k) => (k === 'labels' ? JSON.stringify(fields[k]) : fields[k]));
+    this.db.prepare(`UPDATE alerts SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
+  }
+
+  /** A pending alert whose condition cleared before `for` never existed as far as anyone is told. */
+  dropPending(id: number): void {
+    this.db.prepare(`DELETE FROM alerts WHERE id = ? AND state = 'pending'`).run(id);
+    this.db.prepare('DELETE FROM alert_events WHERE alert_id = ?').run(id);
+  }
+
+  get(id: number): AlertRow | undefined {
+    const r = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Raw | undefined;
+    return r ? alertOf(r) : undefined;
+  }
+
+  open(): AlertRow[] {
+    return (this.db.prepare(`SELECT * FROM alerts WHERE state IN ('pending', 'firing')`).all() as Raw[]).map(alertOf);
+  }
+
+  firing(): AlertRow[] {
+    return (this.db.prepare(`SELECT * FROM alerts WHERE state = 'firing' ORDER BY id`).all() as Raw[]).map(alertOf);
+  }
+
+  /** Resolved alerts whose firing was mailed and whose resolve has not been handled yet. */
+  awaitingResolve(): AlertRow[] {
+    return (this.db.prepare(`SELECT * FROM alerts WHERE state = 'resolved' AND last_notified_at IS NOT NULL AND resolve_notified_at IS NULL ORDER BY id`).all() as Raw[]).map(alertOf);
+  }
+
+  list(opts: { state?: 'active' | 'resolved' | 'all'; agency?: string; limit?: number } = {}): AlertRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (opts.state === 'active' || !opts.state) where.push(`state = 'firing'`);
+    else if (opts.state === 'resolved') where.push(`state = 'resolved'`);
+    else where.push(`state IN ('firing', 'resolved')`);
+    if (opts.agency) {
+      where.push('agency = ?');
+      args.push(opts.agency);
+    }
+    const sql = `SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, opts.limit ?? 200) as Raw[]).map(alertOf);
+  }
+
+  acknowledge(id: number, by: string, note: string | undefined, now: number): AlertRow | undefined {
+    this.db.prepare(`UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ? AND state = 'firing' AND acked_at IS NULL`).run(now, by, note ?? null, id);
+    return this.get(id);
+  }
+
+  // Silences
+
+  addSilence(s: { matchers: Record<string, string>; startsAt: number; endsAt: number; reason: string; author: string }, now: number): SilenceRow {
+    const r = this.db
+      .prepare('INSERT INTO alert_silences (matchers, starts_at, ends_at, reason, author, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(JSON.stringify(s.matchers), s.startsAt, s.endsAt, s.reason, s.author, now);
+    return this.silence(Number(r.lastInsertRowid))!;
+  }
+
+  silence(id: number): SilenceRow | undefined {
+    const r = this.db.prepare('SELECT * FROM alert_silences WHERE id = ?').get(id) as Raw | undefined;
+    return r ? silenceOf(r) : undefined;
+  }
+
+  removeSilence(id: number, by: string, now: number): boolean {
+    return this.db.prepare('UPDATE alert_silences SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL').run(now, by, id).changes > 0;
+  }
+
+  /** Silences not removed and not yet over (active now or starting later). */
+  silences(now: number, opts: { includeEnded?: boolean } = {}): SilenceRow[] {
+    const sql = opts.includeEnded ? 'SELECT * FROM alert_silences ORDER BY id DESC LIMIT 500' : 'SELECT * FROM alert_silences WHERE removed_at IS NULL AND ends_at > ? ORDER BY id';
+    return ((opts.includeEnded ? this.db.prepare(sql).all() : this.db.prepare(sql).all(now)) as Raw[]).map(silenceOf);
+  }
+
+  // Events waiting for their group to be mailed
+
+  addEvent(alertId: number, kind: EventKind, agency: string, now: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO alert_events (alert_id, kind, agency, created_at) VALUES (?, ?, ?, ?)').run(alertId, kind, agency, now);
+  }
+
+  hasEvent(alertId: number, kind: EventKind): boolean {
+    return this.db.prepare('SELECT 1 FROM alert_events WHERE alert_id = ? AND kind = ?').get(alertId, kind) !== undefined;
+  }
+
+  /** Agencies whose oldest waiting event is at least groupWait old. */
+  dueGroups(before: number): string[] {
+    return (this.db.prepare('SELECT agency FROM alert_events GROUP BY agency HAVING MIN(created_at) <= ?').all(before) as { agency: string }[]).map((r) => r.agency);
+  }
+
+  takeEvents(agency: string): { alertId: number; kind: EventKind }[] {
+    const rows = this.db.prepare('SELECT alert_id, kind FROM alert_events WHERE agency = ? ORDER BY created_at, alert_id').all(agency) as { alert_id: number; kind: EventKind }[];
+    this.db.prepare('DELETE FROM alert_events WHERE agency = ?').run(agency);
+    return rows.map((r) => ({ alertId: r.alert_id, kind: r.kind }));
+  }
+
+  // Notifications: history and the outgoing queue in one table
+
+  addNotification(n: { agency: string; kind: string; recipients: string[]; subject: string; alertIds: number[]; text?: string; html?: string; status: NotificationStatus }, now: number): number {
+    const r = this.db
+      .prepare(`INSERT INTO notifications (created_at, agency, kind, recipients, subject, alert_ids, text_body, html_body, status, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(now, n.agency, n.kind, JSON.stringify(n.recipients), n.subject, JSON.stringify(n.alertIds), n.text ?? null, n.html ?? null, n.status, n.status === 'queued' ? now : null);
+    return Number(r.lastInsertRowid);
+  }
+
+  dueMails(now: number, limit = 20): OutgoingMail[] {
+    return (this.db.prepare(`SELECT * FROM notifications WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).all(now, limit) as Raw[]).map(notificationOf);
+  }
+
+  markSent(id: number, now: number): void {
+    this.db.prepare(`UPDATE notifications SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id = ?`).run(now, id);
+  }
+
+  markFailed(id: number, error: string, nextAttemptAt: number): void {
+    this.db.prepare('UPDATE notifications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error.slice(0, 500), nextAttemptAt, id);
+  }
+
+  notification(id: number): OutgoingMail | undefined {
+    const r = this.db.prepare('SELECT * FROM notifications WHERE id = ?').get(id) as Raw | undefined;
+    return r ? notificationOf(r) : undefined;
+  }
+
+  notifications(opts: { agency?: string; limit?: number } = {}): NotificationRow[] {
+    const rows = opts.agency
+      ? this.db.prepare('SELECT * FROM notifications WHERE agency = ? ORDER BY id DESC LIMIT ?').all(opts.agency, opts.limit ?? 200)
+      : this.db.prepare('SELECT * FROM notifications ORDER BY id DESC LIMIT ?').all(opts.limit ?? 200);
+    return (rows as Raw[]).map((r) => {
+      const { text: _t, html: _h, ...rest } = notificationOf(r);
+      return rest;
+    });
+  }
+
+  // Storm control: who got how many mails lately
+
+  mailsTo(recipient: string, since: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM mail_log WHERE recipient = ? AND at > ? AND held = 0').get(recipient, since) as { n: number }).n;
+  }
+
+  logMail(recipient: string, notificationId: number, now: number, held: boolean): void {
+    this.db.prepare('INSERT INTO mail_log (recipient, notification_id, at, held) VALUES (?, ?, ?, ?)').run(recipient, notificationId, now, held ? 1 : 0);
+  }
+
+  /** Recipients with held mails whose first hold is older than `before`. */
+  heldDue(before: number): { recipient: string; notificationIds: number[] }[] {
+    const rows = this.db.prepare('SELECT recipient, notification_id, at FROM mail_log WHERE held = 1 AND summarized_at IS NULL ORDER BY at').all() as { recipient: string; notification_id: number; at: number }[];
+    const by = new Map<string, { first: number; ids: number[] }>();
+    for (const r of rows) {
+      const e = by.get(r.recipient) ?? { first: r.at, ids: [] };
+      e.ids.push(r.notification_id);
+      by.set(r.recipient, e);
+    }
+    return [...by].filter(([, e]) => e.first <= before).map(([recipient, e]) => ({ recipient, notificationIds: e.ids }));
+  }
+
+  markSummarized(recipient: string, now: number): void {
+    this.db.prepare('UPDATE mail_log SET summarized_at = ? WHERE recipient = ? AND held = 1 AND summarized_at IS NULL').run(now, recipient);
+  }
+
+  // Agent cadence for the agent-silent rule
+
+  loadCadence(): { agent: string; agency: string; intervalMs: number | null; lastArrival: number }[] {
+    return (this.db.prepare('SELECT * FROM alert_agent_cadence').all() as Raw[]).map((r) => ({ agent: r.agent as string, agency: r.agency as string, intervalMs: r.interval_ms as number | null, lastArrival: r.last_arrival as number }));
+  }
+
+  saveCadence(rows: { agent: string; agency: string; intervalMs?: number; lastArrival: number }[]): void {
+    const stmt = this.db.prepare('INSERT INTO alert_agent_cadence (agent, agency, interval_ms, last_arrival) VALUES (?, ?, ?, ?) ON CONFLICT(agent) DO UPDATE SET agency = excluded.agency, interval_ms = excluded.interval_ms, last_arrival = excluded.last_arrival');
+    this.db.transaction(() => {
+      for (const r of rows) stmt.run(r.agent, r.agency, r.intervalMs ?? null, r.lastArrival);
+    })();
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+}
+
+function silenceOf(r: Raw): SilenceRow {
+  return {
+    id: r.id as number,
+    matchers: JSON.parse(r.matchers as string),
+    startsAt: r.starts_at as number,
+    endsAt: r.ends_at as number,
+    reason: r.reason as string,
+    author: r.author as string,
+    createdAt: r.created_at as number,
+    removedAt: r.removed_at as number | null,
+    removedBy: r.removed_by as string | null,
+  };
+}

@@ -1,0 +1,253 @@
+import type { Rule, Severity, Text } from './rules.ts';
+
+export type Locale = 'vi' | 'en';
+export const TIMEZONE = 'Asia/Ho_Chi_Minh';
+
+export const SEVERITY_WORD: Record<Locale, Record<Severity, string>> = {
+  vi: { critical: 'NGHIÊM TRỌNG', warning: 'CẢNH BÁO', info: 'THÔNG TIN' },
+  en: { critical: 'CRITICAL', warning: 'WARNING', info: 'INFO' },
+};
+
+const WORDS = {
+  vi: {
+    resolved: 'ĐÃ KHẮC PHỤC',
+    escalated: 'CHUYỂN CẤP',
+    reminder: 'NHẮC LẠI',
+    more: (n: number) => `(+${n} cảnh báo khác)`,
+    firingHead: (n: number) => `${n} cảnh báo đang xảy ra`,
+    resolvedHead: (n: number) => `${n} cảnh báo đã khắc phục`,
+    escalationNote: 'Cảnh báo nghiêm trọng chưa được xác nhận sau thời gian quy định nên được chuyển cấp.',
+    started: 'Bắt đầu',
+    ended: 'Kết thúc',
+    lasted: 'Kéo dài',
+    agent: 'Agent',
+    acked: 'Đã xác nhận bởi',
+    console: 'Xem trên bảng điều khiển',
+    grafana: 'Biểu đồ Grafana',
+    ackHint: 'Xác nhận cảnh báo để dừng nhắc lại và chuyển cấp.',
+    footer: 'Thư tự động từ hệ thống Canh Gác. Giờ hiển thị theo giờ Việt Nam (Asia/Ho_Chi_Minh).',
+    system: 'Hệ thống giám sát',
+  },
+  en: {
+    resolved: 'RESOLVED',
+    escalated: 'ESCALATED',
+    reminder: 'REMINDER',
+    more: (n: number) => `(+${n} more)`,
+    firingHead: (n: number) => `${n} alert(s) firing`,
+    resolvedHead: (n: number) => `${n} alert(s) resolved`,
+    escalationNote: 'A critical alert was not acknowledged in time and is escalated.',
+    started: 'Started',
+    ended: 'Ended',
+    lasted: 'Lasted',
+    agent: 'Agent',
+    acked: 'Acknowledged by',
+    console: 'Open in the console',
+    grafana: 'Grafana dashboard',
+    ackHint: 'Acknowledge the alert to stop reminders and escalation.',
+    footer: 'Automatic mail from Canh Gác. Times are Vietnam time (Asia/Ho_Chi_Minh).',
+    system: 'Monitoring system',
+  },
+} as const;
+
+/** A URL's user:password never leaves the collector, whatever a tag carries. */
+export function redact(value: string): string {
+  return value.replace(/(\/\/)[^/@\s]+@/g, '$1***@');
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Math.round(v * 10) / 10);
+}
+
+/** `{{tag}}`, `{{a|b|c}}` (first label present), `{{value}}`, `{{threshold}}`, `{{agency}}`. */
+export function renderText(template: string, ctx: { labels: Record<string, string>; value?: number | null; threshold?: number | [number, number]; agencyName?: string }): string {
+  return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, expr: string) => {
+    for (const name of expr.split('|').map((s) => s.trim())) {
+      if (name === 'value' && ctx.value !== undefined && ctx.value !== null) return formatNumber(ctx.value);
+      if (name === 'threshold' && ctx.threshold !== undefined) return Array.isArray(ctx.threshold) ? formatNumber(ctx.threshold[0]) : formatNumber(ctx.threshold);
+      if (name === 'agency' && ctx.agencyName) return ctx.agencyName;
+      const v = ctx.labels[name];
+      if (v !== undefined && v !== '') return redact(v);
+    }
+    return '';
+  });
+}
+
+const dateFormats: Partial<Record<Locale, Intl.DateTimeFormat>> = {};
+export function formatTime(t: number, locale: Locale): string {
+  const f = (dateFormats[locale] ??= new Intl.DateTimeFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', {
+    timeZone: TIMEZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }));
+  return f.format(t);
+}
+
+function formatSpan(ms: number, locale: Locale): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const u = locale === 'vi' ? { h: ' giờ', m: ' phút', s: ' giây' } : { h: 'h', m: 'm', s: 's' };
+  return [h ? `${h}${u.h}` : '', m ? `${m}${u.m}` : '', !h && (sec || !m) ? `${sec}${u.s}` : ''].filter(Boolean).join(' ');
+}
+
+/** What a mail says about one alert. */
+export interface AlertView {
+  id: number;
+  rule?: Rule;
+  ruleName: string;
+  severity: Severity;
+  agency: string;
+  labels: Record<string, string>;
+  value: number | null;
+  firedAt: number;
+  resolvedAt?: number;
+  ackedBy?: string | null;
+}
+
+export interface MailContext {
+  locale: Locale;
+  agencyName: string;
+  kind: 'alert' | 'repeat' | 'escalation';
+  firing: AlertView[];
+  resolved: AlertView[];
+  consoleUrl?: string;
+  grafanaUrl?: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function summaryOf(a: AlertView, locale: Locale, agencyName?: string): string {
+  const text: Text | undefined = a.rule?.summary;
+  return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName }) : a.ruleName;
+}
+
+function descriptionOf(a: AlertView, locale: Locale, agencyName?: string): string {
+  const text = a.rule?.description;
+  return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName }) : '';
+}
+
+function links(a: AlertView, ctx: MailContext): { console?: string; grafana?: string } {
+  const out: { console?: string; grafana?: string } = {};
+  if (ctx.consoleUrl) out.console = new URL(`alerts/${a.id}`, ctx.consoleUrl.endsWith('/') ? ctx.consoleUrl : `${ctx.consoleUrl}/`).toString();
+  if (ctx.grafanaUrl && a.rule?.dashboard) {
+    const u = new URL(`d/${encodeURIComponent(a.rule.dashboard)}`, ctx.grafanaUrl.endsWith('/') ? ctx.grafanaUrl : `${ctx.grafanaUrl}/`);
+    if (a.agency) u.searchParams.set('var-agency', a.agency);
+    u.searchParams.set('from', String(a.firedAt - 3_600_000));
+    u.searchParams.set('to', String((a.resolvedAt ?? a.firedAt) + 3_600_000));
+    out.grafana = u.toString();
+  }
+  return out;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/**
+ * Subject, plain text and HTML for one group of alerts of one agency, such as
+ * `[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới điểm cầu UBND huyện Càng Long`.
+ */
+export function renderMail(ctx: MailContext): RenderedMail {
+  const w = WORDS[ctx.locale];
+  const lead = ctx.firing[0] ?? ctx.resolved[0];
+  const worst = ctx.firing.reduce<Severity | undefined>((acc, a) => (!acc || RANK[a.severity] > RANK[acc] ? a.severity : acc), undefined);
+  const tags: string[] = [];
+  if (ctx.kind === 'escalation') tags.push(w.escalated);
+  if (ctx.kind === 'repeat') tags.push(w.reminder);
+  tags.push(worst ? SEVERITY_WORD[ctx.locale][worst] : w.resolved);
+  tags.push(ctx.agencyName);
+  const list = ctx.firing.length > 0 ? ctx.firing : ctx.resolved;
+  let subject = `${tags.map((t) => `[${t}]`).join('')} ${summaryOf(lead, ctx.locale, ctx.agencyName)}`;
+  if (list.length > 1) subject += ` ${w.more(list.length - 1)}`;
+
+  const textParts: string[] = [];
+  const htmlParts: string[] = [];
+  const section = (head: string, alerts: AlertView[], resolved: boolean) => {
+    if (alerts.length === 0) return;
+    textParts.push(`${head}\n${'='.repeat(head.length)}`);
+    htmlParts.push(`<h2 style="font-size:16px;margin:16px 0 8px">${esc(head)}</h2>`);
+    for (const a of alerts) {
+      const sev = resolved ? w.resolved : SEVERITY_WORD[ctx.locale][a.severity];
+      const summary = summaryOf(a, ctx.locale, ctx.agencyName);
+      const description = descriptionOf(a, ctx.locale, ctx.agencyName);
+      const l = links(a, ctx);
+      const lines: [string, string][] = [[w.started, formatTime(a.firedAt, ctx.locale)]];
+      if (a.resolvedAt) {
+        lines.push([w.ended, formatTime(a.resolvedAt, ctx.locale)]);
+        lines.push([w.lasted, formatSpan(a.resolvedAt - a.firedAt, ctx.locale)]);
+      }
+      if (a.labels.agent) lines.push([w.agent, a.labels.agent]);
+      if (a.ackedBy) lines.push([w.acked, a.ackedBy]);
+      textParts.push(
+        [`[${sev}] ${summary}`, description && `  ${description}`, ...lines.map(([k, v]) => `  ${k}: ${v}`), l.console && `  ${w.console}: ${l.console}`, l.grafana && `  ${w.grafana}: ${l.grafana}`]
+          .filter(Boolean)
+          .join('\n'),
+      );
+      const color = resolved ? '#2e7d32' : a.severity === 'critical' ? '#c62828' : a.severity === 'warning' ? '#ef6c00' : '#1565c0';
+      htmlParts.push(
+        `<div style="border-left:4px solid ${color};padding:4px 12px;margin:8px 0">` +
+          `<p style="margin:0"><strong style="color:${color}">[${esc(sev)}]</strong> <strong>${esc(summary)}</strong></p>` +
+          (description ? `<p style="margin:4px 0">${esc(description)}</p>` : '') +
+          `<table style="font-size:13px">${lines.map(([k, v]) => `<tr><td style="color:#555;padding-right:8px">${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>` +
+          [l.console && `<a href="${esc(l.console)}">${esc(w.console)}</a>`, l.grafana && `<a href="${esc(l.grafana)}">${esc(w.grafana)}</a>`].filter(Boolean).join(' · ') +
+          `</div>`,
+      );
+    }
+  };
+  if (ctx.kind === 'escalation') {
+    textParts.push(w.escalationNote);
+    htmlParts.push(`<p><strong>${esc(w.escalationNote)}</strong></p>`);
+  }
+  section(`${ctx.agencyName}: ${w.firingHead(ctx.firing.length)}`, ctx.firing, false);
+  section(`${ctx.agencyName}: ${w.resolvedHead(ctx.resolved.length)}`, ctx.resolved, true);
+  if (ctx.firing.length > 0) {
+    textParts.push(w.ackHint);
+    htmlParts.push(`<p style="color:#555">${esc(w.ackHint)}</p>`);
+  }
+  textParts.push(`--\n${w.footer}`);
+  htmlParts.push(`<hr><p style="color:#777;font-size:12px">${esc(w.footer)}</p>`);
+  const html = `<!doctype html><html lang="${ctx.locale}"><head><meta charset="utf-8"><title>${esc(subject)}</title></head><body style="font-family:Arial,sans-serif;font-size:14px">${htmlParts.join('\n')}</body></html>`;
+  return { subject, text: textParts.join('\n\n') + '\n', html };
+}
+
+export function systemName(locale: Locale): string {
+  return WORDS[locale].system;
+}
+
+const SUMMARY_WORDS = {
+  vi: { subject: (n: number) => `[TỔNG HỢP] ${n} thư cảnh báo bị gộp do quá nhiều thư`, intro: (n: number, span: string) => `Bạn nhận quá nhiều thư trong ${span}; ${n} thư sau được gộp lại:` },
+  en: { subject: (n: number) => `[SUMMARY] ${n} alert mails held back (too many mails)`, intro: (n: number, span: string) => `You received too many mails within ${span}; these ${n} were held back:` },
+};
+
+/** The one mail that replaces a storm of mails to one recipient. */
+export function renderStormSummary(locale: Locale, subjects: { subject: string; at: number }[], windowMs: number, consoleUrl?: string): RenderedMail {
+  const w = SUMMARY_WORDS[locale];
+  const subject = w.subject(subjects.length);
+  const intro = w.intro(subjects.length, formatSpan(windowMs, locale));
+  const lines = subjects.map((s) => `${formatTime(s.at, locale)}  ${s.subject}`);
+  const link = consoleUrl ? `\n\n${new URL('alerts', consoleUrl.endsWith('/') ? consoleUrl : `${consoleUrl}/`)}` : '';
+  const text = `${intro}\n\n${lines.join('\n')}${link}\n\n--\n${WORDS[locale].footer}\n`;
+  const html = `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"></head><body style="font-family:Arial,sans-serif"><p>${esc(intro)}</p><ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>${link ? `<p><a href="${esc(link.trim())}">${esc(link.trim())}</a></p>` : ''}<hr><p style="color:#777;font-size:12px">${esc(WORDS[locale].footer)}</p></body></html>`;
+  return { subject, text, html };
+}
+
+const TEST_WORDS = {
+  vi: { subject: '[THỬ NGHIỆM] Thư thử cấu hình SMTP của Canh Gác', body: 'Nếu bạn đọc được thư này, cấu hình SMTP của collector Canh Gác hoạt động. Gửi lúc' },
+  en: { subject: '[TEST] Canh Gác SMTP settings test', body: 'If you can read this, the Canh Gác collector SMTP settings work. Sent at' },
+};
+
+export function renderTestMail(locale: Locale, now: number): RenderedMail {
+  const w = TEST_WORDS[locale];
+  const line = `${w.body} ${formatTime(now, locale)}.`;
+  return { subject: w.subject, text: `${line}\n`, html: `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"></head><body><p>${esc(line)}</p></body></html>` };
+}

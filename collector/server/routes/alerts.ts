@@ -1,0 +1,135 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { parseDuration, PATHS } from '../../../protocol/index.ts';
+import { matcherIssue } from '../../alerts/matchers.ts';
+import { AlertStore } from '../../alerts/store.ts';
+import type { CollectorServices } from '../app.ts';
+import { agencyScope } from '../plugins/operator-auth.ts';
+
+const Matchers = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ maxLength: 200 }));
+
+/**
+ * Operator API for alerting. Agency-scoped principals see and act on their own agency only; their
+ * silences are pinned to it. Acknowledgements and silences are plain rows: the engine reads them on its next tick.
+ */
+export default async function alertRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {
+  const store = new AlertStore(opts.services.db);
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const scoped = (request: FastifyRequest, reply: FastifyReply, agency?: string) => {
+    const scope = agencyScope(request, agency);
+    if (!scope.ok) {
+      reply.code(403).send({ error: 'forbidden', message: 'this token is limited to another agency' });
+      return undefined;
+    }
+    return scope;
+  };
+
+  r.get(
+    PATHS.alerts,
+    {
+      preHandler: app.requireRole('viewer'),
+      schema: {
+        querystring: Type.Object({
+          state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('resolved'), Type.Literal('all')])),
+          agency: Type.Optional(Type.String({ maxLength: 64 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const scope = scoped(request, reply, request.query.agency);
+      if (!scope) return reply;
+      return { alerts: store.list({ state: request.query.state ?? 'active', agency: scope.agency, limit: request.query.limit }) };
+    },
+  );
+
+  r.post(
+    PATHS.alertAck,
+    {
+      preHandler: app.requireRole('operator'),
+      schema: {
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }))
+      },
+    },
+    async (request, reply) => {
+      const alert = store.get(request.params.id);
+      if (!alert || alert.state === 'pending') return reply.code(404).send({ error: 'not_found', message: `no alert ${request.params.id}` });
+      if (!scoped(request, reply, alert.agency)) return reply;
+      if (alert.state !== 'firing') return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} is already resolved` });
+      if (alert.ackedAt !== null) return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} was acknowledged by ${alert.ackedBy}` });
+      return { alert: store.acknowledge(alert.id, request.principal!.name, request.body?.note, Date.now()) };
+    },
+  );
+
+  r.get(PATHS.silences, { preHandler: app.requireRole('viewer'), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }) } }, async (request) => {
+    const list = store.silences(Date.now(), { includeEnded: request.query.all });
+    const agency = request.principal?.agency;
+    return { silences: agency ? list.filter((s) => s.matchers.agency === agency) : list };
+  });
+
+  r.post(
+    PATHS.silences,
+    {
+      preHandler: app.requireRole('operator'),
+      schema: {
+        body: Type.Object(
+          {
+            matchers: Matchers,
+            startsAt: Type.Optional(Type.String({ format: 'date-time' })),
+            endsAt: Type.Optional(Type.String({ format: 'date-time' })),
+            duration: Type.Optional(Type.String({ maxLength: 20 })),
+            reason: Type.String({ minLength: 1, maxLength: 500 }),
+          },
+          { additionalProperties: false },
+        )
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const matchers = { ...body.matchers };
+      if (Object.keys(matchers).length === 0) return reply.code(400).send({ error: 'bad_request', message: 'matchers: at least one matcher, such as {"agency": "so-y-te"}' });
+      for (const [label, pattern] of Object.entries(matchers)) {
+        const problem = matcherIssue(pattern);
+        if (problem) return reply.code(400).send({ error: 'bad_request', message: `matchers.${label}: ${problem}` });
+      }
+      const own = request.principal?.agency;
+      if (own) {
+        if (matchers.agency !== undefined && matchers.agency !== own) return reply.code(403).send({ error: 'forbidden', message: 'this token may only silence its own agency' });
+        matchers.agency = own;
+      }
+      const now = Date.now();
+      const startsAt = body.startsAt ? Date.parse(body.startsAt) : now;
+      const durationMs = body.duration ? parseDuration(body.duration) : undefined;
+      if (body.duration && durationMs === undefined) return reply.code(400).send({ error: 'bad_request', message: `duration: expected a duration such as 2h, got "${body.duration}"` });
+      const endsAt = body.endsAt ? Date.parse(body.endsAt) : durationMs !== undefined ? startsAt + durationMs : undefined;
+      if (endsAt === undefined) return reply.code(400).send({ error: 'bad_request', message: 'endsAt or duration is required' });
+      if (endsAt <= startsAt) return reply.code(400).send({ error: 'bad_request', message: 'endsAt must be after startsAt' });
+      return { silence: store.addSilence({ matchers, startsAt, endsAt, reason: body.reason, author: request.principal!.name }, now) };
+    },
+  );
+
+  r.delete(
+    PATHS.silence,
+    { preHandler: app.requireRole('operator'), schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (request, reply) => {
+      const s = store.silence(request.params.id);
+      if (!s || s.removedAt !== null) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
+      const own = request.principal?.agency;
+      if (own && s.matchers.agency !== own) return reply.code(403).send({ error: 'forbidden', message: 'this silence belongs to another agency' });
+      store.removeSilence(s.id, request.principal!.name, Date.now());
+      return { removed: s.id };
+    },
+  );
+
+  r.get(
+    PATHS.notifications,
+    { preHandler: app.requireRole('viewer'), schema: { querystring: Type.Object({ agency: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }) } },
+    async (request, reply) => {
+      const scope = scoped(request, reply, request.query.agency);
+      if (!scope) return reply;
+      return { notifications: store.notifications({ agency: scope.agency, limit: request.query.limit }) };
+    },
+  );
+}
