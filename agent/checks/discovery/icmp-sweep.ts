@@ -10,6 +10,13 @@ export interface SweepOptions {
   platform?: NodeJS.Platform;
   /** Called with the number of addresses answered or done so far. */
   onProgress?: (done: number, alive: number) => void;
+  /** Called once per address that answered, as soon as it answers. */
+  onAlive?: (ip: string) => void;
+  /**
+   * Asked every 100 ms once every address has had `timeoutMs` to answer: true when waiting for
+   * fping's retries can change nothing (every silent address failed ARP on an attached subnet).
+   */
+  settled?: (alive: ReadonlySet<string>) => Promise<boolean>;
   /** For tests: pretend fping is not installed. */
   noFping?: boolean;
 }
@@ -45,23 +52,47 @@ export function parseFpingAlive(output: string): string[] {
 
 async function fpingSweep(addresses: readonly string[], opts: SweepOptions): Promise<SweepResult | undefined> {
   const alive = new Set<string>();
+  const add = (ip: string) => {
+    if (alive.has(ip)) return;
+    alive.add(ip);
+    opts.onAlive?.(ip);
+  };
   let partial = '';
+  const early = new AbortController();
+  let stoppedEarly = false;
+  let poll: NodeJS.Timeout | undefined;
+  let finished = false;
+  if (opts.settled) {
+    const check = async () => {
+      if (finished) return;
+      const settled = await opts.settled!(alive).catch(() => false);
+      if (finished) return;
+      if (settled) {
+        stoppedEarly = true;
+        early.abort();
+      } else poll = setTimeout(check, 100);
+    };
+    poll = setTimeout(check, addresses.length * 1 + opts.timeoutMs);
+  }
   // -r1: one retry; -i1: 1 ms between packets; targets on stdin, so a /22 fits no command line limit.
   const args = ['-a', '-q', '-r', '1', '-t', String(Math.max(1, Math.round(opts.timeoutMs))), '-i', '1'];
   const budgetMs = addresses.length * 2 + opts.timeoutMs * 4 + 5000;
   const r = await runCommand('fping', args, {
-    signal: opts.signal,
+    signal: AbortSignal.any([opts.signal, early.signal]),
     budgetMs,
     input: addresses.join('\n') + '\n',
     onStdout: (chunk) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
-      for (const ip of parseFpingAlive(lines.join('\n'))) alive.add(ip);
+      for (const ip of parseFpingAlive(lines.join('\n'))) add(ip);
       opts.onProgress?.(alive.size, alive.size);
     },
   });
+  finished = true;
+  clearTimeout(poll);
   if (r.spawnError) return undefined;
-  for (const ip of parseFpingAlive(partial)) alive.add(ip);
+  for (const ip of parseFpingAlive(partial)) add(ip);
+  if (stoppedEarly) return { alive, tool: 'fping' };
   // 0: all answered, 1: some did not, 2: a name did not resolve. 3 and 4 are usage or socket errors
   // (an fping without its capability, for instance): the built-in sweep still works.
   if (r.code !== null && r.code >= 3 && alive.size === 0) return undefined;
@@ -81,7 +112,10 @@ async function pingSweep(addresses: readonly string[], opts: SweepOptions, platf
       return;
     }
     // Windows answers "Destination host unreachable" with exit code 0: count only replies with a round trip.
-    if (parseReplies(r.stdout).length > 0) alive.add(ip);
+    if (parseReplies(r.stdout).length > 0) {
+      alive.add(ip);
+      opts.onAlive?.(ip);
+    }
     opts.onProgress?.(++done, alive.size);
   });
   return { alive, tool: 'ping', error: missing };

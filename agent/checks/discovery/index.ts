@@ -5,7 +5,7 @@ import { joinPath, type ConfigIssue } from '../../../protocol/index.ts';
 import { forEachLimited, isHostOrIp } from '../probe.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
 import { compareIp, hostAddresses, hostCount, parseCidr, subnetOf, type Subnet } from './cidr.ts';
-import { DEFAULT_EXPOSURE_PORTS, exposureKey, probeExposures, type ExposurePort, type OpenService } from './exposure.ts';
+import { DEFAULT_EXPOSURE_PORTS, ExposureProber, exposureKey, type ExposurePort, type OpenService } from './exposure.ts';
 import { icmpSweep } from './icmp-sweep.ts';
 import { DEFAULT_STATE_FILE, loadState, rememberCycle, rememberExposures, saveState } from './known-devices.ts';
 import type { Neighbour } from './neighbour-parse.ts';
@@ -148,11 +148,15 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
   const local = localAddresses();
   const targets = subnets.flatMap(hostAddresses).filter((ip) => !local.has(ip));
   const found = new Map<string, Found>();
+  const exposures = new ExposureProber(config.exposurePorts as ExposurePort[], config.timeoutMs, config.concurrency, signal);
   const mark = (ip: string) => {
     if (local.has(ip) || found.has(ip)) return;
     const subnet = subnetOf(subnets, ip);
-    if (subnet) found.set(ip, { ip, subnet });
+    if (!subnet) return;
+    found.set(ip, { ip, subnet });
+    exposures.add(ip);
   };
+  const inScope = (n: Neighbour) => subnetOf(subnets, n.ip) !== undefined;
 
   if (methods.has('icmp')) {
     progress(`icmp sweep of ${targets.length} addresses`);
@@ -161,13 +165,23 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
       concurrency: config.concurrency,
       signal,
       onProgress: (done, alive) => progress(`icmp sweep: ${alive} answered${done !== alive ? `, ${done}/${targets.length} probed` : ''}`),
+      onAlive: mark,
+      settled: async (alive) => {
+        // fping's retries cannot help an address whose ARP request got no answer on an attached
+        // subnet (the kernel asks again only after a second), nor one counted by its neighbour entry.
+        const table = new Map((await readNeighbours(signal)).map((n) => [n.ip, n]));
+        return targets.every((ip) => {
+          if (alive.has(ip)) return true;
+          const n = table.get(ip);
+          return n !== undefined && (n.state === 'failed' || (methods.has('neighbours') && n.state === 'reachable' && n.mac !== undefined));
+        });
+      },
     });
     if (sweep.error) log.warn('icmp sweep could not run', { error: sweep.error });
     for (const ip of sweep.alive) mark(ip);
     phaseDone('icmp', { tool: sweep.tool, alive: sweep.alive.size });
   }
 
-  const inScope = (n: Neighbour) => subnetOf(subnets, n.ip) !== undefined;
   let neighbours = (await readNeighbours(signal)).filter(inScope);
   let routerEntries: Neighbour[] = [];
   if (config.router) {
@@ -216,7 +230,7 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
   }
   const [names, open] = await Promise.all([
     config.resolveNames ? reverseNames(ips, config.timeoutMs, signal) : Promise.resolve(new Map<string, string>()),
-    probeExposures(ips, config.exposurePorts as ExposurePort[], config.timeoutMs, config.concurrency, signal),
+    exposures.done(),
   ]);
   phaseDone('enrich', { devices: devices.length, open: open.length });
   if (signal.aborted) {
