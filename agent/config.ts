@@ -39,6 +39,8 @@ const AgentSection = Type.Object(
     /** Upper bound of the random delay before a check's first run, so agents do not probe in lockstep. */
     maxSplay: Type.String({ default: '30s', expected: 'a duration such as 30s' }),
     sendInterval: Type.String({ default: '5s', expected: 'a duration such as 5s' }),
+    /** Longest wait between two attempts while the collector is unreachable (exponential backoff with jitter up to it). */
+    maxBackoff: Type.String({ default: '5m', expected: 'a duration such as 5m' }),
     /** Append every produced sample as one JSON line to this file (audits and the durability tests). */
     sampleLog: Type.Optional(Type.String({ minLength: 1, expected: 'a file path' })),
   },
@@ -66,7 +68,7 @@ const CommonKeys = {
 
 export type CollectorConfig = Static<typeof CollectorSection>;
 export type OutboxConfig = Static<typeof OutboxSection> & { maxAgeMs: number };
-export type AgentSettings = Static<typeof AgentSection> & { statusIntervalMs: number; maxSplayMs: number; sendIntervalMs: number };
+export type AgentSettings = Static<typeof AgentSection> & { statusIntervalMs: number; maxSplayMs: number; sendIntervalMs: number; maxBackoffMs: number };
 
 export interface CheckEntry {
   /** Position in the file, for logs: `checks[2] (tcp)`. */
@@ -115,7 +117,7 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
   const outbox = doc.outbox as Static<typeof OutboxSection>;
   const collector = doc.collector as CollectorConfig | undefined;
   if (sectionsOk) {
-    for (const key of ['statusInterval', 'maxSplay', 'sendInterval'] as const) {
+    for (const key of ['statusInterval', 'maxSplay', 'sendInterval', 'maxBackoff'] as const) {
       const issue = durationIssue(agent[key], `agent.${key}`, key === 'maxSplay' ? {} : { minMs: 100 });
       if (issue) issues.push(issue);
     }
@@ -184,6 +186,7 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
       statusIntervalMs: parseDuration(agent.statusInterval)!,
       maxSplayMs: parseDuration(agent.maxSplay)!,
       sendIntervalMs: parseDuration(agent.sendInterval)!,
+      maxBackoffMs: parseDuration(agent.maxBackoff)!,
     },
     outbox: { ...outbox, maxAgeMs: parseDuration(outbox.maxAge)! },
     checks,

@@ -35,7 +35,16 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
     new DiskOutbox({ dir: outboxDir(config), maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeMs, log });
   const produced = sampleLogger(config.agent.sampleLog, log);
   const client = new CollectorClient(collector.url, { ca: collector.ca });
-  const sender = new Sender({ client, outbox, log, tokenFile: collector.tokenFile, token, intervalMs: config.agent.sendIntervalMs });
+  const sender = new Sender({
+    client,
+    outbox,
+    log,
+    tokenFile: collector.tokenFile,
+    token,
+    intervalMs: config.agent.sendIntervalMs,
+    minBackoffMs: Math.min(1000, config.agent.maxBackoffMs),
+    maxBackoffMs: config.agent.maxBackoffMs,
+  });
   let lastCycleMs = 0;
   const scheduler = new Scheduler(config.checks, {
     log,

@@ -90,7 +90,7 @@ describe.skipIf(skip)('nothing lost: outbox, spool and token lifecycle under fau
     const targets = [`127.0.0.1:${openPort}`, ...Array.from({ length: 19 }, (_, i) => `127.0.0.1:${1 + i}`)];
     agentFile = writeYaml(join(root, 'agent', 'agent.yaml'), {
       collector: { url: collectorUrl, tokenFile },
-      agent: { statusInterval: '1s', maxSplay: '0s', sendInterval: '200ms', sampleLog },
+      agent: { statusInterval: '1s', maxSplay: '0s', sendInterval: '200ms', maxBackoff: '1s', sampleLog },
       outbox: { dir: join(root, 'agent', 'outbox') },
       checks: [{ type: 'tcp', targets, interval: '1s', timeout: '500ms' }],
     });
@@ -155,7 +155,7 @@ describe.skipIf(skip)('nothing lost: outbox, spool and token lifecycle under fau
       await fetch(`${collectorUrl}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, hostname: 'bulk', version: 't' }) })
     ).json()) as { agentId: string; token: string };
     await influx.stop();
-    const total = 60_000;
+    const total = 30_000;
     const base = Date.now() - 3_600_000;
     for (let i = 0; i < total; i += 1000) {
       const samples: WireSample[] = Array.from({ length: 1000 }, (_, k) => ({

@@ -2,12 +2,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { DB } from '../state/db.ts';
 import type { IngestStats } from '../ingest/stats.ts';
 import gzipBody from './plugins/gzip-body.ts';
+import routeList from './plugins/route-list.ts';
 import agentAuth from './plugins/agent-auth.ts';
 import healthRoutes, { type Readiness } from './routes/health.ts';
 import enrollRoutes from './routes/enroll.ts';
 import samplesRoutes from './routes/samples.ts';
 import deviceRoutes from './routes/devices.ts';
-import alertRoutes from './routes/alerts.ts';
 import operatorAuth from './plugins/operator-auth.ts';
 import type { WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
@@ -65,6 +65,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // The API speaks JSON only: anything else is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
+  await app.register(routeList);
   await app.register(gzipBody);
   await app.register(agentAuth, { db: opts.db });
   await app.register(healthRoutes, { readiness: opts.readiness });
@@ -73,7 +74,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(operatorAuth, { db: opts.db });
   await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window, observers: services.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.
-  await app.register(alertRoutes, { services });
   await app.register(deviceRoutes, { services });
   return app;
 }
