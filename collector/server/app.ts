@@ -8,6 +8,7 @@ import healthRoutes, { type Readiness } from './routes/health.ts';
 import enrollRoutes from './routes/enroll.ts';
 import samplesRoutes from './routes/samples.ts';
 import deviceRoutes from './routes/devices.ts';
+import alertRoutes from './routes/alerts.ts';
 import operatorAuth from './plugins/operator-auth.ts';
 import type { WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
@@ -74,6 +75,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(operatorAuth, { db: opts.db });
   await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window, observers: services.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.
+  await app.register(alertRoutes, { services });
   await app.register(deviceRoutes, { services });
   return app;
 }
