@@ -1,0 +1,54 @@
+import { countTagValues, from, RAW_RP } from '../influxql.ts';
+import { influx } from '../datasource.ts';
+import type { Tr } from '../i18n.ts';
+import { barGauge, higherIsBetter, MERGE, sortBy, stat, table, unitOf } from './common.ts';
+
+/**
+ * n of N: agencies with an agent status in the time range, out of agencies that reported in the
+ * last 30 days (the raw retention). The configured list lives in the collector, not in InfluxDB;
+ * an agency silent for a month drops out of N, and the collector's silence alerts cover it.
+ */
+export function agenciesReporting(tr: Tr) {
+  return stat(tr, {
+    title: { vi: 'Đơn vị đang báo cáo', en: 'Agencies reporting' },
+    description: {
+      vi: 'Số đơn vị có agent gửi dữ liệu trong khoảng thời gian đang xem, trên tổng số đơn vị đã gửi dữ liệu trong 30 ngày.',
+      en: 'Agencies whose agents sent data in the time range, out of agencies that sent data in the last 30 days.',
+    },
+    width: 6,
+    height: 6,
+    targets: [
+      influx(countTagValues('agent_status', 'agency', 'cycle_ms', 'reporting'), 'A').alias(tr({ vi: 'đang báo cáo', en: 'reporting' })),
+      influx(countTagValues('agent_status', 'agency', 'cycle_ms', 'known', { narrow: (q) => q.rp(RAW_RP).since('30d') }), 'B').alias(tr({ vi: 'tổng số (30 ngày)', en: 'total (30 days)' })),
+    ],
+  });
+}
+
+/** Last report per agency (Time column) and its number of agents. */
+export function agencyStatus(tr: Tr) {
+  return table(tr, {
+    title: { vi: 'Trạng thái từng đơn vị', en: 'Status per agency' },
+    description: {
+      vi: 'Thời điểm nhận dữ liệu gần nhất và số agent đang báo cáo của mỗi đơn vị; đơn vị im lặng lâu nằm đầu bảng.',
+      en: 'When each agency last reported and how many agents report; the longest silent come first.',
+    },
+    targets: [
+      influx(from('agent_status').agg('last', 'cycle_ms').by('agency'), 'A').table(),
+      influx(countTagValues('agent_status', 'agent', 'cycle_ms', 'agents', { per: 'agency' }), 'B').table(),
+    ],
+  })
+    .withTransformation(MERGE)
+    .sortBy([sortBy('Time')]);
+}
+
+export function availabilityByAgency(tr: Tr) {
+  return barGauge(tr, {
+    title: { vi: 'Tỷ lệ sẵn sàng theo đơn vị', en: 'Availability by agency' },
+    description: { vi: 'Tỷ lệ ping thành công tới các đích của mỗi đơn vị trong khoảng thời gian.', en: 'Share of successful pings to each agency’s targets in the time range.' },
+    unit: unitOf('ping', 'up'),
+    targets: [influx(from('ping').agg('mean', 'up').by('agency')).alias('$tag_agency')],
+  })
+    .min(0)
+    .max(1)
+    .thresholds(higherIsBetter(0.95, 0.99));
+}
