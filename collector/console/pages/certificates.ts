@@ -1,0 +1,32 @@
+import { html, path, type Html } from '../html.ts';
+import { formatNumber, formatTime, t } from '../i18n.ts';
+import { badge, CONSOLE, page, table, type PageContext } from '../layout.ts';
+import { EXPIRING_DAYS, type CertView } from '../views.ts';
+
+export function certTable(ctx: PageContext, certs: CertView[], names: Map<string, string>, opts: { agencyColumn: boolean }): Html {
+  const L = ctx.locale;
+  const state = (c: CertView) => (c.expired ? badge('expired', t(L, 'expired')) : c.daysLeft !== undefined && c.daysLeft <= EXPIRING_DAYS ? badge('expiring', t(L, 'expiring')) : c.daysLeft !== undefined ? badge('ok', t(L, 'valid')) : badge('none', c.problem ?? t(L, 'noData')));
+  return table(
+    [...(opts.agencyColumn ? [t(L, 'agency')] : []), t(L, 'target'), t(L, 'subject'), t(L, 'issuer'), t(L, 'daysLeft'), t(L, 'expiresAt'), t(L, 'status')],
+    certs.map((c) => [
+      ...(opts.agencyColumn ? [html`<a href="${path`${CONSOLE}/agencies/${c.agency}`}">${names.get(c.agency) ?? c.agency}</a>`] : []),
+      html`<code>${c.where}</code>`,
+      c.subject ?? '',
+      c.issuer ?? '',
+      formatNumber(L, c.daysLeft, 0),
+      formatTime(L, c.notAfter),
+      state(c),
+    ]),
+    t(L, 'noData'),
+    'certs',
+  );
+}
+
+export function certificatesPage(ctx: PageContext, certs: CertView[], names: Map<string, string>): string {
+  const L = ctx.locale;
+  const expired = certs.filter((c) => c.expired).length;
+  const expiring = certs.filter((c) => !c.expired && c.daysLeft !== undefined && c.daysLeft <= EXPIRING_DAYS).length;
+  const body = html`<p class="lead">${t(L, 'expired')}: <strong>${expired}</strong> · ${t(L, 'expiring')} (≤ ${EXPIRING_DAYS} ${t(L, 'days')}): <strong>${expiring}</strong> · ${certs.length}</p>
+    ${certTable(ctx, certs, names, { agencyColumn: true })}`;
+  return page(ctx, t(L, 'certificates'), body, { active: 'certificates' });
+}

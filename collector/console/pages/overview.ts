@@ -1,0 +1,54 @@
+import type { AlertRow } from '../../alerts/store.ts';
+import { html, path, type Html } from '../html.ts';
+import { formatNumber, formatTime, t, type Locale } from '../i18n.ts';
+import { badge, CONSOLE, page, type PageContext } from '../layout.ts';
+import { byDistrict, type AgencyStatus, type VideoTile } from '../views.ts';
+import { alertTable } from './alerts.ts';
+
+export function stateBadge(L: Locale, s: AgencyStatus['state']): Html {
+  return badge(s, t(L, s === 'ok' ? 'statusOk' : s === 'silent' ? 'statusSilent' : 'statusNone'));
+}
+
+export function videoTileGrid(L: Locale, tiles: VideoTile[], names: Map<string, string>): Html {
+  if (tiles.length === 0) return html`<p class="empty">${t(L, 'noData')}</p>`;
+  return html`<div class="tiles">${tiles.map(
+    (v) => html`<div class="tile ${v.ready ? 'ready' : 'down'}" data-endpoint="${v.endpoint}">
+      <div class="tname">${v.endpoint}</div>
+      <div class="tsub">${names.get(v.agency) ?? v.agency}</div>
+      <div class="tstate">${v.ready ? t(L, 'ready') : t(L, 'notReady')}</div>
+      <div class="tnums">${t(L, 'mos')} ${formatNumber(L, v.mos, 2)} · ${t(L, 'loss')} ${formatNumber(L, v.lossPercent)}% · ${t(L, 'rtt')} ${formatNumber(L, v.rttMs)} ms</div>
+      ${v.reason ? html`<div class="treason">${v.reason}</div>` : ''}
+      <div class="ttime">${formatTime(L, v.time)}</div>
+    </div>`,
+  )}</div>`;
+}
+
+export function overviewPage(ctx: PageContext, d: { statuses: AgencyStatus[]; tiles: VideoTile[]; alerts: AlertRow[]; names: Map<string, string>; now: number }): string {
+  const L = ctx.locale;
+  const reporting = d.statuses.filter((s) => s.state === 'ok').length;
+  const groups = byDistrict(d.statuses);
+  const body = html`
+  <section class="counts">
+    <div class="big" id="reporting-count">${t(L, 'reportingCount', { n: reporting, total: d.statuses.length })}</div>
+    <div class="sub">${t(L, 'activeAlerts')}: <strong id="active-alert-count">${d.alerts.length}</strong> · ${t(L, 'dataAsOf')} ${formatTime(L, d.now)}</div>
+  </section>
+  <div class="cols">
+    <section class="col">
+      <h2>${t(L, 'agencies')}</h2>
+      ${groups.map(
+        (g) => html`<div class="district"><h3>${g.district ?? t(L, 'provinceLevel')} <span class="muted">${g.items.filter((i) => i.state === 'ok').length}/${g.items.length}</span></h3>
+          <ul class="agencies">${g.items.map(
+            (s) => html`<li class="agency ${s.state}"><a href="${path`${CONSOLE}/agencies/${s.agency.id}`}">${s.agency.name}</a> ${stateBadge(L, s.state)}
+              <span class="muted">${s.lastSeen ? formatTime(L, s.lastSeen) : ''}</span></li>`,
+          )}</ul></div>`,
+      )}
+    </section>
+    <section class="col">
+      <h2>${t(L, 'videoconf')}</h2>
+      ${videoTileGrid(L, d.tiles, d.names)}
+      <h2>${t(L, 'activeAlerts')}</h2>
+      ${alertTable(ctx, d.alerts, d.names, { actions: false })}
+    </section>
+  </div>`;
+  return page(ctx, t(L, 'overview'), body, { active: 'overview' });
+}

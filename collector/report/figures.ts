@@ -1,0 +1,182 @@
+import type { InfluxDB } from 'influx';
+import { ROLLUP_RP } from '../influx/setup.ts';
+import { listAgencies } from '../state/agencies.ts';
+import type { DB } from '../state/db.ts';
+import { parseMonth, previousMonth, type MonthWindow } from './month.ts';
+
+/** Where a number came from: the query text and its window travel with it into the CSV. */
+export interface Source {
+  kind: 'InfluxQL' | 'SQL';
+  query: string;
+  start: number;
+  end: number;
+}
+
+export interface AgencyInfo {
+  id: string;
+  name: string;
+  district?: string;
+}
+
+export const PROBE_MEASUREMENTS = ['ping', 'tcp', 'http', 'dns', 'sip'] as const;
+export const EXPIRING_WITHIN_DAYS = 30;
+
+export interface MonthlyReport {
+  window: MonthWindow;
+  generatedAt: number;
+  agencies: AgencyInfo[];
+  reporting: { count: number; total: number; sharePercent: number; agencies: string[]; source: Source; totalSource: Source };
+  videoconf: { agency: string; endpoint: string; availabilityPercent: number; hours: number }[];
+  videoconfSource: Source;
+  probes: { agency: string; byMeasurement: Record<string, { availabilityPercent: number; hours: number }>; availabilityPercent: number; hours: number }[];
+  probesSource: Source;
+  certificates: { agency: string; expired: number; expiring: number; items: { kind: 'tls' | 'file'; where: string; notAfter: number; state: 'expired' | 'expiring' }[] }[];
+  certificatesSource: Source;
+  security: { agency: string; scorePercent: number | null; previousPercent: number | null; change: number | null }[];
+  securitySource: Source;
+  securityPreviousSource: Source;
+  incidents: { severity: string; count: number; acknowledged: number; resolved: number; mttaMinutes: number | null; mttrMinutes: number | null }[];
+  incidentsSource: Source;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const timeWhere = (w: { start: number; end: number }) => `time >= '${iso(w.start)}' AND time < '${iso(w.end)}'`;
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+interface Series {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+async function influxSeries(influx: InfluxDB, query: string): Promise<Series[]> {
+  const raw = (await influx.queryRaw(query)) as { results: { series?: Series[]; error?: string }[] };
+  const out: Series[] = [];
+  for (const r of raw.results) {
+    if (r.error) throw new Error(`InfluxDB: ${r.error} (query: ${query})`);
+    out.push(...(r.series ?? []));
+  }
+  return out;
+}
+
+function col(s: Series, name: string, row = 0): number | null {
+  const i = s.columns.indexOf(name);
+  const v = i >= 0 ? s.values[row]?.[i] : null;
+  return typeof v === 'number' ? v : null;
+}
+
+/**
+ * The monthly figures. Time series come from the `rollup_1h` retention policy (hourly means: one hour
+ * of data weighs one hour, whatever the probe interval), incidents from the alert store in SQLite.
+ */
+export async function buildMonthlyReport(opts: { db: DB; influx: InfluxDB; month: string; now?: number }): Promise<MonthlyReport> {
+  const window = parseMonth(opts.month);
+  if (!window) throw new Error(`month: expected YYYY-MM such as 2026-11, got "${opts.month}"`);
+  const prev = parseMonth(previousMonth(opts.month))!;
+  const { db, influx } = opts;
+  const rp = `"${ROLLUP_RP}"`;
+  const agencies = listAgencies(db).map((a) => ({ id: a.id, name: a.name, district: a.district }));
+  const known = new Set(agencies.map((a) => a.id));
+  const totalSource: Source = { kind: 'SQL', query: 'SELECT id FROM agencies WHERE active = 1', start: window.start, end: window.end };
+
+  // Agencies reporting: any agent_status roll-up point in the month.
+  const reportingQ = `SELECT count("cycle_ms") FROM ${rp}."agent_status" WHERE ${timeWhere(window)} GROUP BY "agency"`;
+  const reportingAgencies = (await influxSeries(influx, reportingQ)).filter((s) => (col(s, 'count') ?? 0) > 0 && known.has(s.tags?.agency ?? '')).map((s) => s.tags!.agency);
+  const reporting = {
+    count: reportingAgencies.length,
+    total: agencies.length,
+    sharePercent: agencies.length ? round((reportingAgencies.length / agencies.length) * 100) : 0,
+    agencies: reportingAgencies.sort(),
+    source: { kind: 'InfluxQL' as const, query: reportingQ, start: window.start, end: window.end },
+    totalSource,
+  };
+
+  // Video-conference endpoints: mean of hourly readiness.
+  const vcQ = `SELECT mean("ready"), count("ready") FROM ${rp}."videoconf" WHERE ${timeWhere(window)} GROUP BY "agency", "endpoint"`;
+  const videoconf = (await influxSeries(influx, vcQ))
+    .map((s) => ({ agency: s.tags?.agency ?? '', endpoint: s.tags?.endpoint ?? '', availabilityPercent: round((col(s, 'mean') ?? 0) * 100), hours: col(s, 'count') ?? 0 }))
+    .sort((a, b) => a.agency.localeCompare(b.agency) || a.endpoint.localeCompare(b.endpoint, 'vi'));
+
+  // Probes per agency: sum and count of hourly `up` per measurement, so the overall figure is a plain
+  // mean over every probe-hour of the agency (not a mean of means).
+  const probesQ = `SELECT sum("up"), count("up") FROM ${PROBE_MEASUREMENTS.map((m) => `${rp}."${m}"`).join(', ')} WHERE ${timeWhere(window)} GROUP BY "agency"`;
+  const probeMap = new Map<string, { byMeasurement: Record<string, { sum: number; count: number }> }>();
+  for (const s of await influxSeries(influx, probesQ)) {
+    const agency = s.tags?.agency ?? '';
+    const e = probeMap.get(agency) ?? { byMeasurement: {} };
+    e.byMeasurement[s.name] = { sum: col(s, 'sum') ?? 0, count: col(s, 'count') ?? 0 };
+    probeMap.set(agency, e);
+  }
+  const probes = [...probeMap]
+    .map(([agency, e]) => {
+      const all = Object.values(e.byMeasurement).reduce((a, x) => ({ sum: a.sum + x.sum, count: a.count + x.count }), { sum: 0, count: 0 });
+      return {
+        agency,
+        byMeasurement: Object.fromEntries(Object.entries(e.byMeasurement).map(([m, x]) => [m, { availabilityPercent: x.count ? round((x.sum / x.count) * 100) : 0, hours: x.count }])),
+        availabilityPercent: all.count ? round((all.sum / all.count) * 100) : 0,
+        hours: all.count,
+      };
+    })
+    .sort((a, b) => a.agency.localeCompare(b.agency));
+
+  // Certificates: the last known expiry of each certificate seen in the month, against the month's end.
+  const certQ = `SELECT last("not_after_seconds") FROM ${rp}."tls_cert", ${rp}."cert_file" WHERE ${timeWhere(window)} GROUP BY "agency", "target", "path"`;
+  const certMap = new Map<string, MonthlyReport['certificates'][number]>();
+  for (const s of await influxSeries(influx, certQ)) {
+    const notAfterS = col(s, 'last');
+    if (notAfterS === null) continue;
+    const notAfter = notAfterS * 1000;
+    const state = notAfter <= window.end ? 'expired' : notAfter <= window.end + EXPIRING_WITHIN_DAYS * 86_400_000 ? 'expiring' : undefined;
+    const agency = s.tags?.agency ?? '';
+    const e = certMap.get(agency) ?? { agency, expired: 0, expiring: 0, items: [] };
+    if (state) {
+      e[state]++;
+      e.items.push({ kind: s.name === 'cert_file' ? 'file' : 'tls', where: (s.name === 'cert_file' ? s.tags?.path : s.tags?.target) ?? '', notAfter, state });
+    }
+    certMap.set(agency, e);
+  }
+  const certs = [...certMap.values()].sort((a, b) => a.agency.localeCompare(b.agency));
+
+  // Security score: mean of the hourly scores in the month, and the same for the month before.
+  const scoreQ = (w: MonthWindow) => `SELECT mean("score_percent") FROM ${rp}."security_score" WHERE ${timeWhere(w)} GROUP BY "agency"`;
+  const scores = async (w: MonthWindow) => new Map((await influxSeries(influx, scoreQ(w))).map((s) => [s.tags?.agency ?? '', col(s, 'mean')]));
+  const now = await scores(window);
+  const before = await scores(prev);
+  const security = [...new Set([...now.keys()])]
+    .sort()
+    .map((agency) => {
+      const a = now.get(agency) ?? null;
+      const b = before.get(agency) ?? null;
+      return { agency, scorePercent: a === null ? null : round(a), previousPercent: b === null ? null : round(b), change: a !== null && b !== null ? round(a - b) : null };
+    });
+
+  // Incidents: alerts that fired in the month, from the alert store.
+  const incidentsQ = `SELECT severity, COUNT(*) AS n, COUNT(acked_at) AS acked, COUNT(resolved_at) AS resolved,
+    AVG(CASE WHEN acked_at IS NOT NULL THEN acked_at - fired_at END) AS mtta_ms,
+    AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - fired_at END) AS mttr_ms
+    FROM alerts WHERE fired_at >= ? AND fired_at < ? GROUP BY severity`;
+  const order = ['critical', 'warning', 'info'];
+  const incidents = (db.prepare(incidentsQ).all(window.start, window.end) as { severity: string; n: number; acked: number; resolved: number; mtta_ms: number | null; mttr_ms: number | null }[])
+    .map((r) => ({ severity: r.severity, count: r.n, acknowledged: r.acked, resolved: r.resolved, mttaMinutes: r.mtta_ms === null ? null : round(r.mtta_ms / 60_000, 1), mttrMinutes: r.mttr_ms === null ? null : round(r.mttr_ms / 60_000, 1) }))
+    .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
+
+  const src = (kind: Source['kind'], query: string, w: { start: number; end: number } = window): Source => ({ kind, query: query.replace(/\s+/g, ' '), start: w.start, end: w.end });
+  return {
+    window,
+    generatedAt: opts.now ?? Date.now(),
+    agencies,
+    reporting,
+    videoconf,
+    videoconfSource: src('InfluxQL', vcQ),
+    probes,
+    probesSource: src('InfluxQL', probesQ),
+    certificates: certs,
+    certificatesSource: src('InfluxQL', certQ),
+    security,
+    securitySource: src('InfluxQL', scoreQ(window)),
+    securityPreviousSource: src('InfluxQL', scoreQ(prev), prev),
+    incidents,
+    incidentsSource: src('SQL', incidentsQ.replace('?', String(window.start)).replace('?', String(window.end))),
+  };
+}
