@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build, type Plugin } from 'esbuild';
+
+/**
+ * `npm run build:agent`: bundle the agent into one CommonJS file (esbuild), then make a Node single
+ * executable of it (node --experimental-sea-config + postject). Output in dist/agent/:
+ *   canhgac-agent.cjs   the bundle (runs with any Node >= 20, no node_modules, no tsx)
+ *   canhgac-agent       the single executable for this platform (canhgac-agent.exe on Windows)
+ *   oui.tsv.br          the IEEE vendor table the discovery check reads next to the executable
+ * `--bundle-only` stops after the bundle. The Windows build runs the same script on Windows
+ * (deploy/docs/operations.md, "Agent for Windows").
+ */
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const OUT_DIR = join(ROOT, 'dist', 'agent');
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+/**
+ * `createRequire(import.meta.url)('x')` loads x from disk at run time, which a single executable
+ * cannot do; as a plain `require('x')` esbuild puts x into the bundle.
+ */
+const inlineCreateRequire: Plugin = {
+  name: 'inline-create-require',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]agent[\\/].*\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      return { contents: source.replace(/createRequire\(import\.meta\.url\)\(/g, 'require('), loader: 'ts' };
+    });
+  },
+};
+
+export async function bundleAgent(outDir = OUT_DIR): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const outfile = join(outDir, 'canhgac-agent.cjs');
+  await build({
+    entryPoints: [join(ROOT, 'deploy', 'agent', 'sea-main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // import.meta does not exist in CommonJS: files next to the bundle (oui.tsv.br) are found from __filename.
+    define: { 'import.meta.url': 'import_meta_url', 'import.meta.dirname': '__dirname' },
+    banner: { js: 'const import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [inlineCreateRequire],
+  });
+  copyFileSync(join(ROOT, 'agent', 'checks', 'discovery', 'oui.tsv.br'), join(outDir, 'oui.tsv.br'));
+  return outfile;
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`})`);
+}
+
+export function postjectPath(): string | undefined {
+  const bin = join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'postject.cmd' : 'postject');
+  return existsSync(bin) ? bin : undefined;
+}
+
+/** The single executable for the platform this runs on (a copy of this `node` with the bundle injected). */
+export function singleExecutable(bundle: string, outDir = OUT_DIR): string {
+  const postject = postjectPath();
+  if (!postject) throw new Error('postject is not installed (npm install): it injects the bundle into the node binary');
+  const exe = join(outDir, process.platform === 'win32' ? 'canhgac-agent.exe' : 'canhgac-agent');
+  const blob = join(outDir, 'sea-prep.blob');
+  const seaConfig = join(outDir, 'sea-config.json');
+  writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true }, null, 2));
+  run(process.execPath, ['--experimental-sea-config', seaConfig]);
+  rmSync(exe, { force: true });
+  copyFileSync(process.execPath, exe);
+  chmodSync(exe, 0o755);
+  if (process.platform === 'win32') {
+    // The copied node.exe is signed; a stale signature makes Windows refuse the result (see operations.md).
+    spawnSync('signtool', ['remove', '/s', exe], { stdio: 'inherit' });
+  }
+  run(postject, [exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+  rmSync(blob, { force: true });
+  rmSync(seaConfig, { force: true });
+  return exe;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { 'bundle-only': { type: 'boolean', default: false }, out: { type: 'string', default: OUT_DIR } } });
+  const started = performance.now();
+  const bundle = await bundleAgent(values.out);
+  process.stdout.write(`bundle: ${bundle}\n`);
+  if (!values['bundle-only']) process.stdout.write(`single executable: ${singleExecutable(bundle, values.out)}\n`);
+  process.stdout.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return 0;
+}
+
+if (process.argv[1] && import.meta.filename === (await import('node:fs')).realpathSync(process.argv[1])) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`build:agent: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
