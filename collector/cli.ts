@@ -6,6 +6,7 @@ import { getAgency, syncAgencies } from './state/agencies.ts';
 import { listAgents, requestTokenRotation, revokeAgent } from './state/agents.ts';
 import { openDb } from './state/db.ts';
 import { DEVICE_FILTERS, listDevices, type DeviceFilter } from './state/devices.ts';
+import { certsCommand, CERTS_HELP } from './certs-command.ts';
 import { createEnrollCode } from './state/enroll-codes.ts';
 import { createAdminToken, revokeAdminToken, ROLE_RANK, type Role } from './state/admin-tokens.ts';
 
@@ -23,7 +24,7 @@ Usage:
   canhgac-collector token revoke --name NAME [--config FILE]
   canhgac-collector devices      --agency ID [--filter new|stale|exposed] [--stale-after 7d] [--json] [--config FILE]
                                                             list the LAN devices the discovery check found for an agency
-  canhgac-collector check-config [--config FILE]
+${CERTS_HELP}  canhgac-collector check-config [--config FILE]
   canhgac-collector version
 
 The default config is ${DEFAULT_CONFIG_PATH}.
@@ -55,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
         role: { type: 'string', default: 'admin' },
         filter: { type: 'string' },
         'stale-after': { type: 'string', default: '7d' },
+        expiring: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -75,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
         return agentCommand(loadCollectorConfig(args.config!), positionals, args);
       case 'devices':
         return devicesCommand(loadCollectorConfig(args.config!), args);
+      case 'certs':
+        return certsCommand(loadCollectorConfig(args.config!), args);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

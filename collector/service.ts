@@ -6,6 +6,7 @@ import type { CollectorConfig } from './config.ts';
 import { IngestStats } from './ingest/stats.ts';
 import type { SampleObserver } from './ingest/observers.ts';
 import { deviceInventoryObserver } from './ingest/device-inventory.ts';
+import { certificateInventory } from './ingest/certificate-inventory.ts';
 import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
 import { InfluxWriteError, InfluxWriter } from './influx/writer.ts';
 import { toLines } from './influx/line-protocol.ts';
@@ -132,7 +133,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   };
 
   // Inventories and the alert engine learn from the ingest stream here.
-  const observers: SampleObserver[] = [deviceInventoryObserver(db)];
+  const observers: SampleObserver[] = [deviceInventoryObserver(db), certificateInventory(db)];
 
   const alerting = startAlerting({
     db,

@@ -15,6 +15,8 @@ export const PATHS = {
   notifications: '/api/v1/notifications',
   /** Operators: the device inventory of one agency (`?filter=new|stale|exposed`). */
   agencyDevices: '/api/v1/agencies/:id/devices',
+  /** Operators: the certificate inventory (`?agency=&expiring=30d&limit=`), soonest expiry first. */
+  certificates: '/api/v1/certificates',
 } as const;
 
 /** Header an agent sends so the collector can record what runs where. */
@@ -68,3 +70,43 @@ export const ErrorResponse = Type.Object({
   error: Type.String(),
   message: Type.String(),
 });
+
+// ---- certificate inventory ------------------------------------------------------------------------
+
+export const CertificateQuery = Type.Object(
+  {
+    agency: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** Only those expiring within this duration (`30d`, `2w`); expired ones included. */
+    expiring: Type.Optional(Type.String({ minLength: 2, maxLength: 16 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+export type CertificateQuery = Static<typeof CertificateQuery>;
+
+export const CertificateEntry = Type.Object({
+  agency: Type.String(),
+  agencyName: Type.String(),
+  agent: Type.String(),
+  agentHostname: Type.Optional(Type.String()),
+  /** `endpoint` (tls check) or `file` (cert_file check). */
+  kind: Type.String(),
+  /** Where it was seen: `host:port` (with SNI) or a file path / Windows store. */
+  location: Type.String(),
+  subject: Type.Optional(Type.String()),
+  issuer: Type.Optional(Type.String()),
+  serial: Type.Optional(Type.String()),
+  notAfter: Type.Optional(Type.String()),
+  earliestNotAfter: Type.Optional(Type.String()),
+  /** Days until the earliest expiry, now; negative once expired. */
+  daysLeft: Type.Optional(Type.Number()),
+  /** unreachable, unreadable, expired, expiring, untrusted, hostname_mismatch, self_signed, legacy_tls, weak_key, weak_signature */
+  problems: Type.Array(Type.String()),
+  result: Type.String(),
+  error: Type.Optional(Type.String()),
+  lastSeen: Type.String(),
+});
+export type CertificateEntry = Static<typeof CertificateEntry>;
+
+export const CertificateList = Type.Object({ certificates: Type.Array(CertificateEntry) });
+export type CertificateList = Static<typeof CertificateList>;

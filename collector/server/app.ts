@@ -8,6 +8,7 @@ import healthRoutes, { type Readiness } from './routes/health.ts';
 import enrollRoutes from './routes/enroll.ts';
 import samplesRoutes from './routes/samples.ts';
 import deviceRoutes from './routes/devices.ts';
+import certificateRoutes from './routes/certificates.ts';
 import alertRoutes from './routes/alerts.ts';
 import operatorAuth from './plugins/operator-auth.ts';
 import type { WireSample } from '../../protocol/index.ts';
@@ -77,5 +78,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Operator API routes: register each with { services }.
   await app.register(alertRoutes, { services });
   await app.register(deviceRoutes, { services });
+  await app.register(certificateRoutes, { services });
   return app;
 }

@@ -171,6 +171,35 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX IF NOT EXISTS events_kind_created ON events(kind, created_at);
    CREATE INDEX IF NOT EXISTS events_agency_created ON events(agency, created_at);`,
+  // Certificate inventory (collector/ingest/certificate-inventory.ts): the last word of every agent on every
+  // TLS endpoint and certificate file; expiry problems are judged when read, so they are never stale.
+  `CREATE TABLE certificates (
+     agent TEXT NOT NULL,
+     agency TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     location TEXT NOT NULL,
+     item TEXT NOT NULL DEFAULT '',
+     serial TEXT,
+     subject_cn TEXT,
+     issuer_cn TEXT,
+     not_after INTEGER,
+     earliest_not_after INTEGER,
+     chain_valid INTEGER,
+     hostname_match INTEGER,
+     self_signed INTEGER,
+     legacy_tls INTEGER,
+     weak_key INTEGER,
+     weak_signature INTEGER,
+     result TEXT NOT NULL,
+     detail TEXT,
+     sample_time INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     PRIMARY KEY (agent, kind, location, item)
+   );
+   CREATE INDEX certificates_expiry ON certificates(earliest_not_after);
+   CREATE INDEX certificates_agency ON certificates(agency);
+   CREATE INDEX certificates_last_seen ON certificates(last_seen);`,
 ];
 
 export function openDb(file: string): DB {
