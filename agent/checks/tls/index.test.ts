@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ import {
   type Running,
 } from '../../../test/support/tls-servers.ts';
 import { AGENT_BIN, runCli, writeYaml } from '../../../test/support/agent.ts';
+import { missing } from '../../../test/support/require.ts';
+import { freePort } from '../../../scripts/lib/influxd.ts';
 import { parseAgentConfig } from '../../config.ts';
 import { tlsCheck } from './index.ts';
 
@@ -273,3 +276,76 @@ describe('tls check: the agent process', () => {
     expect(issues[2].message).toBe('expected a host name (not an IP address), got "192.0.2.1"');
   });
 });
+
+describe.skipIf(missing({ commands: ['prometheus-blackbox-exporter'] }))('tls check: cross-check with Prometheus blackbox_exporter', () => {
+  let exporter: ChildProcess | undefined;
+  let url: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const config = join(pki.dir, 'blackbox.yml');
+    writeFileSync(config, BLACKBOX_MODULES);
+    exporter = spawn('prometheus-blackbox-exporter', [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    url = `http://127.0.0.1:${port}`;
+    // Ready when it answers; bounded at 15 s.
+    for (let i = 0; i < 150; i++) {
+      if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('blackbox_exporter did not start');
+  }, 30_000);
+
+  afterAll(() => {
+    exporter?.kill('SIGTERM');
+  });
+
+  async function probe(module: string, tgt: string): Promise<Record<string, number>> {
+    const text = await (await fetch(`${url}/probe?module=${module}&target=${encodeURIComponent(tgt)}`)).text();
+    return Object.fromEntries(
+      text
+        .split('\n')
+        .filter((l) => /^probe_(success|ssl_earliest_cert_expiry) /.test(l))
+        .map((l) => [l.split(' ')[0], Number(l.split(' ')[1])]),
+    );
+  }
+
+  it.each(['good', 'd29', 'd6', 'expired', 'shortChain', 'selfSigned', 'rsa1024', 'sha1', 'legacy'])(
+    'earliest expiry of %s equals probe_ssl_earliest_cert_expiry to the second',
+    async (name) => {
+      const [ours, theirs] = await Promise.all([one(name), probe('tls_connect', target(name))]);
+      expect(theirs.probe_success).toBe(1);
+      expect(ours.fields.not_after_seconds).toBe(theirs.probe_ssl_earliest_cert_expiry);
+    },
+  );
+
+  it('the same through SMTP STARTTLS (smtp-server)', async () => {
+    const [ours, theirs] = await Promise.all([one('smtp', { starttls: 'smtp' }), probe('smtp_starttls', target('smtp'))]);
+    expect(theirs.probe_success).toBe(1);
+    expect(ours.fields.not_after_seconds).toBe(theirs.probe_ssl_earliest_cert_expiry);
+  });
+});
+
+const BLACKBOX_MODULES = `modules:
+  tls_connect:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      preferred_ip_protocol: ip4
+      tls: true
+      tls_config:
+        insecure_skip_verify: true
+  smtp_starttls:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      preferred_ip_protocol: ip4
+      query_response:
+        - expect: "^220"
+        - send: "EHLO prober\\r"
+        - expect: "^250 "
+        - send: "STARTTLS\\r"
+        - expect: "^220"
+        - starttls: true
+      tls_config:
+        insecure_skip_verify: true
+`;
