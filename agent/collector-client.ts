@@ -50,11 +50,20 @@ export class CollectorClient {
       ...opts.headers,
     };
     if (opts.gzip) headers['content-encoding'] = 'gzip';
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    return this.request('POST', path, body, headers, opts.token);
+  }
+
+  /** A GET; `timeoutMs` overrides the client's own (a long poll needs longer than its wait). */
+  async getJson(path: string, opts: { token?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<CollectorResponse> {
+    return this.request('GET', path, undefined, { ...opts.headers }, opts.token, opts.timeoutMs);
+  }
+
+  private request(method: string, path: string, body: Buffer | undefined, headers: Record<string, string>, token?: string, timeoutMs = this.timeoutMs): Promise<CollectorResponse> {
+    if (token) headers.authorization = `Bearer ${token}`;
     const url = new URL(path, this.base);
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<CollectorResponse>((resolve, reject) => {
-      const req = mod.request(url, { method: 'POST', headers, agent: this.agent, timeout: this.timeoutMs }, (res) => {
+      const req = mod.request(url, { method, headers, agent: this.agent, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -69,7 +78,7 @@ export class CollectorClient {
         });
         res.on('error', (err) => reject(new CollectorUnreachable(err.message, (err as NodeJS.ErrnoException).code)));
       });
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${url.origin} within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${url.origin} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', (err) => reject(new CollectorUnreachable(`${url.origin}: ${err.message}`, (err as NodeJS.ErrnoException).code)));
       req.end(body);
     });

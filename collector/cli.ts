@@ -5,6 +5,7 @@ import { startCollector, statePath } from './service.ts';
 import { getAgency, syncAgencies } from './state/agencies.ts';
 import { listAgents, requestTokenRotation, revokeAgent } from './state/agents.ts';
 import { openDb } from './state/db.ts';
+import { meetingCheck } from './meeting-check.ts';
 import { DEVICE_FILTERS, listDevices, type DeviceFilter } from './state/devices.ts';
 import { certsCommand, CERTS_HELP } from './certs-command.ts';
 import { createEnrollCode } from './state/enroll-codes.ts';
@@ -25,6 +26,9 @@ Usage:
   canhgac-collector devices      --agency ID [--filter new|stale|exposed] [--stale-after 7d] [--json] [--config FILE]
                                                             list the LAN devices the discovery check found for an agency
 ${CERTS_HELP}  canhgac-collector check-config [--config FILE]
+  canhgac-collector meeting-check [--wait 10s] [--agency ID] [--json] [--config FILE]
+                                                            pre-meeting check: every agent with the videoconf check runs it now;
+                                                            prints all endpoints (exit 0 only when every one is ready)
   canhgac-collector version
 
 The default config is ${DEFAULT_CONFIG_PATH}.
@@ -56,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
         role: { type: 'string', default: 'admin' },
         filter: { type: 'string' },
         'stale-after': { type: 'string', default: '7d' },
+        wait: { type: 'string', default: '10s' },
         expiring: { type: 'string' },
       },
       strict: true,
@@ -75,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
         return tokenCommand(loadCollectorConfig(args.config!), positionals, args);
       case 'agent':
         return agentCommand(loadCollectorConfig(args.config!), positionals, args);
+      case 'meeting-check':
+        return await meetingCheckCommand(loadCollectorConfig(args.config!), args);
       case 'devices':
         return devicesCommand(loadCollectorConfig(args.config!), args);
       case 'certs':
@@ -113,6 +120,15 @@ async function serve(config: CollectorConfig): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;
+}
+
+async function meetingCheckCommand(config: CollectorConfig, args: { wait?: string; agency?: string; json?: boolean }): Promise<number> {
+  const waitMs = parseDuration(args.wait ?? '10s');
+  if (waitMs === undefined || waitMs < 1000 || waitMs > 60_000) throw new UsageError(`--wait: expected a duration from 1s to 60s, got "${args.wait}"`);
+  if (args.agency && !config.agencies.some((a) => a.id === args.agency)) throw new UsageError(`--agency: unknown agency "${args.agency}"`);
+  const r = await meetingCheck(config, { waitSeconds: Math.round(waitMs / 1000), agency: args.agency, json: args.json ?? false, token: process.env.CANHGAC_TOKEN || undefined });
+  process.stdout.write(r.output);
+  return r.exitCode;
 }
 
 function withDb<T>(config: CollectorConfig, fn: (db: ReturnType<typeof openDb>) => T): T {

@@ -17,6 +17,12 @@ export const PATHS = {
   agencyDevices: '/api/v1/agencies/:id/devices',
   /** Operators: the certificate inventory (`?agency=&expiring=30d&limit=`), soonest expiry first. */
   certificates: '/api/v1/certificates',
+  /** Agents long-poll here for commands (GET, agent token). */
+  agentCommands: '/api/v1/agent/commands',
+  /** Agents post the outcome of one command here (`:id` is the command id). */
+  agentCommandResult: '/api/v1/agent/commands/:id/result',
+  /** Operators: run the videoconf check on every agent that has it, now, and wait for the results. */
+  videoconfCheck: '/api/v1/videoconf/check',
 } as const;
 
 /** Header an agent sends so the collector can record what runs where. */
@@ -110,3 +116,103 @@ export type CertificateEntry = Static<typeof CertificateEntry>;
 
 export const CertificateList = Type.Object({ certificates: Type.Array(CertificateEntry) });
 export type CertificateList = Static<typeof CertificateList>;
+
+// ---- command channel: collector → agent, for on-demand work --------------------------------------
+// Agencies sit behind NAT, so the collector cannot call an agent: agents long-poll for commands and
+// post each outcome back. A command is a kind and a payload, so any check (or other work) can use it.
+
+/** Header of a command poll: the check types this agent runs, comma separated, so the collector knows whom to ask. */
+export const AGENT_CHECKS_HEADER = 'x-canhgac-checks';
+/** The longest a poll is held open when there is nothing to do; agents poll again at once after an answer. */
+export const COMMAND_POLL_MAX_WAIT_SECONDS = 25;
+
+export const COMMAND_KINDS = ['run-check'] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
+
+/** `run-check`: run every entry of this check type now and report its samples. */
+export const RunCheckPayload = Type.Object({
+  type: Type.String({ minLength: 1, maxLength: 64 }),
+  /** Upper bound for the run, so that an answer arrives while the operator is still waiting. */
+  deadlineMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+});
+export type RunCheckPayload = Static<typeof RunCheckPayload>;
+
+export const AgentCommand = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  payload: Type.Unknown(),
+  createdAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export type AgentCommand = Static<typeof AgentCommand>;
+
+/** `wait`: seconds to hold the poll open when there is nothing to do (0 to COMMAND_POLL_MAX_WAIT_SECONDS). */
+export const CommandPollQuery = Type.Object({
+  wait: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+});
+
+export const CommandPollResponse = Type.Object({ commands: Type.Array(AgentCommand) });
+export type CommandPollResponse = Static<typeof CommandPollResponse>;
+
+export const CommandResult = Type.Object(
+  {
+    status: Type.Union([Type.Literal('done'), Type.Literal('failed'), Type.Literal('unsupported')]),
+    message: Type.Optional(Type.String({ maxLength: 1000 })),
+    startedAt: Type.String({ format: 'date-time' }),
+    finishedAt: Type.String({ format: 'date-time' }),
+    /** What the work measured; validated one by one like an ingest batch. */
+    samples: Type.Array(Type.Unknown(), { maxItems: LIMITS.samplesPerBatch }),
+  },
+  { additionalProperties: false },
+);
+export type CommandResult = Static<typeof CommandResult>;
+
+export const CommandResultResponse = Type.Object({ accepted: Type.Integer(), rejected: Type.Array(Rejection) });
+
+// ---- pre-meeting readiness ----------------------------------------------------------------------
+
+export const VideoconfCheckRequest = Type.Object(
+  {
+    /** How long to wait for the agents, in seconds (default 10). */
+    wait: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+    /** Only this agency's agents (an agency-scoped operator always gets only its own). */
+    agency: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type VideoconfCheckRequest = Static<typeof VideoconfCheckRequest>;
+
+/** `answered`: results came back; `no_answer`: asked but silent within the wait; `offline`: not polling, not asked. */
+
+export const MeetingAgent = Type.Object({
+  agent: Type.String(),
+  agency: Type.String(),
+  hostname: Type.String(),
+  status: Type.Union([Type.Literal('answered'), Type.Literal('failed'), Type.Literal('unsupported'), Type.Literal('no_answer'), Type.Literal('offline')]),
+  message: Type.Optional(Type.String()),
+  lastPollAt: Type.Optional(Type.String()),
+});
+export type MeetingAgent = Static<typeof MeetingAgent>;
+
+/** One row of the board: an endpoint as measured by this request (`fresh`), or its last known state. */
+export const MeetingEndpoint = Type.Object({
+  agency: Type.String(),
+  agent: Type.String(),
+  endpoint: Type.String(),
+  address: Type.Optional(Type.String()),
+  /** True when measured for this request; false for the last value on record of an agent that did not answer. */
+  fresh: Type.Boolean(),
+  measuredAt: Type.Optional(Type.String()),
+  ready: Type.Integer(),
+  fields: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
+});
+export type MeetingEndpoint = Static<typeof MeetingEndpoint>;
+
+export const VideoconfCheckResponse = Type.Object({
+  requestedAt: Type.String(),
+  answeredAt: Type.String(),
+  agents: Type.Array(MeetingAgent),
+  endpoints: Type.Array(MeetingEndpoint),
+  summary: Type.Object({ endpoints: Type.Integer(), ready: Type.Integer(), notReady: Type.Integer(), agentsAsked: Type.Integer(), agentsAnswered: Type.Integer() }),
+});
+export type VideoconfCheckResponse = Static<typeof VideoconfCheckResponse>;

@@ -11,6 +11,8 @@ import deviceRoutes from './routes/devices.ts';
 import certificateRoutes from './routes/certificates.ts';
 import alertRoutes from './routes/alerts.ts';
 import operatorAuth from './plugins/operator-auth.ts';
+import agentCommandRoutes from './routes/agent-commands.ts';
+import videoconfRoutes from './routes/videoconf.ts';
 import type { WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
 import type { CollectorConfig } from '../config.ts';
@@ -79,5 +81,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes, { services });
   await app.register(deviceRoutes, { services });
   await app.register(certificateRoutes, { services });
+  await app.register(agentCommandRoutes, { services, window: opts.window });
+  await app.register(videoconfRoutes, { services });
   return app;
 }

@@ -200,6 +200,26 @@ const MIGRATIONS: string[] = [
    CREATE INDEX certificates_expiry ON certificates(earliest_not_after);
    CREATE INDEX certificates_agency ON certificates(agency);
    CREATE INDEX certificates_last_seen ON certificates(last_seen);`,
+  // Command channel: work the collector asks of an agent (agents poll), and what each agent runs.
+  `CREATE TABLE agent_commands (
+     id TEXT PRIMARY KEY,
+     agent_id TEXT NOT NULL REFERENCES agents(id),
+     kind TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     delivered_at INTEGER,
+     finished_at INTEGER,
+     status TEXT NOT NULL DEFAULT 'pending',
+     result TEXT
+   );
+   CREATE INDEX agent_commands_agent_status ON agent_commands(agent_id, status);
+   CREATE INDEX agent_commands_created ON agent_commands(created_at);
+   CREATE TABLE agent_polls (
+     agent_id TEXT PRIMARY KEY REFERENCES agents(id),
+     checks TEXT NOT NULL DEFAULT '',
+     polled_at INTEGER NOT NULL
+   );`,
 ];
 
 export function openDb(file: string): DB {

@@ -1,0 +1,72 @@
+/**
+ * In-process wake-ups for the command channel: a held agent poll wakes when a command is queued for
+ * it, and an operator request wakes when a result comes back. The state itself is in SQLite; this only
+ * saves waiting for a timer. (Behind a load balancer with several collectors, a command created on
+ * another instance is seen at the agent's next poll, at most one poll wait later.)
+ */
+export class CommandHub {
+  private readonly agents = new Map<string, Set<() => void>>();
+  private readonly results = new Map<string, Set<() => void>>();
+  private closed = false;
+
+  /** Resolves after `ms`, when `wakeAgent(agentId)` is called, when `signal` aborts or on close. */
+  waitForAgentWork(agentId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return this.wait(this.agents, [agentId], ms, signal);
+  }
+
+  wakeAgent(agentId: string): void {
+    this.fire(this.agents, agentId);
+  }
+
+  /** Resolves when `done()` holds after a result arrived for one of `ids`, after `ms`, or on close. */
+  async waitForResults(ids: readonly string[], ms: number, done: () => boolean, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!this.closed && !signal?.aborted && !done()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await this.wait(this.results, ids, left, signal);
+    }
+  }
+
+  resultArrived(id: string): void {
+    this.fire(this.results, id);
+  }
+
+  /** Release every waiter (server shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const map of [this.agents, this.results]) {
+      for (const set of map.values()) for (const wake of [...set]) wake();
+      map.clear();
+    }
+  }
+
+  private wait(map: Map<string, Set<() => void>>, keys: readonly string[], ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed || signal?.aborted || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', wake);
+        for (const k of keys) {
+          const set = map.get(k);
+          set?.delete(wake);
+          if (set?.size === 0) map.delete(k);
+        }
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      signal?.addEventListener('abort', wake, { once: true });
+      for (const k of keys) {
+        let set = map.get(k);
+        if (!set) map.set(k, (set = new Set()));
+        set.add(wake);
+      }
+    });
+  }
+
+  private fire(map: Map<string, Set<() => void>>, key: string): void {
+    const set = map.get(key);
+    if (!set) return;
+    for (const wake of [...set]) wake();
+  }
+}

@@ -1,0 +1,138 @@
+import { X509Certificate, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
+import { rootCertificates, type PeerCertificate } from 'node:tls';
+import { PATHS, type MeetingEndpoint, type VideoconfCheckResponse } from '../protocol/index.ts';
+import type { CollectorConfig } from './config.ts';
+import { statePath } from './service.ts';
+import { createAdminToken, revokeAdminToken } from './state/admin-tokens.ts';
+import { openDb } from './state/db.ts';
+
+/**
+ * `canhgac-collector meeting-check`: asks the running collector (on this machine) for a pre-meeting
+ * readiness check and prints the board. Without CANHGAC_TOKEN it mints a short-lived operator token
+ * in the state database and revokes it afterwards, so the command works for whoever can read the
+ * collector's config and state, and for nobody else.
+ */
+
+export interface MeetingCheckOptions {
+  waitSeconds: number;
+  agency?: string;
+  json: boolean;
+  token?: string;
+}
+
+export async function meetingCheck(config: CollectorConfig, opts: MeetingCheckOptions): Promise<{ exitCode: number; output: string }> {
+  let token = opts.token;
+  let minted: string | undefined;
+  if (!token) {
+    minted = `meeting-check-${randomBytes(4).toString('hex')}`;
+    const db = openDb(statePath(config));
+    try {
+      token = createAdminToken(db, minted, 'operator', opts.agency);
+    } finally {
+      db.close();
+    }
+  }
+  try {
+    const body = await post(config, token, { wait: opts.waitSeconds, ...(opts.agency ? { agency: opts.agency } : {}) }, (opts.waitSeconds + 15) * 1000);
+    const allReady = body.endpoints.length > 0 && body.endpoints.every((e) => e.fresh && e.ready === 1);
+    return { exitCode: allReady ? 0 : 1, output: opts.json ? JSON.stringify(body) + '\n' : formatBoard(body) };
+  } finally {
+    if (minted) {
+      const db = openDb(statePath(config));
+      try {
+        revokeAdminToken(db, minted);
+      } finally {
+        db.close();
+      }
+    }
+  }
+}
+
+function localUrl(config: CollectorConfig): URL {
+  const { host, port, plainHttp } = config.listen;
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return new URL(`${plainHttp ? 'http' : 'https'}://${h}:${port}${PATHS.videoconfCheck}`);
+}
+
+function post(config: CollectorConfig, token: string, payload: unknown, timeoutMs: number): Promise<VideoconfCheckResponse> {
+  const url = localUrl(config);
+  const data = Buffer.from(JSON.stringify(payload));
+  const headers = { 'content-type': 'application/json', 'content-length': String(data.length), authorization: `Bearer ${token}` };
+  // Our own collector: pinned to the certificate in its config (or the one it generated), whatever names it carries.
+  const certPem = url.protocol === 'https:' ? readFileSync(config.tls?.cert ?? join(config.dataDir, 'tls', 'collector.crt'), 'utf8') : undefined;
+  const expected = certPem ? new X509Certificate(certPem).fingerprint256 : undefined;
+  // The name does not matter (we dial loopback); the certificate must be exactly the collector's own,
+  // checked during the handshake, before the token is sent.
+  const tlsOptions = certPem
+    ? {
+        ca: [...rootCertificates, certPem],
+        checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+          cert.fingerprint256 === expected ? undefined : new Error(`${url.origin} presented a certificate that is not the collector's own`),
+      }
+    : {};
+  return new Promise((resolve, reject) => {
+    const req = (expected ? https : http).request(
+      url,
+      { method: 'POST', headers, timeout: timeoutMs, ...tlsOptions },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) return reject(new Error(`collector answered ${res.statusCode}: ${text.slice(0, 300)}`));
+          try {
+            resolve(JSON.parse(text) as VideoconfCheckResponse);
+          } catch {
+            reject(new Error(`collector answered something that is not JSON: ${text.slice(0, 100)}`));
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs / 1000} s`)));
+    req.on('error', (err) => reject(new Error(`cannot reach the collector at ${url.origin} (is \`canhgac-collector serve\` running?): ${err.message}`)));
+    req.end(data);
+  });
+}
+
+const num = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '-');
+const flag = (v: unknown) => (v === 1 ? 'ok' : v === 0 ? 'DOWN' : '-');
+
+/** The board: one line per endpoint, not-ready first, then the agents that did not answer. */
+export function formatBoard(r: VideoconfCheckResponse): string {
+  const order = (e: MeetingEndpoint) => (e.fresh && e.ready === 1 ? 1 : 0);
+  const sorted = [...r.endpoints].sort((a, b) => order(a) - order(b) || a.agency.localeCompare(b.agency) || a.endpoint.localeCompare(b.endpoint));
+  const head = ['ENDPOINT', 'AGENCY', 'READY', 'LOSS%', 'RTT ms', 'JITTER ms', 'MOS', 'SIP', 'H.323', 'HTTPS', 'SNMP', 'MEASURED', 'REASON'];
+  const rows = sorted.map((e) => {
+    const f = e.fields;
+    return [
+      e.endpoint,
+      e.agency,
+      e.fresh ? (e.ready === 1 ? 'yes' : 'NO') : 'NO ANSWER',
+      num(f.loss_percent, 1),
+      num(f.rtt_ms, 1),
+      num(f.jitter_ms, 1),
+      num(f.mos, 2),
+      flag(f.sip_up),
+      flag(f.h323_up),
+      flag(f.https_up),
+      f.rebooted === 1 ? 'REBOOTED' : flag(f.snmp_up),
+      e.measuredAt ? `${e.fresh ? '' : 'last '}${e.measuredAt.slice(11, 19)}Z` : '-',
+      e.fresh ? String(f.reason ?? '') : 'agent did not answer; values are the last on record',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const lines = [head, ...rows].map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  const took = ((Date.parse(r.answeredAt) - Date.parse(r.requestedAt)) / 1000).toFixed(1);
+  const s = r.summary;
+  lines.push('');
+  if (r.agents.length === 0) lines.push('no agent runs the videoconf check (agents report their checks when they poll the collector)');
+  else lines.push(`${s.endpoints} endpoints: ${s.ready} ready, ${s.notReady} not ready; ${s.agentsAnswered} of ${r.agents.length} agents answered in ${took} s (requested ${r.requestedAt})`);
+  for (const a of r.agents.filter((x) => x.status !== 'answered')) {
+    lines.push(`agent ${a.agent} (${a.agency}, ${a.hostname}): ${a.status.replace('_', ' ')}${a.message ? `: ${a.message}` : ''}${a.lastPollAt ? `; last poll ${a.lastPollAt}` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}

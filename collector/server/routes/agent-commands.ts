@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  AGENT_CHECKS_HEADER,
+  COMMAND_POLL_MAX_WAIT_SECONDS,
+  CommandPollQuery,
+  CommandPollResponse,
+  CommandResult,
+  CommandResultResponse,
+  ErrorResponse,
+  PATHS,
+} from '../../../protocol/index.ts';
+import { CommandHub } from '../../commands/hub.ts';
+import { prepareBatch } from '../../ingest/ingest.ts';
+import { finishCommand, hasPendingCommands, recordPoll, sweepCommands, takeCommands } from '../../state/commands.ts';
+import type { CollectorServices } from '../app.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Wake-ups of the command channel; routes that queue commands use it (see videoconf.ts). */
+    commandHub: CommandHub;
+  }
+}
+
+const CHECK_TYPE = /^[a-z0-9_-]{1,64}$/;
+const SWEEP_MS = 60_000;
+
+/** What the agent says it runs, from its poll header; anything odd is dropped, not trusted. */
+export function parseCheckTypes(header: string | string[] | undefined): string[] {
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return [...new Set(text.split(',').map((t) => t.trim()).filter((t) => CHECK_TYPE.test(t)))].slice(0, 64).sort();
+}
+
+/**
+ * The agent side of the command channel: GET polls (held up to `wait` seconds when there is nothing
+ * to do) and POST results. Registered with fastify-plugin so `app.commandHub` is visible to siblings.
+ */
+export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: { services: CollectorServices; window: { maxAgeMs: number; maxFutureMs: number } }) {
+  const { db } = opts.services;
+  const hub = new CommandHub();
+  app.decorate('commandHub', hub);
+  const sweeper = setInterval(() => sweepCommands(db), SWEEP_MS);
+  sweeper.unref();
+  // Held polls must not keep a closing server waiting for their timers.
+  app.addHook('preClose', async () => {
+    clearInterval(sweeper);
+    hub.close();
+  });
+
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get(
+    PATHS.agentCommands,
+    { preHandler: app.requireAgent, schema: { querystring: CommandPollQuery, response: { 200: CommandPollResponse, 401: ErrorResponse } } },
+    async (request, reply) => {
+      const agent = request.agent!;
+      recordPoll(db, agent.id, parseCheckTypes(request.headers[AGENT_CHECKS_HEADER]));
+      let commands = takeCommands(db, agent.id);
+      const waitMs = Math.min(Number(request.query.wait ?? 0), COMMAND_POLL_MAX_WAIT_SECONDS) * 1000;
+      if (commands.length === 0 && waitMs > 0) {
+        const gone = new AbortController();
+        const onClose = () => gone.abort();
+        reply.raw.once('close', onClose);
+        // The check after registering closes the gap between the first look and the wait.
+        const waiting = hub.waitForAgentWork(agent.id, waitMs, gone.signal);
+        if (hasPendingCommands(db, agent.id)) hub.wakeAgent(agent.id);
+        await waiting;
+        reply.raw.off('close', onClose);
+        // A poll whose agent went away takes nothing: the commands stay pending for its next poll.
+        if (gone.signal.aborted) return { commands: [] };
+        commands = takeCommands(db, agent.id);
+      }
+      return { commands };
+    },
+  );
+
+  r.post(
+    PATHS.agentCommandResult,
+    {
+      preHandler: app.requireAgent,
+      schema: {
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        body: CommandResult,
+        response: { 200: CommandResultResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const agent = request.agent!;
+      const { accepted, rejected } = prepareBatch(agent, request.body.samples, opts.window);
+      const outcome = finishCommand(db, agent.id, request.params.id, { ...request.body, samples: accepted, rejected: rejected.length });
+      if (outcome === 'unknown') return reply.code(404).send({ error: 'not_found', message: `no command ${request.params.id} for this agent` });
+      if (outcome === 'finished') return reply.code(409).send({ error: 'conflict', message: `command ${request.params.id} is already finished or expired` });
+      hub.resultArrived(request.params.id);
+      return { accepted: accepted.length, rejected };
+    },
+  );
+});
