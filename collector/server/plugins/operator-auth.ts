@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { principalByAdminToken, ROLE_RANK, type Principal, type Role } from '../../state/admin-tokens.ts';
 import type { DB } from '../../state/db.ts';
-import { bearerToken } from './agent-auth.ts';
+import { authGuard, bearerToken } from './agent-auth.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,7 +29,7 @@ export default fp(async function operatorAuth(app, opts: { db: DB }) {
       return token && token.length <= 200 ? principalByAdminToken(opts.db, token) : undefined;
     },
   ]);
-  app.decorate('requireRole', (role: Role) => async (request: FastifyRequest, reply: FastifyReply) => {
+  app.decorate('requireRole', (role: Role) => authGuard(async (request: FastifyRequest, reply: FastifyReply) => {
     let principal: Principal | undefined;
     for (const resolve of app.principalResolvers) {
       principal = resolve(request);
@@ -40,7 +40,7 @@ export default fp(async function operatorAuth(app, opts: { db: DB }) {
       return reply.code(403).send({ error: 'forbidden', message: `needs the ${role} role` });
     }
     request.principal = principal;
-  });
+  }));
 });
 
 /** The agency a request may see: the principal's own when scoped (a request for another is refused by the caller). */

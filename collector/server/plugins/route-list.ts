@@ -19,7 +19,7 @@ export default fp(async function routeList(app: FastifyInstance) {
   const list: RouteInfo[] = [];
   app.decorate('routeList', list);
   app.addHook('onRoute', (route) => {
-    const handlers = [route.preHandler ?? []].flat();
+    const handlers = [...[route.preHandler ?? []].flat(), ...[route.onRequest ?? []].flat()];
     const agent = app.hasDecorator('requireAgent') && handlers.includes(app.requireAgent as never);
     for (const method of [route.method].flat()) if (method !== 'HEAD') list.push({ method, url: route.url, agent });
   });
