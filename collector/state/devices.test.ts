@@ -18,8 +18,8 @@ const device = (mac: string, ip: string, time: number, extra: Record<string, str
 function fresh() {
   const db = openDb(':memory:');
   syncAgencies(db, [
-    { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [], locale: 'vi' },
-    { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [], locale: 'vi' },
+    { id: 'so-y-te', name: 'Sở Y tế', level: 'department' as const, contacts: [], locale: 'vi' as const },
+    { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department' as const, contacts: [], locale: 'vi' as const },
   ]);
   return db;
 }

@@ -63,7 +63,7 @@ const schema = Type.Object({
   router: Type.Optional(RouterSchema),
   exposurePorts: Type.Array(ExposurePortSchema, { maxItems: 32, default: DEFAULT_EXPOSURE_PORTS, expected: 'a list of {port, protocol, service, risk}' }),
   resolveNames: Type.Boolean({ default: true }),
-  concurrency: Type.Integer({ minimum: 1, maximum: 512, default: 128 }),
+  concurrency: Type.Integer({ minimum: 1, maximum: 512, default: 64 }),
   stateFile: Type.Optional(Type.String({ minLength: 1, expected: 'a path for the list of known devices' })),
   ouiFile: Type.Optional(Type.String({ minLength: 1, expected: 'a path to the IEEE oui.csv (or a compact .br copy)' })),
 });
@@ -74,7 +74,7 @@ export const discoveryCheck = defineCheck({
   type: 'discovery',
   summary: 'LAN discovery: devices per subnet (ICMP, neighbour table, TCP, SNMP router), new devices, risky open services',
   schema,
-  defaults: { interval: '15m', timeout: '500ms' },
+  defaults: { interval: '15m', timeout: '1s' },
   measurements: ['lan_summary', 'lan_device', 'lan_exposure'],
   validate: validateDiscovery,
   run: runDiscovery,
