@@ -207,6 +207,33 @@ describe('tls check: what a certificate says', () => {
   });
 });
 
+describe('tls check: every flag for every server of the test PKI', () => {
+  // expired, chain_valid, hostname_match, self_signed, weak_key, weak_signature, legacy_tls
+  const EXPECTED: Record<string, [number, number, number, number, number, number, number]> = {
+    good: [0, 1, 1, 0, 0, 0, 0],
+    d29: [0, 1, 1, 0, 0, 0, 0],
+    d6: [0, 1, 1, 0, 0, 0, 0],
+    expired: [1, 1, 1, 0, 0, 0, 0],
+    selfSigned: [0, 0, 1, 1, 0, 0, 0],
+    wrongHost: [0, 1, 0, 0, 0, 0, 0],
+    rsa1024: [0, 1, 1, 0, 1, 0, 0],
+    sha1: [0, 1, 1, 0, 0, 1, 0],
+    shortChain: [0, 1, 1, 0, 0, 0, 0],
+    legacy: [0, 1, 1, 0, 0, 0, 1],
+  };
+  it('matches the table, all servers probed in one run', async () => {
+    const names = Object.keys(EXPECTED);
+    const samples = await run(names.map(target), { ca: caFile });
+    const got = Object.fromEntries(
+      samples.map((s) => {
+        const f = s.fields;
+        return [names.find((n) => target(n) === s.tags.target)!, [f.expired, f.chain_valid, f.hostname_match, f.self_signed, f.weak_key, f.weak_signature, f.legacy_tls]];
+      }),
+    );
+    expect(got).toEqual(EXPECTED);
+  });
+});
+
 describe('tls check: STARTTLS', () => {
   it('reads the certificate of an SMTP server (smtp-server) after EHLO and STARTTLS', async () => {
     const s = await one('smtp', { starttls: 'smtp' });
