@@ -141,7 +141,7 @@ export const catalogue = {
       sans: str('Subject alternative names of the leaf, comma separated', true),
       key_type: str('Leaf key type: rsa, ec, ed25519, ed448, dsa', true),
       signature_algorithm: str('Signature algorithm of the leaf, e.g. sha256WithRSAEncryption', true),
-      error: str('Why the probe failed (empty when it did not)', true),
+      error: str('Why the probe failed (absent when it did not)', true),
     },
   }),
   cert_file: measurement({
