@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { bundleAgent, postjectPath, singleExecutable } from '../deploy/agent/build-agent.ts';
+import { bundleAgent, offlineBundle, postjectPath, singleExecutable } from '../deploy/agent/build-agent.ts';
+import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
+import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { validateSample, VERSION } from '../protocol/index.ts';
-import { inCI } from './support/require.ts';
+import { inCI, missing } from './support/require.ts';
 
 /**
  * The agent as agencies get it: `npm run build:agent`'s bundle and Linux single executable, copied
@@ -43,12 +45,13 @@ describe.skipIf(why())('agent single executable (linux-x64)', () => {
   let run: string;
   let server: Server;
   let port: number;
+  let exe: string;
 
   beforeAll(async () => {
     build = mkdtempSync(join(tmpdir(), 'canhgac-sea-build-'));
     run = mkdtempSync(join(tmpdir(), 'canhgac-sea-run-'));
     const bundle = await bundleAgent(build);
-    const exe = singleExecutable(bundle, build);
+    exe = singleExecutable(bundle, build);
     for (const f of ['canhgac-agent', 'canhgac-agent.cjs', 'oui.tsv.br']) copyFileSync(join(build, f), join(run, f));
     copyFileSync(exe, join(run, 'canhgac-agent'));
     server = createServer((s) => s.end());
@@ -86,6 +89,60 @@ describe.skipIf(why())('agent single executable (linux-x64)', () => {
     expect(byName('host')).toHaveLength(1);
     expect(byName('tcp')[0]).toMatchObject({ tags: { target: '127.0.0.1', port: String(port), result: 'ok' }, fields: { up: 1 } });
     expect(byName('agent_status')[0].tags.version).toBe(VERSION);
+  });
+
+  describe.skipIf(missing({ commands: ['influxd', 'tar', 'sha256sum'] }))('offline bundle', () => {
+    let influx: Influxd;
+    let tc: TestCollector;
+    beforeAll(async () => {
+      influx = await startInfluxd();
+      tc = await startTestCollector(influx.url);
+    });
+    afterAll(async () => {
+      await tc?.close();
+      await influx?.stop();
+    });
+
+    it('packs everything an agency needs, and install.sh installs, checks the config and enrols from it', async () => {
+      const tarball = offlineBundle(exe, build);
+      const unpack = join(run, 'unpack');
+      const root = join(run, 'root');
+      for (const d of [unpack, root]) mkdirSync(d);
+      const untar = await exec('tar', ['-xzf', tarball, '-C', unpack], run);
+      expect(untar.code, untar.stderr).toBe(0);
+      const [dirName] = readdirSync(unpack);
+      expect(dirName).toBe(`canhgac-agent-${VERSION}-linux-x64`);
+      const bundleDir = join(unpack, dirName);
+      expect(readdirSync(bundleDir).sort()).toEqual(
+        ['SHA256SUMS', 'agent.yaml', 'canhgac-agent', 'canhgac-agent.service', 'huong-dan-cai-dat.md', 'install.sh', 'oui.tsv.br'],
+      );
+      const code = tc.enrollCode('ubnd-cang-long');
+      const install = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn('sh', [join(bundleDir, 'install.sh'), '--collector', tc.url, '--code', code], { env: { PATH: process.env.PATH, CANHGAC_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', (c) => resolve({ code: c, out }));
+      });
+      expect(install.code, install.out).toBe(0);
+      expect(install.out).toMatch(/ok, 1 check/);
+      expect(install.out).toMatch(/enrolled as agent .* of UBND huyện Càng Long/);
+      const installed = readFileSync(join(root, 'etc/canhgac/agent.yaml'), 'utf8');
+      expect(installed).toContain(`url: ${tc.url}`);
+      expect(installed).toContain(`tokenFile: ${root}/var/lib/canhgac/token`);
+      expect(readFileSync(join(root, 'var/lib/canhgac/token'), 'utf8')).toMatch(/^cga_/);
+      expect(existsSync(join(root, 'etc/systemd/system/canhgac-agent.service'))).toBe(true);
+      expect(statSync(join(root, 'opt/canhgac/canhgac-agent')).mode & 0o111).not.toBe(0);
+    });
+
+    it('refuses a damaged bundle before installing anything', async () => {
+      const bundleDir = join(run, 'unpack', `canhgac-agent-${VERSION}-linux-x64`);
+      writeFileSync(join(bundleDir, 'agent.yaml'), 'checks: []\n# tampered\n');
+      const root = join(run, 'root2');
+      const r = await new Promise<number | null>((resolve) => spawn('sh', [join(bundleDir, 'install.sh')], { env: { PATH: process.env.PATH, CANHGAC_ROOT: root }, stdio: 'ignore' }).on('close', resolve));
+      expect(r).toBe(1);
+      expect(existsSync(join(root, 'opt'))).toBe(false);
+    });
   });
 
   it('a config error still exits 2 with the file and key named', async () => {

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build, type Plugin } from 'esbuild';
+import { VERSION } from '../../protocol/index.ts';
 
 /**
  * `npm run build:agent`: bundle the agent into one CommonJS file (esbuild), then make a Node single
@@ -10,7 +12,7 @@ import { build, type Plugin } from 'esbuild';
  *   canhgac-agent.cjs   the bundle (runs with any Node >= 20, no node_modules, no tsx)
  *   canhgac-agent       the single executable for this platform (canhgac-agent.exe on Windows)
  *   oui.tsv.br          the IEEE vendor table the discovery check reads next to the executable
- * `--bundle-only` stops after the bundle. The Windows build runs the same script on Windows
+ * `--bundle-only` stops after the bundle; `--offline` also packs the agency's offline bundle. The Windows build runs the same script on Windows
  * (deploy/docs/operations.md, "Agent for Windows").
  */
 
@@ -85,12 +87,48 @@ export function singleExecutable(bundle: string, outDir = OUT_DIR): string {
   return exe;
 }
 
+/**
+ * The agency's offline bundle: everything an install needs, nothing fetched at the agency.
+ * canhgac-agent-VERSION-linux-x64.tar.gz with the executable, the OUI table, the sample config,
+ * the systemd unit, install.sh, the Vietnamese install guide and SHA256SUMS.
+ */
+export function offlineBundle(exe: string, outDir = OUT_DIR): string {
+  const name = `canhgac-agent-${VERSION}-${process.platform}-${process.arch}`;
+  const stage = join(outDir, name);
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  const files: [string, string][] = [
+    [exe, 'canhgac-agent'],
+    [join(outDir, 'oui.tsv.br'), 'oui.tsv.br'],
+    [join(ROOT, 'deploy', 'agent', 'agent.yaml'), 'agent.yaml'],
+    [join(ROOT, 'deploy', 'agent', 'install-linux.sh'), 'install.sh'],
+    [join(ROOT, 'deploy', 'systemd', 'canhgac-agent.service'), 'canhgac-agent.service'],
+    [join(ROOT, 'deploy', 'docs', 'huong-dan-cai-dat.md'), 'huong-dan-cai-dat.md'],
+  ];
+  for (const [from, to] of files) copyFileSync(from, join(stage, to));
+  chmodSync(join(stage, 'canhgac-agent'), 0o755);
+  chmodSync(join(stage, 'install.sh'), 0o755);
+  const sums = files.filter(([, to]) => to !== 'install.sh').map(([, to]) => `${createHash('sha256').update(readFileSync(join(stage, to))).digest('hex')}  ${to}`);
+  writeFileSync(join(stage, 'SHA256SUMS'), sums.join('\n') + '\n');
+  const tarball = join(outDir, `${name}.tar.gz`);
+  // gzip -1: the executable compresses to a third either way; -6 only costs minutes on a busy build machine.
+  run('tar', ['-C', outDir, '--use-compress-program=gzip -1', '-cf', tarball, name]);
+  rmSync(stage, { recursive: true, force: true });
+  return tarball;
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { 'bundle-only': { type: 'boolean', default: false }, out: { type: 'string', default: OUT_DIR } } });
+  const { values } = parseArgs({
+    options: { 'bundle-only': { type: 'boolean', default: false }, offline: { type: 'boolean', default: false }, out: { type: 'string', default: OUT_DIR } },
+  });
   const started = performance.now();
   const bundle = await bundleAgent(values.out);
   process.stdout.write(`bundle: ${bundle}\n`);
-  if (!values['bundle-only']) process.stdout.write(`single executable: ${singleExecutable(bundle, values.out)}\n`);
+  if (!values['bundle-only']) {
+    const exe = singleExecutable(bundle, values.out);
+    process.stdout.write(`single executable: ${exe}\n`);
+    if (values.offline) process.stdout.write(`offline bundle: ${offlineBundle(exe, values.out)}\n`);
+  }
   process.stdout.write(`done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;
 }
