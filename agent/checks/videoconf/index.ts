@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { Type } from 'typebox';
@@ -123,6 +124,8 @@ async function runVideoconf(config: VideoconfConfig, ctx: CheckContext): Promise
   const thresholds = { ...DEFAULT_THRESHOLDS, ...config.thresholds };
   let missingPingLogged = false;
   let done = 0;
+  // Every probe of every endpoint listens for the run's abort: that is expected, not a leak.
+  setMaxListeners(ENDPOINT_CONCURRENCY * 16 + 16, ctx.signal);
   const notStarted = await forEachLimited(config.endpoints, ENDPOINT_CONCURRENCY, ctx.signal, async (ep) => {
     const r = await probeEndpoint(ep, config, packetIntervalMs, ctx);
     if (!r) return;
@@ -177,6 +180,9 @@ async function probeEndpoint(ep: EndpointConfig, config: VideoconfConfig, packet
     }
     return true;
   });
+  // Spawning ping blocks the event loop for a moment (longer on a busy host, and 14 at once add up);
+  // the socket probes start after the spawns so that their timers do not run out while blocked.
+  await new Promise((resolve) => setImmediate(resolve));
 
   const sip = (ep.sip ?? []).map(async (target) => {
     const transport = target.transport as SipTransport;
