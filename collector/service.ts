@@ -5,6 +5,7 @@ import type { WireSample } from '../protocol/index.ts';
 import type { CollectorConfig } from './config.ts';
 import { IngestStats } from './ingest/stats.ts';
 import type { SampleObserver } from './ingest/observers.ts';
+import { complianceObserver } from './ingest/compliance.ts';
 import { deviceInventoryObserver } from './ingest/device-inventory.ts';
 import { certificateInventory } from './ingest/certificate-inventory.ts';
 import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
@@ -133,7 +134,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   };
 
   // Inventories and the alert engine learn from the ingest stream here.
-  const observers: SampleObserver[] = [deviceInventoryObserver(db), certificateInventory(db)];
+  const observers: SampleObserver[] = [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db)];
 
   const alerting = startAlerting({
     db,

@@ -7,6 +7,8 @@ export const PATHS = {
   samples: '/api/v1/samples',
   healthz: '/healthz',
   readyz: '/readyz',
+  /** Operators: latest security score per agency and agent, failing checks with remediation, waivers (`?agency=`). */
+  compliance: '/api/v1/compliance',
   /** Operators: alerts (`?state=active|resolved|all&agency=`), acknowledgement, silences, notification history. */
   alerts: '/api/v1/alerts',
   alertAck: '/api/v1/alerts/:id/ack',

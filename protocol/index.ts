@@ -6,3 +6,4 @@ export * from './api.ts';
 export * from './version.ts';
 export * from './config.ts';
 export * from './security-checks.ts';
+export * from './compliance.ts';

@@ -7,6 +7,7 @@ import agentAuth from './plugins/agent-auth.ts';
 import healthRoutes, { type Readiness } from './routes/health.ts';
 import enrollRoutes from './routes/enroll.ts';
 import samplesRoutes from './routes/samples.ts';
+import complianceRoutes from './routes/compliance.ts';
 import deviceRoutes from './routes/devices.ts';
 import certificateRoutes from './routes/certificates.ts';
 import alertRoutes from './routes/alerts.ts';
@@ -78,6 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(operatorAuth, { db: opts.db });
   await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window, observers: services.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.
+  await app.register(complianceRoutes, { services });
   await app.register(alertRoutes, { services });
   await app.register(deviceRoutes, { services });
   await app.register(certificateRoutes, { services });

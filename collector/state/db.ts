@@ -220,6 +220,35 @@ const MIGRATIONS: string[] = [
      checks TEXT NOT NULL DEFAULT '',
      polled_at INTEGER NOT NULL
    );`,
+  // Compliance: the latest security result of each agent per check, and its latest score (history is in InfluxDB).
+  `CREATE TABLE security_results (
+     agent TEXT NOT NULL,
+     agency TEXT NOT NULL,
+     check_id TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     status TEXT NOT NULL,
+     detail TEXT,
+     waiver_by TEXT,
+     waiver_reason TEXT,
+     waiver_until TEXT,
+     measured_at INTEGER NOT NULL,
+     received_at INTEGER NOT NULL,
+     PRIMARY KEY (agent, check_id)
+   );
+   CREATE INDEX security_results_agency ON security_results(agency);
+   CREATE TABLE security_scores (
+     agent TEXT PRIMARY KEY,
+     agency TEXT NOT NULL,
+     score_percent REAL NOT NULL,
+     passed INTEGER NOT NULL,
+     failed INTEGER NOT NULL,
+     errors INTEGER NOT NULL DEFAULT 0,
+     waived INTEGER NOT NULL DEFAULT 0,
+     not_applicable INTEGER NOT NULL DEFAULT 0,
+     measured_at INTEGER NOT NULL,
+     received_at INTEGER NOT NULL
+   );
+   CREATE INDEX security_scores_agency ON security_scores(agency);`,
 ];
 
 export function openDb(file: string): DB {
