@@ -1,10 +1,11 @@
 /**
  * How often each agent reports, learnt from the ingest stream, for the agent-silent rule.
  *
- * The interval is the median gap between the sample times of the agent's `agent_status` samples
- * (it sends one per `agent.statusInterval`, whatever its checks do). Until two of those arrived,
- * the largest of the recent gaps between batches stands in: conservative, since batches follow the
- * checks' schedules. An agent with no known interval is never called silent.
+ * The interval is the median gap between the sample times of the agent's `agent_status` samples:
+ * the agent sends one per `agent.statusInterval` (default 60s) whatever its checks do, so the gaps
+ * between batches (which follow the checks' schedules and the outbox) are not used. Until two
+ * status samples arrived, an agent has no known interval and is never called silent; a client that
+ * never sends agent_status is not watched for silence.
  */
 export interface AgentCadence {
   agent: string;
@@ -13,7 +14,6 @@ export interface AgentCadence {
   lastArrival: number;
   intervalMs?: number;
   statusTimes: number[];
-  batchGaps: number[];
   dirty: boolean;
 }
 
@@ -25,18 +25,16 @@ export class CadenceTracker {
   restore(rows: { agent: string; agency: string; intervalMs: number | null; lastArrival: number }[], startedAt: number): void {
     for (const r of rows) {
       // A collector that was down must not call every agent silent: each gets a full window from the start.
-      this.agents.set(r.agent, { agent: r.agent, agency: r.agency, lastArrival: Math.max(r.lastArrival, startedAt), intervalMs: r.intervalMs ?? undefined, statusTimes: [], batchGaps: [], dirty: false });
+      this.agents.set(r.agent, { agent: r.agent, agency: r.agency, lastArrival: Math.max(r.lastArrival, startedAt), intervalMs: r.intervalMs ?? undefined, statusTimes: [], dirty: false });
     }
   }
 
   seen(agent: string, agency: string, now: number, statusTimes: number[], host: string | undefined): AgentCadence {
     let c = this.agents.get(agent);
     if (!c) {
-      c = { agent, agency, lastArrival: now, statusTimes: [], batchGaps: [], dirty: true };
+      c = { agent, agency, lastArrival: now, statusTimes: [], dirty: true };
       this.agents.set(agent, c);
     } else {
-      const gap = now - c.lastArrival;
-      if (gap > 0) push(c.batchGaps, gap);
       c.lastArrival = now;
       c.agency = agency;
     }
@@ -70,6 +68,5 @@ function estimate(c: AgentCadence): number | undefined {
     const gaps = c.statusTimes.slice(1).map((t, i) => t - c.statusTimes[i]);
     return median(gaps);
   }
-  if (c.batchGaps.length >= 2) return Math.max(...c.batchGaps);
   return undefined;
 }

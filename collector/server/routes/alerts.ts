@@ -49,17 +49,19 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
     {
       preHandler: app.requireRole('operator'),
       schema: {
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }))
+        params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) })
       },
     },
     async (request, reply) => {
-      const alert = store.get(request.params.id);
+      // The body is optional (`{ "note": "..." }`), so it is checked here rather than by a schema.
+      const note = (request.body as { note?: unknown } | undefined)?.note;
+      if (note !== undefined && (typeof note !== 'string' || note.length > 500)) return reply.code(400).send({ error: 'bad_request', message: 'note: expected a text of at most 500 characters' });
+      const alert = store.get(Number(request.params.id));
       if (!alert || alert.state === 'pending') return reply.code(404).send({ error: 'not_found', message: `no alert ${request.params.id}` });
       if (!scoped(request, reply, alert.agency)) return reply;
       if (alert.state !== 'firing') return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} is already resolved` });
       if (alert.ackedAt !== null) return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} was acknowledged by ${alert.ackedBy}` });
-      return { alert: store.acknowledge(alert.id, request.principal!.name, request.body?.note, Date.now()) };
+      return { alert: store.acknowledge(alert.id, request.principal!.name, note, Date.now()) };
     },
   );
 
@@ -112,9 +114,9 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
 
   r.delete(
     PATHS.silence,
-    { preHandler: app.requireRole('operator'), schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    { preHandler: app.requireRole('operator'), schema: { params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }) } },
     async (request, reply) => {
-      const s = store.silence(request.params.id);
+      const s = store.silence(Number(request.params.id));
       if (!s || s.removedAt !== null) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
       const own = request.principal?.agency;
       if (own && s.matchers.agency !== own) return reply.code(403).send({ error: 'forbidden', message: 'this silence belongs to another agency' });
