@@ -5,6 +5,7 @@ import { startCollector, statePath } from './service.ts';
 import { getAgency, syncAgencies } from './state/agencies.ts';
 import { listAgents, requestTokenRotation, revokeAgent } from './state/agents.ts';
 import { openDb } from './state/db.ts';
+import { ALERT_HELP, alertStateCommand, testMailCommand } from './alerts/cli-commands.ts';
 import { meetingCheck } from './meeting-check.ts';
 import { DEVICE_FILTERS, listDevices, type DeviceFilter } from './state/devices.ts';
 import { certsCommand, CERTS_HELP } from './certs-command.ts';
@@ -25,7 +26,7 @@ Usage:
   canhgac-collector token revoke --name NAME [--config FILE]
   canhgac-collector devices      --agency ID [--filter new|stale|exposed] [--stale-after 7d] [--json] [--config FILE]
                                                             list the LAN devices the discovery check found for an agency
-${CERTS_HELP}  canhgac-collector check-config [--config FILE]
+${CERTS_HELP}${ALERT_HELP}  canhgac-collector check-config [--config FILE]
   canhgac-collector meeting-check [--wait 10s] [--agency ID] [--json] [--config FILE]
                                                             pre-meeting check: every agent with the videoconf check runs it now;
                                                             prints all endpoints (exit 0 only when every one is ready)
@@ -60,6 +61,12 @@ export async function main(argv: string[]): Promise<number> {
         role: { type: 'string', default: 'admin' },
         filter: { type: 'string' },
         'stale-after': { type: 'string', default: '7d' },
+        all: { type: 'boolean', default: false },
+        by: { type: 'string' },
+        match: { type: 'string', multiple: true },
+        duration: { type: 'string' },
+        reason: { type: 'string' },
+        to: { type: 'string' },
         wait: { type: 'string', default: '10s' },
         expiring: { type: 'string' },
       },
@@ -82,6 +89,14 @@ export async function main(argv: string[]): Promise<number> {
         return agentCommand(loadCollectorConfig(args.config!), positionals, args);
       case 'meeting-check':
         return await meetingCheckCommand(loadCollectorConfig(args.config!), args);
+      case 'alerts':
+      case 'silence':
+      case 'notifications': {
+        const config = loadCollectorConfig(args.config!);
+        return withDb(config, (db) => alertStateCommand(config, db, command, positionals, args, (m) => new UsageError(m), (t) => process.stdout.write(t)));
+      }
+      case 'test-mail':
+        return await testMailCommand(loadCollectorConfig(args.config!), args.to, (m) => new UsageError(m), (t) => process.stdout.write(t));
       case 'devices':
         return devicesCommand(loadCollectorConfig(args.config!), args);
       case 'certs':
