@@ -246,6 +246,7 @@ export const catalogue = {
       h323_connect_ms: float('ms', 'Time to connect to the H.323 signalling port', true),
       https_up: bool('1 when the management interface answered with an expected status', true),
       https_response_ms: float('ms', 'Time to read the management page', true),
+      cert_days_left: float('days', 'Days until the first certificate of the management page expires', true),
       snmp_up: bool('1 when SNMP answered', true),
       uptime_seconds: int('seconds', 'sysUpTime of the endpoint', true),
       rebooted: bool('1 when sysUpTime shows a restart since the previous run', true),

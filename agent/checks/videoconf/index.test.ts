@@ -211,6 +211,9 @@ Content-Length: 0
     expect(vc.fields.jitter_ms).toBeGreaterThanOrEqual(0);
     expect(vc.fields.h323_connect_ms).toBeGreaterThan(0);
     expect(vc.fields.https_response_ms).toBeGreaterThan(0);
+    // The unit's certificate was made to expire in 20 days (read with the tls check's handshake).
+    expect(vc.fields.cert_days_left).toBeGreaterThan(19.99);
+    expect(vc.fields.cert_days_left).toBeLessThanOrEqual(20);
 
     const sip = byMeasurement(samples, 'sip').sort((a, b) => a.tags.transport.localeCompare(b.tags.transport));
     expect(sip.map((s) => [s.tags.transport, s.tags.target, s.tags.result, s.fields.up, s.fields.status_code])).toEqual([
@@ -306,6 +309,8 @@ Content-Length: 0
     });
     const vc = Object.fromEntries(byMeasurement(samples, 'videoconf').map((s) => [s.tags.endpoint, s.fields]));
     expect(vc.untrusted).toMatchObject({ ready: 0, https_up: 0, reason: 'HTTPS tls_error' });
+    // Untrusted, yet its expiry is read all the same.
+    expect(vc.untrusted.cert_days_left).toBeGreaterThan(19.99);
     expect(vc.login).toMatchObject({ ready: 0, https_up: 0, reason: 'HTTPS answered 401' });
     expect(vc['login-ok']).toMatchObject({ ready: 1, https_up: 1 });
   });

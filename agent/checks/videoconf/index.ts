@@ -4,7 +4,10 @@ import { rootCertificates } from 'node:tls';
 import { Type } from 'typebox';
 import { durationIssue, joinPath, parseDuration, type ConfigIssue, type FieldsOf } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
-import { forEachLimited, isHostOrIp } from '../probe.ts';
+import { isIP } from 'node:net';
+import { forEachLimited, isHostOrIp, resolveHost } from '../probe.ts';
+import { daysUntil } from '../certificate.ts';
+import { handshake } from '../tls/handshake.ts';
 import { missingPingMessage, pingBurst } from '../ping/index.ts';
 import { connectProbe } from '../tcp/index.ts';
 import { fetchProbe, httpCheck } from '../http/index.ts';
@@ -245,8 +248,9 @@ async function probeHttps(ep: EndpointConfig, timeoutMs: number, signal: AbortSi
       return true;
     }
   }
-  const o = await fetchProbe(url, { method: 'GET', ca, followRedirects: false, timeoutMs, signal });
+  const [o, days] = await Promise.all([fetchProbe(url, { method: 'GET', ca, followRedirects: false, timeoutMs, signal }), certificateDaysLeft(url, timeoutMs, signal)]);
   if (!o) return false;
+  if (days !== undefined) fields.cert_days_left = days;
   const code = o.fields.status_code;
   const expected = opts.expectStatus === undefined ? undefined : ([] as number[]).concat(opts.expectStatus);
   const statusOk = code !== undefined && (expected ? expected.includes(code) : code >= 200 && code < 400);
@@ -254,6 +258,33 @@ async function probeHttps(ep: EndpointConfig, timeoutMs: number, signal: AbortSi
   if (o.fields.response_ms !== undefined) fields.https_response_ms = o.fields.response_ms;
   if (!fields.https_up) failures.push(o.result === 'ok' ? `HTTPS answered ${code}` : `HTTPS ${o.result}`);
   return true;
+}
+
+/**
+ * Days until the first certificate of the management page's chain expires, read with the tls check's
+ * handshake (which accepts whatever the unit presents, so an expired or untrusted one is still read).
+ */
+async function certificateDaysLeft(url: string, timeoutMs: number, signal: AbortSignal): Promise<number | undefined> {
+  const u = new URL(url);
+  if (u.protocol !== 'https:') return undefined;
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  let address: string;
+  try {
+    address = (await resolveHost(host)).address;
+  } catch {
+    return undefined; // the page probe reports the name error
+  }
+  const h = await handshake({
+    address,
+    port: Number(u.port || 443),
+    servername: isIP(host) ? undefined : host,
+    minVersion: 'TLSv1',
+    maxVersion: 'TLSv1.3',
+    timeoutMs,
+    signal,
+  });
+  if (!h?.ok) return undefined;
+  return daysUntil(Math.min(...h.chain.map((c) => Date.parse(c.validTo))), Date.now());
 }
 
 export interface Thresholds {
