@@ -54,7 +54,7 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
       return { ok: false, reason: `${measurement}: tag "${key}" is longer than ${LIMITS.tagValueMaxLength} characters` };
     }
     if (CONTROL.test(value)) return { ok: false, reason: `${measurement}: tag "${key}" contains a control character` };
-    if (UNSTORABLE_BACKSLASH.test(value)) {
+    if (value.includes('\\') && UNSTORABLE_BACKSLASH.test(value)) {
       return { ok: false, reason: `${measurement}: tag "${key}" has a backslash at its end or before a space, comma or equals sign, which InfluxDB cannot store` };
     }
     outTags[key] = value;

@@ -20,8 +20,12 @@ export interface SamplesRouteOptions {
   rateLimit?: AgentRateLimiter;
 }
 
+/** last_seen is for people and silence alerts, not to the millisecond: one SQLite write per agent per 10 s at most. */
+const TOUCH_EVERY_MS = 10_000;
+
 export default async function samplesRoutes(app: FastifyInstance, opts: SamplesRouteOptions) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const touched = new Map<string, { at: number; address: string; version?: string }>();
   r.post(
     PATHS.samples,
     {
@@ -48,8 +52,14 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
       }
       opts.stats.record(agent.id, accepted.length, rejected.length);
       if (accepted.length > 0) notifyObservers(opts.observers, agent, accepted, request.log);
-      const version = request.headers[AGENT_VERSION_HEADER];
-      touchAgent(opts.db, agent.id, { at: Date.now(), address: request.ip, version: typeof version === 'string' ? version.slice(0, 64) : undefined });
+      const header = request.headers[AGENT_VERSION_HEADER];
+      const version = typeof header === 'string' ? header.slice(0, 64) : undefined;
+      const now = Date.now();
+      const last = touched.get(agent.id);
+      if (!last || now - last.at >= TOUCH_EVERY_MS || last.address !== request.ip || last.version !== version) {
+        touchAgent(opts.db, agent.id, { at: now, address: request.ip, version });
+        touched.set(agent.id, { at: now, address: request.ip, version });
+      }
       if (rejected.length > 0) {
         request.log.warn({ agent: agent.id, rejected: rejected.length, first: rejected[0].reason }, 'samples rejected');
         return reply.code(400).send({ accepted: accepted.length, rejected });

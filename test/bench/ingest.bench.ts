@@ -1,0 +1,151 @@
+// Ingest: simulated agents posting realistic gzip batches through a real collector process into
+// influxd, versus raw line-protocol writes of the same points straight to the same influxd (same batch
+// size, same concurrency). Everything on loopback; bounded by the number of points.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest, Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { loadCollectorConfig } from '../../collector/config.ts';
+import { toLines } from '../../collector/influx/line-protocol.ts';
+import { statePath } from '../../collector/service.ts';
+import { syncAgencies } from '../../collector/state/agencies.ts';
+import { createAgent } from '../../collector/state/agents.ts';
+import { openDb } from '../../collector/state/db.ts';
+import type { WireSample } from '../../protocol/index.ts';
+import { freePort, startInfluxd } from '../../scripts/lib/influxd.ts';
+import { COLLECTOR_BIN, waitFor, writeYaml } from '../support/agent.ts';
+import { TEST_AGENCIES } from '../support/collector.ts';
+import { percentile, rssBytes, table } from './lib.ts';
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const POINTS = Number(process.env.BENCH_POINTS ?? 200_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
+/** One agent's realistic mix: tcp, ping, http and host samples with their usual tags. */
+function agentSamples(agent: number, count: number, t0: number): WireSample[] {
+  const out: WireSample[] = [];
+  for (let i = 0; i < count; i++) {
+    const time = new Date(t0 - i).toISOString();
+    const k = i % 4;
+    if (k === 0) out.push({ measurement: 'tcp', tags: { target: `10.${agent}.0.${i % 250}`, port: '443', name: `portal-${i % 7}`, result: 'ok' }, fields: { up: 1, connect_ms: 1.234 + (i % 10) }, time });
+    else if (k === 1) out.push({ measurement: 'ping', tags: { target: `10.${agent}.1.${i % 250}`, name: 'gateway', result: 'ok' }, fields: { up: 1, sent: 5, received: 5, loss_percent: 0, rtt_min_ms: 0.4, rtt_avg_ms: 0.6, rtt_max_ms: 0.9, jitter_ms: 0.1 }, time });
+    else if (k === 2) out.push({ measurement: 'http', tags: { url: `https://portal-${agent}.example.vn/${i % 13}`, name: 'portal', result: 'ok' }, fields: { up: 1, status_code: 200, response_ms: 42.5, content_bytes: 5120 }, time });
+    else out.push({ measurement: 'host', tags: { host: `pc-${agent}` }, fields: { cpu_percent: 12.5, mem_used_percent: 40.1, mem_total_bytes: 8_000_000_000, load1: 0.3, uptime_seconds: 86_400 + i }, time });
+  }
+  return out;
+}
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: AGENTS });
+function post(url: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: keepAlive, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** AGENTS workers, each sending its own bodies in turn; returns points/s and request latencies. */
+async function drive(bodies: { url: string; body: Buffer; headers: Record<string, string>; points: number }[][]): Promise<{ rate: number; latencies: number[]; failed: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let points = 0;
+  const started = performance.now();
+  await Promise.all(
+    bodies.map(async (mine) => {
+      for (const b of mine) {
+        const r = await post(b.url, b.body, b.headers);
+        latencies.push(r.ms);
+        if (r.status >= 300) failed++;
+        else points += b.points;
+      }
+    }),
+  );
+  return { rate: points / ((performance.now() - started) / 1000), latencies, failed };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'canhgac-bench-ingest-'));
+const influx = await startInfluxd();
+let collector: ReturnType<typeof spawn> | undefined;
+try {
+  const port = await freePort();
+  const database = 'bench';
+  const configFile = writeYaml(join(dir, 'collector.yaml'), {
+    listen: { host: '127.0.0.1', port, plainHttp: true },
+    dataDir: join(dir, 'data'),
+    influx: { url: influx.url, database },
+    ingest: { rateLimit: { requestsPerSecond: 100_000, samplesPerSecond: 100_000_000 } },
+    agencies: TEST_AGENCIES,
+  });
+  const config = loadCollectorConfig(configFile);
+  const db = openDb(statePath(config));
+  syncAgencies(db, config.agencies);
+  const tokens = Array.from({ length: AGENTS }, (_, i) => createAgent(db, { agency: TEST_AGENCIES[i % 3].id, hostname: `bench-${i}` }));
+  db.close();
+
+  collector = spawn(process.execPath, [COLLECTOR_BIN, 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => ((await (await fetch(`${url}/readyz`)).json()) as { checks: { influxdb: { ok: boolean } } }).checks.influxdb.ok, {
+    what: 'collector ready',
+    timeoutMs: 120_000,
+  });
+  await influx.query('CREATE DATABASE raw_bench');
+
+  const perAgent = Math.ceil(POINTS / AGENTS);
+  const results: { round: number; via: string; rate: number; p99: number; rss?: number; failed: number }[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const t0 = Date.now() - round * 3_600_000;
+    const samples = tokens.map((t, i) => agentSamples(i, perAgent, t0));
+    // Raw: the same points (with the tags the collector adds) as line protocol, straight to /write.
+    const raw = samples.map((list, i) => {
+      const out = [];
+      for (let k = 0; k < list.length; k += BATCH) {
+        const batch = list.slice(k, k + BATCH).map((s) => ({ ...s, tags: { ...s.tags, agency: tokens[i].agent.agency, agent: tokens[i].agent.id } }));
+        out.push({ url: `${influx.url}/write?db=raw_bench&precision=ms`, body: Buffer.from(toLines(batch)), headers: { 'content-type': 'text/plain' }, points: batch.length });
+      }
+      return out;
+    });
+    const viaCollector = samples.map((list, i) => {
+      const out = [];
+      for (let k = 0; k < list.length; k += BATCH) {
+        const batch = list.slice(k, k + BATCH);
+        out.push({
+          url: `${url}/api/v1/samples`,
+          body: gzipSync(JSON.stringify({ samples: batch })),
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${tokens[i].token}` },
+          points: batch.length,
+        });
+      }
+      return out;
+    });
+    const r = await drive(raw);
+    results.push({ round, via: 'raw line protocol → influxd', rate: r.rate, p99: percentile(r.latencies, 99), failed: r.failed });
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(collector!.pid!))), 100);
+    const c = await drive(viaCollector);
+    clearInterval(sampler);
+    peak = Math.max(peak, rssBytes(collector.pid!));
+    results.push({ round, via: 'agents → collector → influxd', rate: c.rate, p99: percentile(c.latencies, 99), rss: peak, failed: c.failed });
+  }
+  const rawRates = results.filter((r) => r.via.startsWith('raw')).map((r) => r.rate);
+  console.log(
+    `${AGENTS} simulated agents, ${BATCH}-sample batches (gzip JSON to the collector; line protocol for raw), ${POINTS} points a round, plain HTTP on loopback\n`,
+  );
+  console.log(
+    table(
+      ['round', 'path', 'points/s', 'ratio to raw', 'p99 request ms', 'collector peak RSS MiB', 'failed requests'],
+      results.map((r) => [r.round, r.via, r.rate, r.rate / rawRates[r.round - 1], r.p99, r.rss ? r.rss / 1048576 : '-', r.failed]),
+    ),
+  );
+} finally {
+  collector?.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  await influx.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
