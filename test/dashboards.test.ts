@@ -11,8 +11,8 @@ import { parse } from 'yaml';
 import { registry } from '../agent/checks/registry.ts';
 import { RAW_RP as COLLECTOR_RAW_RP, ROLLUP_RP as COLLECTOR_ROLLUP_RP, rollupQuery } from '../collector/influx/setup.ts';
 import { RAW_RP, ROLLUP_RP } from '../dashboards/influxql.ts';
-import { catalogue, parseDuration, validateSample, type MeasurementName, type MeasurementSpec, type WireSample } from '../protocol/index.ts';
-import { freePort, startInfluxd, type Influxd, type InfluxSeries } from '../scripts/lib/influxd.ts';
+import { catalogue, parseDuration, type MeasurementName, type MeasurementSpec, type WireSample } from '../protocol/index.ts';
+import { freePort, rows, startInfluxd, type Influxd, type InfluxSeries } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, ROOT, runCli, waitFor, writeYaml } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { expand, loadDashboards, panelQueries, variableQueries, type DashboardQuery, type Expansion } from './support/grafana.ts';
@@ -44,7 +44,7 @@ const EMPTY_HERE: Record<string, string> = {
   'videoconf.rebooted': 'needs two runs of the same agent process (once --json starts fresh)',
 };
 
-const skip = missing({ root: true, commands: ['influxd', 'ping', 'snmpd', 'snmpget', 'openssl', 'ip'] });
+const skip = missing({ root: true, commands: ['influxd', 'ping', 'snmpd', 'snmpget', 'openssl', 'ip', 'socat'] });
 
 describe.skipIf(skip)('dashboards against real data', () => {
   let influx: Influxd;
@@ -154,8 +154,8 @@ describe.skipIf(skip)('dashboards against real data', () => {
     if (registry.discovery) {
       lan = createLan({ hosts: 3 });
       // One risky service on a LAN host, so exposures have a row.
-      lan.spawnIn(lan.hosts[0].ns, [process.execPath, '-e', "require('net').createServer((s)=>s.end()).listen(23)"]);
-      await waitListening(lan.hosts[0].ns, 23);
+      lan.spawnIn(lan.hosts[0].ns, ['socat', 'TCP-LISTEN:23,fork,reuseaddr', 'SYSTEM:true']);
+      await waitListening(lan.hosts[0].ns, 23, 'tcp', 15_000);
       runs.push(agentOnce({ checks: [{ type: 'discovery', subnets: [lan.subnetA], resolveNames: false, stateFile: join(dir, 'known.json'), timeout: '300ms' }] }, { lan }));
     }
     await Promise.all(runs);
@@ -166,14 +166,9 @@ describe.skipIf(skip)('dashboards against real data', () => {
     for (const m of missingChecks) synthetic.set(m, `no registered check writes it yet (source: ${catalogue[m].source})`);
     if (missingChecks.length > 0) await send(missingChecks.flatMap((m) => syntheticSamples(m)));
 
-    // Alerts are the collector's own measurement: written through its own writer, as the alert engine does.
-    const alerts = syntheticSamples('alerts').map((s) => {
-      const v = validateSample(s, { allowCollector: true });
-      if (!v.ok) throw new Error(v.reason);
-      return v.sample;
-    });
-    await tc.collector.writer.write(alerts);
-    synthetic.set('alerts', 'the alert engine has not landed: samples written through the collector InfluxWriter');
+    // Alerts come from the collector's alert engine: the failing security checks and the telnet
+    // exposure the agent just reported fire rules at once, and their annotations reach InfluxDB.
+    await waitFor(async () => rows(await influx.query('SELECT count("firing") AS n FROM "alerts" WHERE "firing" = 1', tc.config.influx.database))[0]?.n, { what: 'alert annotations', timeoutMs: 15_000 });
 
     // collector_status comes from the collector's own timer (250 ms here).
     await waitFor(async () => (await influx.query('SELECT count(*) FROM "collector_status"', tc.config.influx.database)).length > 0, { what: 'collector_status', timeoutMs: 10_000 });
