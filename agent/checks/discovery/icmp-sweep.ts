@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { forEachLimited } from '../probe.ts';
 import { pingCommand } from '../ping/index.ts';
 import { parseReplies } from '../ping/parse.ts';
@@ -14,11 +15,21 @@ export interface SweepOptions {
   onAlive?: (ip: string) => void;
   /**
    * Asked every 100 ms once every address has had `timeoutMs` to answer: true when waiting for
-   * fping's retries can change nothing (every silent address failed ARP on an attached subnet).
+   * fping's retries can change nothing (every address either failed ARP on an attached subnet or
+   * is known to be there). fping is then interrupted and prints what it found.
    */
   settled?: (alive: ReadonlySet<string>) => Promise<boolean>;
   /** For tests: pretend fping is not installed. */
   noFping?: boolean;
+}
+
+let stdbufFound: boolean | undefined;
+function hasStdbuf(): boolean {
+  if (stdbufFound === undefined) {
+    const dirs = (process.env.PATH ?? '').split(':');
+    stdbufFound = process.platform === 'linux' && dirs.some((d) => d !== '' && existsSync(`${d}/stdbuf`));
+  }
+  return stdbufFound;
 }
 
 export interface SweepResult {
@@ -77,8 +88,13 @@ async function fpingSweep(addresses: readonly string[], opts: SweepOptions): Pro
   // -r1: one retry; -i1: 1 ms between packets; targets on stdin, so a /22 fits no command line limit.
   const args = ['-a', '-q', '-r', '1', '-t', String(Math.max(1, Math.round(opts.timeoutMs))), '-i', '1'];
   const budgetMs = addresses.length * 2 + opts.timeoutMs * 4 + 5000;
-  const r = await runCommand('fping', args, {
-    signal: AbortSignal.any([opts.signal, early.signal]),
+  // fping writes to a pipe fully buffered; stdbuf (coreutils) makes it line-buffered so devices
+  // arrive while the sweep goes on. Without it (or for an fping with file capabilities, where the
+  // loader ignores stdbuf) the list simply arrives at the end.
+  const viaStdbuf = hasStdbuf();
+  const r = await runCommand(viaStdbuf ? 'stdbuf' : 'fping', viaStdbuf ? ['-oL', 'fping', ...args] : args, {
+    signal: opts.signal,
+    interrupt: early.signal,
     budgetMs,
     input: addresses.join('\n') + '\n',
     onStdout: (chunk) => {
@@ -90,7 +106,7 @@ async function fpingSweep(addresses: readonly string[], opts: SweepOptions): Pro
   });
   finished = true;
   clearTimeout(poll);
-  if (r.spawnError) return undefined;
+  if (r.spawnError || (viaStdbuf && (r.code === 126 || r.code === 127))) return undefined;
   for (const ip of parseFpingAlive(partial)) add(ip);
   if (stoppedEarly) return { alive, tool: 'fping' };
   // 0: all answered, 1: some did not, 2: a name did not resolve. 3 and 4 are usage or socket errors

@@ -166,16 +166,21 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
       signal,
       onProgress: (done, alive) => progress(`icmp sweep: ${alive} answered${done !== alive ? `, ${done}/${targets.length} probed` : ''}`),
       onAlive: mark,
-      settled: async (alive) => {
-        // fping's retries cannot help an address whose ARP request got no answer on an attached
-        // subnet (the kernel asks again only after a second), nor one counted by its neighbour entry.
-        const table = new Map((await readNeighbours(signal)).map((n) => [n.ip, n]));
-        return targets.every((ip) => {
-          if (alive.has(ip)) return true;
-          const n = table.get(ip);
-          return n !== undefined && (n.state === 'failed' || (methods.has('neighbours') && n.state === 'reachable' && n.mac !== undefined));
-        });
-      },
+      // Only with the neighbour method: then a host whose ARP answered is counted whatever fping says,
+      // and fping's retries cannot help an address whose ARP request got no answer (the kernel asks
+      // again only after a second). Routed subnets have no entries: fping runs to its end there.
+      settled: methods.has('neighbours')
+        ? async (alive) => {
+            const table = new Map((await readNeighbours(signal)).map((n) => [n.ip, n]));
+            const open = targets.filter((ip) => {
+              if (alive.has(ip)) return false;
+              const n = table.get(ip);
+              return !(n !== undefined && (n.state === 'failed' || (n.state === 'reachable' && n.mac !== undefined)));
+            });
+            log.debug('icmp sweep: addresses still undecided', { count: open.length, ms: Math.round(performance.now() - phaseStart) });
+            return open.length === 0;
+          }
+        : undefined,
     });
     if (sweep.error) log.warn('icmp sweep could not run', { error: sweep.error });
     for (const ip of sweep.alive) mark(ip);

@@ -4,8 +4,9 @@ import { brotliDecompressSync } from 'node:zlib';
 
 /**
  * Vendor names from the IEEE registries (MA-L, MA-M, MA-S). Sources, first found wins: the `ouiFile`
- * of the config; Debian's ieee-data (`/usr/share/ieee-data/*.csv`, kept current by the distribution);
- * the compact copy bundled with the agent (Windows, offline hosts), made by scripts/refresh-oui.ts.
+ * of the config (an IEEE CSV such as Debian's /usr/share/ieee-data/oui.csv, or a compact .br copy);
+ * the compact copy bundled with the agent (all three registries, 0.3 MB, read in a few tens of ms;
+ * made by scripts/refresh-oui.ts); Debian's ieee-data files when the bundled copy is missing.
  * Only the prefixes asked for are kept in memory: the whole registry is 42,000 names.
  */
 
@@ -87,12 +88,12 @@ export function lookupVendors(macs: readonly string[], ouiFile?: string): Vendor
       const data = readFileSync(ouiFile);
       keep(ouiFile.endsWith('.br') ? compactEntries(data, wanted) : registryCsvEntries(data.toString('utf8'), wanted));
       source = ouiFile;
-    } else if (existsSync(SYSTEM_OUI_FILES[0])) {
-      for (const f of SYSTEM_OUI_FILES) if (existsSync(f)) keep(registryCsvEntries(readFileSync(f, 'utf8'), wanted));
-      source = SYSTEM_OUI_FILES[0];
     } else if (existsSync(BUNDLED_OUI_FILE)) {
       keep(compactEntries(readFileSync(BUNDLED_OUI_FILE), wanted));
       source = BUNDLED_OUI_FILE;
+    } else if (existsSync(SYSTEM_OUI_FILES[0])) {
+      for (const f of SYSTEM_OUI_FILES) if (existsSync(f)) keep(registryCsvEntries(readFileSync(f, 'utf8'), wanted));
+      source = SYSTEM_OUI_FILES[0];
     }
   }
   const vendors = new Map<string, string>();

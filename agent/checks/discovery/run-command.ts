@@ -17,7 +17,15 @@ export interface CommandResult {
 export function runCommand(
   file: string,
   args: string[],
-  opts: { signal: AbortSignal; budgetMs: number; input?: string; encoding?: BufferEncoding; onStdout?: (chunk: string) => void },
+  opts: {
+    signal: AbortSignal;
+    budgetMs: number;
+    input?: string;
+    encoding?: BufferEncoding;
+    onStdout?: (chunk: string) => void;
+    /** Asks the tool to finish (SIGINT): it still prints what it has, unlike after `signal`. */
+    interrupt?: AbortSignal;
+  },
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
@@ -39,6 +47,10 @@ export function runCommand(
     const timer = setTimeout(kill, opts.budgetMs);
     opts.signal.addEventListener('abort', kill, { once: true });
     if (opts.signal.aborted) kill();
+    const interrupt = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    };
+    opts.interrupt?.addEventListener('abort', interrupt, { once: true });
     child.stdout!.on('data', (b: Buffer) => {
       out.push(b);
       opts.onStdout?.(b.toString(opts.encoding ?? 'utf8'));
@@ -54,6 +66,7 @@ export function runCommand(
     child.on('close', (code) => {
       clearTimeout(timer);
       opts.signal.removeEventListener('abort', kill);
+      opts.interrupt?.removeEventListener('abort', interrupt);
       const enc = opts.encoding ?? 'utf8';
       resolve({ code, stdout: Buffer.concat(out).toString(enc), stderr: Buffer.concat(err).toString(enc), spawnError, killed });
     });
