@@ -5,11 +5,13 @@ import { startCollector, statePath } from './service.ts';
 import { getAgency, syncAgencies } from './state/agencies.ts';
 import { listAgents, requestTokenRotation, revokeAgent } from './state/agents.ts';
 import { openDb } from './state/db.ts';
-import { ALERT_HELP, alertStateCommand, testMailCommand } from './alerts/cli-commands.ts';
 import { meetingCheck } from './meeting-check.ts';
+import { ALERT_HELP, alertStateCommand, testMailCommand } from './alerts/cli-commands.ts';
 import { DEVICE_FILTERS, listDevices, type DeviceFilter } from './state/devices.ts';
 import { certsCommand, CERTS_HELP } from './certs-command.ts';
 import { createEnrollCode } from './state/enroll-codes.ts';
+import { userCommand, USER_HELP } from './console/user-command.ts';
+import { reportCommand, REPORT_HELP } from './report/report-command.ts';
 import { createAdminToken, revokeAdminToken, ROLE_RANK, type Role } from './state/admin-tokens.ts';
 
 const HELP = `canhgac-collector ${VERSION}: the Canh Gác collector
@@ -26,7 +28,7 @@ Usage:
   canhgac-collector token revoke --name NAME [--config FILE]
   canhgac-collector devices      --agency ID [--filter new|stale|exposed] [--stale-after 7d] [--json] [--config FILE]
                                                             list the LAN devices the discovery check found for an agency
-${CERTS_HELP}${ALERT_HELP}  canhgac-collector check-config [--config FILE]
+${CERTS_HELP}${ALERT_HELP}${USER_HELP}${REPORT_HELP}  canhgac-collector check-config [--config FILE]
   canhgac-collector meeting-check [--wait 10s] [--agency ID] [--json] [--config FILE]
                                                             pre-meeting check: every agent with the videoconf check runs it now;
                                                             prints all endpoints (exit 0 only when every one is ready)
@@ -61,14 +63,20 @@ export async function main(argv: string[]): Promise<number> {
         role: { type: 'string', default: 'admin' },
         filter: { type: 'string' },
         'stale-after': { type: 'string', default: '7d' },
+        wait: { type: 'string', default: '10s' },
+        expiring: { type: 'string' },
         all: { type: 'boolean', default: false },
         by: { type: 'string' },
         match: { type: 'string', multiple: true },
         duration: { type: 'string' },
         reason: { type: 'string' },
         to: { type: 'string' },
-        wait: { type: 'string', default: '10s' },
-        expiring: { type: 'string' },
+        admin: { type: 'boolean', default: false },
+        'password-file': { type: 'string' },
+        month: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        lang: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -87,8 +95,6 @@ export async function main(argv: string[]): Promise<number> {
         return tokenCommand(loadCollectorConfig(args.config!), positionals, args);
       case 'agent':
         return agentCommand(loadCollectorConfig(args.config!), positionals, args);
-      case 'meeting-check':
-        return await meetingCheckCommand(loadCollectorConfig(args.config!), args);
       case 'alerts':
       case 'silence':
       case 'notifications': {
@@ -97,10 +103,21 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'test-mail':
         return await testMailCommand(loadCollectorConfig(args.config!), args.to, (m) => new UsageError(m), (t) => process.stdout.write(t));
+      case 'meeting-check':
+        return await meetingCheckCommand(loadCollectorConfig(args.config!), args);
       case 'devices':
         return devicesCommand(loadCollectorConfig(args.config!), args);
       case 'certs':
         return certsCommand(loadCollectorConfig(args.config!), args);
+      case 'user': {
+        const config = loadCollectorConfig(args.config!);
+        const roleGiven = rest.some((a) => a === '--role' || a.startsWith('--role='));
+        return await withDbAsync(config, (db) => userCommand(config, db, positionals, { ...args, roleGiven }, (m) => new UsageError(m), (t) => process.stdout.write(t)));
+      }
+      case 'report': {
+        const config = loadCollectorConfig(args.config!);
+        return await withDbAsync(config, (db) => reportCommand(config, db, args, (m) => new UsageError(m)));
+      }
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -151,6 +168,16 @@ function withDb<T>(config: CollectorConfig, fn: (db: ReturnType<typeof openDb>) 
   try {
     syncAgencies(db, config.agencies);
     return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+async function withDbAsync<T>(config: CollectorConfig, fn: (db: ReturnType<typeof openDb>) => Promise<T>): Promise<T> {
+  const db = openDb(statePath(config));
+  try {
+    syncAgencies(db, config.agencies);
+    return await fn(db);
   } finally {
     db.close();
   }

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { ConfigError, checkSchema, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../protocol/index.ts';
+import { ReportSection } from './report/settings.ts';
 import { AlertsSection, resolveAlertSettings, SmtpSection, type AlertSettings, type SmtpSettings } from './alerts/settings.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/canhgac/collector.yaml';
@@ -82,6 +83,8 @@ const Schema = Type.Object(
     agencies: Type.Array(Agency, { default: [] }),
     alerts: AlertsSection,
     smtp: Type.Optional(SmtpSection),
+    /** Monthly report mail (collector/report). */
+    report: ReportSection,
   },
   { additionalProperties: false },
 );

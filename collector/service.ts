@@ -19,6 +19,7 @@ import { openDb, type DB } from './state/db.ts';
 import { serverTls, type ServerTls } from './tls.ts';
 import { startAlerting, type Alerting } from './alerts/service.ts';
 import type { Clock } from './alerts/clock.ts';
+import { startReportMailer, type ReportMailer } from './report/schedule.ts';
 
 export interface Collector {
   app: FastifyInstance;
@@ -29,6 +30,8 @@ export interface Collector {
   writer: InfluxWriter;
   spool: Spool;
   alerting: Alerting;
+  /** The monthly report mail (queued into the alerting mail queue). */
+  reports: ReportMailer;
   schemaReady: Promise<void>;
   close(): Promise<void>;
 }
@@ -203,6 +206,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       alerting.observe({ id: '', agency: '' }, [sample], Date.now());
     }, opts.statusIntervalMs ?? 60_000);
     statusTimer.unref();
+    const reports = startReportMailer({ db, influx, settings: config.report, log: { info: (o, m) => app?.log.info(o, m), error: (o, m) => app?.log.error(o, m) } });
 
     const running = app;
     return {
@@ -214,11 +218,13 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       writer,
       spool,
       alerting,
+      reports,
       schemaReady,
       close: async () => {
         closed = true;
         clearTimeout(retryTimer);
         clearInterval(statusTimer);
+        reports.close();
         await running.close();
         await alerting.close();
         await spool!.close();

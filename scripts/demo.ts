@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { loadCollectorConfig } from '../collector/config.ts';
 import { startCollector } from '../collector/service.ts';
 import { createEnrollCode } from '../collector/state/enroll-codes.ts';
+import { createUser, generatePassword, setPassword, userByName } from '../collector/state/users.ts';
 import { startInfluxd } from './lib/influxd.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -59,6 +60,10 @@ try {
   stops.push(() => collector.close());
   await collector.schemaReady;
   say(`collector on ${collector.url} (certificate ${collector.tls?.certFile}, SHA-256 ${collector.tls?.fingerprint256})`);
+  // A fresh password for the demo admin on every start: it is printed below and stored only as a hash.
+  const consolePassword = generatePassword();
+  if (userByName(collector.db, 'demo-admin')) await setPassword(collector.db, 'demo-admin', consolePassword);
+  else await createUser(collector.db, { name: 'demo-admin', password: consolePassword, role: 'admin' });
 
   const tokenFile = join(dir, 'agent', 'agent.token');
   const agentFile = join(dir, 'agent.yaml');
@@ -100,6 +105,8 @@ try {
   const q = (sql: string) => `curl -sG '${influx.url}/query' --data-urlencode db=canhgac --data-urlencode "q=${sql}"`;
   process.stdout.write(`
 ================ Canh Gác demo is running ================
+  Web console     ${collector.url}/console/   user demo-admin, password ${consolePassword}
+                  (self-signed certificate: accept it in the browser, SHA-256 ${collector.tls?.fingerprint256})
   Collector API   ${collector.url}   (health: curl -k ${collector.url}/readyz)
   InfluxDB        ${influx.url}   database "canhgac"
   Agent config    ${agentFile}

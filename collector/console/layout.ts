@@ -47,6 +47,7 @@ export function page(ctx: PageContext, title: string, body: Interpolation, opts:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${ctx.csrf ? html`<meta name="csrf-token" content="${ctx.csrf}">` : ''}
 <title>${title} · ${t(L, 'appName')}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${CONSOLE}/assets/console.css?v=${ASSET_VERSION}">
 <script src="${CONSOLE}/assets/console.js?v=${ASSET_VERSION}" defer></script>
 </head>

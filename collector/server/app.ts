@@ -12,6 +12,7 @@ import deviceRoutes from './routes/devices.ts';
 import certificateRoutes from './routes/certificates.ts';
 import alertRoutes from './routes/alerts.ts';
 import operatorAuth from './plugins/operator-auth.ts';
+import consoleRoutes from '../console/routes.ts';
 import agentCommandRoutes from './routes/agent-commands.ts';
 import videoconfRoutes from './routes/videoconf.ts';
 import type { WireSample } from '../../protocol/index.ts';
@@ -80,10 +81,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window, observers: services.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.
   await app.register(complianceRoutes, { services });
-  await app.register(alertRoutes, { services });
   await app.register(deviceRoutes, { services });
   await app.register(certificateRoutes, { services });
+  await app.register(alertRoutes, { services });
   await app.register(agentCommandRoutes, { services, window: opts.window });
   await app.register(videoconfRoutes, { services });
+  // The web console (pages under /console; its session is also accepted by the operator API above).
+  await app.register(consoleRoutes, { services });
   return app;
 }

@@ -171,6 +171,32 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX IF NOT EXISTS events_kind_created ON events(kind, created_at);
    CREATE INDEX IF NOT EXISTS events_agency_created ON events(agency, created_at);`,
+  // Web console (collector/console) and monthly report (collector/report): users, sessions, mailed reports.
+  `CREATE TABLE users (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     password_hash TEXT NOT NULL,
+     role TEXT NOT NULL,
+     agency TEXT REFERENCES agencies(id),
+     created_at INTEGER NOT NULL,
+     password_changed_at INTEGER NOT NULL,
+     last_login_at INTEGER,
+     disabled_at INTEGER
+   );
+   CREATE TABLE user_sessions (
+     id_hash TEXT PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     address TEXT
+   );
+   CREATE INDEX user_sessions_user ON user_sessions(user_id);
+   CREATE TABLE report_mailings (
+     month TEXT PRIMARY KEY,
+     queued_at INTEGER NOT NULL,
+     notification_id INTEGER
+   );`,
   // Certificate inventory (collector/ingest/certificate-inventory.ts): the last word of every agent on every
   // TLS endpoint and certificate file; expiry problems are judged when read, so they are never stale.
   `CREATE TABLE certificates (

@@ -35,3 +35,29 @@ export function redeemEnrollCode(db: DB, code: string, usedBy: string, now = Dat
   if (r.changes !== 1) return { ok: false, reason: 'used' };
   return { ok: true, agency: row.agency };
 }
+
+export interface EnrollCodeRow {
+  agency: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt?: number;
+  usedBy?: string;
+  note?: string;
+}
+
+/** Codes created lately (never the code itself: only its hash is kept). */
+export function listEnrollCodes(db: DB, opts: { agency?: string; limit?: number } = {}): EnrollCodeRow[] {
+  const rows = (
+    opts.agency
+      ? db.prepare('SELECT * FROM enroll_codes WHERE agency = ? ORDER BY created_at DESC LIMIT ?').all(opts.agency, opts.limit ?? 100)
+      : db.prepare('SELECT * FROM enroll_codes ORDER BY created_at DESC LIMIT ?').all(opts.limit ?? 100)
+  ) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    agency: r.agency as string,
+    createdAt: r.created_at as number,
+    expiresAt: r.expires_at as number,
+    usedAt: (r.used_at as number | null) ?? undefined,
+    usedBy: (r.used_by as string | null) ?? undefined,
+    note: (r.note as string | null) ?? undefined,
+  }));
+}

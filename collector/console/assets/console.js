@@ -14,12 +14,13 @@ document.addEventListener('DOMContentLoaded', () => {
       button.disabled = true;
       out.textContent = button.dataset.busy;
       try {
-        const res = await fetch(button.dataset.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: '{}', credentials: 'same-origin' });
+        const res = await fetch(button.dataset.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: JSON.stringify({ wait: 5 }), credentials: 'same-origin' });
         if (res.status === 404) {
           out.textContent = button.dataset.unavailable;
         } else {
           const body = await res.json().catch(() => ({}));
-          out.textContent = res.ok ? `${res.status}: ${JSON.stringify(body.summary ?? body).slice(0, 300)}` : `${res.status}: ${body.message ?? ''}`;
+          const s = body.summary;
+          out.textContent = res.ok && s ? `${s.ready}/${s.endpoints} ✓ · agents ${s.agentsAnswered}/${s.agentsAsked}` : `${res.status}: ${body.message ?? ''}`;
           if (res.ok) setTimeout(() => window.location.reload(), 1500);
         }
       } catch (err) {

@@ -10,15 +10,15 @@ export function agentTable(ctx: PageContext, agents: AgentRow[], names: Map<stri
     ['ID', t(L, 'agency'), t(L, 'hostname'), t(L, 'version'), t(L, 'lastSeen'), t(L, 'address'), t(L, 'state'), ''],
     agents.map((a) => [
       html`<code>${a.id}</code>`,
-      html`<a href="${path`${CONSOLE}/agencies/${a.agency}`}">${names.get(a.agency) ?? a.agency}</a>`,
+      html`<a href="${CONSOLE}${path`/agencies/${a.agency}`}">${names.get(a.agency) ?? a.agency}</a>`,
       a.hostname,
       a.version ?? '',
       a.lastSeen ? formatTime(L, a.lastSeen) : t(L, 'never'),
       a.lastAddress ?? '',
       a.revokedAt ? badge('revoked', t(L, 'revoked')) : badge('ok', t(L, 'active')),
       opts.canAdmin && !a.revokedAt
-        ? html`<form method="post" action="${path`${CONSOLE}/agents/${a.id}/rotate`}" class="inline">${csrfField(ctx)}<button type="submit" class="secondary">${t(L, 'rotate')}</button></form>
-           <form method="post" action="${path`${CONSOLE}/agents/${a.id}/revoke`}" class="inline" data-confirm="${t(L, 'revoke')} ${a.id}?">${csrfField(ctx)}<button type="submit" class="danger" data-revoke="${a.id}">${t(L, 'revoke')}</button></form>`
+        ? html`<form method="post" action="${CONSOLE}${path`/agents/${a.id}/rotate`}" class="inline">${csrfField(ctx)}<button type="submit" class="secondary">${t(L, 'rotate')}</button></form>
+           <form method="post" action="${CONSOLE}${path`/agents/${a.id}/revoke`}" class="inline" data-confirm="${t(L, 'revoke')} ${a.id}?">${csrfField(ctx)}<button type="submit" class="danger" data-revoke="${a.id}">${t(L, 'revoke')}</button></form>`
         : '',
     ]),
     t(L, 'noRows'),

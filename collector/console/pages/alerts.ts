@@ -22,18 +22,20 @@ export function alertTable(ctx: PageContext, alerts: AlertRow[], names: Map<stri
   return table(
     ['#', t(L, 'severity'), t(L, 'agency'), t(L, 'rule'), t(L, 'since'), t(L, 'state'), ''],
     alerts.map((a) => [
-      html`<a href="${path`${CONSOLE}/alerts/${a.id}`}">${a.id}</a>`,
+      html`<a href="${CONSOLE}${path`/alerts/${a.id}`}">${a.id}</a>`,
       badge(a.severity, a.severity),
-      html`<a href="${path`${CONSOLE}/agencies/${a.agency}`}">${names.get(a.agency) ?? a.agency}</a>`,
+      html`<a href="${CONSOLE}${path`/agencies/${a.agency}`}">${names.get(a.agency) ?? a.agency}</a>`,
       html`<span class="rule">${a.rule}</span>${opts.summarize ? html`<div class="summary">${opts.summarize(a)}</div>` : ''}`,
       formatTime(L, a.firedAt ?? a.activeSince),
       a.state === 'resolved'
         ? html`${t(L, 'resolved')} ${formatTime(L, a.resolvedAt)}`
         : a.ackedAt
           ? html`${t(L, 'acked')}: ${a.ackedBy} ${formatTime(L, a.ackedAt)}`
-          : t(L, 'firing'),
+          : a.suppressedAt
+            ? html`${t(L, 'firing')} ${badge('suppressed', t(L, 'silenced'))}`
+            : t(L, 'firing'),
       opts.actions && a.state === 'firing' && !a.ackedAt
-        ? html`<form method="post" action="${path`${CONSOLE}/alerts/${a.id}/ack`}" class="inline">${csrfField(ctx)}<button type="submit" data-ack="${a.id}">${t(L, 'acknowledge')}</button></form>`
+        ? html`<form method="post" action="${CONSOLE}${path`/alerts/${a.id}/ack`}" class="inline">${csrfField(ctx)}<button type="submit" data-ack="${a.id}">${t(L, 'acknowledge')}</button></form>`
         : '',
     ]),
     t(L, 'noActiveAlerts'),
@@ -69,7 +71,7 @@ function silenceTable(ctx: PageContext, d: AlertsPageData): Html {
       s.reason,
       s.author,
       formatTime(L, s.endsAt),
-      d.canAct ? html`<form method="post" action="${path`${CONSOLE}/silences/${s.id}/remove`}" class="inline">${csrfField(ctx)}<button type="submit" class="secondary">${t(L, 'remove')}</button></form>` : '',
+      d.canAct ? html`<form method="post" action="${CONSOLE}${path`/silences/${s.id}/remove`}" class="inline">${csrfField(ctx)}<button type="submit" class="secondary">${t(L, 'remove')}</button></form>` : '',
     ]),
     t(L, 'noRows'),
     'silences',
@@ -110,7 +112,7 @@ export function notificationTable(ctx: PageContext, rows: NotificationRow[], nam
       formatTime(L, n.sentAt ?? n.createdAt),
       names.get(n.agency) ?? n.agency,
       html`<span class="kind">${n.kind}</span>`,
-      html`${n.subject}${n.alertIds.length ? html` <span class="muted">(${n.alertIds.map((id) => html`<a href="${path`${CONSOLE}/alerts/${id}`}">#${id}</a> `)})</span>` : ''}`,
+      html`${n.subject}${n.alertIds.length ? html` <span class="muted">(${n.alertIds.map((id) => html`<a href="${CONSOLE}${path`/alerts/${id}`}">#${id}</a> `)})</span>` : ''}`,
       n.recipients.join(', '),
       html`${badge(n.status, n.status)}${n.lastError ? html`<div class="muted">${n.lastError}</div>` : ''}`,
     ]),

@@ -9,7 +9,7 @@ export function certTable(ctx: PageContext, certs: CertView[], names: Map<string
   return table(
     [...(opts.agencyColumn ? [t(L, 'agency')] : []), t(L, 'target'), t(L, 'subject'), t(L, 'issuer'), t(L, 'daysLeft'), t(L, 'expiresAt'), t(L, 'status')],
     certs.map((c) => [
-      ...(opts.agencyColumn ? [html`<a href="${path`${CONSOLE}/agencies/${c.agency}`}">${names.get(c.agency) ?? c.agency}</a>`] : []),
+      ...(opts.agencyColumn ? [html`<a href="${CONSOLE}${path`/agencies/${c.agency}`}">${names.get(c.agency) ?? c.agency}</a>`] : []),
       html`<code>${c.where}</code>`,
       c.subject ?? '',
       c.issuer ?? '',

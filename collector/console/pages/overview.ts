@@ -38,7 +38,7 @@ export function overviewPage(ctx: PageContext, d: { statuses: AgencyStatus[]; ti
       ${groups.map(
         (g) => html`<div class="district"><h3>${g.district ?? t(L, 'provinceLevel')} <span class="muted">${g.items.filter((i) => i.state === 'ok').length}/${g.items.length}</span></h3>
           <ul class="agencies">${g.items.map(
-            (s) => html`<li class="agency ${s.state}"><a href="${path`${CONSOLE}/agencies/${s.agency.id}`}">${s.agency.name}</a> ${stateBadge(L, s.state)}
+            (s) => html`<li class="agency ${s.state}"><a href="${CONSOLE}${path`/agencies/${s.agency.id}`}">${s.agency.name}</a> ${stateBadge(L, s.state)}
               <span class="muted">${s.lastSeen ? formatTime(L, s.lastSeen) : ''}</span></li>`,
           )}</ul></div>`,
       )}
