@@ -122,10 +122,11 @@ export class Sender {
       this.lastError = undefined;
       return { kind: 'sent', count: batch.length };
     }
-    if (res.status === 429) {
+    if (res.status === 429 || (res.status === 503 && res.headers['retry-after'] !== undefined)) {
+      // 429: this agent's rate; 503: InfluxDB and the collector's spool are both unavailable.
       const after = Number(res.headers['retry-after']);
-      const delayMs = Number.isFinite(after) && after >= 0 ? after * 1000 : this.backoff();
-      this.note(`collector asks to slow down (429), retrying in ${Math.round(delayMs / 1000)} s`);
+      const delayMs = Number.isFinite(after) && after >= 0 ? Math.min(after * 1000, 3_600_000) : this.backoff();
+      this.note(`collector asks to wait (${res.status}), retrying in ${Math.round(delayMs / 1000)} s`);
       return { kind: 'retry', delayMs };
     }
     if (res.status === 401 || res.status === 403) {
