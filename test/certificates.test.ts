@@ -51,7 +51,7 @@ describe.skipIf(skip)('certificate inventory: agents → collector → API and C
   const tlsSamples = async (targets: string[]) => {
     const recorder = new SampleRecorder();
     await tlsCheck.run(
-      { type: 'tls', interval: '1h', timeout: '5s', intervalMs: 3_600_000, timeoutMs: 5000, targets, ca: pki.rootFile, legacyCheck: true },
+      { type: 'tls', interval: '1h', timeout: '5s', intervalMs: 3_600_000, timeoutMs: 5000, targets, ca: pki.rootFile, legacyCheck: true, concurrency: 32 },
       { recorder, signal: new AbortController().signal, log },
     );
     return recorder.samples;

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { Socket } from 'node:net';
-import { connect as tlsConnect, type DetailedPeerCertificate, type SecureVersion, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type DetailedPeerCertificate, type SecureContext, type SecureVersion, type TLSSocket } from 'node:tls';
 import { resultOfError, type Result } from '../../../protocol/index.ts';
 import { elapsedMs } from '../probe.ts';
 import { goodbye, negotiateStartTls, type StartTls } from './starttls.ts';
@@ -13,6 +13,21 @@ import { goodbye, negotiateStartTls, type StartTls } from './starttls.ts';
 // Level 0 lets this client complete a handshake with 1024-bit keys, SHA-1 and TLS 1.0: the point is
 // to see and report them, not to refuse them.
 const PERMISSIVE_CIPHERS = 'DEFAULT:@SECLEVEL=0';
+
+// One context per version range for the whole process: building one per connection costs more than
+// the handshake's own crypto when hundreds of endpoints are checked in a cycle.
+const contexts = new Map<string, SecureContext>();
+function contextFor(minVersion: SecureVersion, maxVersion: SecureVersion): SecureContext {
+  const key = `${minVersion}-${maxVersion}`;
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    // No anchors: Node would otherwise append a root from its own store to the chain, and the chain
+    // must be what the server sent.
+    ctx = createSecureContext({ ca: [], minVersion, maxVersion, ciphers: PERMISSIVE_CIPHERS });
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
 
 export interface HandshakeRequest {
   /** Resolved address to connect to. */
@@ -67,13 +82,8 @@ export async function handshake(req: HandshakeRequest): Promise<HandshakeOutcome
       socket: plain,
       servername: req.servername,
       rejectUnauthorized: false,
-      // No anchors here: Node would otherwise append a root from its own store to the chain, and the
-      // chain must be what the server sent.
-      ca: [],
       checkServerIdentity: () => undefined,
-      minVersion: req.minVersion,
-      maxVersion: req.maxVersion,
-      ciphers: PERMISSIVE_CIPHERS,
+      secureContext: contextFor(req.minVersion, req.maxVersion),
     });
     secure = sock;
     await bounded(

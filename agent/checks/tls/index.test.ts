@@ -36,7 +36,7 @@ async function run(targets: string[], extra: Extra = {}): Promise<WireSample[]> 
   const recorder = new SampleRecorder();
   const timeoutMs = extra.timeoutMs ?? 5000;
   const { timeoutMs: _t, ...keys } = extra;
-  const config = { type: 'tls', name: 'test', group: 'lab', interval: '60s', timeout: `${timeoutMs}ms`, intervalMs: 60_000, timeoutMs, targets, legacyCheck: true, ...keys };
+  const config = { type: 'tls', name: 'test', group: 'lab', interval: '60s', timeout: `${timeoutMs}ms`, intervalMs: 60_000, timeoutMs, targets, legacyCheck: true, concurrency: 32, ...keys };
   expect(tlsCheck.validate!(config, 'checks[0]')).toEqual([]);
   await tlsCheck.run(config, { recorder, signal: new AbortController().signal, log: createLogger({ write: () => {} }) });
   for (const s of recorder.samples) expect(validateSample(s)).toMatchObject({ ok: true });
@@ -297,7 +297,7 @@ describe('tls check: the agent process', () => {
   });
 
   it('validation names each bad target and an IP given as sni', () => {
-    const base = { type: 'tls', interval: '1h', timeout: '10s', intervalMs: 3_600_000, timeoutMs: 10_000, legacyCheck: true };
+    const base = { type: 'tls', interval: '1h', timeout: '10s', intervalMs: 3_600_000, timeoutMs: 10_000, legacyCheck: true, concurrency: 32 };
     const issues = tlsCheck.validate!({ ...base, targets: ['portal.example.vn:443', 'portal.example.vn', 'x:0'], sni: '192.0.2.1' }, 'checks[3]');
     expect(issues.map((i) => i.path)).toEqual(['checks[3].targets[1]', 'checks[3].targets[2]', 'checks[3].sni']);
     expect(issues[2].message).toBe('expected a host name (not an IP address), got "192.0.2.1"');

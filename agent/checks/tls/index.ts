@@ -15,6 +15,7 @@ const schema = Type.Object({
   starttls: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('imap'), Type.Literal('pop3'), Type.Literal('ftp')])),
   ca: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a PEM file with extra trusted CA certificates' })),
   legacyCheck: Type.Boolean({ default: true }),
+  concurrency: Type.Integer({ minimum: 1, maximum: 256, default: DEFAULT_CONCURRENCY, expected: 'a whole number of targets probed at once, from 1 to 256' }),
 });
 
 type TlsConfig = CheckConfig<typeof schema>;
@@ -54,7 +55,7 @@ async function runTls(config: TlsConfig, ctx: CheckContext): Promise<void> {
     ctx.log.error('cannot read the ca file; chain_valid is left out for this check', { ca: config.ca, error: (err as NodeJS.ErrnoException).code ?? String(err) });
   }
   let aborted = 0;
-  const notStarted = await forEachLimited(config.targets, DEFAULT_CONCURRENCY, ctx.signal, async (target) => {
+  const notStarted = await forEachLimited(config.targets, config.concurrency, ctx.signal, async (target) => {
     const done = await probeTarget(target, config, trust, ctx);
     if (!done) aborted++;
   });
