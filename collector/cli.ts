@@ -26,7 +26,7 @@ Usage:
   canhgac-collector token create --name NAME [--role viewer|operator|admin] [--agency ID] [--config FILE]
                                                             print an API token for operators and scripts
   canhgac-collector token revoke --name NAME [--config FILE]
-  canhgac-collector devices      --agency ID [--filter new|stale|exposed] [--stale-after 7d] [--json] [--config FILE]
+  canhgac-collector devices      --agency ID [--filter new|stale|exposed] [--stale-after DURATION] [--json] [--config FILE]
                                                             list the LAN devices the discovery check found for an agency
 ${CERTS_HELP}${ALERT_HELP}${USER_HELP}${REPORT_HELP}  canhgac-collector check-config [--config FILE]
   canhgac-collector meeting-check [--wait 10s] [--agency ID] [--json] [--config FILE]
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         name: { type: 'string' },
         role: { type: 'string', default: 'admin' },
         filter: { type: 'string' },
-        'stale-after': { type: 'string', default: '7d' },
+        'stale-after': { type: 'string' },
         wait: { type: 'string', default: '10s' },
         expiring: { type: 'string' },
         all: { type: 'boolean', default: false },
@@ -234,7 +234,7 @@ function devicesCommand(config: CollectorConfig, args: { agency?: string; filter
   if (args.filter !== undefined && !(DEVICE_FILTERS as readonly string[]).includes(args.filter)) {
     throw new UsageError(`--filter: expected ${DEVICE_FILTERS.join(', ')}, got "${args.filter}"`);
   }
-  const staleAfterMs = parseDuration(args['stale-after']!);
+  const staleAfterMs = args['stale-after'] === undefined ? config.devicesStaleAfterMs : parseDuration(args['stale-after']);
   if (staleAfterMs === undefined || staleAfterMs < 1000) throw new UsageError(`--stale-after: expected a duration such as 7d, got "${args['stale-after']}"`);
   return withDb(config, (db) => {
     const agency = getAgency(db, args.agency!);

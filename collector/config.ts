@@ -81,6 +81,11 @@ const Schema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     agencies: Type.Array(Agency, { default: [] }),
+    /** The LAN device inventory (discovery check): a device unseen this long is listed as stale. */
+    devices: Type.Object(
+      { staleAfter: Type.String({ default: '7d', expected: 'a duration such as 7d' }) },
+      { additionalProperties: false, default: {} },
+    ),
     alerts: AlertsSection,
     smtp: Type.Optional(SmtpSection),
     /** Monthly report mail (collector/report). */
@@ -97,6 +102,7 @@ export interface CollectorConfig extends CollectorConfigFile {
   maxSampleAgeMs: number;
   maxFutureMs: number;
   slowWriteMs: number;
+  devicesStaleAfterMs: number;
   /** Alert rules and notification settings, resolved (collector/alerts/settings.ts). */
   alerting: { alerts: AlertSettings; smtp?: SmtpSettings };
 }
@@ -120,6 +126,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     ['ingest.maxSampleAge', cfg.ingest.maxSampleAge],
     ['ingest.maxFuture', cfg.ingest.maxFuture],
     ['spool.slowWrite', cfg.spool.slowWrite],
+    ['devices.staleAfter', cfg.devices.staleAfter],
   ];
   for (const [path, value] of durations) {
     const issue = durationIssue(value, path, path.startsWith('influx') ? { minMs: 3_600_000 } : {});
@@ -156,6 +163,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     maxSampleAgeMs: parseDuration(cfg.ingest.maxSampleAge)!,
     maxFutureMs: parseDuration(cfg.ingest.maxFuture)!,
     slowWriteMs: parseDuration(cfg.spool.slowWrite)!,
+    devicesStaleAfterMs: parseDuration(cfg.devices.staleAfter)!,
     alerting,
   };
 }

@@ -30,7 +30,7 @@ const DevicesResponse = Type.Object({
 });
 
 /** The device inventory of one agency, for operators (an agency-scoped token sees only its own). */
-export default async function deviceRoutes(app: FastifyInstance, opts: { services: CollectorServices; staleAfterMs?: number }) {
+export default async function deviceRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(
     PATHS.agencyDevices,
@@ -54,7 +54,7 @@ export default async function deviceRoutes(app: FastifyInstance, opts: { service
       if (!scope.ok) return reply.code(403).send({ error: 'forbidden', message: `this token may only see agency ${request.principal?.agency}` });
       const agency = getAgency(opts.services.db, id);
       if (!agency) return reply.code(404).send({ error: 'not_found', message: `no agency "${id}"` });
-      let staleAfterMs = opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+      let staleAfterMs = opts.services.config?.devicesStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
       if (request.query.staleAfter !== undefined) {
         const ms = parseDuration(request.query.staleAfter);
         if (ms === undefined || ms < 1000) {
