@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireSample } from '../protocol/index.ts';
 import { estimateMos } from '../agent/checks/videoconf/quality.ts';
-import { AGENT_BIN, writeYaml } from './support/agent.ts';
+import { AGENT_BIN, runCli, writeYaml } from './support/agent.ts';
 import { missing } from './support/require.ts';
 
 const skip = missing({ root: true, commands: ['ip', 'nft', 'ping'] });
@@ -49,20 +49,9 @@ describe.skipIf(skip)('videoconf: 20 % of echo requests dropped by nftables in a
       checks: [{ type: 'videoconf', interval: '60s', timeout: '1s', count: 200, packetInterval: '20ms', endpoints: [{ name: 'huyen-tra-cu', address: '198.51.100.2' }] }],
     });
     // The real agent, run inside the source namespace.
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('ip', ['netns', 'exec', src, process.execPath, AGENT_BIN, 'once', '--config', config, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('close', (code) => {
-        clearTimeout(t);
-        if (code === 0) resolve(stdout);
-        else reject(new Error(`agent exited ${code}: ${stderr}`));
-      });
-    });
-    const vc = (JSON.parse(out) as WireSample[]).find((s) => s.measurement === 'videoconf')!;
+    const r = await runCli(AGENT_BIN, ['once', '--config', config, '--json'], { wrap: ['ip', 'netns', 'exec', src] });
+    expect(r.code, r.stderr).toBe(0);
+    const vc = (JSON.parse(r.stdout) as WireSample[]).find((s) => s.measurement === 'videoconf')!;
     // Lost packets ~ Binomial(200, 0.2): mean 40, sigma = sqrt(200 × 0.2 × 0.8) = 5.657.
     // ±4 sigma = ±22.6 packets: 18..62 lost, i.e. 9 % .. 31 % (a false alarm about once in 16,000 runs).
     const lost = 200 - (vc.fields.received as number);

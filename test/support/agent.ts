@@ -16,9 +16,14 @@ export function writeYaml(file: string, doc: unknown): string {
  * Run a CLI to completion (bounded): exit code, stdout, stderr. Asynchronous on purpose: a collector
  * running inside the test process must keep answering while the CLI runs.
  */
-export function runCli(bin: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  bin: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string; /** A command that runs node, e.g. `['ip', 'netns', 'exec', NS]`. */ wrap?: string[] } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, ...pre] = [...(opts.wrap ?? []), process.execPath];
+    const child = spawn(file, [...pre, bin, ...args], { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
