@@ -2,7 +2,8 @@ import type { WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
 
 /** The measurements whose current state the console shows (everything else is history: Grafana). */
-export const CURRENT_STATE_MEASUREMENTS = ['videoconf', 'tls_cert', 'cert_file', 'security', 'security_score'] as const;
+// Certificates and security checks have their own stores (state/certificates.ts, state/compliance.ts).
+export const CURRENT_STATE_MEASUREMENTS = ['videoconf'] as const;
 export type CurrentMeasurement = (typeof CURRENT_STATE_MEASUREMENTS)[number];
 
 export interface LatestSample {

@@ -24,7 +24,7 @@ import { loginPage, messagePage } from './pages/login.ts';
 import { overviewPage } from './pages/overview.ts';
 import { videoconfPage } from './pages/videoconf.ts';
 import { clearSessionCookie, LANG_COOKIE, parseCookies, sameOrigin, sameToken, sessionIdOf, setLangCookie, setSessionCookie } from './session-cookie.ts';
-import { agencyStatuses, certificates, securityChecks, securityScores, videoTiles } from './views.ts';
+import { agencyStatuses, certificates, compliance, videoTiles } from './views.ts';
 import { reportRoutes } from './report-routes.ts';
 
 declare module 'fastify' {
@@ -215,9 +215,8 @@ export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleO
         status,
         agents: listAgents(db, { agency: id }),
         devices: listDevices(db, id),
-        certs: certificates(latest, id),
-        checks: securityChecks(latest, id, ctx.locale),
-        scores: securityScores(latest, id),
+        certs: certificates(db, id),
+        compliance: compliance(db, id),
         tiles: videoTiles(latest, id),
         alerts: store.list({ state: 'active', agency: id }),
         names: names(),
@@ -326,7 +325,7 @@ export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleO
   });
 
   app.get(`${CONSOLE}/certificates`, { preHandler: need('viewer') }, async (request, reply) => {
-    return send(reply, certificatesPage(ctxOf(request, reply), certificates(latest, scopeOf(request)), names()));
+    return send(reply, certificatesPage(ctxOf(request, reply), certificates(db, scopeOf(request)), names()));
   });
 
   const renderAgents = (request: FastifyRequest, reply: FastifyReply, extra: { newCode?: { code: string; agency: string; expiresAt: number }; message?: string; error?: string } = {}, status = 200) => {

@@ -1,9 +1,10 @@
-import { securityCheckSpec } from '../../protocol/security-checks.ts';
+import type { ComplianceAgent } from '../../protocol/index.ts';
+import { EXPIRING_DAYS as CERT_EXPIRING_DAYS, listCertificates } from '../state/certificates.ts';
+import { complianceReport } from '../state/compliance.ts';
 import { listAgencies, type AgencyRow } from '../state/agencies.ts';
 import { listAgents, type AgentRow } from '../state/agents.ts';
 import type { DB } from '../state/db.ts';
-import type { Locale } from './i18n.ts';
-import type { LatestSample, LatestSamples } from './latest.ts';
+import type { LatestSamples } from './latest.ts';
 
 /** An agency counts as reporting when one of its agents was heard from within this window. */
 export const REPORTING_WINDOW_MS = 15 * 60_000;
@@ -79,72 +80,38 @@ export function videoTiles(latest: LatestSamples, scope?: string): VideoTile[] {
 
 export interface CertView {
   agency: string;
-  kind: 'tls' | 'file';
+  kind: 'endpoint' | 'file';
   where: string;
   subject?: string;
   issuer?: string;
   daysLeft?: number;
   notAfter?: number;
   expired: boolean;
-  problem?: string;
-  time: number;
+  problems: string[];
+  error?: string;
+  lastSeen: number;
 }
 
-export const EXPIRING_DAYS = 30;
+export const EXPIRING_DAYS = CERT_EXPIRING_DAYS;
 
-export function certificates(latest: LatestSamples, scope?: string): CertView[] {
-  const view = (s: LatestSample, kind: CertView['kind'], where: string): CertView => {
-    const daysLeft = num(s.fields.earliest_days_left) ?? num(s.fields.days_left);
-    const notAfter = num(s.fields.not_after_seconds);
-    return {
-      agency: s.agency,
-      kind,
-      where,
-      subject: s.tags.subject_cn,
-      issuer: s.tags.issuer_cn,
-      daysLeft,
-      notAfter: notAfter !== undefined ? notAfter * 1000 : undefined,
-      expired: s.fields.expired === 1 || (daysLeft !== undefined && daysLeft < 0),
-      problem: str(s.fields.error),
-      time: s.time,
-    };
-  };
-  const tls = latest.list('tls_cert', { agency: scope }).map((s) => view(s, 'tls', s.tags.sni ? `${s.tags.target} (${s.tags.sni})` : s.tags.target));
-  const files = latest.list('cert_file', { agency: scope }).map((s) => view(s, 'file', s.tags.path));
-  return [...tls, ...files].sort((a, b) => (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity));
+/** The certificate inventory (collector/state/certificates.ts), soonest expiry first. */
+export function certificates(db: DB, scope?: string): CertView[] {
+  return listCertificates(db, { agency: scope, limit: 2000 }).map((c) => ({
+    agency: c.agency,
+    kind: c.kind,
+    where: c.location,
+    subject: c.subject,
+    issuer: c.issuer,
+    daysLeft: c.daysLeft,
+    notAfter: c.earliestNotAfter ? Date.parse(c.earliestNotAfter) : undefined,
+    expired: c.daysLeft !== undefined && c.daysLeft < 0,
+    problems: c.problems.filter((p) => p !== 'expired' && p !== 'expiring'),
+    error: c.error,
+    lastSeen: Date.parse(c.lastSeen),
+  }));
 }
 
-export interface CheckView {
-  agent: string;
-  checkId: string;
-  title: string;
-  severity: string;
-  status: string;
-  detail?: string;
-  remediation?: string;
-  time: number;
-}
-
-export function securityChecks(latest: LatestSamples, agency: string, locale: Locale): CheckView[] {
-  return latest
-    .list('security', { agency })
-    .map((s) => {
-      const spec = securityCheckSpec(s.tags.check_id);
-      const pass = s.fields.pass === 1 || s.fields.pass === true;
-      return {
-        agent: s.agent,
-        checkId: s.tags.check_id,
-        title: spec?.title[locale] ?? s.tags.check_id,
-        severity: s.tags.severity,
-        status: s.tags.status ?? (pass ? 'pass' : 'fail'),
-        detail: str(s.fields.detail),
-        remediation: spec?.remediation[locale],
-        time: s.time,
-      };
-    })
-    .sort((a, b) => Number(a.status === 'pass') - Number(b.status === 'pass') || a.checkId.localeCompare(b.checkId));
-}
-
-export function securityScores(latest: LatestSamples, agency: string): { agent: string; scorePercent?: number; passed?: number; failed?: number; time: number }[] {
-  return latest.list('security_score', { agency }).map((s) => ({ agent: s.agent, scorePercent: num(s.fields.score_percent), passed: num(s.fields.passed), failed: num(s.fields.failed), time: s.time }));
+/** Security checks from the compliance store (collector/state/compliance.ts): score per agent, failures with remediation, waivers. */
+export function compliance(db: DB, agency: string): ComplianceAgent[] {
+  return complianceReport(db, { agency }).agencies.find((a) => a.id === agency)?.agents ?? [];
 }

@@ -3,9 +3,10 @@ import type { AgencyRow } from '../../state/agencies.ts';
 import type { AgentRow } from '../../state/agents.ts';
 import type { DeviceView } from '../../state/devices.ts';
 import { html, type Html } from '../html.ts';
-import { formatNumber, formatTime, t, type Locale } from '../i18n.ts';
+import { formatNumber, formatTime, t } from '../i18n.ts';
 import { badge, page, table, type PageContext } from '../layout.ts';
-import type { AgencyStatus, CertView, CheckView, VideoTile } from '../views.ts';
+import type { ComplianceAgent } from '../../../protocol/index.ts';
+import type { AgencyStatus, CertView, VideoTile } from '../views.ts';
 import { alertTable } from './alerts.ts';
 import { certTable } from './certificates.ts';
 import { stateBadge, videoTileGrid } from './overview.ts';
@@ -17,18 +18,12 @@ export interface AgencyPageData {
   agents: AgentRow[];
   devices: DeviceView[];
   certs: CertView[];
-  checks: CheckView[];
-  scores: { agent: string; scorePercent?: number; passed?: number; failed?: number; time: number }[];
+  compliance: ComplianceAgent[];
   tiles: VideoTile[];
   alerts: AlertRow[];
   names: Map<string, string>;
   canAdmin: boolean;
   summarize: (a: AlertRow) => string;
-}
-
-function statusText(L: Locale, s: string): string {
-  const key = s === 'pass' ? 'pass' : s === 'waived' ? 'waived' : s === 'not_applicable' ? 'notApplicable' : s === 'error' ? 'error' : 'fail';
-  return t(L, key);
 }
 
 function deviceTable(ctx: PageContext, devices: DeviceView[]): Html {
@@ -50,19 +45,32 @@ function deviceTable(ctx: PageContext, devices: DeviceView[]): Html {
   )}`;
 }
 
-function checkTable(ctx: PageContext, checks: CheckView[]): Html {
+function checkTable(ctx: PageContext, agents: ComplianceAgent[]): Html {
   const L = ctx.locale;
-  return table(
-    [t(L, 'securityChecks'), t(L, 'severity'), t(L, 'status'), t(L, 'remediation')],
-    checks.map((c) => [
-      html`<strong>${c.title}</strong><div class="muted">${c.checkId} · ${c.agent}${c.detail ? html` · ${c.detail}` : ''}</div>`,
-      badge(c.severity, c.severity),
-      badge(c.status === 'pass' ? 'ok' : c.status, statusText(L, c.status)),
-      c.status === 'pass' || c.status === 'not_applicable' ? '' : (c.remediation ?? ''),
-    ]),
-    t(L, 'noData'),
-    'checks',
-  );
+  if (agents.length === 0) return html`<p class="empty">${t(L, 'noData')}</p>`;
+  return html`${agents.map(
+    (a) => html`<h3>${a.hostname} · ${t(L, 'score')}: <strong class="score">${formatNumber(L, a.scorePercent)}%</strong>
+      <span class="muted">${t(L, 'pass')} ${a.passed} · ${t(L, 'fail')} ${a.failed} · ${t(L, 'error')} ${a.errors} · ${t(L, 'waived')} ${a.waived} · ${formatTime(L, a.measuredAt ? Date.parse(a.measuredAt) : undefined)}</span></h3>
+    ${table(
+      [t(L, 'securityChecks'), t(L, 'severity'), t(L, 'status'), t(L, 'remediation')],
+      [
+        ...a.failing.map((c) => [
+          html`<strong>${c.title[L]}</strong><div class="muted">${c.checkId}${c.detail ? html` · ${c.detail}` : ''}</div>`,
+          badge(c.severity, c.severity),
+          badge(c.status, t(L, c.status === 'error' ? 'error' : 'fail')),
+          c.remediation[L],
+        ]),
+        ...a.waivers.map((w) => [
+          html`<strong>${w.title[L]}</strong><div class="muted">${w.checkId}${w.detail ? html` · ${w.detail}` : ''}</div>`,
+          badge(w.severity, w.severity),
+          badge('waived', t(L, 'waived')),
+          html`${w.by ?? ''}: ${w.reason ?? ''} (${w.until ?? ''})`,
+        ]),
+      ],
+      t(L, 'noFailures'),
+      'checks',
+    )}`,
+  )}`;
 }
 
 export function agencyPage(ctx: PageContext, d: AgencyPageData): string {
@@ -74,8 +82,6 @@ export function agencyPage(ctx: PageContext, d: AgencyPageData): string {
   <section><h2>${t(L, 'videoconf')}</h2>${videoTileGrid(L, d.tiles, d.names)}</section>
   <section><h2>${t(L, 'devices')}</h2>${deviceTable(ctx, d.devices)}</section>
   <section><h2>${t(L, 'certificates')}</h2>${certTable(ctx, d.certs, d.names, { agencyColumn: false })}</section>
-  <section><h2>${t(L, 'securityChecks')}</h2>
-    ${d.scores.map((s) => html`<p>${t(L, 'score')} (${s.agent}): <strong>${formatNumber(L, s.scorePercent)}%</strong> · ${t(L, 'pass')} ${s.passed ?? '–'} · ${t(L, 'fail')} ${s.failed ?? '–'} · ${formatTime(L, s.time)}</p>`)}
-    ${checkTable(ctx, d.checks)}</section>`;
+  <section><h2>${t(L, 'securityChecks')}</h2>${checkTable(ctx, d.compliance)}</section>`;
   return page(ctx, d.agency.name, body);
 }

@@ -5,7 +5,9 @@ import { EXPIRING_DAYS, type CertView } from '../views.ts';
 
 export function certTable(ctx: PageContext, certs: CertView[], names: Map<string, string>, opts: { agencyColumn: boolean }): Html {
   const L = ctx.locale;
-  const state = (c: CertView) => (c.expired ? badge('expired', t(L, 'expired')) : c.daysLeft !== undefined && c.daysLeft <= EXPIRING_DAYS ? badge('expiring', t(L, 'expiring')) : c.daysLeft !== undefined ? badge('ok', t(L, 'valid')) : badge('none', c.problem ?? t(L, 'noData')));
+  const state = (c: CertView) =>
+    html`${c.expired ? badge('expired', t(L, 'expired')) : c.daysLeft !== undefined && c.daysLeft <= EXPIRING_DAYS ? badge('expiring', t(L, 'expiring')) : c.daysLeft !== undefined ? badge('ok', t(L, 'valid')) : badge('none', t(L, 'noData'))}
+      ${c.problems.map((p) => badge('warning', p))}${c.error ? html`<div class="muted">${c.error}</div>` : ''}`;
   return table(
     [...(opts.agencyColumn ? [t(L, 'agency')] : []), t(L, 'target'), t(L, 'subject'), t(L, 'issuer'), t(L, 'daysLeft'), t(L, 'expiresAt'), t(L, 'status')],
     certs.map((c) => [
