@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { SmtpSettings } from './settings.ts';
 import type { AlertStore, OutgoingMail } from './store.ts';
@@ -19,7 +20,8 @@ export function smtpTransport(smtp: SmtpSettings): Transporter {
     secure: smtp.secure,
     requireTLS: smtp.starttls,
     auth: smtp.username ? { user: smtp.username, pass: smtp.passwordFile ? readFileSync(smtp.passwordFile, 'utf8').trim() : '' } : undefined,
-    tls: { ...(ca ? { ca } : {}), servername: smtp.host },
+    // SNI takes a host name only; an IP address is checked against the certificate's IP entries.
+    tls: { ...(ca ? { ca } : {}), ...(isIP(smtp.host) ? {} : { servername: smtp.host }) },
     connectionTimeout: smtp.timeoutMs,
     greetingTimeout: smtp.timeoutMs,
     socketTimeout: smtp.timeoutMs,

@@ -43,6 +43,15 @@ export interface Rule {
   missedIntervals: number;
 }
 
+/**
+ * A closed set of words as a pattern rather than a union of literals, so a wrong value is reported
+ * with the whole list (a union is reported branch by branch).
+ */
+export function oneOf(values: readonly string[]) {
+  const escaped = values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return Type.String({ pattern: `^(?:${escaped.join('|')})$`, expected: `one of ${values.join(' ')}` });
+}
+
 const TextSchema = Type.Object(
   { vi: Type.String({ minLength: 1, maxLength: 500 }), en: Type.String({ minLength: 1, maxLength: 500 }) },
   { additionalProperties: false, expected: 'a mapping with vi and en texts' },
@@ -59,11 +68,11 @@ export const RuleSchema = Type.Object(
     ),
     field: Type.Optional(Type.String({ minLength: 1 })),
     matchers: Type.Optional(Type.Record(Type.String(), Type.String(), { expected: 'a mapping of tag: value (prefix ! for not, ~ for a regular expression)' })),
-    op: Type.Optional(Type.Union(OPS.map((o) => Type.Literal(o)))),
+    op: Type.Optional(oneOf(OPS)),
     threshold: Type.Optional(Type.Union([Type.Number(), Type.Array(Type.Number(), { minItems: 2, maxItems: 2 })], { expected: 'a number, or [low, high] for between' })),
     for: Type.Optional(Type.String({ expected: 'a duration such as 2m' })),
     resolveAfter: Type.Optional(Type.String({ expected: 'a duration such as 1m' })),
-    severity: Type.Optional(Type.Union(SEVERITIES.map((s) => Type.Literal(s)))),
+    severity: Type.Optional(oneOf(SEVERITIES)),
     summary: Type.Optional(TextSchema),
     description: Type.Optional(TextSchema),
     keyTags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
@@ -131,7 +140,7 @@ function compileRule(spec: RuleSpec, path: string, issues: ConfigIssue[]): Rule 
     if (spec[key] === undefined) issues.push({ path: joinPath(path, key), message: `missing; expected ${what}` });
   };
   const kind = spec.kind ?? 'threshold';
-  need('severity', 'one of "info", "warning", "critical"');
+  need('severity', 'one of info warning critical');
   need('summary', 'a mapping with vi and en texts');
   const measurements = spec.measurement === undefined ? [] : Array.isArray(spec.measurement) ? spec.measurement : [spec.measurement];
   if (kind === 'threshold') {

@@ -3,16 +3,16 @@ import { Type, type Static } from 'typebox';
 import { ConfigError, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../../protocol/index.ts';
 import { BUILTIN_RULES } from './builtin-rules.ts';
 import { parseWindowTime, WEEKDAYS, type MaintenanceWindow } from './maintenance.ts';
-import { buildRules, checkRulesDocument, RuleSchema, SEVERITIES, type Rule, type RuleSpec, type Severity } from './rules.ts';
+import { buildRules, checkRulesDocument, oneOf, RuleSchema, SEVERITIES, type Rule, type RuleSpec, type Severity } from './rules.ts';
 
 const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', expected: 'an e-mail address' });
-const SeverityList = Type.Array(Type.Union(SEVERITIES.map((s) => Type.Literal(s))), { expected: 'a list of severities (info, warning, critical)' });
+const SeverityList = Type.Array(oneOf(SEVERITIES));
 const Locale = Type.Union([Type.Literal('vi'), Type.Literal('en')]);
 
 const MaintenanceSchema = Type.Object(
   {
     agency: Type.String({ minLength: 1, expected: 'an agency id from agencies' }),
-    days: Type.Array(Type.Union(WEEKDAYS.map((d) => Type.Literal(d))), { minItems: 1, expected: `a list of days (${WEEKDAYS.join(', ')})` }),
+    days: Type.Array(oneOf(WEEKDAYS), { minItems: 1 }),
     start: Type.String({ expected: 'a time of day such as 22:00' }),
     end: Type.String({ expected: 'a time of day such as 02:00 (earlier than start: the next day)' }),
     timezone: Type.String({ default: 'Asia/Ho_Chi_Minh', expected: 'an IANA time zone such as Asia/Ho_Chi_Minh' }),
@@ -43,8 +43,8 @@ export const AlertsSection = Type.Object(
     escalation: Type.Array(Email, { default: [] }),
     routing: Type.Object(
       {
-        agencyContacts: Type.Array(Type.Union(SEVERITIES.map((s) => Type.Literal(s))), { default: ['info', 'warning', 'critical'] }),
-        securityTeam: Type.Array(Type.Union(SEVERITIES.map((s) => Type.Literal(s))), { default: ['critical'] }),
+        agencyContacts: Type.Array(oneOf(SEVERITIES), { default: ['info', 'warning', 'critical'] }),
+        securityTeam: Type.Array(oneOf(SEVERITIES), { default: ['critical'] }),
         securityTeamByLevel: Type.Record(Type.String(), SeverityList, { default: {}, expected: 'a mapping of agency level to a list of severities' }),
       },
       { additionalProperties: false, default: {} },
@@ -165,7 +165,7 @@ export function resolveAlertSettings(
     } catch {
       issues.push({ path: `${path}.timezone`, message: `unknown time zone ${JSON.stringify(w.timezone)}` });
     }
-    if (start !== undefined && end !== undefined) maintenance.push({ agency: w.agency, days: w.days, startMin: start, endMin: end, timezone: w.timezone, reason: w.reason });
+    if (start !== undefined && end !== undefined) maintenance.push({ agency: w.agency, days: w.days as MaintenanceWindow['days'], startMin: start, endMin: end, timezone: w.timezone, reason: w.reason });
   });
   for (const key of ['consoleUrl', 'grafanaUrl'] as const) {
     const v = raw[key];
