@@ -53,6 +53,7 @@ export async function handshake(req: HandshakeRequest): Promise<HandshakeOutcome
   const plain = new Socket();
   let secure: TLSSocket | undefined;
   let phase: 'connect' | 'starttls' | 'tls' = 'connect';
+  let completed = false;
   if (both.aborted) return req.signal.aborted ? undefined : { ok: false, result: 'timeout', error: 'timed out' };
   // Every wait below races this one, so no stage can outlive the deadline whatever its sockets do.
   let onAbort = () => undefined as void;
@@ -99,6 +100,7 @@ export async function handshake(req: HandshakeRequest): Promise<HandshakeOutcome
     sock.on('error', () => undefined);
     if (req.starttls) sock.end(goodbye(req.starttls));
     else sock.end();
+    completed = true;
     if (chain.length === 0) return { ok: false, result: 'tls_error', error: 'the server sent no certificate' };
     return { ok: true, chain, protocol, handshakeMs };
   } catch (err) {
@@ -110,7 +112,7 @@ export async function handshake(req: HandshakeRequest): Promise<HandshakeOutcome
     return { ok: false, result, error: describe(err) };
   } finally {
     both.removeEventListener('abort', onAbort);
-    if (secure && !secure.destroyed) {
+    if (completed && secure && !secure.destroyed) {
       // Let the goodbye and close_notify go out, but never keep a socket past a short grace.
       secure.on('error', () => undefined);
       setTimeout(() => {
@@ -118,6 +120,7 @@ export async function handshake(req: HandshakeRequest): Promise<HandshakeOutcome
         plain.destroy();
       }, 200).unref();
     } else {
+      secure?.destroy();
       plain.destroy();
     }
   }
@@ -125,7 +128,7 @@ export async function handshake(req: HandshakeRequest): Promise<HandshakeOutcome
 
 function describe(err: unknown): string {
   const e = err as { code?: string; message?: string };
-  let text = e?.message ?? String(err);
+  const text = e?.message ?? String(err);
   // OpenSSL's "8052...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:file:line:" → its reason.
   const reason = /:(?:SSL routines|[A-Za-z ]+ routines):[^:]*:([^:]+):/.exec(text)?.[1];
   if (reason) return `TLS: ${reason}`;
