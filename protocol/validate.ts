@@ -23,6 +23,21 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const UNSTORABLE_BACKSLASH = /\\$|\\[ ,=]/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
+/** Required tag and field names per measurement, computed once (validation runs per sample on ingest). */
+const required = new Map<string, { tags: string[]; fields: string[] }>();
+function requiredOf(measurement: keyof typeof catalogue): { tags: string[]; fields: string[] } {
+  let r = required.get(measurement);
+  if (!r) {
+    const spec = catalogue[measurement];
+    r = {
+      tags: Object.entries(spec.tags as Record<string, string>).filter(([, p]) => p === 'required').map(([k]) => k),
+      fields: Object.entries(spec.fields as Record<string, { optional?: boolean }>).filter(([, f]) => !f.optional).map(([k]) => k),
+    };
+    required.set(measurement, r);
+  }
+  return r;
+}
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -59,10 +74,9 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
     }
     outTags[key] = value;
   }
-  for (const [key, presence] of Object.entries(tagSpec)) {
-    if (presence === 'required' && outTags[key] === undefined) {
-      return { ok: false, reason: `${measurement}: missing tag "${key}"` };
-    }
+  const must = requiredOf(measurement);
+  for (const key of must.tags) {
+    if (outTags[key] === undefined) return { ok: false, reason: `${measurement}: missing tag "${key}"` };
   }
 
   if (!isPlainObject(fields)) return { ok: false, reason: `${measurement}: fields must be an object` };
@@ -87,8 +101,8 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
     }
     outFields[key] = value as number | string;
   }
-  for (const [key, f] of Object.entries(fieldSpec)) {
-    if (!f.optional && outFields[key] === undefined) return { ok: false, reason: `${measurement}: missing field "${key}"` };
+  for (const key of must.fields) {
+    if (outFields[key] === undefined) return { ok: false, reason: `${measurement}: missing field "${key}"` };
   }
   if (Object.keys(outFields).length === 0) return { ok: false, reason: `${measurement}: no fields` };
 
