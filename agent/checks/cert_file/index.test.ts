@@ -6,7 +6,8 @@ import { validateSample, type WireSample } from '../../../protocol/index.ts';
 import { createLogger } from '../../log.ts';
 import { SampleRecorder } from '../../recorder.ts';
 import { makePki, type Pki } from '../../../test/support/pki.ts';
-import { certFileCheck } from './index.ts';
+import { describeCertificate } from '../certificate.ts';
+import { certFields, certFileCheck, storePath } from './index.ts';
 import { parseCertificateJson, storeScript } from './windows-store.ts';
 
 const DAY = 86_400_000;
@@ -65,6 +66,7 @@ afterAll(() => {
 });
 
 const daysAt = (notAfter: Date, s: WireSample) => (notAfter.getTime() - Date.parse(s.time)) / DAY;
+const daysBetween = (iso: string, now: number) => (Date.parse(iso) - now) / DAY;
 
 describe('cert_file check: formats', () => {
   it('reads every certificate of a PEM bundle, one sample each, tagged by path, subject, issuer and serial', async () => {
@@ -190,6 +192,17 @@ describe('cert_file check: Windows certificate store (PowerShell JSON)', () => {
     // The thumbprint Windows shows is the SHA-1 of the DER.
     for (const e of entries) expect(e.cert.fingerprint.replace(/:/g, '')).toBe(e.thumbprint);
   });
+  it('turns each store entry into the same fields as a file (path Cert:\\<store>)', () => {
+    const now = Date.parse('2026-11-27T00:00:00Z');
+    const out = parseCertificateJson(fixture('powershell-stores.json')).map((e) => ({ path: storePath(e), ...certFields(describeCertificate(e.cert), now) }));
+    expect(out.map((o) => [o.path, o.expired, o.self_signed, o.days_left])).toEqual([
+      ['Cert:\\LocalMachine\\My', 0, 0, daysBetween('2030-01-01T00:00:00Z', now)],
+      ['Cert:\\LocalMachine\\My', 1, 0, daysBetween('2025-01-01T00:00:00Z', now)],
+      ['Cert:\\LocalMachine\\Root', 0, 1, expect.any(Number)],
+    ]);
+    expect(out[0]).toMatchObject({ key_type: 'ec', key_bits: 256, signature_algorithm: 'ecdsa-with-SHA256', sans: 'DNS:dichvucong.example.vn' });
+  });
+
   it('parses a single object (with BOM and CRLF) and an empty store', () => {
     const [one] = parseCertificateJson(fixture('powershell-one.json'));
     expect(one.cert.subject).toContain('CN=dichvucong.example.vn');

@@ -6,7 +6,7 @@ import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
 import { certificatesFromPem, daysUntil, describeCertificate, looksLikePkcs12, type CertFacts } from '../certificate.ts';
 import { expandPaths } from './paths.ts';
 import { Pkcs12Error, readPkcs12, type PasswordSource } from './pkcs12.ts';
-import { readStores, STORE_PATTERN } from './windows-store.ts';
+import { readStores, STORE_PATTERN, type StoreEntry } from './windows-store.ts';
 
 const schema = Type.Object({
   paths: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, expected: 'a list of files, directories or glob patterns' })),
@@ -77,11 +77,16 @@ async function runCertFile(config: CertFileConfig, ctx: CheckContext): Promise<v
   }
   if (config.stores) {
     try {
-      for (const e of await readStores(config.stores)) report(`Cert:\\${e.store}`, e.cert);
+      for (const e of await readStores(config.stores)) report(storePath(e), e.cert);
     } catch (err) {
       for (const s of config.stores) fail(`Cert:\\${s}`, `cannot read the store: ${(err as Error).message.slice(0, 200)}`);
     }
   }
+}
+
+/** The `path` tag of a certificate from the Windows store: the store as PowerShell names it. */
+export function storePath(e: StoreEntry): string {
+  return `Cert:\\${e.store}`;
 }
 
 export function certFields(f: CertFacts, now: number): FieldsOf<'cert_file'> {
