@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { ConfigError, securityScore, SECURITY_CHECKS, validateSample, type WireSample } from '../../../protocol/index.ts';
 import { parseAgentConfig } from '../../config.ts';
 import { missing } from '../../../test/support/require.ts';
+import { AGENT_BIN, runCli, writeYaml } from '../../../test/support/agent.ts';
 import { checkClockOffset, clockSample } from './clock.ts';
 import { realEnv } from './env.ts';
 import { DEFAULT_THRESHOLDS } from './finding.ts';
@@ -20,16 +18,14 @@ import { checkLinuxRiskyPorts } from './sockets.ts';
 import { recordResults, runSuite } from './suite.ts';
 import { SampleRecorder } from '../../recorder.ts';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const STATUSES = ['pass', 'fail', 'not_applicable', 'error'];
 
 /** `canhgac-agent once --json` as a real process with a config holding one security check. */
 async function agentOnce(dir: string, security: Record<string, unknown>): Promise<WireSample[]> {
-  const file = join(dir, `agent-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, stringify({ checks: [{ type: 'security', ...security }] }));
-  const { stdout } = await run(process.execPath, [join(ROOT, 'bin', 'canhgac-agent.js'), 'once', '--config', file, '--json'], { timeout: 120_000, maxBuffer: 8 << 20 });
-  return (JSON.parse(stdout) as WireSample[]).filter((s) => s.measurement.startsWith('security'));
+  const file = writeYaml(join(dir, `agent-${Math.random().toString(36).slice(2)}.yaml`), { checks: [{ type: 'security', ...security }] });
+  const r = await runCli(AGENT_BIN, ['once', '--config', file, '--json'], { timeoutMs: 120_000 });
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as WireSample[]).filter((s) => s.measurement.startsWith('security'));
 }
 
 describe('the catalogue', () => {
@@ -160,7 +156,7 @@ describe('the Linux suite for real on this machine', () => {
   }, 150_000);
 });
 
-const noRoot = missing({ root: true, commands: ['socat'] });
+const noRoot = missing({ root: true });
 
 describe.skipIf(noRoot)('real state changes (root): a telnet-port listener, waivers through the real agent', () => {
   let dir: string;
