@@ -53,8 +53,45 @@ export interface CertObservation {
   };
 }
 
+// Prepared once per database: parsing the upsert each time cost about a millisecond per sample.
+const statements = new WeakMap<DB, ReturnType<typeof prepare>>();
+function prepare(db: DB) {
+  return {
+    existing: db.prepare('SELECT sample_time FROM certificates WHERE agent = ? AND kind = ? AND location = ? AND item = ?'),
+    failure: db.prepare(
+      `INSERT INTO certificates (agent, agency, kind, location, item, result, detail, sample_time, first_seen, last_seen)
+       VALUES (@agent, @agency, @kind, @location, @item, @result, @detail, @time, @now, @now)
+       ON CONFLICT(agent, kind, location, item) DO UPDATE SET agency = excluded.agency, result = excluded.result,
+         detail = excluded.detail, sample_time = excluded.sample_time, last_seen = excluded.last_seen`,
+    ),
+    reading: db.prepare(
+      `INSERT INTO certificates (agent, agency, kind, location, item, serial, subject_cn, issuer_cn, not_after, earliest_not_after,
+         chain_valid, hostname_match, self_signed, legacy_tls, weak_key, weak_signature, result, detail, sample_time, first_seen, last_seen)
+       VALUES (@agent, @agency, @kind, @location, @item, @serial, @subjectCn, @issuerCn, @notAfter, @earliestNotAfter,
+         @chainValid, @hostnameMatch, @selfSigned, @legacyTls, @weakKey, @weakSignature, @result, @detail, @time, @now, @now)
+       ON CONFLICT(agent, kind, location, item) DO UPDATE SET agency = excluded.agency, serial = excluded.serial,
+         subject_cn = excluded.subject_cn, issuer_cn = excluded.issuer_cn, not_after = excluded.not_after,
+         earliest_not_after = excluded.earliest_not_after, chain_valid = excluded.chain_valid, hostname_match = excluded.hostname_match,
+         self_signed = excluded.self_signed, legacy_tls = excluded.legacy_tls, weak_key = excluded.weak_key,
+         weak_signature = excluded.weak_signature, result = excluded.result, detail = excluded.detail,
+         sample_time = excluded.sample_time, last_seen = excluded.last_seen,
+         first_seen = CASE WHEN certificates.serial IS excluded.serial THEN certificates.first_seen ELSE excluded.first_seen END`,
+    ),
+    dropOlder: db.prepare("DELETE FROM certificates WHERE agent = ? AND kind = 'file' AND location = ? AND sample_time < ?"),
+  };
+}
+function stmts(db: DB) {
+  let s = statements.get(db);
+  if (!s) {
+    s = prepare(db);
+    statements.set(db, s);
+  }
+  return s;
+}
+
 export function recordCertificate(db: DB, o: CertObservation, now: number): void {
-  const existing = db.prepare('SELECT sample_time FROM certificates WHERE agent = ? AND kind = ? AND location = ? AND item = ?').get(o.agent, o.kind, o.location, o.item) as
+  const st = stmts(db);
+  const existing = st.existing.get(o.agent, o.kind, o.location, o.item) as
     | { sample_time: number }
     | undefined;
   if (existing && existing.sample_time > o.time) return; // a late resend of an older reading
@@ -70,28 +107,11 @@ export function recordCertificate(db: DB, o: CertObservation, now: number): void
     now,
   };
   if (!o.cert) {
-    db.prepare(
-      `INSERT INTO certificates (agent, agency, kind, location, item, result, detail, sample_time, first_seen, last_seen)
-       VALUES (@agent, @agency, @kind, @location, @item, @result, @detail, @time, @now, @now)
-       ON CONFLICT(agent, kind, location, item) DO UPDATE SET agency = excluded.agency, result = excluded.result,
-         detail = excluded.detail, sample_time = excluded.sample_time, last_seen = excluded.last_seen`,
-    ).run(params);
+    st.failure.run(params);
     return;
   }
   const c = o.cert;
-  db.prepare(
-    `INSERT INTO certificates (agent, agency, kind, location, item, serial, subject_cn, issuer_cn, not_after, earliest_not_after,
-       chain_valid, hostname_match, self_signed, legacy_tls, weak_key, weak_signature, result, detail, sample_time, first_seen, last_seen)
-     VALUES (@agent, @agency, @kind, @location, @item, @serial, @subjectCn, @issuerCn, @notAfter, @earliestNotAfter,
-       @chainValid, @hostnameMatch, @selfSigned, @legacyTls, @weakKey, @weakSignature, @result, @detail, @time, @now, @now)
-     ON CONFLICT(agent, kind, location, item) DO UPDATE SET agency = excluded.agency, serial = excluded.serial,
-       subject_cn = excluded.subject_cn, issuer_cn = excluded.issuer_cn, not_after = excluded.not_after,
-       earliest_not_after = excluded.earliest_not_after, chain_valid = excluded.chain_valid, hostname_match = excluded.hostname_match,
-       self_signed = excluded.self_signed, legacy_tls = excluded.legacy_tls, weak_key = excluded.weak_key,
-       weak_signature = excluded.weak_signature, result = excluded.result, detail = excluded.detail,
-       sample_time = excluded.sample_time, last_seen = excluded.last_seen,
-       first_seen = CASE WHEN certificates.serial IS excluded.serial THEN certificates.first_seen ELSE excluded.first_seen END`,
-  ).run({
+  st.reading.run({
     ...params,
     serial: c.serial ?? null,
     subjectCn: c.subjectCn ?? null,
@@ -109,7 +129,7 @@ export function recordCertificate(db: DB, o: CertObservation, now: number): void
 
 /** A newer reading of a file replaces all that was read from it before (renewed, removed, fixed). */
 export function dropOlderFileReadings(db: DB, agent: string, location: string, time: number): void {
-  db.prepare("DELETE FROM certificates WHERE agent = ? AND kind = 'file' AND location = ? AND sample_time < ?").run(agent, location, time);
+  stmts(db).dropOlder.run(agent, location, time);
 }
 
 /** Rows nobody reported for this long belong to checks that were removed. */
