@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../collector/cli.ts';
+import { openDb } from '../collector/state/db.ts';
+import { checkLogin } from '../collector/state/users.ts';
+import { COLLECTOR_BIN, runCli, writeYaml } from './support/agent.ts';
+import { TEST_AGENCIES } from './support/collector.ts';
+
+/** `canhgac-collector user ...` as a process: the first admin, scoped users, passwords, bad input. */
+describe('user CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'canhgac-user-cli-'));
+  const config = writeYaml(join(dir, 'collector.yaml'), { listen: { host: '127.0.0.1', port: 0, plainHttp: true }, dataDir: join(dir, 'data'), agencies: TEST_AGENCIES });
+  const cli = (...args: string[]) => runCli(COLLECTOR_BIN, ['user', ...args, '--config', config]);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the first admin with a generated password, printed once, that logs in', async () => {
+    const r = await cli('add', '--admin', '--name', 'quantri');
+    expect(r.code, r.stderr).toBe(0);
+    const password = r.stdout.trim();
+    expect(password).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(r.stderr).toContain('user quantri (admin) created');
+    const db = openDb(join(dir, 'data', 'state.db'));
+    try {
+      expect((await checkLogin(db, 'quantri', password))?.role).toBe('admin');
+      expect(JSON.stringify(db.prepare('SELECT * FROM users').all())).not.toContain(password);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
+  it('adds an agency-scoped viewer from a password file, lists users, changes a password', async () => {
+    const file = join(dir, 'pw');
+    writeFileSync(file, 'mat-khau-so-y-te\n');
+    const r = await cli('add', '--role', 'viewer', '--agency', 'so-y-te', '--name', 'xem.soyte', '--password-file', file);
+    expect(r.code, r.stderr).toBe(0);
+    const list = await cli('list', '--json');
+    const users = JSON.parse(list.stdout) as { name: string; role: string; agency?: string }[];
+    expect(users.map((u) => [u.name, u.role, u.agency])).toEqual([['quantri', 'admin', undefined], ['xem.soyte', 'viewer', 'so-y-te']]);
+    writeFileSync(file, 'mat-khau-moi-2026\n');
+    expect((await cli('passwd', '--name', 'xem.soyte', '--password-file', file)).code).toBe(0);
+    const db = openDb(join(dir, 'data', 'state.db'));
+    try {
+      expect(await checkLogin(db, 'xem.soyte', 'mat-khau-so-y-te')).toBeUndefined();
+      expect(await checkLogin(db, 'xem.soyte', 'mat-khau-moi-2026')).toBeDefined();
+    } finally {
+      db.close();
+    }
+  }, 90_000);
+
+  it('refuses bad input with a reason and exit code 2', async () => {
+    const cases: [string[], string][] = [
+      [['add', '--name', 'x', '--role', 'root'], '--role: expected viewer, operator or admin, got "root"'],
+      [['add', '--name', 'y', '--agency', 'so-khong-co'], '--agency: unknown agency "so-khong-co"'],
+      [['add', '--admin', '--name', 'quantri'], 'a user "quantri" exists already'],
+      [['add', '--name', 'bad name'], '--name: expected letters, digits'],
+      [['passwd', '--name', 'nobody'], '--name: no user "nobody"'],
+      [['add'], '--name NAME is required'],
+    ];
+    // In process (the same main() as the binary): one process start per case is seconds on a busy machine.
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      for (const [args, message] of cases) {
+        spy.mockClear();
+        const code = await main(['user', ...args, '--config', config]);
+        expect(code, args.join(' ')).toBe(2);
+        expect(spy.mock.calls.map((c) => String(c[0])).join('')).toContain(message);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  }, 30_000);
+});
