@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../config.ts';
@@ -9,9 +10,10 @@ import { icmpSweep, parseFpingAlive } from './icmp-sweep.ts';
 import { emptyState, rememberCycle, rememberExposures } from './known-devices.ts';
 import { normaliseMac, parseArpA, parseGetNetNeighborJson, parseIpNeigh, parseProcNetArp } from './neighbour-parse.ts';
 import { BUNDLED_OUI_FILE, lookupVendors, parseCsvLine, shortVendor, SYSTEM_OUI_FILES } from './oui.ts';
+import { ReverseNames } from './reverse-dns.ts';
 import { tcpAlive, tcpConnect } from './tcp-probe.ts';
 
-// Network safety: the only traffic here goes to 127.0.0.1. The LAN test (test/discovery-lan.test.ts)
+// Network safety: the only traffic here goes to 127.0.0.1 (192.0.2.x below are only names asked of a DNS server on loopback). The LAN test (test/discovery-lan.test.ts)
 // sweeps addresses inside network namespaces it creates.
 
 const fixture = (name: string, enc: BufferEncoding = 'utf8') => readFileSync(new URL(`./fixtures/${name}`, import.meta.url)).toString(enc);
@@ -200,3 +202,50 @@ describe('probes on loopback', () => {
     expect([...r.alive]).toEqual(['127.0.0.1']);
   });
 });
+
+describe('reverse DNS', () => {
+  it('names the addresses that have a PTR record, within the time bound, and leaves the others out', async () => {
+    // A tiny DNS server on loopback: a PTR answer for 192.0.2.7, nothing (NXDOMAIN) for the rest,
+    // and no answer at all for 192.0.2.9 (a server that drops the query).
+    const server = dgram.createSocket('udp4');
+    server.on('message', (q, rinfo) => {
+      const name = readQName(q, 12);
+      if (name === '9.2.0.192.in-addr.arpa') return;
+      const found = name === '7.2.0.192.in-addr.arpa';
+      const header = Buffer.from(q.subarray(0, 12));
+      header.writeUInt16BE(found ? 0x8180 : 0x8183, 2);
+      header.writeUInt16BE(found ? 1 : 0, 6);
+      const question = q.subarray(12, q.length);
+      const rdata = encodeName('printer-tang-2.so-y-te.example.vn');
+      const answer = found
+        ? Buffer.concat([Buffer.from([0xc0, 0x0c, 0x00, 0x0c, 0x00, 0x01, 0, 0, 0x0e, 0x10, rdata.length >> 8, rdata.length & 255]), rdata])
+        : Buffer.alloc(0);
+      server.send(Buffer.concat([header, question, answer]), rinfo.port, rinfo.address);
+    });
+    server.bind(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const names = new ReverseNames(300, [`127.0.0.1:${server.address().port}`]);
+      const started = Date.now();
+      for (const ip of ['192.0.2.7', '192.0.2.8', '192.0.2.9']) names.add(ip);
+      const got = await names.done(new AbortController().signal);
+      expect(Object.fromEntries(got)).toEqual({ '192.0.2.7': 'printer-tang-2.so-y-te.example.vn' });
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+function readQName(buf: Buffer, at: number): string {
+  const labels: string[] = [];
+  while (buf[at] !== 0 && at < buf.length) {
+    labels.push(buf.subarray(at + 1, at + 1 + buf[at]).toString('ascii'));
+    at += buf[at] + 1;
+  }
+  return labels.join('.').toLowerCase();
+}
+
+function encodeName(name: string): Buffer {
+  return Buffer.concat([...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')])), Buffer.from([0])]);
+}

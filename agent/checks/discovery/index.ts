@@ -11,7 +11,7 @@ import { DEFAULT_STATE_FILE, loadState, rememberCycle, rememberExposures, saveSt
 import type { Neighbour } from './neighbour-parse.ts';
 import { readNeighbours } from './neighbours.ts';
 import { lookupVendors } from './oui.ts';
-import { reverseNames } from './reverse-dns.ts';
+import { ReverseNames } from './reverse-dns.ts';
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, readRouterTable, type SnmpTarget } from './snmp-router.ts';
 import { tcpAlive } from './tcp-probe.ts';
 
@@ -149,12 +149,14 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
   const targets = subnets.flatMap(hostAddresses).filter((ip) => !local.has(ip));
   const found = new Map<string, Found>();
   const exposures = new ExposureProber(config.exposurePorts as ExposurePort[], config.timeoutMs, config.concurrency, signal);
+  const names = config.resolveNames ? new ReverseNames(config.timeoutMs) : undefined;
   const mark = (ip: string) => {
     if (local.has(ip) || found.has(ip)) return;
     const subnet = subnetOf(subnets, ip);
     if (!subnet) return;
     found.set(ip, { ip, subnet });
     exposures.add(ip);
+    names?.add(ip);
   };
   const inScope = (n: Neighbour) => subnetOf(subnets, n.ip) !== undefined;
 
@@ -224,7 +226,6 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
   for (const n of neighbours) if (n.mac && n.state !== 'failed') macOf.set(n.ip, n.mac);
 
   const devices = [...found.values()].sort((a, b) => compareIp(a.ip, b.ip));
-  const ips = devices.map((d) => d.ip);
   progress(`${devices.length} devices: vendors, names and exposed services`);
   const macs = [...new Set(devices.map((d) => macOf.get(d.ip)).filter((m): m is string => m !== undefined))];
   let vendors = new Map<string, string>();
@@ -233,10 +234,7 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
   } catch (err) {
     log.warn('cannot read the IEEE OUI registry', { file: config.ouiFile, error: (err as Error).message });
   }
-  const [names, open] = await Promise.all([
-    config.resolveNames ? reverseNames(ips, config.timeoutMs, signal) : Promise.resolve(new Map<string, string>()),
-    exposures.done(),
-  ]);
+  const [hostnames, open] = await Promise.all([names?.done(signal) ?? new Map<string, string>(), exposures.done()]);
   phaseDone('enrich', { devices: devices.length, open: open.length });
   if (signal.aborted) {
     log.warn('discovery stopped before the cycle finished; nothing recorded', { found: devices.length });
@@ -257,7 +255,7 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
       ctx.recorder.record(
         'lan_device',
         { subnet: subnet.cidr, mac: keyOf(d.ip) },
-        { up: 1, ip: d.ip, vendor: mac ? vendors.get(mac) : undefined, hostname: names.get(d.ip) },
+        { up: 1, ip: d.ip, vendor: mac ? vendors.get(mac) : undefined, hostname: hostnames.get(d.ip) },
         now,
       );
     }

@@ -1,29 +1,47 @@
 import { Resolver } from 'node:dns/promises';
-import { forEachLimited } from '../probe.ts';
 
 /**
- * PTR names of `ips`, through the system's DNS servers, with a bound on each query and on the whole
- * phase: a LAN without reverse zones must not slow the cycle down. Addresses without a name are absent.
+ * PTR names through the system's DNS servers, asked as soon as a device is found (while the sweep
+ * goes on), each query bounded by `timeoutMs`, the whole by `done`'s wait: a LAN without reverse zones
+ * must not slow the cycle down. Addresses without a name are absent from the result.
  */
-export async function reverseNames(ips: readonly string[], timeoutMs: number, signal: AbortSignal): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  if (ips.length === 0) return names;
-  const resolver = new Resolver({ timeout: Math.max(50, Math.min(timeoutMs, 2000)), tries: 1 });
-  const phase = AbortSignal.any([signal, AbortSignal.timeout(Math.max(2000, timeoutMs * 4))]);
-  const onAbort = () => resolver.cancel();
-  phase.addEventListener('abort', onAbort, { once: true });
-  try {
-    await forEachLimited(ips, 16, phase, async (ip) => {
-      try {
-        const [name] = await resolver.reverse(ip);
-        if (name) names.set(ip, name.replace(/\.$/, ''));
-      } catch {
-        // no PTR record, no server, or cancelled: no name
-      }
-    });
-  } finally {
-    phase.removeEventListener('abort', onAbort);
-    resolver.cancel();
+export class ReverseNames {
+  private readonly resolver: Resolver;
+  private readonly names = new Map<string, string>();
+  private readonly pending = new Set<Promise<void>>();
+
+  /** `servers`: for tests; the agent uses the system's resolvers. */
+  constructor(
+    private readonly timeoutMs: number,
+    servers?: string[],
+  ) {
+    this.resolver = new Resolver({ timeout: Math.max(50, Math.min(timeoutMs, 2000)), tries: 1 });
+    if (servers) this.resolver.setServers(servers);
   }
-  return names;
+
+  add(ip: string): void {
+    const p = this.resolver.reverse(ip).then(
+      ([name]) => {
+        if (name) this.names.set(ip, name.replace(/\.$/, ''));
+      },
+      () => undefined, // no PTR record, no server, or cancelled: no name
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** The names found; queries still running after `timeoutMs` more (or once `signal` aborts) are cancelled. */
+  async done(signal: AbortSignal): Promise<Map<string, string>> {
+    const limit = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1000, this.timeoutMs * 2))]);
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        limit.removeEventListener('abort', finish);
+        resolve();
+      };
+      limit.addEventListener('abort', finish, { once: true });
+      void Promise.all(this.pending).then(finish);
+    });
+    this.resolver.cancel();
+    return this.names;
+  }
 }
