@@ -172,3 +172,23 @@ describe.skipIf(missing({ commands: ['influxd', 'sha256sum'] }))('backup and res
     expect(existsSync(join(work, 'other', 'state.db'))).toBe(false);
   });
 });
+
+describe('Windows service files (checked statically: no Windows here)', () => {
+  const ps1 = readFileSync(join(DEPLOY, 'windows', 'install-agent.ps1'), 'utf8');
+  const xml = readFileSync(join(DEPLOY, 'windows', 'CanhGacAgent.xml'), 'utf8');
+
+  it('the service runs the agent on the one config file the agent itself defaults to on Windows', () => {
+    // agent/config.ts: C:\ProgramData\CanhGac\agent.yaml on win32.
+    expect(xml).toContain('<arguments>run --config "%ProgramData%\\CanhGac\\agent.yaml"</arguments>');
+    expect(ps1).toContain("$DataDir = Join-Path $env:ProgramData 'CanhGac'");
+    expect(ps1).toContain("$Config = Join-Path $DataDir 'agent.yaml'");
+    expect(xml).toContain(`<id>${/\$ServiceName = '(\w+)'/.exec(ps1)![1]}</id>`);
+  });
+
+  it('the install script copies exactly the files the Windows build steps put in the bundle', () => {
+    const copied = /foreach \(\$f in ([^)]+)\)/.exec(ps1)![1].split(',').map((s) => s.trim().replace(/'/g, ''));
+    const steps = readFileSync(join(DEPLOY, 'docs', 'operations.md'), 'utf8');
+    for (const f of copied) expect(steps, f).toContain(f);
+    expect(copied).toContain('oui.tsv.br');
+  });
+});
