@@ -57,7 +57,13 @@ export class InfluxQuery<M extends MeasurementName> {
     return this;
   }
 
-  /** A selector (`last`, `first`, `max`, `min`) of any field, strings included. */
+  /** `last()` of every numeric field in catalogue order: tables built from it grow with the catalogue. */
+  lastOfEveryField(except: readonly NumericField<M>[] = []): this {
+    for (const field of numericFields(this.measurement)) if (!except.includes(field)) this.agg('last', field);
+    return this;
+  }
+
+  /** A selector (`last`, `first`) of any field, strings included. */
   pick(selector: 'last' | 'first', field: FieldName<M>, as: string = field): this {
     if (this.isString(field)) this.readsStrings = true;
     this.columns.push(`${selector}(${ident(field)}) AS ${ident(as)}`);

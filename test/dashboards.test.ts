@@ -80,7 +80,6 @@ describe.skipIf(skip)('dashboards against real data', () => {
       : await runCli(AGENT_BIN, ['once', '--config', file, '--json'], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const samples = JSON.parse(r.stdout) as WireSample[];
-    if (process.env.DASH_DEBUG) writeFileSync(`/tmp/dash-samples-${Date.now()}.json`, JSON.stringify(samples, null, 1));
     await send(samples);
     return samples;
   }

@@ -1,4 +1,4 @@
-import { from, numericFields } from '../influxql.ts';
+import { from } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';
 import { barGauge, higherIsBetter, MERGE, scoped, sortBy, table, type Scope } from './common.ts';
@@ -7,8 +7,7 @@ const DAYS = higherIsBetter(14, 30);
 
 /** Every certificate a TLS endpoint presents, soonest expiry first; every numeric field of tls_cert is a column. */
 export function tlsCertificates(tr: Tr, scope: Scope, opts: { soonest?: boolean } = {}) {
-  const q = from('tls_cert');
-  for (const field of numericFields('tls_cert')) q.agg('last', field);
+  const q = from('tls_cert').lastOfEveryField();
   return table(tr, {
     title: opts.soonest ? { vi: 'Chứng thư số sắp hết hạn nhất', en: 'Certificates expiring soonest' } : { vi: 'Chứng thư số của các điểm TLS', en: 'Certificates of TLS endpoints' },
     description: {
@@ -25,8 +24,7 @@ export function tlsCertificates(tr: Tr, scope: Scope, opts: { soonest?: boolean 
 
 /** Certificates read from files and certificate stores. */
 export function certFiles(tr: Tr, scope: Scope) {
-  const q = from('cert_file');
-  for (const field of numericFields('cert_file')) q.agg('last', field);
+  const q = from('cert_file').lastOfEveryField();
   return table(tr, {
     title: { vi: 'Chứng thư số dạng tệp', en: 'Certificate files' },
     description: { vi: 'Chứng thư số đọc từ tệp hoặc kho chứng thư trên máy, sắp xếp theo số ngày còn lại.', en: 'Certificates read from files or certificate stores, sorted by days left.' },

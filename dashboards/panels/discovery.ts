@@ -1,4 +1,4 @@
-import { from, numericFields } from '../influxql.ts';
+import { from } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';
 import { lowerIsBetter, MERGE, scoped, sortBy, stat, table, timeSeries, unitOf, type Scope } from './common.ts';
@@ -28,8 +28,7 @@ export function newDevicesToday(tr: Tr, scope: Scope) {
 
 /** Risky services open on LAN devices; every numeric field of lan_exposure is a column. */
 export function exposures(tr: Tr, scope: Scope) {
-  const q = from('lan_exposure');
-  for (const field of numericFields('lan_exposure')) q.agg('last', field);
+  const q = from('lan_exposure').lastOfEveryField();
   return table(tr, {
     title: { vi: 'Dịch vụ rủi ro đang mở', en: 'Exposed risky services' },
     description: { vi: 'Dịch vụ rủi ro (Telnet, SMB, RDP...) đang mở trên thiết bị LAN; risk 1 thấp .. 4 nghiêm trọng.', en: 'Risky services (Telnet, SMB, RDP...) open on LAN devices; risk 1 low .. 4 critical.' },

@@ -1,6 +1,6 @@
-import { countTagValues, from } from '../influxql.ts';
+import { countTagValues, from, type NumericField } from '../influxql.ts';
 import { influx } from '../datasource.ts';
-import type { Tr } from '../i18n.ts';
+import type { Text, Tr } from '../i18n.ts';
 import { barGauge, lowerIsBetter, MERGE, scoped, sortBy, table, timeSeries, unitOf, type Scope } from './common.ts';
 
 /** One row per agent; the Time column is when it last reported (a single `last()` keeps its time). */
@@ -27,41 +27,40 @@ export function agentsByVersion(tr: Tr, scope: Scope) {
   });
 }
 
-export function outboxDepth(tr: Tr, scope: Scope) {
+/** The largest value per agent and interval of one agent_status field. */
+function perAgent(tr: Tr, scope: Scope, field: NumericField<'agent_status'>, text: { title: Text; description: Text }) {
   return timeSeries(tr, {
+    ...text,
+    unit: unitOf('agent_status', field),
+    targets: [influx(scoped(from('agent_status').agg('max', field).byTime().by('agency', 'agent'), scope)).alias('$tag_agency $tag_agent')],
+  });
+}
+
+export function outboxDepth(tr: Tr, scope: Scope) {
+  return perAgent(tr, scope, 'queue_samples', {
     title: { vi: 'Hàng đợi gửi của agent', en: 'Agent outbox depth' },
     description: { vi: 'Số mẫu đang chờ gửi về máy chủ thu thập; tăng khi đường truyền hoặc máy chủ gặp sự cố.', en: 'Samples waiting to be sent; grows while the link or the collector is down.' },
-    unit: unitOf('agent_status', 'queue_samples'),
-    targets: [
-      influx(scoped(from('agent_status').agg('max', 'queue_samples').byTime().by('agency', 'agent'), scope), 'A').alias('$tag_agency $tag_agent'),
-    ],
   }).thresholds(lowerIsBetter(1000, 100000));
 }
 
 export function outboxBytes(tr: Tr, scope: Scope) {
-  return timeSeries(tr, {
+  return perAgent(tr, scope, 'queue_bytes', {
     title: { vi: 'Dung lượng hàng đợi của agent', en: 'Agent outbox size' },
     description: { vi: 'Dung lượng dữ liệu đang chờ gửi trên đĩa của agent.', en: 'Bytes waiting to be sent in the agent outbox.' },
-    unit: unitOf('agent_status', 'queue_bytes'),
-    targets: [influx(scoped(from('agent_status').agg('max', 'queue_bytes').byTime().by('agency', 'agent'), scope)).alias('$tag_agency $tag_agent')],
   });
 }
 
 export function outboxDrops(tr: Tr, scope: Scope) {
-  return timeSeries(tr, {
+  return perAgent(tr, scope, 'dropped_samples', {
     title: { vi: 'Mẫu bị loại do hàng đợi đầy', en: 'Samples dropped (outbox full)' },
     description: { vi: 'Số mẫu agent đã phải bỏ vì hàng đợi đầy, tính từ khi agent khởi động. Khác 0 là mất dữ liệu.', en: 'Samples the agent dropped because its outbox was full, since it started. Non-zero means lost data.' },
-    unit: unitOf('agent_status', 'dropped_samples'),
-    targets: [influx(scoped(from('agent_status').agg('max', 'dropped_samples').byTime().by('agency', 'agent'), scope)).alias('$tag_agency $tag_agent')],
   }).thresholds(lowerIsBetter(1, 1));
 }
 
 export function agentMemory(tr: Tr, scope: Scope) {
-  return timeSeries(tr, {
+  return perAgent(tr, scope, 'rss_bytes', {
     title: { vi: 'Bộ nhớ của agent', en: 'Agent memory' },
     description: { vi: 'Bộ nhớ thường trú (RSS) của tiến trình agent.', en: 'Resident memory of the agent process.' },
-    unit: unitOf('agent_status', 'rss_bytes'),
-    targets: [influx(scoped(from('agent_status').agg('max', 'rss_bytes').byTime().by('agency', 'agent'), scope)).alias('$tag_agency $tag_agent')],
   });
 }
 

@@ -1,4 +1,4 @@
-import { from, latestWhere, numericFields } from '../influxql.ts';
+import { from, latestWhere } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';
 import { barGauge, higherIsBetter, MERGE, okMapping, scoped, sortBy, table, timeSeries, unitOf, type Scope } from './common.ts';
@@ -46,8 +46,7 @@ export function failingChecks(tr: Tr, scope: Scope) {
 
 /** Every security check with its latest result; every numeric field of `security` is a column. */
 export function securityChecks(tr: Tr, scope: Scope) {
-  const q = from('security');
-  for (const field of numericFields('security')) q.agg('last', field);
+  const q = from('security').lastOfEveryField();
   return table(tr, {
     title: { vi: 'Các kiểm tra an toàn', en: 'Security checks' },
     description: { vi: 'Kết quả mới nhất của từng kiểm tra trên từng máy.', en: 'Latest result of every check on every host.' },

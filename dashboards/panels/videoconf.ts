@@ -1,4 +1,4 @@
-import { from, numericFields, type NumericField } from '../influxql.ts';
+import { from, type NumericField } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Text, Tr } from '../i18n.ts';
 import { MERGE, okMapping, scoped, sortBy, stat, stateTimeline, table, timeSeries, unitOf, type Scope } from './common.ts';
@@ -40,8 +40,7 @@ export function endpointMetrics(tr: Tr, scope: Scope) {
 
 /** The latest value of every other numeric videoconf field (SIP, H.323, HTTPS, SNMP and what is added later). */
 export function endpointComponents(tr: Tr, scope: Scope) {
-  const q = from('videoconf');
-  for (const field of numericFields('videoconf')) if (!(field in OVER_TIME)) q.agg('last', field);
+  const q = from('videoconf').lastOfEveryField(Object.keys(OVER_TIME) as NumericField<'videoconf'>[]);
   return table(tr, {
     title: { vi: 'Thành phần của từng điểm cầu', en: 'Endpoint components' },
     description: {
