@@ -1,4 +1,4 @@
-import { escapeXml as e } from './escape.ts';
+import { escapeHtml as e } from '../console/html.ts';
 import type { MonthlyReport } from './figures.ts';
 import { barChart } from './svg.ts';
 

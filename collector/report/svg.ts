@@ -1,4 +1,4 @@
-import { escapeXml } from './escape.ts';
+import { escapeHtml as escapeXml } from '../console/html.ts';
 
 /** A horizontal bar chart as inline SVG (0..max), labels escaped; no script, no external resource. */
 export function barChart(items: { label: string; value: number | null }[], opts: { max?: number; unit?: string; width?: number; title: string; goodAbove?: number }): string {
