@@ -19,17 +19,18 @@ import { tcpAlive, tcpConnect } from './tcp-probe.ts';
 const fixture = (name: string, enc: BufferEncoding = 'utf8') => readFileSync(new URL(`./fixtures/${name}`, import.meta.url)).toString(enc);
 
 describe('neighbour table parsers (recorded outputs)', () => {
-  it('Linux ip neigh: states, MACs, no entry for failed or incomplete resolution', () => {
+  it('Linux ip -s neigh: states, MACs, seconds since confirmed; no MAC for failed or incomplete resolution', () => {
     expect(parseIpNeigh(fixture('ip-neigh.txt'))).toEqual([
-      { ip: '10.119.228.222', state: 'failed' },
-      { ip: '10.119.228.11', mac: '02:cc:00:03:00:01', state: 'reachable' },
-      { ip: '10.119.228.136', state: 'failed' },
-      { ip: '10.119.228.10', mac: '02:cc:00:02:00:01', state: 'stale' },
-      { ip: '10.119.228.1', mac: '00:00:0c:9f:f0:01', state: 'reachable' },
-      { ip: '10.119.228.14', mac: '3c:52:82:1a:2b:3c', state: 'stale' },
-      { ip: '10.119.228.20', mac: '02:cc:00:09:00:01', state: 'permanent' },
-      { ip: '10.119.228.30', state: 'failed' },
+      { ip: '10.119.228.222', state: 'failed', confirmedAgoS: 61 },
+      { ip: '10.119.228.11', mac: '02:cc:00:03:00:01', state: 'reachable', confirmedAgoS: 1 },
+      { ip: '10.119.228.136', state: 'failed', confirmedAgoS: 61 },
+      { ip: '10.119.228.10', mac: '02:cc:00:02:00:01', state: 'stale', confirmedAgoS: 48 },
+      { ip: '10.119.228.1', mac: '00:00:0c:9f:f0:01', state: 'reachable', confirmedAgoS: 0 },
+      { ip: '10.119.228.14', mac: '3c:52:82:1a:2b:3c', state: 'stale', confirmedAgoS: 31 },
+      { ip: '10.119.228.20', mac: '02:cc:00:09:00:01', state: 'permanent', confirmedAgoS: 312 },
+      { ip: '10.119.228.30', state: 'failed', confirmedAgoS: 5 },
     ]);
+    expect(parseIpNeigh('10.0.0.5 dev eth0 lladdr 02:00:00:00:00:05 REACHABLE\n')).toEqual([{ ip: '10.0.0.5', mac: '02:00:00:00:00:05', state: 'reachable' }]);
   });
 
   it('Linux /proc/net/arp: complete entries only carry a MAC', () => {

@@ -128,6 +128,15 @@ function localAddresses(): Set<string> {
   return out;
 }
 
+/**
+ * A neighbour entry that proves a device is there now: confirmed by the OS (or the router) and, when
+ * the source says when, confirmed since this cycle began. A `REACHABLE` entry outlives its device by
+ * up to a minute, a stale one by hours.
+ */
+function confirmedNow(n: Neighbour, cycleSeconds: number): boolean {
+  return n.state === 'reachable' && n.mac !== undefined && (n.confirmedAgoS === undefined || n.confirmedAgoS <= cycleSeconds);
+}
+
 interface Found {
   ip: string;
   subnet: Subnet;
@@ -159,6 +168,8 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
     names?.add(ip);
   };
   const inScope = (n: Neighbour) => subnetOf(subnets, n.ip) !== undefined;
+  const cycleStart = performance.now();
+  const cycleSeconds = () => Math.floor((performance.now() - cycleStart) / 1000);
 
   if (methods.has('icmp')) {
     progress(`icmp sweep of ${targets.length} addresses`);
@@ -177,7 +188,7 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
             const open = targets.filter((ip) => {
               if (alive.has(ip)) return false;
               const n = table.get(ip);
-              return !(n !== undefined && (n.state === 'failed' || (n.state === 'reachable' && n.mac !== undefined)));
+              return !(n !== undefined && (n.state === 'failed' || confirmedNow(n, cycleSeconds())));
             });
             log.debug('icmp sweep: addresses still undecided', { count: open.length, ms: Math.round(performance.now() - phaseStart) });
             return open.length === 0;
@@ -204,7 +215,7 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
   phaseDone('neighbours', { entries: neighbours.length, router: routerEntries.length });
   if (methods.has('neighbours')) {
     // Only entries the OS (or the router) confirmed recently: a stale entry outlives its device by hours.
-    for (const n of [...neighbours, ...routerEntries]) if (n.state === 'reachable' && n.mac) mark(n.ip);
+    for (const n of [...neighbours, ...routerEntries]) if (confirmedNow(n, cycleSeconds())) mark(n.ip);
   }
 
   if (methods.has('tcp')) {

@@ -12,6 +12,8 @@ export interface Neighbour {
   mac?: string;
   /** `reachable`: the OS confirmed the neighbour recently; `unknown`: the source does not say. */
   state: NeighbourState;
+  /** Seconds since the OS last confirmed the neighbour (Linux `ip -s neigh`), when known. */
+  confirmedAgoS?: number;
 }
 
 const IPV4 = String.raw`(\d{1,3}(?:\.\d{1,3}){3})`;
@@ -39,7 +41,10 @@ const LINUX_STATES: Record<string, NeighbourState> = {
   NOARP: 'permanent',
 };
 
-/** `ip -4 neigh show`: `10.0.0.5 dev eth0 lladdr 02:00:00:00:00:05 [router] REACHABLE`. */
+/**
+ * `ip -s -4 neigh show`: `10.0.0.5 dev eth0 lladdr 02:00:00:00:00:05 [router] ref 1 used 1/1/1probes 4 REACHABLE`
+ * (`used` is seconds since used/confirmed/updated; iproute2 writes `probes` without a space before it).
+ */
 export function parseIpNeigh(output: string): Neighbour[] {
   const out: Neighbour[] = [];
   for (const line of output.split(/\r?\n/)) {
@@ -49,7 +54,10 @@ export function parseIpNeigh(output: string): Neighbour[] {
     const stateWord = /\b(REACHABLE|STALE|DELAY|PROBE|FAILED|INCOMPLETE|PERMANENT|NOARP|NONE)\s*$/.exec(line.trim())?.[1];
     const state = (stateWord && LINUX_STATES[stateWord]) || 'unknown';
     const mac = lladdr ? normaliseMac(lladdr) : undefined;
-    out.push(mac && state !== 'failed' ? { ip, mac, state } : { ip, state: mac ? state : 'failed' });
+    const confirmed = /\sused \d+\/(\d+)\/\d+/.exec(line)?.[1];
+    const entry: Neighbour = mac && state !== 'failed' ? { ip, mac, state } : { ip, state: mac ? state : 'failed' };
+    if (confirmed !== undefined) entry.confirmedAgoS = Number(confirmed);
+    out.push(entry);
   }
   return out;
 }

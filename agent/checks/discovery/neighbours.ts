@@ -22,7 +22,7 @@ export async function readNeighbours(signal: AbortSignal, platform: NodeJS.Platf
     const arp = await runCommand('arp', ['-a'], { signal, budgetMs: 10_000, encoding: 'latin1' });
     return arp.spawnError ? [] : parseArpA(arp.stdout);
   }
-  const ip = await runCommand('ip', ['-4', 'neigh', 'show'], { signal, budgetMs: 10_000 });
+  const ip = await runCommand('ip', ['-s', '-4', 'neigh', 'show'], { signal, budgetMs: 10_000 });
   if (!ip.spawnError && ip.code === 0) return parseIpNeigh(ip.stdout);
   try {
     return parseProcNetArp(await readFile('/proc/net/arp', 'utf8'));
