@@ -60,9 +60,10 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`})`);
 }
 
+/** postject's CLI script, run with this `node` (on Windows a .cmd shim would need a shell). */
 export function postjectPath(): string | undefined {
-  const bin = join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'postject.cmd' : 'postject');
-  return existsSync(bin) ? bin : undefined;
+  const cli = join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js');
+  return existsSync(cli) ? cli : undefined;
 }
 
 /** The single executable for the platform this runs on (a copy of this `node` with the bundle injected). */
@@ -81,7 +82,7 @@ export function singleExecutable(bundle: string, outDir = OUT_DIR): string {
     // The copied node.exe is signed; a stale signature makes Windows refuse the result (see operations.md).
     spawnSync('signtool', ['remove', '/s', exe], { stdio: 'inherit' });
   }
-  run(postject, [exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
+  run(process.execPath, [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
   rmSync(blob, { force: true });
   rmSync(seaConfig, { force: true });
   return exe;
