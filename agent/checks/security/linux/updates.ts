@@ -20,7 +20,8 @@ export function securityUpgrades(simulation: string): string[] {
  * nobody but the collector). Hosts whose lists are stale under-report; auto_updates covers that.
  */
 export async function checkSecurityUpdates(env: HostEnv): Promise<Finding> {
-  const r = await env.run('apt-get', ['-s', '-o', 'Debug::NoLocking=1', 'upgrade'], { timeoutMs: 60_000 });
+  // apt-get resolves the whole upgrade: tens of seconds on a busy host, so it gets more time than other commands.
+  const r = await env.run('apt-get', ['-s', '-o', 'Debug::NoLocking=1', 'upgrade'], { timeoutMs: 240_000 });
   if (r.notFound) return notApplicable('apt-get not found: not a Debian-family host');
   if (r.code !== 0) return error(commandProblem('apt-get -s upgrade', r));
   const pkgs = securityUpgrades(r.stdout);
