@@ -164,10 +164,11 @@ export class SegmentLog {
     return this.enforceBudget();
   }
 
-  /** Up to `maxRecords` records from the head, stopping before `maxBytes` of data (at least one record). */
-  read(maxRecords: number, maxBytes: number): LogRecord[] {
+  /** Up to `maxRecords` records (and `maxUnits` of weight) from the head, stopping before `maxBytes` of data (at least one record). */
+  read(maxRecords: number, maxBytes: number, maxUnits = Number.MAX_SAFE_INTEGER): LogRecord[] {
     const out: LogRecord[] = [];
     let bytes = 0;
+    let weightRead = 0;
     let i = this.segments.findIndex((s) => s.seq === this.head.seq);
     let offset = this.head.offset;
     let units = this.head.units;
@@ -186,6 +187,7 @@ export class SegmentLog {
           }
           if (out.length > 0 && bytes + len > maxBytes) return out;
           const weight = header.readUInt32LE(4);
+          if (out.length > 0 && weightRead + weight > maxUnits) return out;
           const crc = header.readUInt32LE(8);
           const data = Buffer.from(reader.bytes(offset + HEADER, len));
           if (crc32(data, crc32(header.subarray(4, 8))) !== crc) {
@@ -195,6 +197,7 @@ export class SegmentLog {
           offset += HEADER + len;
           units += weight;
           bytes += len;
+          weightRead += weight;
           out.push({ data, weight, end: { seq: seg.seq, offset, units } });
         }
       } finally {

@@ -37,7 +37,10 @@ describe.skipIf(skip)('nothing lost: outbox, spool and token lifecycle under fau
 
   const startCollector = async () => {
     collector = startProcess(COLLECTOR_BIN, ['serve', '--config', collectorFile]);
-    await waitFor(async () => (await fetch(`${collectorUrl}/healthz`)).status === 200, { what: `collector /healthz (${collector!.output().slice(-500)})`, timeoutMs: 120_000, intervalMs: 100 });
+    const started = collector;
+    await waitFor(async () => (await fetch(`${collectorUrl}/healthz`)).status === 200, { what: 'collector /healthz', timeoutMs: 120_000, intervalMs: 100 }).catch((err) => {
+      throw new Error(`${(err as Error).message}; collector exit ${started.child.exitCode}, output: ${started.output().slice(-1500)}`);
+    });
   };
   const startAgent = () => {
     agent = startProcess(AGENT_BIN, ['run', '--config', agentFile]);
@@ -148,7 +151,7 @@ describe.skipIf(skip)('nothing lost: outbox, spool and token lifecycle under fau
     await expectAllStored('agent killed twice');
   });
 
-  it('4. kill -9 of the collector while it replays its spool: nothing lost', async () => {
+  it('4. kill -9 of the collector while it spools and while it replays: nothing lost', async () => {
     // A second agent posts a large backlog while InfluxDB is down, so the replay takes a while.
     const code = (await runCli(COLLECTOR_BIN, ['enroll-code', '--config', collectorFile, '--agency', 'so-tu-phap'])).stdout.trim();
     const enrolled = (await (
@@ -171,6 +174,10 @@ describe.skipIf(skip)('nothing lost: outbox, spool and token lifecycle under fau
       });
       expect(res.status).toBe(200);
     }
+    expect((await readyz()).spool.samples).toBeGreaterThanOrEqual(total);
+    // kill -9 while spooling: every 200 above was fsync'ed first, so the restarted collector has it all.
+    await collector!.stop('SIGKILL');
+    await startCollector();
     expect((await readyz()).spool.samples).toBeGreaterThanOrEqual(total);
     await startInflux();
     const count = async () => (rows(await influx.query(`SELECT count(up) FROM tcp WHERE agent = '${enrolled.agentId}'`, database))[0]?.count as number | undefined) ?? 0;

@@ -213,6 +213,13 @@ describe.skipIf(skip)('hostile input at the ingest endpoint (real collector, rea
     }
   });
 
+  it('a resent batch overwrites its points, never doubles them (samples keep their measured time)', async () => {
+    const batch = [0, 1, 2].map((i) => ({ ...base(), tags: { target: 'resend', port: String(i), result: 'ok' }, time: new Date(Date.now() - 60_000 + i).toISOString() }));
+    for (let n = 0; n < 3; n++) expect((await send(json(batch))).status).toBe(200);
+    const r = await influx.query(`SELECT count(up) FROM tcp WHERE target = 'resend'`, db());
+    expect(r[0].values[0][1]).toBe(3);
+  });
+
   it('refuses samples outside [now - maxSampleAge, now + 5 min] with a reason', async () => {
     const at = (offsetMs: number) => ({ ...base(), tags: { target: 'window', port: String(offsetMs), result: 'ok' }, time: new Date(Date.now() + offsetMs).toISOString() });
     const res = await send(json([at(-8 * 86_400_000), at(6 * 60_000), at(4 * 60_000), at(-6 * 86_400_000)]));

@@ -14,8 +14,8 @@ export interface SpoolOptions {
   write: (lines: string) => Promise<void>;
   log?: SpoolLog;
   onWriteError?: () => void;
-  /** Replay batch bounds. */
-  batchLines?: number;
+  /** Replay batch bounds: samples (lines) and bytes per InfluxDB write. */
+  batchSamples?: number;
   batchBytes?: number;
   minRetryMs?: number;
   maxRetryMs?: number;
@@ -107,7 +107,7 @@ export class Spool {
     const maxRetry = this.opts.maxRetryMs ?? 5000;
     let retry = minRetry;
     while (!this.stopped) {
-      const records = this.queue.units > 0 ? this.queue.read(this.opts.batchLines ?? 50, this.opts.batchBytes ?? 4 * 1024 * 1024) : [];
+      const records = this.queue.units > 0 ? this.queue.read(1000, this.opts.batchBytes ?? 4 * 1024 * 1024, this.opts.batchSamples ?? 5000) : [];
       if (records.length === 0) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
