@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../collector/cli.ts';
 import { AlertStore } from '../collector/alerts/store.ts';
 import { startReportMailer } from '../collector/report/schedule.ts';
 import { influxClient, ROLLUP_RP } from '../collector/influx/setup.ts';
@@ -19,6 +20,18 @@ const END = Date.parse('2026-10-31T17:00:00Z');
 const H = 3_600_000;
 const DAY = 86_400_000;
 const MIN = 60_000;
+
+async function inProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main(argv);
+    return { code, stdout: out.mock.calls.map((c) => String(c[0])).join(''), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 
 function parseCsv(text: string): Record<string, string>[] {
   const lines = text.trim().split('\r\n');
@@ -162,7 +175,8 @@ describe.skipIf(skip)('monthly report', () => {
   }, 60_000);
 
   it('renders HTML with SVG charts and a PDF through headless chromium', async () => {
-    const html = await runCli(COLLECTOR_BIN, ['report', '--config', tc.configFile, '--month', '2026-10', '--format', 'html']);
+    // HTML and the bad-input case in process (the same main() as the binary); the PDF through a real process.
+    const html = await inProcess(['report', '--config', tc.configFile, '--month', '2026-10', '--format', 'html']);
     expect(html.code, html.stderr).toBe(0);
     expect(html.stdout).toContain('2/3 cơ quan có dữ liệu trong tháng (66,67%)');
     expect(html.stdout).toMatch(/<svg [^>]*aria-label="Mức sẵn sàng của điểm cầu hội nghị truyền hình"/);
@@ -173,7 +187,7 @@ describe.skipIf(skip)('monthly report', () => {
     const bytes = readFileSync(out);
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect(bytes.length).toBeGreaterThan(5000);
-    const bad = await runCli(COLLECTOR_BIN, ['report', '--config', tc.configFile, '--month', '2026-13']);
+    const bad = await inProcess(['report', '--config', tc.configFile, '--month', '2026-13']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--month: expected YYYY-MM');
   }, 180_000);
