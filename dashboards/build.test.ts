@@ -40,6 +40,8 @@ describe('dashboards as code', () => {
     const enText = en.flatMap((b) => titles(b.dashboard)).join(' ');
     expect(viText).toMatch(/[ăâđêôơưạảấầẩậắằẳặẹẻẽếềểệỉịọỏốồổộớờởợụủứừửựỳỷỹ]/);
     expect(enText).not.toMatch(/[ăâđêôơưạảấầẩậắằẳặẹẻẽếềểệỉịọỏốồổộớờởợụủứừửựỳỷỹ]/);
+    // Nothing Vietnamese left anywhere in the English build (descriptions, aliases, variable labels).
+    for (const b of en) expect(serialize(b.dashboard), b.file).not.toMatch(/[ăâđêôơưạảấầẩậắằẳặẹẻẽếềểệỉịọỏốồổộớờởợụủứừửựỳỷỹ]/i);
     const queries = (d: Dashboard) => JSON.stringify(panelsOf(d).map((p) => ('targets' in p ? (p.targets as unknown as { query: string }[]).map((t) => t.query) : [])));
     vi.forEach((b, i) => expect(queries(en[i].dashboard)).toBe(queries(b.dashboard)));
   });

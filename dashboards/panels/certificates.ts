@@ -42,7 +42,7 @@ export function daysLeftByAgency(tr: Tr, scope: Scope) {
     unit: 'd',
     targets: [
       influx(scoped(from('tls_cert').agg('min', 'days_left').by('agency'), scope), 'A').alias('TLS $tag_agency'),
-      influx(scoped(from('cert_file').agg('min', 'days_left').by('agency'), scope), 'B').alias('file $tag_agency'),
+      influx(scoped(from('cert_file').agg('min', 'days_left').by('agency'), scope), 'B').alias(`${tr({ vi: 'tệp', en: 'file' })} $tag_agency`),
     ],
   }).thresholds(DAYS);
 }

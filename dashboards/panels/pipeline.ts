@@ -70,8 +70,8 @@ export function ingestRate(tr: Tr) {
     description: { vi: 'Số mẫu nhận mỗi giây và số agent gửi dữ liệu, theo từng máy chủ thu thập.', en: 'Samples accepted per second and agents sending, per collector instance.' },
     unit: 'short',
     targets: [
-      influx(from('collector_status').agg('mean', 'ingest_rate').byTime().by('instance'), 'A').alias('$tag_instance mẫu/s'),
-      influx(from('collector_status').agg('max', 'agents_seen').byTime().by('instance'), 'B').alias('$tag_instance agents'),
+      influx(from('collector_status').agg('mean', 'ingest_rate').byTime().by('instance'), 'A').alias(`$tag_instance ${tr({ vi: 'mẫu/giây', en: 'samples/s' })}`),
+      influx(from('collector_status').agg('max', 'agents_seen').byTime().by('instance'), 'B').alias(`$tag_instance ${tr({ vi: 'agent gửi dữ liệu', en: 'agents sending' })}`),
     ],
   });
 }
@@ -82,8 +82,8 @@ export function ingestErrors(tr: Tr) {
     description: { vi: 'Tổng số từ khi máy chủ thu thập khởi động: mẫu sai định dạng bị từ chối và lần ghi InfluxDB thất bại.', en: 'Totals since the collector started: malformed samples refused and failed InfluxDB writes.' },
     unit: 'short',
     targets: [
-      influx(from('collector_status').agg('max', 'samples_rejected').byTime().by('instance'), 'A').alias('$tag_instance rejected'),
-      influx(from('collector_status').agg('max', 'write_errors').byTime().by('instance'), 'B').alias('$tag_instance write errors'),
+      influx(from('collector_status').agg('max', 'samples_rejected').byTime().by('instance'), 'A').alias(`$tag_instance ${tr({ vi: 'mẫu bị từ chối', en: 'rejected' })}`),
+      influx(from('collector_status').agg('max', 'write_errors').byTime().by('instance'), 'B').alias(`$tag_instance ${tr({ vi: 'lỗi ghi', en: 'write errors' })}`),
     ],
   });
 }
