@@ -157,7 +157,9 @@ async function runDiscovery(config: DiscoveryConfig, ctx: CheckContext): Promise
   const local = localAddresses();
   const targets = subnets.flatMap(hostAddresses).filter((ip) => !local.has(ip));
   const found = new Map<string, Found>();
-  const exposures = new ExposureProber(config.exposurePorts as ExposurePort[], config.timeoutMs, config.concurrency, signal);
+  // Probes of risky services are one socket each and mostly wait (an SNMP GET to a host without SNMP
+  // waits for its whole timeout): four per address slot keeps them from trailing the sweep.
+  const exposures = new ExposureProber(config.exposurePorts as ExposurePort[], config.timeoutMs, Math.min(512, config.concurrency * 4), signal);
   const names = config.resolveNames ? new ReverseNames(config.timeoutMs) : undefined;
   const mark = (ip: string) => {
     if (local.has(ip) || found.has(ip)) return;
