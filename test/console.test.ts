@@ -294,6 +294,13 @@ describe.skipIf(skip)('web console in a real browser', () => {
       const csrf = await p.locator('meta[name=csrf-token]').getAttribute('content');
       const ack = await p.request.post(url(`/api/v1/alerts/${someAlert.id}/ack`), { headers: { 'x-csrf-token': csrf! }, data: {} });
       expect(ack.status()).toBe(403);
+
+      // Logging out ends the session on the server: the old cookie opens nothing any more.
+      const old = (await ctx.cookies()).find((c) => c.name === 'canhgac_session')!.value;
+      await p.goto(url('/console/'));
+      await p.click('header form button[type=submit]');
+      await p.waitForURL(/\/console\/login/);
+      expect((await fetch(url('/api/v1/alerts'), { headers: { cookie: `canhgac_session=${old}` } })).status).toBe(401);
     } finally {
       await ctx.close();
     }

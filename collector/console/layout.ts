@@ -30,7 +30,8 @@ function langSwitchUrl(ctx: PageContext): string {
   return u.pathname + u.search;
 }
 
-export function page(ctx: PageContext, title: string, body: Interpolation, opts: { active?: TextKey } = {}): string {
+/** `refreshSeconds`: wall-display pages (overview, video board) reload themselves. */
+export function page(ctx: PageContext, title: string, body: Interpolation, opts: { active?: TextKey; refreshSeconds?: number } = {}): string {
   const L = ctx.locale;
   const nav = ctx.user
     ? html`<nav class="nav">${NAV.filter((n) => !(n.unscoped && ctx.user?.agency)).map(
@@ -45,6 +46,7 @@ export function page(ctx: PageContext, title: string, body: Interpolation, opts:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${opts.refreshSeconds}">` : ''}
 ${ctx.csrf ? html`<meta name="csrf-token" content="${ctx.csrf}">` : ''}
 <title>${title} · ${t(L, 'appName')}</title>
 <link rel="icon" href="data:,">

@@ -50,5 +50,5 @@ export function overviewPage(ctx: PageContext, d: { statuses: AgencyStatus[]; ti
       ${alertTable(ctx, d.alerts, d.names, { actions: false })}
     </section>
   </div>`;
-  return page(ctx, t(L, 'overview'), body, { active: 'overview' });
+  return page(ctx, t(L, 'overview'), body, { active: 'overview', refreshSeconds: 60 });
 }

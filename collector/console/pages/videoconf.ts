@@ -14,5 +14,5 @@ export function videoconfPage(ctx: PageContext, d: { tiles: VideoTile[]; names: 
     ? html`<p><button type="button" id="vc-check" data-url="${PATHS.videoconfCheck}" data-busy="${t(L, 'checking')}" data-unavailable="${t(L, 'checkUnavailable')}">${t(L, 'checkNow')}</button> <span id="vc-check-result" role="status"></span></p>`
     : ''}
   ${videoTileGrid(L, d.tiles, d.names)}`;
-  return page(ctx, t(L, 'videoconf'), body, { active: 'videoconf' });
+  return page(ctx, t(L, 'videoconf'), body, { active: 'videoconf', refreshSeconds: 60 });
 }
