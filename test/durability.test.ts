@@ -204,10 +204,14 @@ describe.skipIf(skip)('nothing lost: outbox, spool and token lifecycle under fau
     }, { what: 'the agent storing its rotated token', timeoutMs: 60_000 });
     const post = (token: string) =>
       fetch(`${collectorUrl}/api/v1/samples`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"samples":[]}' });
-    // Once the agent used the new token, the old one is gone.
-    await waitFor(async () => (await post(oldToken)).status === 401, { what: 'old token refused', timeoutMs: 60_000 });
-    expect((await post(newToken)).status).toBe(200);
+    // Samples measured after the switch arrive: the agent sends with the new token. (Probing with the old
+    // token before that would count as the agent's contact and hand out yet another token.)
+    const switched = readSampleLog(sampleLog).length;
+    await waitFor(async () => readSampleLog(sampleLog).length > switched + 20, { what: 'fresh samples', timeoutMs: 60_000 });
     await expectAllStored('after rotation');
+    // Once the agent used the new token, the old one is gone.
+    expect((await post(oldToken)).status).toBe(401);
+    expect((await post(newToken)).status).toBe(200);
 
     const revoked = await runCli(COLLECTOR_BIN, ['agent', 'revoke', agentId, '--config', collectorFile]);
     expect(revoked.code, revoked.stderr).toBe(0);

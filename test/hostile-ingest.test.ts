@@ -246,7 +246,7 @@ describe.skipIf(skip)('per-agent rate limit', () => {
     await influx?.stop();
   });
 
-  it('answers 429 with Retry-After past the bucket, per agent, and the sender-side numbers add up', async () => {
+  it('answers 429 with Retry-After past the bucket; every agent has its own bucket', async () => {
     const enrol = async (hostname: string) =>
       (await (
         await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: tc.enrollCode('so-y-te'), hostname, version: 't' }) })
