@@ -119,8 +119,8 @@ describe.skipIf(skip)('dashboards against real data', () => {
     const loopback: Record<string, object> = {
       host: { type: 'host' },
       ping: { type: 'ping', targets: ['127.0.0.1'], count: 2, packetInterval: '200ms', timeout: '1s' },
-      tcp: { type: 'tcp', targets: [`127.0.0.1:${tcpPort}`, `127.0.0.1:${await freePort()}`] },
-      http: { type: 'http', targets: [`http://127.0.0.1:${httpPort}/`] },
+      tcp: { type: 'tcp', timeout: '10s', targets: [`127.0.0.1:${tcpPort}`, `127.0.0.1:${await freePort()}`] },
+      http: { type: 'http', timeout: '10s', targets: [`http://127.0.0.1:${httpPort}/`] },
       tls: { type: 'tls', targets: [`127.0.0.1:${httpsPort}`], ca: cert },
       cert_file: { type: 'cert_file', paths: [cert] },
       // security_updates asks the package manager and takes 30 s or more: not what this test is about.
@@ -130,8 +130,8 @@ describe.skipIf(skip)('dashboards against real data', () => {
         name: 'vc',
         count: 5,
         packetInterval: '20ms',
-        // Generous: two cores shared with other test files.
-        timeout: '5s',
+        // Generous: two cores shared with other test files (a loaded machine answered HTTPS in 1.3 s).
+        timeout: '10s',
         endpoints: [
           {
             name: 'ubnd-tinh',
