@@ -183,7 +183,7 @@ export const BUILTIN_RULES: RuleSpec[] = [
     dashboard: 'canhgac-lan',
     summary: { vi: 'Dịch vụ rủi ro {{service}} mở trên {{ip}}:{{port}}', en: 'Risky service {{service}} open on {{ip}}:{{port}}' },
     description: {
-      vi: 'Thiết bị {{ip}} mở cổng {{port}} ({{service}}, mức rủi ro {{value}}). Hãy đóng hoặc chặn dịch vụ nếu không cần thiết.',
+      vi: 'Thiết bị {{ip}} mở cổng {{port}} ({{service}}). Hãy đóng hoặc chặn dịch vụ nếu không cần thiết.',
       en: 'Device {{ip}} has port {{port}} ({{service}}) open. Close or firewall it unless it is needed.',
     },
   },

@@ -96,8 +96,11 @@ export class AlertEngine {
     if (this.absentRules.length > 0 && agent.id) {
       this.cadence.seen(agent.id, agent.agency, now, statusTimes.sort((a, b) => a - b), host);
       for (const rule of this.absentRules) {
-        const inst = this.instances.get(this.absentKey(rule, agent.id, agent.agency));
-        if (inst) this.clear(inst, now, now);
+        const key = this.absentKey(rule, agent.id, agent.agency);
+        const inst = this.instances.get(key);
+        if (!inst) continue;
+        this.clear(inst, now, now);
+        if (inst.state === 'ok') this.instances.delete(key);
       }
     }
   }
