@@ -124,6 +124,13 @@ describe('alert engine and notifier (manual clock)', () => {
     status();
     step(1000);
     expect(mails()[1].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
+    for (let i = 0; i < 3; i++) {
+      status();
+      step(60_000);
+    }
+    step(61_000);
+    step(60_000); // silent again: a second episode
+    expect(mails().map((m) => m.subject.slice(0, 16))).toEqual(['[NGHIÊM TRỌNG][S', '[ĐÃ KHẮC PHỤC][S', '[NGHIÊM TRỌNG][S']);
   });
 
   it('storm control: past maxMails a recipient gets one summary instead', () => {
