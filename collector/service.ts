@@ -9,6 +9,7 @@ import { complianceObserver } from './ingest/compliance.ts';
 import { deviceInventoryObserver } from './ingest/device-inventory.ts';
 import { certificateInventory } from './ingest/certificate-inventory.ts';
 import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
+import { WriteCoalescer } from './influx/coalescer.ts';
 import { InfluxWriteError, InfluxWriter } from './influx/writer.ts';
 import { toLines } from './influx/line-protocol.ts';
 import { Spool, SpoolFullError } from './spool/spool.ts';
@@ -112,12 +113,13 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
 
   // InfluxDB first; when it is down, slow or already behind (spool not empty, to keep order), the
   // spool. Either way the samples are durable before the agent gets its 2xx.
+  const direct = new WriteCoalescer((body) => writer.writeLines(body, config.slowWriteMs));
   const store = async (samples: WireSample[]) => {
     if (samples.length === 0) return;
     const lines = toLines(samples);
     if (!spool!.active) {
       try {
-        await writer.writeLines(lines, config.slowWriteMs);
+        await direct.submit(lines, samples.length);
         return;
       } catch (err) {
         stats.writeErrors++;
