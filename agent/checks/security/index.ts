@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { Type } from 'typebox';
 import { durationIssue, joinPath, parseDuration, SEVERITIES, type ConfigIssue } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
@@ -79,8 +78,6 @@ export function thresholdsOf(config: SecurityConfig): Thresholds {
 }
 
 async function runSecurity(config: SecurityConfig, ctx: CheckContext): Promise<void> {
-  // Every host check and each command it runs listens on the run's signal; 19 checks exceed Node's default of 10.
-  setMaxListeners(100, ctx.signal);
   const env = realEnv({ signal: ctx.signal });
   ctx.progress?.('security: running host checks');
   const results = await runSuite(env, config, thresholdsOf(config), config.timeoutMs);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { securityScore, type CheckStatus, type Score, type Severity } from '../../../protocol/index.ts';
 import type { Recorder } from '../types.ts';
 import { HOST_CHECKS } from './catalogue-map.ts';
@@ -38,6 +39,8 @@ async function guarded(id: string, run: () => Promise<Finding>, timeoutMs: numbe
 export async function runSuite(env: HostEnv, policy: Policy, limits: Thresholds, timeoutMs: number): Promise<CheckResult[]> {
   const specs = selectChecks(env.platform, policy);
   const now = env.now();
+  // Each check, and each command it runs, listens on the run's signal: more than Node's default 10.
+  setMaxListeners(100, env.signal);
   return Promise.all(
     specs.map(async (spec) => {
       const finding = await guarded(spec.id, () => HOST_CHECKS[spec.id as keyof typeof HOST_CHECKS](env, limits), timeoutMs, env.signal);
