@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { startMailServer, type MailServer, type ReceivedMail } from './support/m
 import { missing } from './support/require.ts';
 
 const skip = missing({ commands: ['influxd'] });
+// Progress with timestamps: on a loaded machine a timeout then says which step was slow.
+const log = (what: string) => console.log(`${new Date().toISOString()} ${what}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ALL_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
@@ -100,8 +102,15 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
   }
 
   it('a loopback listener goes down: one firing mail after `for` to the agency contact; back up: one resolve mail; agent stopped: agent silent', async () => {
-    let listener: Server = createServer((s) => s.destroy());
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', () => r()));
+    const listen = async (port: number) => {
+      const server = createServer((s) => s.destroy());
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+      return server;
+    };
+    let listener = await listen(0);
     const port = (listener.address() as { port: number }).port;
     const tokenFile = join(dir, 'agent.token');
     const config = writeYaml(join(dir, 'agent.yaml'), {
@@ -114,6 +123,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     const agent = startProcess(AGENT_BIN, ['run', '--config', config]);
     try {
       await waitFor(async () => collector.stats.samplesAccepted >= 3, { what: 'agent samples', timeoutMs: 60_000 });
+      log('agent reports; closing the listener');
       await new Promise((r) => listener.close(r));
       const wentDown = Date.now();
       const [firing] = await waitMails(() => about('Cổng dịch vụ công'), 1, 'firing mail');
@@ -124,21 +134,24 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
       expect(firing.html).toContain('https://canhgac.example.vn/alerts/');
       expect(firing.html).toContain('https://grafana.example.vn/d/canhgac-availability?var-agency=so-y-te');
 
-      listener = createServer((s) => s.destroy());
-      await new Promise<void>((r) => listener.listen(port, '127.0.0.1', () => r()));
+      log('firing mail received; listening again');
+      listener = await listen(port);
       const [, resolved] = await waitMails(() => about('Cổng dịch vụ công'), 2, 'resolve mail');
       expect(resolved.subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới Cổng dịch vụ công');
       await sleep(1500);
       expect(about('Cổng dịch vụ công')).toHaveLength(2);
 
+      log('resolve mail received; stopping the agent');
       await agent.stop('SIGKILL');
+      log('agent stopped; waiting for the agent-silent mail');
       const stopped = Date.now();
       // 3 × the 1 s status interval after the last status sample, then groupWait.
       const [silent] = await waitMails(() => about('ngừng gửi dữ liệu').filter((m) => m.at > stopped && m.subject.startsWith('[NGHIÊM TRỌNG]')), 1, 'agent silent mail', 20_000);
       expect(silent.subject).toMatch(/^\[NGHIÊM TRỌNG\]\[Sở Y tế\] Agent \S+ ngừng gửi dữ liệu$/);
       expect(silent.at - stopped).toBeGreaterThanOrEqual(1000);
     } finally {
-      await agent.stop('SIGKILL');
+      // stop() waits for an exit that already happened when called twice on a killed child.
+      if (agent.child.exitCode === null && agent.child.signalCode === null) await agent.stop('SIGKILL');
       listener.close();
     }
   }, 180_000);
@@ -272,7 +285,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     }, { what: 'alert annotations', timeoutMs: 30_000 });
     expect(points.some((p) => p.state === 'firing' && p.firing === 1 && p.agency === 'so-y-te')).toBe(true);
     const cli = await runCli(COLLECTOR_BIN, ['notifications', '--config', tc.configFile, '--agency', 'so-y-te']);
-    expect(cli.code).toBe(0);
+    expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toContain('Mất kết nối tới Máy chủ thư');
     expect(cli.stdout).toMatch(/sent/);
   }, 60_000);
