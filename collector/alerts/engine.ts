@@ -41,6 +41,8 @@ export class AlertEngine {
   private readonly byMeasurement = new Map<string, Rule[]>();
   private readonly absentRules: Rule[];
   private readonly instances = new Map<string, Instance>();
+  /** Instances per rule, so a rule with none skips the key of a healthy sample. */
+  private readonly live = new Map<Rule, number>();
   readonly cadence = new CadenceTracker();
   private readonly store: AlertStore;
 
@@ -71,7 +73,7 @@ export class AlertEngine {
       const inst: Instance = { rule, rowId: row.id, state: row.state === 'firing' ? 'firing' : 'pending', since: row.activeSince, lastTime: row.activeSince, value: row.value ?? undefined, labels: row.labels };
       // The baseline of a score drop is not stored: recovering by the threshold from the dropped value resolves it.
       if (rule.op === 'decrease' && row.value !== null) inst.baseline = row.value + (rule.threshold as number) + 1e-9;
-      this.instances.set(row.fingerprint, inst);
+      this.track(row.fingerprint, inst);
     }
     this.cadence.restore(this.store.loadCadence(), this.opts.startedAt);
   }
@@ -100,12 +102,26 @@ export class AlertEngine {
         const inst = this.instances.get(key);
         if (!inst) continue;
         this.clear(inst, now, now);
-        if (inst.state === 'ok') this.instances.delete(key);
+        if (inst.state === 'ok') this.untrack(key);
       }
     }
   }
 
+  private track(key: string, inst: Instance): void {
+    if (!this.instances.has(key)) this.live.set(inst.rule, (this.live.get(inst.rule) ?? 0) + 1);
+    this.instances.set(key, inst);
+  }
+
+  private untrack(key: string): void {
+    const inst = this.instances.get(key);
+    if (!inst) return;
+    this.instances.delete(key);
+    this.live.set(inst.rule, (this.live.get(inst.rule) ?? 1) - 1);
+  }
+
   private judge(rule: Rule, s: WireSample, value: number, t: number, now: number): void {
+    // The common case, a healthy sample of a rule with nothing pending or firing, needs no key.
+    if (!this.live.get(rule) && rule.op !== 'increase' && rule.op !== 'decrease' && !conditionHolds(rule, value, undefined, undefined)) return;
     const key = fingerprintOf(rule, s.tags);
     let inst = this.instances.get(key);
     if (inst && t < inst.lastTime) return; // a late sample says nothing about now
@@ -114,7 +130,7 @@ export class AlertEngine {
     if (!inst) {
       if (!holds && !needsHistory) return;
       inst = { rule, state: 'ok', since: t, lastTime: t, labels: labelsOf(rule, s) };
-      this.instances.set(key, inst);
+      this.track(key, inst);
     }
     inst.lastTime = t;
     inst.previous = value;
@@ -137,7 +153,7 @@ export class AlertEngine {
       return;
     }
     this.clear(inst, t, now);
-    if (inst.state === 'ok' && !needsHistory) this.instances.delete(key);
+    if (inst.state === 'ok' && !needsHistory) this.untrack(key);
   }
 
   /** The condition is false as of `t`. */
@@ -185,7 +201,7 @@ export class AlertEngine {
       if (inst.state === 'pending' && now - inst.since >= inst.rule.forMs) this.fire(inst, now);
       else if (inst.state === 'firing' && inst.clearSince !== undefined && now - inst.clearSince >= inst.rule.resolveAfterMs) {
         this.resolve(inst, now);
-        if (inst.rule.op !== 'increase' && inst.rule.op !== 'decrease') this.instances.delete(key);
+        if (inst.rule.op !== 'increase' && inst.rule.op !== 'decrease') this.untrack(key);
       }
     }
     for (const rule of this.absentRules) {
@@ -200,7 +216,7 @@ export class AlertEngine {
         const since = c.lastArrival + windowMs;
         const inst: Instance = { rule, state: 'pending', since, lastTime: now, value: Math.round(silentFor / 1000), labels };
         inst.rowId = this.store.openAlert({ fingerprint: key, rule: rule.name, severity: rule.severity, agency: c.agency, agent: c.agent, labels, value: inst.value, activeSince: since });
-        this.instances.set(key, inst);
+        this.track(key, inst);
         if (now - since >= rule.forMs) this.fire(inst, now);
       }
     }
