@@ -133,6 +133,19 @@ describe('alert engine and notifier (manual clock)', () => {
     expect(mails().map((m) => m.subject.slice(0, 16))).toEqual(['[NGHIÊM TRỌNG][S', '[ĐÃ KHẮC PHỤC][S', '[NGHIÊM TRỌNG][S']);
   });
 
+  it('a revoked agent is not called silent', () => {
+    const { alerting, step, clock, mails, db } = setup({ groupWait: '0s' });
+    for (let i = 0; i < 3; i++) {
+      alerting.observe({ id: 'pc-2', agency: 'so-y-te' }, [
+        { measurement: 'agent_status', tags: { version: '1', agency: 'so-y-te', agent: 'pc-2' }, fields: { queue_samples: 0, dropped_samples: 0, cycle_ms: 1, rss_bytes: 1 }, time: new Date(clock.now()).toISOString() },
+      ]);
+      step(60_000);
+    }
+    db.prepare(`INSERT INTO agents (id, agency, hostname, token_hash, created_at, revoked_at) VALUES ('pc-2', 'so-y-te', 'pc-2', 'x', 0, ?)`).run(clock.now());
+    for (let i = 0; i < 10; i++) step(60_000);
+    expect(mails()).toHaveLength(0);
+  });
+
   it('storm control: past maxMails a recipient gets one summary instead', () => {
     const { tcp, step, mails } = setup({ groupWait: '0s', storm: { maxMails: 3, window: '10m' }, rules: [{ name: 'target_down', for: '0s', resolveAfter: '0s' }] });
     for (let i = 0; i < 8; i++) {

@@ -222,6 +222,23 @@ export class AlertEngine {
     }
   }
 
+  /** Revoked agents are retired on purpose: no longer watched, and a silent alert of theirs resolves. */
+  forgetAgents(ids: string[], now: number): void {
+    for (const id of ids) {
+      const c = this.cadence.agents.get(id);
+      if (!c) continue;
+      for (const rule of this.absentRules) {
+        const key = this.absentKey(rule, id, c.agency);
+        const inst = this.instances.get(key);
+        if (inst?.state === 'firing') this.resolve(inst, now);
+        else if (inst?.state === 'pending') this.clear(inst, now, now);
+        this.untrack(key);
+      }
+      this.cadence.forget(id);
+      this.store.forgetCadence(id);
+    }
+  }
+
   /** Persist what the agent-silent rule learnt (called on a slow timer and at close). */
   saveCadence(): void {
     const dirty = [...this.cadence.agents.values()].filter((c) => c.dirty);

@@ -71,6 +71,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
       engine.tick(now);
       notifier.tick(now);
       if (now - lastCadenceSave >= CADENCE_SAVE_MS) {
+        engine.forgetAgents(store.revokedAgents(), now);
         engine.saveCadence();
         lastCadenceSave = now;
       }

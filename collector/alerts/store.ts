@@ -274,6 +274,15 @@ export class AlertStore {
     })();
   }
 
+  forgetCadence(agent: string): void {
+    this.db.prepare('DELETE FROM alert_agent_cadence WHERE agent = ?').run(agent);
+  }
+
+  /** Agents whose token was revoked (collector/state/agents.ts sets revoked_at). */
+  revokedAgents(): string[] {
+    return (this.db.prepare('SELECT id FROM agents WHERE revoked_at IS NOT NULL').all() as { id: string }[]).map((r) => r.id);
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
