@@ -1,4 +1,4 @@
-import { PATHS, ROTATED_TOKEN_HEADER, VERSION, AGENT_VERSION_HEADER, type IngestResponse } from '../protocol/index.ts';
+import { LIMITS, PATHS, ROTATED_TOKEN_HEADER, VERSION, AGENT_VERSION_HEADER, type IngestResponse } from '../protocol/index.ts';
 import type { CollectorClient } from './collector-client.ts';
 import type { Logger } from './log.ts';
 import type { Outbox } from './outbox.ts';
@@ -91,7 +91,7 @@ export class Sender {
   }
 
   private async sendOnce(): Promise<{ kind: 'sent'; count: number } | { kind: 'empty' } | { kind: 'retry'; delayMs: number }> {
-    const batch = this.opts.outbox.peek(this.opts.batchSamples ?? 1000, this.opts.batchBytes ?? 1_000_000);
+    const batch = this.opts.outbox.peek(this.opts.batchSamples ?? LIMITS.samplesPerBatch, this.opts.batchBytes ?? 4_000_000);
     if (batch.length === 0) return { kind: 'empty' };
     let res;
     try {
