@@ -86,7 +86,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`enrolment failed: ${err.message}\n`);
       return 1;
     }
-    process.stderr.write(`canhgac-agent: ${(err as Error).stack ?? String(err)}\n`);
+    // A person needs the reason; the stack only when asked for (CANHGAC_DEBUG=1).
+    process.stderr.write(`canhgac-agent: ${process.env.CANHGAC_DEBUG ? (err as Error).stack : (err as Error).message ?? String(err)}\n`);
     return 1;
   }
 }

@@ -130,7 +130,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`canhgac-collector: ${(err as Error).message}\n\n${HELP}`);
       return 2;
     }
-    process.stderr.write(`canhgac-collector: ${(err as Error).stack ?? String(err)}\n`);
+    // A person needs the reason; the stack only when asked for (CANHGAC_DEBUG=1).
+    process.stderr.write(`canhgac-collector: ${process.env.CANHGAC_DEBUG ? (err as Error).stack : (err as Error).message ?? String(err)}\n`);
     return 1;
   }
 }
