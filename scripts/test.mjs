@@ -27,7 +27,9 @@ let skipped = 0;
 if (existsSync(report)) {
   const j = JSON.parse(readFileSync(report, 'utf8'));
   passed = j.numPassedTests ?? 0;
-  failed = (j.numFailedTests ?? 0) + (j.numFailedTestSuites ?? 0);
+  failed = j.numFailedTests ?? 0;
+  // A file that fails to load has no failed test of its own; count it once.
+  if (failed === 0) failed = j.numFailedTestSuites ?? 0;
   skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
 }
 if (r.status !== 0 && failed === 0) failed = 1;
