@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { joinPath, type ConfigIssue } from '../../protocol/index.ts';
 import { domainToASCII } from 'node:url';
 
 /**
@@ -94,4 +95,18 @@ export function specialUseLookup(hostname: string, options: LookupOptions, callb
     return;
   }
   dnsLookup(hostname, options, callback as never);
+}
+
+/** Config issues for a list of `host:port` targets (tcp, tls): one per target that does not parse. */
+export function hostPortTargetIssues(targets: readonly string[], path: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  targets.forEach((t, i) => {
+    if (!parseHostPort(t)) {
+      issues.push({
+        path: joinPath(joinPath(path, 'targets'), i),
+        message: `expected host:port (or [IPv6]:port) with a port from 1 to 65535, got ${JSON.stringify(t)}`,
+      });
+    }
+  });
+  return issues;
 }

@@ -1,8 +1,8 @@
 import { Socket } from 'node:net';
 import { Type } from 'typebox';
-import { joinPath, resultOfError, type ConfigIssue, type Result } from '../../../protocol/index.ts';
+import { resultOfError, type ConfigIssue, type Result } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
-import { DEFAULT_CONCURRENCY, elapsedMs, forEachLimited, parseHostPort, resolveHost } from '../probe.ts';
+import { DEFAULT_CONCURRENCY, elapsedMs, forEachLimited, hostPortTargetIssues, parseHostPort, resolveHost } from '../probe.ts';
 
 const schema = Type.Object({
   targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, expected: 'a list of "host:port" targets' }),
@@ -21,15 +21,7 @@ export const tcpCheck = defineCheck({
 });
 
 function validateTcp(config: TcpConfig, path: string): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  config.targets.forEach((t, i) => {
-    if (!parseHostPort(t)) {
-      issues.push({
-        path: joinPath(joinPath(path, 'targets'), i),
-        message: `expected host:port (or [IPv6]:port) with a port from 1 to 65535, got ${JSON.stringify(t)}`,
-      });
-    }
-  });
+  const issues = hostPortTargetIssues(config.targets, path);
   return issues;
 }
 

@@ -4,7 +4,7 @@ import type { X509Certificate } from 'node:crypto';
 import { Type } from 'typebox';
 import { joinPath, resultOfError, type ConfigIssue, type FieldsOf, type TagsOf } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
-import { DEFAULT_CONCURRENCY, forEachLimited, isHostOrIp, parseHostPort, resolveHost } from '../probe.ts';
+import { DEFAULT_CONCURRENCY, forEachLimited, hostPortTargetIssues, isHostOrIp, parseHostPort, resolveHost } from '../probe.ts';
 import { daysUntil, describeCertificate } from '../certificate.ts';
 import { handshake } from './handshake.ts';
 import { loadTrustStore, type TrustStore } from './trust.ts';
@@ -31,15 +31,7 @@ export const tlsCheck = defineCheck({
 });
 
 function validateTls(config: TlsConfig, path: string): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  config.targets.forEach((t, i) => {
-    if (!parseHostPort(t)) {
-      issues.push({
-        path: joinPath(joinPath(path, 'targets'), i),
-        message: `expected host:port (or [IPv6]:port) with a port from 1 to 65535, got ${JSON.stringify(t)}`,
-      });
-    }
-  });
+  const issues = hostPortTargetIssues(config.targets, path);
   if (config.sni !== undefined && (!isHostOrIp(config.sni) || isIP(config.sni) !== 0)) {
     issues.push({ path: joinPath(path, 'sni'), message: `expected a host name (not an IP address), got ${JSON.stringify(config.sni)}` });
   }
