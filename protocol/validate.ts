@@ -23,20 +23,34 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const UNSTORABLE_BACKSLASH = /\\$|\\[ ,=]/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Required tag and field names per measurement, computed once (validation runs per sample on ingest). */
-const required = new Map<string, { tags: string[]; fields: string[] }>();
-function requiredOf(measurement: keyof typeof catalogue): { tags: string[]; fields: string[] } {
-  let r = required.get(measurement);
-  if (!r) {
-    const spec = catalogue[measurement];
-    r = {
-      tags: Object.entries(spec.tags as Record<string, string>).filter(([, p]) => p === 'required').map(([k]) => k),
-      fields: Object.entries(spec.fields as Record<string, { optional?: boolean }>).filter(([, f]) => !f.optional).map(([k]) => k),
-    };
-    required.set(measurement, r);
-  }
-  return r;
+interface Plan {
+  origin?: string;
+  tags: Record<string, string>;
+  fields: Record<string, { type: string; optional?: boolean }>;
+  requiredTags: string[];
+  requiredFields: string[];
 }
+
+/** What validation needs of each measurement, computed once: validation runs per sample on ingest. */
+const plans = new Map<string, Plan>(
+  Object.entries(catalogue).map(([name, spec]) => {
+    const tags = spec.tags as Record<string, string>;
+    const fields = spec.fields as Record<string, { type: string; optional?: boolean }>;
+    return [
+      name,
+      {
+        origin: (spec as { origin?: string }).origin,
+        tags,
+        fields,
+        requiredTags: Object.keys(tags).filter((k) => tags[k] === 'required'),
+        requiredFields: Object.keys(fields).filter((k) => !fields[k].optional),
+      },
+    ];
+  }),
+);
+
+const isCollectorTag = (key: string) => (COLLECTOR_TAGS as readonly string[]).includes(key);
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -49,20 +63,22 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
   if (!isPlainObject(raw)) return { ok: false, reason: 'sample must be an object' };
   const { measurement, tags, fields, time } = raw;
   if (typeof measurement !== 'string') return { ok: false, reason: 'measurement must be a string' };
-  if (!isMeasurement(measurement)) return { ok: false, reason: `unknown measurement "${clip(measurement)}"` };
-  const spec = catalogue[measurement];
-  if ((spec as { origin?: string }).origin === 'collector' && !opts.allowCollector) {
+  const plan = isMeasurement(measurement) ? plans.get(measurement) : undefined;
+  if (!plan) return { ok: false, reason: `unknown measurement "${clip(measurement)}"` };
+  if (plan.origin === 'collector' && !opts.allowCollector) {
     return { ok: false, reason: `measurement "${measurement}" is written by the collector only` };
   }
 
   const outTags: Record<string, string> = {};
   if (tags !== undefined && !isPlainObject(tags)) return { ok: false, reason: 'tags must be an object' };
-  const tagSpec = spec.tags as Record<string, string>;
-  for (const [key, value] of Object.entries(tags ?? {})) {
-    if ((COLLECTOR_TAGS as readonly string[]).includes(key)) continue;
-    if (!Object.prototype.hasOwnProperty.call(tagSpec, key)) {
-      return { ok: false, reason: `${measurement}: unknown tag "${clip(key)}"` };
-    }
+  const tagSpec = plan.tags;
+  // Object.keys, not for-in: only own properties count (a payload is JSON, but this takes unknown).
+  const tagKeys = tags === undefined ? [] : Object.keys(tags);
+  for (let i = 0; i < tagKeys.length; i++) {
+    const key = tagKeys[i];
+    const value = (tags as Record<string, unknown>)[key];
+    if (isCollectorTag(key)) continue;
+    if (!hasOwn(tagSpec, key)) return { ok: false, reason: `${measurement}: unknown tag "${clip(key)}"` };
     if (typeof value !== 'string') return { ok: false, reason: `${measurement}: tag "${key}" must be a string` };
     if (value.length === 0) continue;
     if (value.length > LIMITS.tagValueMaxLength) {
@@ -74,16 +90,19 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
     }
     outTags[key] = value;
   }
-  const must = requiredOf(measurement);
-  for (const key of must.tags) {
+  for (const key of plan.requiredTags) {
     if (outTags[key] === undefined) return { ok: false, reason: `${measurement}: missing tag "${key}"` };
   }
 
   if (!isPlainObject(fields)) return { ok: false, reason: `${measurement}: fields must be an object` };
   const outFields: Record<string, number | string> = {};
-  const fieldSpec = spec.fields as Record<string, { type: string; optional?: boolean }>;
-  for (const [key, value] of Object.entries(fields)) {
-    const f = Object.prototype.hasOwnProperty.call(fieldSpec, key) ? fieldSpec[key] : undefined;
+  let fieldCount = 0;
+  const fieldSpec = plan.fields;
+  const fieldKeys = Object.keys(fields);
+  for (let i = 0; i < fieldKeys.length; i++) {
+    const key = fieldKeys[i];
+    const value = fields[key];
+    const f = hasOwn(fieldSpec, key) ? fieldSpec[key] : undefined;
     if (!f) return { ok: false, reason: `${measurement}: unknown field "${clip(key)}"` };
     if (value === null || value === undefined) continue;
     if (f.type === 'string') {
@@ -99,12 +118,13 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
         return { ok: false, reason: `${measurement}: field "${key}" must be an integer, got ${value}` };
       }
     }
-    outFields[key] = value as number | string;
+    outFields[key] = value;
+    fieldCount++;
   }
-  for (const key of must.fields) {
+  for (const key of plan.requiredFields) {
     if (outFields[key] === undefined) return { ok: false, reason: `${measurement}: missing field "${key}"` };
   }
-  if (Object.keys(outFields).length === 0) return { ok: false, reason: `${measurement}: no fields` };
+  if (fieldCount === 0) return { ok: false, reason: `${measurement}: no fields` };
 
   if (typeof time !== 'string' || !RFC3339.test(time)) {
     return { ok: false, reason: `${measurement}: time must be an RFC 3339 timestamp` };
@@ -116,7 +136,9 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
     if (ms < now - maxAgeMs) return { ok: false, reason: `${measurement}: time ${time} is older than the accepted window` };
     if (ms > now + maxFutureMs) return { ok: false, reason: `${measurement}: time ${time} is in the future` };
   }
-  return { ok: true, sample: { measurement, tags: outTags, fields: outFields, time: new Date(ms).toISOString() } };
+  // Agents send toISOString() already (24 characters, UTC, milliseconds); only other forms are rewritten.
+  const canonical = time.length === 24 && time.charCodeAt(23) === 90 /* Z */ ? time : new Date(ms).toISOString();
+  return { ok: true, sample: { measurement, tags: outTags, fields: outFields, time: canonical } };
 }
 
 function typeName(v: unknown): string {

@@ -17,12 +17,14 @@ import type { WireSample } from '../../protocol/index.ts';
 import { freePort, startInfluxd } from '../../scripts/lib/influxd.ts';
 import { COLLECTOR_BIN, waitFor, writeYaml } from '../support/agent.ts';
 import { TEST_AGENCIES } from '../support/collector.ts';
-import { percentile, rssBytes, table } from './lib.ts';
+import { cpuSeconds, percentile, rssBytes, sleep, table } from './lib.ts';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const POINTS = Number(process.env.BENCH_POINTS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+// e.g. BENCH_COLLECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the collector under load.
+const COLLECTOR_NODE_ARGS = (process.env.BENCH_COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** One agent's realistic mix: tcp, ping, http and host samples with their usual tags. */
 function agentSamples(agent: number, count: number, t0: number): WireSample[] {
@@ -70,6 +72,18 @@ async function drive(bodies: { url: string; body: Buffer; headers: Record<string
   return { rate: points / ((performance.now() - started) / 1000), latencies, failed };
 }
 
+/** Waits (at most 60 s) until a process uses under 10 % of a core over half a second. */
+async function quiet(pid: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let before = cpuSeconds(pid);
+  while (Date.now() < deadline) {
+    await sleep(500);
+    const now = cpuSeconds(pid);
+    if (now - before < 0.05) return;
+    before = now;
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'canhgac-bench-ingest-'));
 const influx = await startInfluxd();
 let collector: ReturnType<typeof spawn> | undefined;
@@ -89,7 +103,7 @@ try {
   const tokens = Array.from({ length: AGENTS }, (_, i) => createAgent(db, { agency: TEST_AGENCIES[i % 3].id, hostname: `bench-${i}` }));
   db.close();
 
-  collector = spawn(process.execPath, [COLLECTOR_BIN, 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'ignore'] });
+  collector = spawn(process.execPath, [...COLLECTOR_NODE_ARGS, COLLECTOR_BIN, 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'ignore'] });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => ((await (await fetch(`${url}/readyz`)).json()) as { checks: { influxdb: { ok: boolean } } }).checks.influxdb.ok, {
     what: 'collector ready',
@@ -98,7 +112,8 @@ try {
   await influx.query('CREATE DATABASE raw_bench');
 
   const perAgent = Math.ceil(POINTS / AGENTS);
-  const results: { round: number; via: string; rate: number; p99: number; rss?: number; failed: number }[] = [];
+  const results: { round: number; via: string; rate: number; p99: number; rss?: number; failed: number; influxCpu: number; collectorCpu?: number; points: number }[] = [];
+  const influxPid = influx.process.pid!;
   for (let round = 1; round <= ROUNDS; round++) {
     const t0 = Date.now() - round * 3_600_000;
     const samples = tokens.map((t, i) => agentSamples(i, perAgent, t0));
@@ -124,23 +139,55 @@ try {
       }
       return out;
     });
-    const r = await drive(raw);
-    results.push({ round, via: 'raw line protocol → influxd', rate: r.rate, p99: percentile(r.latencies, 99), failed: r.failed });
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(collector!.pid!))), 100);
-    const c = await drive(viaCollector);
-    clearInterval(sampler);
-    peak = Math.max(peak, rssBytes(collector.pid!));
-    results.push({ round, via: 'agents → collector → influxd', rate: c.rate, p99: percentile(c.latencies, 99), rss: peak, failed: c.failed });
+    // Each phase starts on a quiet influxd, and its influxd CPU is counted until influxd is quiet again,
+    // so the background compaction of one phase's points is neither charged to nor slowing the next.
+    // The order alternates by round so neither path always runs on the warmer database.
+    const runRaw = async () => {
+      await quiet(influxPid);
+      const cpu0 = cpuSeconds(influxPid);
+      const r = await drive(raw);
+      await quiet(influxPid);
+      results.push({ round, via: 'raw line protocol → influxd', rate: r.rate, p99: percentile(r.latencies, 99), failed: r.failed, influxCpu: cpuSeconds(influxPid) - cpu0, points: perAgent * AGENTS });
+    };
+    const runCollector = async () => {
+      await quiet(influxPid);
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(collector!.pid!))), 100);
+      const cpu0 = cpuSeconds(influxPid);
+      const collectorCpu0 = cpuSeconds(collector!.pid!);
+      const c = await drive(viaCollector);
+      clearInterval(sampler);
+      peak = Math.max(peak, rssBytes(collector!.pid!));
+      const collectorCpu = cpuSeconds(collector!.pid!) - collectorCpu0;
+      await quiet(influxPid);
+      results.push({ round, via: 'agents → collector → influxd', rate: c.rate, p99: percentile(c.latencies, 99), rss: peak, failed: c.failed, influxCpu: cpuSeconds(influxPid) - cpu0, collectorCpu, points: perAgent * AGENTS });
+    };
+    if (round % 2 === 1) {
+      await runRaw();
+      await runCollector();
+    } else {
+      await runCollector();
+      await runRaw();
+    }
   }
-  const rawRates = results.filter((r) => r.via.startsWith('raw')).map((r) => r.rate);
+  const rawRate = (round: number) => results.find((r) => r.round === round && r.via.startsWith('raw'))!.rate;
   console.log(
     `${AGENTS} simulated agents, ${BATCH}-sample batches (gzip JSON to the collector; line protocol for raw), ${POINTS} points a round, plain HTTP on loopback\n`,
   );
   console.log(
     table(
-      ['round', 'path', 'points/s', 'ratio to raw', 'p99 request ms', 'collector peak RSS MiB', 'failed requests'],
-      results.map((r) => [r.round, r.via, r.rate, r.rate / rawRates[r.round - 1], r.p99, r.rss ? r.rss / 1048576 : '-', r.failed]),
+      ['round', 'path', 'points/s', 'ratio to raw', 'p99 request ms', 'collector peak RSS MiB', 'CPU µs/point influxd', 'CPU µs/point collector', 'failed requests'],
+      results.map((r) => [
+        r.round,
+        r.via,
+        r.rate,
+        r.rate / rawRate(r.round),
+        r.p99,
+        r.rss ? r.rss / 1048576 : '-',
+        (r.influxCpu * 1e6) / r.points,
+        r.collectorCpu === undefined ? '-' : (r.collectorCpu * 1e6) / r.points,
+        r.failed,
+      ]),
     ),
   );
 } finally {

@@ -33,7 +33,7 @@ export function table(head: string[], rows: (string | number)[][]): string {
 }
 
 export function fmt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
+  if (!Number.isFinite(n) || Number.isInteger(n)) return String(n);
   if (Math.abs(n) >= 100) return n.toFixed(0);
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2);
