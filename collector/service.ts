@@ -230,6 +230,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
         await running.close();
         await alerting.close();
         await spool!.close();
+        writer.close();
         db.close();
       },
     };
@@ -240,6 +241,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     await app?.close().catch(() => undefined);
     await alerting.close().catch(() => undefined);
     await spool?.close().catch(() => undefined);
+    writer.close();
     db.close();
     throw err;
   }

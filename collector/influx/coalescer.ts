@@ -16,7 +16,7 @@ export class WriteCoalescer {
   private inFlight = 0;
 
   constructor(
-    private readonly write: (body: string) => Promise<void>,
+    private readonly write: (parts: string[]) => Promise<void>,
     private readonly maxPoints = 5000,
     private readonly maxInFlight = 2,
   ) {}
@@ -38,7 +38,7 @@ export class WriteCoalescer {
         points += w.count;
       }
       this.inFlight++;
-      this.write(batch.length === 1 ? batch[0].lines : batch.map((w) => w.lines).join('\n')).then(
+      this.write(batch.map((w) => w.lines)).then(
         () => {
           this.inFlight--;
           for (const w of batch) w.resolve();

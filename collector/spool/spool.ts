@@ -11,7 +11,7 @@ export interface SpoolOptions {
   dir: string;
   maxBytes: number;
   /** Where replayed batches go (InfluxDB /write). */
-  write: (lines: string) => Promise<void>;
+  write: (lines: Buffer[]) => Promise<void>;
   log?: SpoolLog;
   onWriteError?: () => void;
   /** Replay batch bounds: samples (lines) and bytes per InfluxDB write. */
@@ -116,7 +116,7 @@ export class Spool {
       const weight = records.reduce((n, r) => n + r.weight, 0);
       this.replaying = true;
       try {
-        await this.opts.write(records.map((r) => r.data.toString('utf8')).join('\n'));
+        await this.opts.write(records.map((r) => r.data));
         retry = minRetry;
       } catch (err) {
         this.opts.onWriteError?.();

@@ -103,7 +103,7 @@ try {
   const tokens = Array.from({ length: AGENTS }, (_, i) => createAgent(db, { agency: TEST_AGENCIES[i % 3].id, hostname: `bench-${i}` }));
   db.close();
 
-  collector = spawn(process.execPath, [...COLLECTOR_NODE_ARGS, COLLECTOR_BIN, 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'ignore'] });
+  collector = spawn(process.execPath, [...COLLECTOR_NODE_ARGS, COLLECTOR_BIN, 'serve', '--config', configFile], { stdio: ['ignore', process.env.BENCH_COLLECTOR_STDOUT ? 'inherit' : 'ignore', 'ignore'] });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => ((await (await fetch(`${url}/readyz`)).json()) as { checks: { influxdb: { ok: boolean } } }).checks.influxdb.ok, {
     what: 'collector ready',
@@ -155,10 +155,12 @@ try {
       const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(collector!.pid!))), 100);
       const cpu0 = cpuSeconds(influxPid);
       const collectorCpu0 = cpuSeconds(collector!.pid!);
+      if (process.env.BENCH_THREADS) console.log((await import('node:child_process')).execSync(`/work/main/.exp/threads.sh ${collector!.pid}`).toString());
       const c = await drive(viaCollector);
       clearInterval(sampler);
       peak = Math.max(peak, rssBytes(collector!.pid!));
       const collectorCpu = cpuSeconds(collector!.pid!) - collectorCpu0;
+      if (process.env.BENCH_THREADS) console.log((await import('node:child_process')).execSync(`/work/main/.exp/threads.sh ${collector!.pid}`).toString());
       await quiet(influxPid);
       results.push({ round, via: 'agents → collector → influxd', rate: c.rate, p99: percentile(c.latencies, 99), rss: peak, failed: c.failed, influxCpu: cpuSeconds(influxPid) - cpu0, collectorCpu, points: perAgent * AGENTS });
     };
