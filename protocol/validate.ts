@@ -56,8 +56,9 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Check one sample against the catalogue. Returns a normalised copy (collector tags removed,
- * so that the collector adds them from the token) or the first reason it is refused.
+ * Check one sample against the catalogue. Returns the sample normalised (collector tags, empty tags
+ * and null fields removed, so that the collector adds its tags from the token) or the first reason it
+ * is refused. Never changes its input, but the result may share the input's tag and field objects.
  */
 export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowCollector?: boolean } = {}): Validation {
   if (!isPlainObject(raw)) return { ok: false, reason: 'sample must be an object' };
@@ -69,18 +70,26 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
     return { ok: false, reason: `measurement "${measurement}" is written by the collector only` };
   }
 
-  const outTags: Record<string, string> = {};
   if (tags !== undefined && !isPlainObject(tags)) return { ok: false, reason: 'tags must be an object' };
   const tagSpec = plan.tags;
   // Object.keys, not for-in: only own properties count (a payload is JSON, but this takes unknown).
   const tagKeys = tags === undefined ? [] : Object.keys(tags);
+  // Most samples arrive normal (no collector tag, no empty value, no null field): then their own tag and
+  // field objects are used as they are, which saves the collector two allocations per sample.
+  let tagsAsSent = tags !== undefined;
   for (let i = 0; i < tagKeys.length; i++) {
     const key = tagKeys[i];
     const value = (tags as Record<string, unknown>)[key];
-    if (isCollectorTag(key)) continue;
+    if (isCollectorTag(key)) {
+      tagsAsSent = false;
+      continue;
+    }
     if (!hasOwn(tagSpec, key)) return { ok: false, reason: `${measurement}: unknown tag "${clip(key)}"` };
     if (typeof value !== 'string') return { ok: false, reason: `${measurement}: tag "${key}" must be a string` };
-    if (value.length === 0) continue;
+    if (value.length === 0) {
+      tagsAsSent = false;
+      continue;
+    }
     if (value.length > LIMITS.tagValueMaxLength) {
       return { ok: false, reason: `${measurement}: tag "${key}" is longer than ${LIMITS.tagValueMaxLength} characters` };
     }
@@ -88,14 +97,13 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
     if (value.includes('\\') && UNSTORABLE_BACKSLASH.test(value)) {
       return { ok: false, reason: `${measurement}: tag "${key}" has a backslash at its end or before a space, comma or equals sign, which InfluxDB cannot store` };
     }
-    outTags[key] = value;
   }
+  const tagsIn = (tags ?? {}) as Record<string, string>;
   for (const key of plan.requiredTags) {
-    if (outTags[key] === undefined) return { ok: false, reason: `${measurement}: missing tag "${key}"` };
+    if (!hasOwn(tagsIn, key) || tagsIn[key] === '') return { ok: false, reason: `${measurement}: missing tag "${key}"` };
   }
 
   if (!isPlainObject(fields)) return { ok: false, reason: `${measurement}: fields must be an object` };
-  const outFields: Record<string, number | string> = {};
   let fieldCount = 0;
   const fieldSpec = plan.fields;
   const fieldKeys = Object.keys(fields);
@@ -118,11 +126,10 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
         return { ok: false, reason: `${measurement}: field "${key}" must be an integer, got ${value}` };
       }
     }
-    outFields[key] = value;
     fieldCount++;
   }
   for (const key of plan.requiredFields) {
-    if (outFields[key] === undefined) return { ok: false, reason: `${measurement}: missing field "${key}"` };
+    if (fields[key] === null || fields[key] === undefined) return { ok: false, reason: `${measurement}: missing field "${key}"` };
   }
   if (fieldCount === 0) return { ok: false, reason: `${measurement}: no fields` };
 
@@ -138,7 +145,15 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
   }
   // Agents send toISOString() already (24 characters, UTC, milliseconds); only other forms are rewritten.
   const canonical = time.length === 24 && time.charCodeAt(23) === 90 /* Z */ ? time : new Date(ms).toISOString();
+  const outTags = tagsAsSent ? tagsIn : pick<string>(tagsIn, tagKeys, (k, v) => !isCollectorTag(k) && v !== '');
+  const outFields = fieldCount === fieldKeys.length ? (fields as Record<string, number | string>) : pick<number | string>(fields, fieldKeys, (_, v) => v !== null && v !== undefined);
   return { ok: true, sample: { measurement, tags: outTags, fields: outFields, time: canonical } };
+}
+
+function pick<V>(from: Record<string, unknown>, keys: string[], keep: (key: string, value: unknown) => boolean): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const k of keys) if (keep(k, from[k])) out[k] = from[k] as V;
+  return out;
 }
 
 function typeName(v: unknown): string {

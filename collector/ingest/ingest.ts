@@ -13,6 +13,7 @@ export interface IngestResult {
 /**
  * validate → enrich. Identity comes from the token: whatever `agency` or `agent` tag the payload
  * carries is replaced. Each sample is judged alone, so one bad sample never costs the good ones.
+ * `raw` is a freshly parsed payload that the caller gives up: its tag objects get the identity tags.
  */
 export function prepareBatch(agent: AgentIdentity, raw: unknown[], window: Omit<TimeWindow, 'now'>, now = Date.now()): IngestResult {
   const accepted: WireSample[] = [];
