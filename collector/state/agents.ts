@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashSecret, newAgentToken } from '../secrets.ts';
-import type { DB } from './db.ts';
+import { prepared, type DB } from './db.ts';
 
 export interface AgentRow {
   id: string;
@@ -36,7 +36,7 @@ export function createAgent(db: DB, a: { agency: string; hostname: string; os?: 
  */
 export function agentByToken(db: DB, token: string): (AgentRow & { rotatedToken?: string }) | undefined {
   const hash = hashSecret(token);
-  const r = db.prepare('SELECT * FROM agents WHERE (token_hash = ? OR next_token_hash = ?) AND revoked_at IS NULL').get(hash, hash) as
+  const r = prepared(db, 'SELECT * FROM agents WHERE (token_hash = ? OR next_token_hash = ?) AND revoked_at IS NULL').get(hash, hash) as
     | Record<string, unknown>
     | undefined;
   if (!r) return undefined;
@@ -67,7 +67,7 @@ export function listAgents(db: DB, opts: { agency?: string } = {}): AgentRow[] {
 }
 
 export function touchAgent(db: DB, id: string, seen: { at: number; address?: string; version?: string }): void {
-  db.prepare('UPDATE agents SET last_seen = ?, last_address = COALESCE(?, last_address), version = COALESCE(?, version) WHERE id = ?').run(
+  prepared(db, 'UPDATE agents SET last_seen = ?, last_address = COALESCE(?, last_address), version = COALESCE(?, version) WHERE id = ?').run(
     seen.at,
     seen.address ?? null,
     seen.version ?? null,

@@ -297,3 +297,17 @@ export function migrate(db: DB): void {
     })();
   }
 }
+
+const preparedCache = new WeakMap<DB, Map<string, Database.Statement>>();
+
+/**
+ * A statement prepared once per database and then reused: for queries on the ingest path, where
+ * parsing the SQL again on every request cost more than running it.
+ */
+export function prepared(db: DB, sql: string): Database.Statement {
+  let byText = preparedCache.get(db);
+  if (!byText) preparedCache.set(db, (byText = new Map()));
+  let stmt = byText.get(sql);
+  if (!stmt) byText.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}
