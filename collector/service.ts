@@ -114,29 +114,30 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   // InfluxDB first; when it is down, slow or already behind (spool not empty, to keep order), the
   // spool. Either way the samples are durable before the agent gets its 2xx.
   const direct = new WriteCoalescer((body) => writer.writeLines(body, config.slowWriteMs));
-  const store = async (samples: WireSample[]) => {
-    if (samples.length === 0) return;
-    const lines = toLines(samples);
+  const storeLines = async (lines: string, count: number) => {
     if (!spool!.active) {
       try {
-        await direct.submit(lines, samples.length);
+        await direct.submit(lines, count);
         return;
       } catch (err) {
         stats.writeErrors++;
         if (err instanceof InfluxWriteError && err.permanent) {
           // InfluxDB wrote the points it could parse; the rest would be refused again, from the spool too.
-          app?.log.error({ err: err.message, samples: samples.length }, 'InfluxDB refused points');
+          app?.log.error({ err: err.message, samples: count }, 'InfluxDB refused points');
           return;
         }
       }
     }
     try {
-      await spool!.append(lines, samples.length);
+      await spool!.append(lines, count);
     } catch (err) {
       if (err instanceof SpoolFullError) app?.log.error({ err: err.message }, 'spool full: refusing samples until InfluxDB catches up');
       throw err;
     }
   };
+  // Not async: the line protocol is built at once and the samples are not kept while the write waits
+  // (with InfluxDB slow, hundreds of batches wait, and holding their objects is what made the GC busy).
+  const store = (samples: WireSample[]): Promise<void> => (samples.length === 0 ? Promise.resolve() : storeLines(toLines(samples), samples.length));
 
   // Inventories and the alert engine learn from the ingest stream here.
   const observers: SampleObserver[] = [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db)];

@@ -54,6 +54,22 @@ describe('alert engine and notifier (manual clock)', () => {
     expect(resolved[0].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới 127.0.0.1');
   });
 
+  it('the same point sent again (an agent resending an unanswered batch) changes nothing', () => {
+    const { alerting, clock, step } = setup();
+    const status = (dropped: number, time: string) =>
+      alerting.observe({ id: 'pc-1', agency: 'so-y-te' }, [{ measurement: 'agent_status', tags: { host: 'pc-1', agency: 'so-y-te', agent: 'pc-1' }, fields: { dropped_samples: dropped }, time }]);
+    const t1 = new Date(clock.now()).toISOString();
+    status(0, t1);
+    step(60_000);
+    const t2 = new Date(clock.now()).toISOString();
+    status(40, t2);
+    const open = () => alerting.store.open().filter((a) => a.rule === 'agent_dropping_samples');
+    expect(open()).toHaveLength(1);
+    status(40, t2); // the batch again: for an `increase` rule, 40 → 40 must not read as "no longer increasing"
+    step(16 * 60_000); // past resolveAfter (15m): a duplicate taken as "cleared" would have resolved it
+    expect(open()).toHaveLength(1);
+  });
+
   it('a blip shorter than `for` sends nothing; flapping while firing sends no resolve', () => {
     const { tcp, step, mails } = setup({ rules: [{ name: 'target_down', for: '30s', resolveAfter: '2m' }] });
     tcp('so-y-te', '9', 0);

@@ -125,6 +125,8 @@ export class AlertEngine {
     const key = fingerprintOf(rule, s.tags);
     let inst = this.instances.get(key);
     if (inst && t < inst.lastTime) return; // a late sample says nothing about now
+    // The same point again (an agent resending a batch whose answer it never got): nothing new.
+    if (inst && t === inst.lastTime && value === inst.previous) return;
     const holds = conditionHolds(rule, value, inst?.previous, inst?.baseline);
     const needsHistory = rule.op === 'increase' || rule.op === 'decrease';
     if (!inst) {

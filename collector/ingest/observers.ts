@@ -2,8 +2,11 @@ import type { WireSample } from '../../protocol/index.ts';
 import type { AgentIdentity } from './ingest.ts';
 
 /**
- * Something that learns from accepted samples after they are stored: inventories (devices,
- * certificates, compliance) and the alert engine. Called in order, synchronously; an observer must
+ * Something that learns from accepted samples: inventories (devices, certificates, compliance) and the
+ * alert engine. Called in order, synchronously, as soon as a batch is accepted and its write has
+ * started, so that the samples need not be kept while the write waits. A batch whose write then fails
+ * is answered 503 and sent again by the agent, as is one whose answer was lost: an observer must take
+ * the same sample twice without effect (all of them upsert by key and sample time). An observer must
  * not throw (errors are logged and swallowed by the caller) and must be fast (it runs per request).
  */
 export type SampleObserver = (agent: AgentIdentity, samples: WireSample[], now: number) => void;

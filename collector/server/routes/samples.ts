@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AGENT_VERSION_HEADER, ErrorResponse, IngestResponse, PATHS, SampleBatch } from '../../../protocol/index.ts';
-import { prepareBatch } from '../../ingest/ingest.ts';
+import { AGENT_VERSION_HEADER, ErrorResponse, IngestResponse, PATHS, SampleBatch, type Rejection } from '../../../protocol/index.ts';
+import { prepareBatch, type AgentIdentity } from '../../ingest/ingest.ts';
 import type { IngestStats } from '../../ingest/stats.ts';
 import { touchAgent } from '../../state/agents.ts';
 import type { DB } from '../../state/db.ts';
@@ -13,7 +13,10 @@ import type { AgentRateLimiter } from '../../ingest/rate-limit.ts';
 export interface SamplesRouteOptions {
   db: DB;
   stats: IngestStats;
-  /** Durable hand-off of accepted samples (InfluxDB, or the spool when it is down). Throws when neither works. */
+  /**
+   * Durable hand-off of accepted samples (InfluxDB, or the spool when it is down); rejects when neither
+   * works. Must take what it needs from the samples before it returns.
+   */
   store: (samples: WireSample[]) => Promise<void>;
   window: { maxAgeMs: number; maxFutureMs: number };
   observers: SampleObserver[];
@@ -25,6 +28,18 @@ const TOUCH_EVERY_MS = 10_000;
 
 export default async function samplesRoutes(app: FastifyInstance, opts: SamplesRouteOptions) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  /**
+   * Validate, start the durable write, tell the observers. Synchronous on purpose: the samples live
+   * only in here, so none of them is held by a request that waits for InfluxDB.
+   */
+  const ingest = (agent: AgentIdentity, raw: unknown[], log: FastifyBaseLogger): { accepted: number; rejected: Rejection[]; stored?: Promise<void> } => {
+    const { accepted, rejected } = prepareBatch(agent, raw, opts.window);
+    if (accepted.length === 0) return { accepted: 0, rejected };
+    const stored = opts.store(accepted);
+    notifyObservers(opts.observers, agent, accepted, log);
+    return { accepted: accepted.length, rejected, stored };
+  };
   const touched = new Map<string, { at: number; address: string; version?: string }>();
   r.post(
     PATHS.samples,
@@ -41,20 +56,19 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
           .header('retry-after', String(limited.retryAfterSeconds))
           .send({ error: 'rate_limited', message: `too many samples or requests from this agent; retry in ${limited.retryAfterSeconds} s` });
       }
-      const { accepted, rejected } = prepareBatch(agent, request.body.samples, opts.window);
+      const { accepted, rejected, stored } = ingest(agent, request.body.samples, request.log);
       // The parsed payload is not needed any more, but the request lives until InfluxDB answers: letting
-      // it go now keeps hundreds of in-flight batches out of the GC's young-generation copying.
+      // it go now keeps hundreds of waiting batches out of the GC's young-generation copying.
       (request as { body: unknown }).body = undefined;
-      if (accepted.length > 0) {
+      if (stored) {
         try {
-          await opts.store(accepted);
+          await stored;
         } catch (err) {
           request.log.error({ err, agent: agent.id }, 'cannot store samples');
           return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'time-series store unavailable; retry later' });
         }
       }
-      opts.stats.record(agent.id, accepted.length, rejected.length);
-      if (accepted.length > 0) notifyObservers(opts.observers, agent, accepted, request.log);
+      opts.stats.record(agent.id, accepted, rejected.length);
       const header = request.headers[AGENT_VERSION_HEADER];
       const version = typeof header === 'string' ? header.slice(0, 64) : undefined;
       const now = Date.now();
@@ -65,9 +79,9 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
       }
       if (rejected.length > 0) {
         request.log.warn({ agent: agent.id, rejected: rejected.length, first: rejected[0].reason }, 'samples rejected');
-        return reply.code(400).send({ accepted: accepted.length, rejected });
+        return reply.code(400).send({ accepted, rejected });
       }
-      return { accepted: accepted.length, rejected };
+      return { accepted, rejected };
     },
   );
 }
