@@ -21,7 +21,7 @@ import { cpuSeconds, fmt, median, percentile, rssBytes, sleep, table } from './l
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
-const POINTS = Number(process.env.BENCH_POINTS ?? 200_000);
+const POINTS = Number(process.env.BENCH_POINTS ?? 400_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 // e.g. BENCH_COLLECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the collector under load.
 const COLLECTOR_NODE_ARGS = (process.env.BENCH_COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
