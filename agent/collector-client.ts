@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+
+const gzip = promisify(gzipCallback);
 import { collectorUrlIssues } from './config.ts';
 
 export interface CollectorResponse {
@@ -42,8 +45,12 @@ export class CollectorClient {
   }
 
   async postJson(path: string, payload: unknown, opts: { token?: string; gzip?: boolean; headers?: Record<string, string> } = {}): Promise<CollectorResponse> {
-    const raw = Buffer.from(JSON.stringify(payload));
-    const body = opts.gzip ? gzipSync(raw) : raw;
+    return this.postJsonText(path, Buffer.from(JSON.stringify(payload)), opts);
+  }
+
+  /** POST of JSON already serialised. Compressed on the thread pool: a large batch must not stall the checks' timers. */
+  async postJsonText(path: string, raw: Buffer, opts: { token?: string; gzip?: boolean; headers?: Record<string, string> } = {}): Promise<CollectorResponse> {
+    const body = opts.gzip ? await gzip(raw) : raw;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'content-length': String(body.length),

@@ -47,6 +47,16 @@ describe('DiskOutbox', () => {
     box.close();
   });
 
+  it('peekJson gives the stored JSON text of the same samples, and ack after it removes them', () => {
+    const box = open(tempDir());
+    box.append(range(0, 6).map((i) => sample(i)));
+    const json = box.peekJson(4, 1e6);
+    expect(json.map((b) => JSON.parse(b.toString('utf8')))).toEqual(range(0, 4).map((i) => sample(i)));
+    box.ack(json.length);
+    expect(ports(box.peek(100, 1e6))).toEqual([4, 5]);
+    box.close();
+  });
+
   it('bounds a peek by bytes but always returns at least one sample', () => {
     const box = open(tempDir());
     box.append(range(0, 50).map((i) => sample(i)));

@@ -48,16 +48,23 @@ export class DiskOutbox implements Outbox {
   }
 
   peek(maxSamples: number, maxBytes: number): WireSample[] {
+    return this.peekRecords(maxSamples, maxBytes).map((r) => JSON.parse(r.data.toString('utf8')) as WireSample);
+  }
+
+  peekJson(maxSamples: number, maxBytes: number): Buffer[] {
+    return this.peekRecords(maxSamples, maxBytes).map((r) => r.data);
+  }
+
+  private peekRecords(maxSamples: number, maxBytes: number): LogRecord[] {
     for (let guard = 0; guard < 1000; guard++) {
       const records = this.queue.read(maxSamples, maxBytes);
-      const samples = records.map((r) => JSON.parse(r.data.toString('utf8')) as WireSample);
       // Too old for the collector's window: drop the leading stale ones here, counted, and look again.
       const oldest = this.now() - this.opts.maxAgeMs;
       let stale = 0;
-      while (stale < samples.length && Date.parse(samples[stale].time) < oldest) stale++;
+      while (stale < records.length && timeOf(records[stale]) < oldest) stale++;
       if (stale === 0) {
         this.lastPeek = records;
-        return samples;
+        return records;
       }
       this.queue.drop(records[stale - 1].end, stale);
       this.opts.log?.warn('outbox: samples older than outbox.maxAge dropped', { dropped: stale });
@@ -79,4 +86,8 @@ export class DiskOutbox implements Outbox {
   close(): void {
     this.queue.close();
   }
+}
+
+function timeOf(record: LogRecord): number {
+  return Date.parse((JSON.parse(record.data.toString('utf8')) as WireSample).time);
 }

@@ -6,6 +6,8 @@ export interface Outbox {
   append(samples: WireSample[]): void;
   /** The oldest samples, in order, bounded by count and serialized bytes. Does not remove them. */
   peek(maxSamples: number, maxBytes: number): WireSample[];
+  /** The same as `peek`, each sample as its JSON text: what the sender sends, with no parse and re-serialise. */
+  peekJson(maxSamples: number, maxBytes: number): Buffer[];
   /** Remove the first `count` samples returned by the last peek: only after the collector acknowledged them. */
   ack(count: number): void;
   stats(): OutboxStats;
@@ -48,6 +50,10 @@ export class MemoryOutbox implements Outbox {
       size += item.bytes;
     }
     return out;
+  }
+
+  peekJson(maxSamples: number, maxBytes: number): Buffer[] {
+    return this.peek(maxSamples, maxBytes).map((s) => Buffer.from(JSON.stringify(s)));
   }
 
   ack(count: number): void {

@@ -91,11 +91,11 @@ export class Sender {
   }
 
   private async sendOnce(): Promise<{ kind: 'sent'; count: number } | { kind: 'empty' } | { kind: 'retry'; delayMs: number }> {
-    const batch = this.opts.outbox.peek(this.opts.batchSamples ?? LIMITS.samplesPerBatch, this.opts.batchBytes ?? 4_000_000);
+    const batch = this.opts.outbox.peekJson(this.opts.batchSamples ?? LIMITS.samplesPerBatch, this.opts.batchBytes ?? 4_000_000);
     if (batch.length === 0) return { kind: 'empty' };
     let res;
     try {
-      res = await this.opts.client.postJson(PATHS.samples, { samples: batch }, {
+      res = await this.opts.client.postJsonText(PATHS.samples, samplesBody(batch), {
         token: this.token,
         gzip: true,
         headers: { [AGENT_VERSION_HEADER]: VERSION },
@@ -150,6 +150,21 @@ export class Sender {
     if (this.lastError !== message) this.opts.log.warn(message);
     this.lastError = message;
   }
+}
+
+const BODY_HEAD = Buffer.from('{"samples":[');
+const BODY_COMMA = Buffer.from(',');
+const BODY_TAIL = Buffer.from(']}');
+
+/** `{"samples":[…]}` from the samples' stored JSON text, as it is. */
+function samplesBody(items: Buffer[]): Buffer {
+  const parts: Buffer[] = [BODY_HEAD];
+  items.forEach((item, i) => {
+    if (i > 0) parts.push(BODY_COMMA);
+    parts.push(item);
+  });
+  parts.push(BODY_TAIL);
+  return Buffer.concat(parts);
 }
 
 function isIngest(body: unknown): boolean {

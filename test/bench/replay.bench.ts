@@ -16,7 +16,7 @@ import type { WireSample } from '../../protocol/index.ts';
 import { freePort, rows, startInfluxd } from '../../scripts/lib/influxd.ts';
 import { AGENT_BIN, COLLECTOR_BIN, waitFor, writeYaml } from '../support/agent.ts';
 import { TEST_AGENCIES } from '../support/collector.ts';
-import { rssBytes, sleep, table } from './lib.ts';
+import { cpuSeconds, rssBytes, sleep, table } from './lib.ts';
 
 const TOTAL = Number(process.env.BENCH_REPLAY_SAMPLES ?? 1_000_000);
 const BATCH = 5000;
@@ -51,12 +51,14 @@ try {
   // --- peer: raw line protocol, sequential 1,000-point batches
   await influx.query('CREATE DATABASE raw_replay');
   let started = performance.now();
+  const rawInfluxCpu0 = cpuSeconds(influx.process.pid!);
   for (let i = 0; i < TOTAL; i += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, TOTAL - i) }, (_, k) => sample(i + k, t0));
     const res = await fetch(`${influx.url}/write?db=raw_replay&precision=ms`, { method: 'POST', body: toLines(batch.map((s) => ({ ...s, tags: { ...s.tags, agency: 'so-y-te', agent: 'raw' } }))) });
     if (res.status !== 204) throw new Error(`raw write ${res.status}: ${await res.text()}`);
   }
   const rawRate = TOTAL / ((performance.now() - started) / 1000);
+  const rawInfluxCpu = cpuSeconds(influx.process.pid!) - rawInfluxCpu0;
 
   // --- the agent's outbox, filled while "the collector was away"
   const agentDir = join(dir, 'agent');
@@ -94,6 +96,8 @@ try {
     outbox: { dir: join(agentDir, 'outbox'), maxBytes: 1024 * 1024 * 1024 },
     checks: [],
   });
+  const collectorCpu0 = cpuSeconds(collector.pid!);
+  const influxCpu0 = cpuSeconds(influx.process.pid!);
   const agentProc = spawn(process.execPath, [AGENT_BIN, 'run', '--config', agentFile], { stdio: 'ignore' });
   children.push(agentProc);
   const where = `"agent" = '${agent.id}'`;
@@ -102,27 +106,38 @@ try {
   let peakAgent = 0;
   let peakCollector = 0;
   const deadline = Date.now() + 30 * 60_000;
+  // Progress from the collector's /readyz (cheap): a count query over InfluxDB every half second would
+  // itself slow InfluxDB down. Accepted with an empty spool means written to InfluxDB; checked at the end.
+  const progress = async () => {
+    const r = (await (await fetch(`${url}/readyz`)).json()) as { ingest: { samplesAccepted: number }; spool: { samples: number } };
+    return { accepted: r.ingest.samplesAccepted, spooled: r.spool.samples };
+  };
   for (;;) {
     peakAgent = Math.max(peakAgent, rssBytes(agentProc.pid!));
     peakCollector = Math.max(peakCollector, rssBytes(collector.pid!));
-    const n = await countAll(influx.query, database, where);
-    if (n > 0 && !firstAt) {
-      first = n;
+    const p = await progress();
+    if (p.accepted > 0 && !firstAt) {
+      first = p.accepted;
       firstAt = performance.now();
     }
-    if (n >= TOTAL) break;
-    if (Date.now() > deadline) throw new Error(`replay incomplete after 30 min: ${n} of ${TOTAL}`);
-    await sleep(500);
+    if (p.accepted >= TOTAL && p.spooled === 0) break;
+    if (Date.now() > deadline) throw new Error(`replay incomplete after 30 min: ${p.accepted} of ${TOTAL} accepted`);
+    await sleep(100);
   }
   const replayRate = (TOTAL - first) / ((performance.now() - firstAt) / 1000);
+  const agentCpu = cpuSeconds(agentProc.pid!);
+  const collectorCpu = cpuSeconds(collector.pid!) - collectorCpu0;
+  const influxCpu = cpuSeconds(influx.process.pid!) - influxCpu0;
 
+  const stored = await countAll(influx.query, database, where);
+  if (stored !== TOTAL) throw new Error(`InfluxDB holds ${stored} of the ${TOTAL} samples`);
   console.log(`${TOTAL} samples queued (${(queued.bytes / 1048576).toFixed(0)} MiB on disk, filled in ${fillSeconds.toFixed(1)} s); agent batches of up to 5,000 samples as gzip JSON, one request in flight; plain HTTP on loopback\n`);
   console.log(
     table(
-      ['path', 'samples/s', 'ratio to raw', 'time for all (s)', 'agent peak RSS MiB', 'collector peak RSS MiB'],
+      ['path', 'samples/s', 'ratio to raw', 'time for all (s)', 'agent peak RSS MiB', 'collector peak RSS MiB', 'CPU s agent / collector / influxd'],
       [
-        ['raw line protocol → influxd (5,000-point batches)', rawRate, 1, TOTAL / rawRate, '-', '-'],
-        ['agent outbox → collector → influxd', replayRate, replayRate / rawRate, TOTAL / replayRate, peakAgent / 1048576, peakCollector / 1048576],
+        ['raw line protocol → influxd (5,000-point batches)', rawRate, 1, TOTAL / rawRate, '-', '-', `- / - / ${rawInfluxCpu.toFixed(1)}`],
+        ['agent outbox → collector → influxd', replayRate, replayRate / rawRate, TOTAL / replayRate, peakAgent / 1048576, peakCollector / 1048576, `${agentCpu.toFixed(1)} / ${collectorCpu.toFixed(1)} / ${influxCpu.toFixed(1)}`],
       ],
     ),
   );
