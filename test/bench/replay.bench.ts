@@ -98,7 +98,9 @@ try {
   });
   const collectorCpu0 = cpuSeconds(collector.pid!);
   const influxCpu0 = cpuSeconds(influx.process.pid!);
-  const agentProc = spawn(process.execPath, [AGENT_BIN, 'run', '--config', agentFile], { stdio: 'ignore' });
+  // e.g. BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the agent while it drains.
+  const agentArgs = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const agentProc = spawn(process.execPath, [...agentArgs, AGENT_BIN, 'run', '--config', agentFile], { stdio: 'ignore' });
   children.push(agentProc);
   const where = `"agent" = '${agent.id}'`;
   let first = 0;
@@ -143,8 +145,8 @@ try {
   );
 } finally {
   for (const c of children) c.kill('SIGTERM');
-  await sleep(1000);
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (let i = 0; i < 50 && children.some((c) => c.exitCode === null && c.signalCode === null); i++) await sleep(100);
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await influx.stop();
   rmSync(dir, { recursive: true, force: true });
 }
