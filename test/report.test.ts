@@ -202,11 +202,38 @@ describe.skipIf(skip)('monthly report', () => {
     expect(await tc.collector.reports.runOnce(Date.parse('2026-11-01T00:30:00Z'))).toBeUndefined(); // no recipients configured
     // The firing test alerts get their own mails too: pick the report.
     const reportMails = async () => (await Promise.all(mails.map((m) => simpleParser(m)))).filter((m) => m.subject?.startsWith('Báo cáo'));
-    const mail = (await waitFor(async () => (await reportMails())[0], { what: 'the report mail', timeoutMs: 20_000 }))!;
+    const mail = (await waitFor(async () => (await reportMails())[0], { what: 'the report mail', timeoutMs: 60_000 }))!;
     expect(mail.subject).toBe('Báo cáo giám sát tháng 2026-10');
     expect((mail.to as { text: string }).text).toBe('lanh-dao@example.vn');
     expect(mail.html).toContain('2/3 cơ quan có dữ liệu trong tháng (66,67%)');
+    // Leadership gets the report as files too: the PDF (Chromium) to forward and print, the CSV to trace.
+    expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+      ['canhgac-bao-cao-2026-10.pdf', 'application/pdf'],
+      ['canhgac-bao-cao-2026-10.csv', 'text/csv'],
+    ]);
+    const [pdf, csv] = mail.attachments;
+    expect(pdf.content.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.content.length).toBeGreaterThan(5000);
+    expect(csv.content.toString('utf8')).toContain('"reporting","","","agencies_reporting","2","count"');
+    expect(mail.text).toContain('Tệp đính kèm: canhgac-bao-cao-2026-10.pdf, canhgac-bao-cao-2026-10.csv.');
     await new Promise((r) => setTimeout(r, 1500));
     expect(await reportMails()).toHaveLength(1);
-  }, 40_000);
+
+    // A collector host without Chromium still mails the report, with the CSV, and says why there is no PDF.
+    const errors: string[] = [];
+    const noChromium = startReportMailer({
+      db: tc.collector.db,
+      influx: influxClient(tc.config.influx),
+      settings: { recipients: ['lanh-dao@example.vn'], day: 1, hour: 7, locale: 'vi' },
+      timers: false,
+      pdf: () => Promise.reject(new Error('cannot run /usr/bin/chromium')),
+      log: { info: () => undefined, error: (o) => errors.push(JSON.stringify(o)) },
+    });
+    expect(await noChromium.runOnce(Date.parse('2026-12-01T00:30:00Z'))).toBe('2026-11');
+    const queued = tc.collector.db.prepare(`SELECT notification_id AS id FROM report_mailings WHERE month = '2026-11'`).get() as { id: number };
+    const store = tc.collector.alerting.store;
+    expect(store.attachments(queued.id).map((a) => a.filename)).toEqual(['canhgac-bao-cao-2026-11.csv']);
+    expect(store.notification(queued.id)!.text).toContain('Không tạo được bản PDF trên máy chủ này (cần gói chromium).');
+    expect(errors.join()).toContain('cannot run /usr/bin/chromium');
+  }, 150_000);
 });

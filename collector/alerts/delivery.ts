@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { SmtpSettings } from './settings.ts';
-import type { AlertStore, OutgoingMail } from './store.ts';
+import type { AlertStore, MailAttachment, OutgoingMail } from './store.ts';
 
 export interface Mail {
   to: string[];
   subject: string;
   text: string;
   html: string;
+  attachments?: MailAttachment[];
 }
 
 /** nodemailer over SMTP: implicit TLS or STARTTLS, with the password read from its file at each connection. */
@@ -29,7 +30,7 @@ export function smtpTransport(smtp: SmtpSettings): Transporter {
 }
 
 export async function sendMail(transport: Transporter, from: string, mail: Mail, headers: Record<string, string> = {}): Promise<void> {
-  await transport.sendMail({ from, to: mail.to.join(', '), subject: mail.subject, text: mail.text, html: mail.html, headers });
+  await transport.sendMail({ from, to: mail.to.join(', '), subject: mail.subject, text: mail.text, html: mail.html, headers, attachments: mail.attachments });
 }
 
 export const RETRY_BASE_MS = 1000;
@@ -69,7 +70,8 @@ export class MailDelivery {
     const smtp = this.smtp!;
     try {
       this.transport ??= smtpTransport(smtp);
-      await sendMail(this.transport, smtp.from, { to: mail.recipients, subject: mail.subject, text: mail.text, html: mail.html }, { 'X-Canhgac-Notification': String(mail.id) });
+      const attachments = this.store.attachments(mail.id);
+      await sendMail(this.transport, smtp.from, { to: mail.recipients, subject: mail.subject, text: mail.text, html: mail.html, attachments }, { 'X-Canhgac-Notification': String(mail.id) });
       this.store.markSent(mail.id, now());
       return true;
     } catch (err) {

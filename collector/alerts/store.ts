@@ -56,6 +56,12 @@ export interface NotificationRow {
   sentAt: number | null;
 }
 
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
 export interface OutgoingMail extends NotificationRow {
   text: string;
   html: string;
@@ -201,11 +207,30 @@ export class AlertStore {
 
   // Notifications: history and the outgoing queue in one table
 
-  addNotification(n: { agency: string; kind: string; recipients: string[]; subject: string; alertIds: number[]; text?: string; html?: string; status: NotificationStatus }, now: number): number {
-    const r = this.db
-      .prepare(`INSERT INTO notifications (created_at, agency, kind, recipients, subject, alert_ids, text_body, html_body, status, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(now, n.agency, n.kind, JSON.stringify(n.recipients), n.subject, JSON.stringify(n.alertIds), n.text ?? null, n.html ?? null, n.status, n.status === 'queued' ? now : null);
-    return Number(r.lastInsertRowid);
+  addNotification(
+    n: { agency: string; kind: string; recipients: string[]; subject: string; alertIds: number[]; text?: string; html?: string; status: NotificationStatus; attachments?: MailAttachment[] },
+    now: number,
+  ): number {
+    return this.db.transaction(() => {
+      const r = this.db
+        .prepare(`INSERT INTO notifications (created_at, agency, kind, recipients, subject, alert_ids, text_body, html_body, status, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(now, n.agency, n.kind, JSON.stringify(n.recipients), n.subject, JSON.stringify(n.alertIds), n.text ?? null, n.html ?? null, n.status, n.status === 'queued' ? now : null);
+      const id = Number(r.lastInsertRowid);
+      const add = this.db.prepare('INSERT INTO notification_attachments (notification_id, position, filename, content_type, content) VALUES (?, ?, ?, ?, ?)');
+      (n.attachments ?? []).forEach((a, i) => add.run(id, i, a.filename, a.contentType, a.content));
+      return id;
+    })();
+  }
+
+  /** The files sent with a notification, in order (read when it is delivered, not with every queue scan). */
+  attachments(notificationId: number): MailAttachment[] {
+    return (
+      this.db.prepare('SELECT filename, content_type, content FROM notification_attachments WHERE notification_id = ? ORDER BY position').all(notificationId) as {
+        filename: string;
+        content_type: string;
+        content: Buffer;
+      }[]
+    ).map((r) => ({ filename: r.filename, contentType: r.content_type, content: r.content }));
   }
 
   dueMails(now: number, limit = 20): OutgoingMail[] {

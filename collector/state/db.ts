@@ -275,6 +275,15 @@ const MIGRATIONS: string[] = [
      received_at INTEGER NOT NULL
    );
    CREATE INDEX security_scores_agency ON security_scores(agency);`,
+  // Files sent with a notification (the monthly report's PDF and CSV), kept with it in the durable queue.
+  `CREATE TABLE notification_attachments (
+     notification_id INTEGER NOT NULL REFERENCES notifications(id),
+     position INTEGER NOT NULL,
+     filename TEXT NOT NULL,
+     content_type TEXT NOT NULL,
+     content BLOB NOT NULL,
+     PRIMARY KEY (notification_id, position)
+   );`,
 ];
 
 export function openDb(file: string): DB {
