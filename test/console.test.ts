@@ -166,7 +166,7 @@ describe.skipIf(skip)('web console in a real browser', () => {
         samples: [
           vc('Phòng họp tầng 2', 1),
           vc('Hội trường lớn', 1),
-          vc('Phòng giao ban', 0, 'packet loss 40% over 20%'),
+          vc('Phòng giao ban', 0, 'loss 40% ≥ 1%; SIP udp/5060 no SIP answer'),
           { measurement: 'tls_cert', tags: { target: '127.0.0.1:8443', result: 'ok', subject_cn: 'cong.soyte.example.vn' }, fields: { up: 1, days_left: 12.5, not_after_seconds: Math.floor(Date.now() / 1000) + 12.5 * 86_400, expired: 0 }, time: now },
           { measurement: 'security', tags: { check_id: 'risky_ports', severity: 'high', status: 'fail' }, fields: { pass: 0, detail: 'telnet listening on 0.0.0.0:23' }, time: now },
           { measurement: 'security_score', tags: {}, fields: { score_percent: 62.5, passed: 5, failed: 3 }, time: now },
@@ -177,6 +177,8 @@ describe.skipIf(skip)('web console in a real browser', () => {
     await page.goto(url('/console/videoconf'));
     await expect(page.locator('#vc-ready').textContent()).resolves.toBe('2/3');
     await expect(page.locator('.tile.down .tname').textContent()).resolves.toBe('Phòng giao ban');
+    // The agent's reason is English; the tile says it in Vietnamese.
+    await expect(page.locator('.tile.down .treason').textContent()).resolves.toBe('mất gói 40% ≥ 1%; SIP udp/5060: không có trả lời SIP');
     await page.goto(url('/console/agencies/so-y-te'));
     await expect(page.locator('table.checks').textContent()).resolves.toContain('Gỡ hoặc tắt dịch vụ');
     await expect(page.locator('table.certs').textContent()).resolves.toContain('Sắp hết hạn');

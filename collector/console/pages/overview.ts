@@ -4,6 +4,7 @@ import { formatNumber, formatTime, t, type Locale } from '../i18n.ts';
 import { badge, CONSOLE, page, type PageContext } from '../layout.ts';
 import { byDistrict, type AgencyStatus, type VideoTile } from '../views.ts';
 import { alertTable } from './alerts.ts';
+import { videoconfReason } from '../videoconf-reason.ts';
 
 export function stateBadge(L: Locale, s: AgencyStatus['state']): Html {
   return badge(s, t(L, s === 'ok' ? 'statusOk' : s === 'silent' ? 'statusSilent' : 'statusNone'));
@@ -17,7 +18,7 @@ export function videoTileGrid(L: Locale, tiles: VideoTile[], names: Map<string, 
       <div class="tsub">${names.get(v.agency) ?? v.agency}</div>
       <div class="tstate">${v.ready ? t(L, 'ready') : t(L, 'notReady')}</div>
       <div class="tnums">${t(L, 'mos')} ${formatNumber(L, v.mos, 2)} · ${t(L, 'loss')} ${formatNumber(L, v.lossPercent)}% · ${t(L, 'rtt')} ${formatNumber(L, v.rttMs)} ms</div>
-      ${v.reason ? html`<div class="treason">${v.reason}</div>` : ''}
+      ${v.reason ? html`<div class="treason">${videoconfReason(L, v.reason)}</div>` : ''}
       <div class="ttime">${formatTime(L, v.time)}</div>
     </div>`,
   )}</div>`;
