@@ -15,7 +15,10 @@ const Agency = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200, expected: 'the Vietnamese display name, such as "Sở Y tế"' }),
     nameEn: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     level: Type.Union(AGENCY_LEVELS.map((l) => Type.Literal(l))),
-    district: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    // Also the `district` tag on every sample of the agency: no control character or backslash (line protocol).
+    district: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f\\\\]+$', expected: 'the district name, such as "Càng Long" (no backslash or control character)' }),
+    ),
     contacts: Type.Array(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', expected: 'an e-mail address' }), { default: [] }),
     locale: Type.Union([Type.Literal('vi'), Type.Literal('en')], { default: 'vi' }),
   },

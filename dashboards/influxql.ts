@@ -83,6 +83,12 @@ export class InfluxQuery<M extends MeasurementName> {
     return this;
   }
 
+  /** `tag != ''`: series that carry the tag at all (a tag that is absent reads as ''). */
+  whereSet(tag: TagName<M>): this {
+    this.conditions.push(`${ident(tag)} != ''`);
+    return this;
+  }
+
   whereField(field: NumericField<M>, op: Compare, value: number): this {
     this.conditions.push(`${ident(field)} ${op} ${value}`);
     return this;

@@ -297,8 +297,12 @@ export const catalogue = {
 export type Catalogue = typeof catalogue;
 export type MeasurementName = keyof Catalogue;
 
-/** Tags that the collector sets from the token; whatever a payload says for them is replaced. */
-export const COLLECTOR_TAGS = ['agency', 'agent'] as const;
+/**
+ * Tags that the collector sets from the token; whatever a payload says for them is replaced.
+ * `district` is the agency's district from the collector config (absent for province-level
+ * agencies), so dashboards can group agencies by district without a lookup table.
+ */
+export const COLLECTOR_TAGS = ['agency', 'agent', 'district'] as const;
 
 type Spec<M extends MeasurementName> = Catalogue[M];
 type FieldValue<F> = F extends { type: 'string' } ? string : number;

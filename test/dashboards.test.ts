@@ -149,7 +149,21 @@ describe.skipIf(skip)('dashboards against real data', () => {
     if (unknown.length > 0) throw new Error(`registered checks without a loopback config in test/dashboards.test.ts: ${unknown.join(', ')}`);
 
     const checks = Object.keys(registry).filter((t) => t in loopback).map((t) => loopback[t]);
-    const runs: Promise<unknown>[] = [agentOnce({ checks })];
+    // A second agency, in a district: its agent reports host health, so the district panels have a district.
+    const districtCode = tc.enrollCode('ubnd-cang-long');
+    const districtAgent = await post('/api/v1/enroll', { code: districtCode, hostname: 'dash-canglong', version: 'test' });
+    expect(districtAgent.status).toBe(200);
+    const districtToken = ((await districtAgent.json()) as { token: string }).token;
+    const runs: Promise<unknown>[] = [
+      agentOnce({ checks }),
+      (async () => {
+        const file = writeYaml(join(dir, 'agent-district.yaml'), { checks: [{ type: 'host' }] });
+        const r = await runCli(AGENT_BIN, ['once', '--config', file, '--json'], { timeoutMs: 60_000 });
+        expect(r.code, r.stderr).toBe(0);
+        const res = await post('/api/v1/samples', { samples: JSON.parse(r.stdout) as WireSample[] }, districtToken);
+        expect(res.status).toBe(200);
+      })(),
+    ];
     if (registry.discovery) {
       lan = createLan({ hosts: 3 });
       // One risky service on a LAN host, so exposures have a row.

@@ -81,6 +81,16 @@ describe.skipIf(skip)('collector ingest: auth and bad input (real influxd)', () 
     const got = await points('tcp', `"port" = '4401'`);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ agency: 'so-y-te', agent: a.agentId });
+    expect(got[0].district ?? null).toBeNull(); // a province department has no district
+  });
+
+  it("adds the agency's district from the config, whatever the payload says", async () => {
+    const a = await enrol('ubnd-cang-long');
+    const b = await enrol('so-tu-phap');
+    expect((await send(a.token, { samples: [tcp('4405', { district: 'Somewhere Else' })] })).status).toBe(200);
+    expect((await send(b.token, { samples: [tcp('4406', { district: 'Càng Long' })] })).status).toBe(200);
+    expect(await points('tcp', `"port" = '4405'`)).toMatchObject([{ agency: 'ubnd-cang-long', district: 'Càng Long' }]);
+    expect((await points('tcp', `"port" = '4406'`))[0].district ?? null).toBeNull();
   });
 
   it('answers malformed JSON and broken gzip with 400, a wrong content type with 415', async () => {
@@ -122,7 +132,7 @@ describe.skipIf(skip)('collector ingest: auth and bad input (real influxd)', () 
       { index: 4, reason: 'tcp: unknown field "color"' },
       { index: 5, reason: 'tcp: field "up" must be an integer, got 0.5' },
     ]);
-    const stored = (await points('tcp', `"agency" = 'ubnd-cang-long'`)).map((p) => p.port).sort();
+    const stored = (await points('tcp', `"agent" = '${a.agentId}'`)).map((p) => p.port).sort();
     expect(stored).toEqual(['4501', '4506']);
   });
 

@@ -3,6 +3,8 @@ import { validateSample, type Rejection, type TimeWindow, type WireSample } from
 export interface AgentIdentity {
   id: string;
   agency: string;
+  /** The agency's district, when the config gives one. */
+  district?: string;
 }
 
 export interface IngestResult {
@@ -11,8 +13,8 @@ export interface IngestResult {
 }
 
 /**
- * validate → enrich. Identity comes from the token: whatever `agency` or `agent` tag the payload
- * carries is replaced. Each sample is judged alone, so one bad sample never costs the good ones.
+ * validate → enrich. Identity comes from the token: whatever `agency`, `agent` or `district` tag the
+ * payload carries is replaced. Each sample is judged alone, so one bad sample never costs the good ones.
  * `raw` is a freshly parsed payload that the caller gives up: its tag objects get the identity tags.
  */
 export function prepareBatch(agent: AgentIdentity, raw: unknown[], window: Omit<TimeWindow, 'now'>, now = Date.now()): IngestResult {
@@ -27,6 +29,7 @@ export function prepareBatch(agent: AgentIdentity, raw: unknown[], window: Omit<
     }
     v.sample.tags.agency = agent.agency;
     v.sample.tags.agent = agent.id;
+    if (agent.district) v.sample.tags.district = agent.district;
     accepted.push(v.sample);
   });
   return { accepted, rejected };

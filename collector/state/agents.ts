@@ -34,22 +34,25 @@ export function createAgent(db: DB, a: { agency: string; hostname: string; os?: 
  * is issued on this contact (`rotatedToken`, to hand to the agent); the old one keeps working until
  * the agent first uses the new one, so a lost answer never locks an agency out.
  */
-export function agentByToken(db: DB, token: string): (AgentRow & { rotatedToken?: string }) | undefined {
+export function agentByToken(db: DB, token: string): (AgentRow & { district?: string; rotatedToken?: string }) | undefined {
   const hash = hashSecret(token);
-  const r = prepared(db, 'SELECT * FROM agents WHERE (token_hash = ? OR next_token_hash = ?) AND revoked_at IS NULL').get(hash, hash) as
-    | Record<string, unknown>
-    | undefined;
+  const r = prepared(
+    db,
+    `SELECT agents.*, agencies.district AS agency_district FROM agents LEFT JOIN agencies ON agencies.id = agents.agency
+     WHERE (agents.token_hash = ? OR agents.next_token_hash = ?) AND agents.revoked_at IS NULL`,
+  ).get(hash, hash) as Record<string, unknown> | undefined;
   if (!r) return undefined;
+  const row = { ...toRow(r), ...(r.agency_district ? { district: r.agency_district as string } : {}) };
   if (r.next_token_hash === hash) {
     db.prepare('UPDATE agents SET token_hash = next_token_hash, next_token_hash = NULL, rotate_requested = 0 WHERE id = ?').run(r.id);
-    return toRow(r);
+    return row;
   }
   if (r.rotate_requested === 1) {
     const fresh = newAgentToken();
     db.prepare('UPDATE agents SET next_token_hash = ? WHERE id = ?').run(hashSecret(fresh), r.id);
-    return { ...toRow(r), rotatedToken: fresh };
+    return { ...row, rotatedToken: fresh };
   }
-  return toRow(r);
+  return row;
 }
 
 export function getAgent(db: DB, id: string): AgentRow | undefined {

@@ -2,7 +2,7 @@ import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { board } from '../board.ts';
 import type { Tr } from '../i18n.ts';
 import { activeAlerts } from '../panels/alerts.ts';
-import { agenciesReporting, agencyStatus, availabilityByAgency } from '../panels/agencies.ts';
+import { agenciesReporting, agencyStatus, availabilityByAgency, reportingByDistrict } from '../panels/agencies.ts';
 import { tlsCertificates } from '../panels/certificates.ts';
 import { newDevicesToday } from '../panels/discovery.ts';
 import { scoreRanking } from '../panels/security.ts';
@@ -18,7 +18,7 @@ export function overview(tr: Tr): Dashboard {
     rows: [
       {
         title: { vi: 'Đơn vị', en: 'Agencies' },
-        panels: [agenciesReporting(tr), newDevicesToday(tr, {}), agencyStatus(tr), availabilityByAgency(tr), activeAlerts(tr)],
+        panels: [agenciesReporting(tr), newDevicesToday(tr, {}), reportingByDistrict(tr), agencyStatus(tr), availabilityByAgency(tr), activeAlerts(tr)],
       },
       { title: { vi: 'Truyền hình hội nghị', en: 'Video conference' }, panels: [endpointTiles(tr, {})] },
       { title: { vi: 'Chứng thư số và an toàn', en: 'Certificates and security' }, panels: [tlsCertificates(tr, {}, { soonest: true }), scoreRanking(tr, {})] },

@@ -24,16 +24,35 @@ export function agenciesReporting(tr: Tr) {
   });
 }
 
-/** Last report per agency (Time column) and its number of agents. */
+/**
+ * Agencies reporting per district: district agencies carry a `district` tag (set by the collector from
+ * its config); the province's departments have none and are counted on their own line.
+ */
+export function reportingByDistrict(tr: Tr) {
+  const reporting = 'reporting';
+  return barGauge(tr, {
+    title: { vi: 'Đơn vị đang báo cáo theo huyện', en: 'Agencies reporting by district' },
+    description: {
+      vi: 'Số đơn vị có agent gửi dữ liệu trong khoảng thời gian đang xem, theo huyện; các sở, ngành cấp tỉnh ở một dòng riêng.',
+      en: 'Agencies whose agents sent data in the time range, by district; province-level departments on a line of their own.',
+    },
+    targets: [
+      influx(countTagValues('agent_status', 'agency', 'cycle_ms', reporting, { per: 'district', narrow: (q) => q.whereSet('district') }), 'A').alias('$tag_district'),
+      influx(countTagValues('agent_status', 'agency', 'cycle_ms', reporting, { narrow: (q) => q.where('district', '') }), 'B').alias(tr({ vi: 'Cấp tỉnh (sở, ngành)', en: 'Province level (departments)' })),
+    ],
+  });
+}
+
+/** Last report per agency (Time column), its district and its number of agents. */
 export function agencyStatus(tr: Tr) {
   return table(tr, {
     title: { vi: 'Trạng thái từng đơn vị', en: 'Status per agency' },
     description: {
-      vi: 'Thời điểm nhận dữ liệu gần nhất và số agent đang báo cáo của mỗi đơn vị; đơn vị im lặng lâu nằm đầu bảng.',
-      en: 'When each agency last reported and how many agents report; the longest silent come first.',
+      vi: 'Huyện, thời điểm nhận dữ liệu gần nhất và số agent đang báo cáo của mỗi đơn vị; đơn vị im lặng lâu nằm đầu bảng.',
+      en: 'District, when each agency last reported and how many agents report; the longest silent come first.',
     },
     targets: [
-      influx(from('agent_status').agg('last', 'cycle_ms').by('agency'), 'A').table(),
+      influx(from('agent_status').agg('last', 'cycle_ms').by('district', 'agency'), 'A').table(),
       influx(countTagValues('agent_status', 'agent', 'cycle_ms', 'agents', { per: 'agency' }), 'B').table(),
     ],
   })
