@@ -201,6 +201,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
           write_errors: stats.writeErrors,
           spool_samples: spool!.stats().samples,
           spool_bytes: spool!.stats().bytes,
+          agencies_configured: config.agencies.length,
         },
         time: new Date().toISOString(),
       };

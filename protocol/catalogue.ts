@@ -279,6 +279,7 @@ export const catalogue = {
       spool_samples: int('count', 'Samples waiting in the spool for InfluxDB', true),
       spool_bytes: int('bytes', 'Bytes waiting in the spool for InfluxDB', true),
       write_errors: int('count', 'Failed InfluxDB writes since start'),
+      agencies_configured: int('count', 'Agencies in the collector config: the N of "n of N agencies reporting"', true),
     },
   }),
   alerts: measurement({

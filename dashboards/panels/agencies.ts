@@ -4,22 +4,21 @@ import type { Tr } from '../i18n.ts';
 import { barGauge, higherIsBetter, MERGE, sortBy, stat, table, unitOf } from './common.ts';
 
 /**
- * n of N: agencies with an agent status in the time range, out of agencies that reported in the
- * last 30 days (the raw retention). The configured list lives in the collector, not in InfluxDB;
- * an agency silent for a month drops out of N, and the collector's silence alerts cover it.
+ * n of N: agencies with an agent status in the time range, out of the agencies in the collector's
+ * config (which it writes in `collector_status`), so an agency that never reported still counts in N.
  */
 export function agenciesReporting(tr: Tr) {
   return stat(tr, {
     title: { vi: 'Đơn vị đang báo cáo', en: 'Agencies reporting' },
     description: {
-      vi: 'Số đơn vị có agent gửi dữ liệu trong khoảng thời gian đang xem, trên tổng số đơn vị đã gửi dữ liệu trong 30 ngày.',
-      en: 'Agencies whose agents sent data in the time range, out of agencies that sent data in the last 30 days.',
+      vi: 'Số đơn vị có agent gửi dữ liệu trong khoảng thời gian đang xem, trên tổng số đơn vị khai báo trong cấu hình collector.',
+      en: 'Agencies whose agents sent data in the time range, out of the agencies in the collector configuration.',
     },
     width: 6,
     height: 6,
     targets: [
       influx(countTagValues('agent_status', 'agency', 'cycle_ms', 'reporting'), 'A').alias(tr({ vi: 'đang báo cáo', en: 'reporting' })),
-      influx(countTagValues('agent_status', 'agency', 'cycle_ms', 'known', { narrow: (q) => q.rp(RAW_RP).since('30d') }), 'B').alias(tr({ vi: 'tổng số (30 ngày)', en: 'total (30 days)' })),
+      influx(from('collector_status').agg('last', 'agencies_configured', 'total').rp(RAW_RP).since('1h'), 'B').alias(tr({ vi: 'tổng số đơn vị', en: 'agencies in all' })),
     ],
   });
 }
