@@ -185,6 +185,9 @@ describe.skipIf(skip)('dashboards against real data', () => {
 
     // collector_status comes from the collector's own timer (250 ms here).
     await waitFor(async () => (await influx.query('SELECT count(*) FROM "collector_status"', tc.config.influx.database)).length > 0, { what: 'collector_status', timeoutMs: 10_000 });
+    // The N of "n of N agencies reporting" is the configured list, including agencies that never reported.
+    const configured = rows(await influx.query('SELECT last("agencies_configured") AS n FROM "collector_status"', tc.config.influx.database));
+    expect(configured[0]?.n).toBe(tc.config.agencies.length);
     console.info(`dashboards test: synthetic measurements: ${[...synthetic].map(([m, why]) => `${m} (${why})`).join('; ')}`);
   }, 180_000);
 
