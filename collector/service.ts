@@ -150,7 +150,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     // Through the spool: annotations survive InfluxDB being down like any sample.
     writer: { write: (samples) => store(samples) },
     clock: opts.alertClock,
-    log: { warn: (o, m) => app?.log.warn(o, m), error: (o, m) => app?.log.error(o, m) },
+    log: { warn: (o, m) => app?.log.warn(o, m), error: (o, m) => app?.log.error(o, m), info: (o, m) => app?.log.info(o, m) },
   });
   observers.push(alerting.observe);
 

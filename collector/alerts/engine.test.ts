@@ -176,3 +176,55 @@ describe('alert engine and notifier (manual clock)', () => {
     expect(summaries[0].subject).toBe('[TỔNG HỢP] 5 thư cảnh báo bị gộp do quá nhiều thư');
   });
 });
+
+describe('history retention (alerts.historyRetention)', () => {
+  it('deletes resolved alerts, final mails with their attachments, the mail log and ended silences past the retention; keeps what is still in play', () => {
+    const { alerting, db, clock } = setup({ historyRetention: '62d' });
+    const store = alerting.store;
+    const day = 86_400_000;
+    const now = clock.now();
+    const old = now - 100 * day;
+    const resolvedAlert = (resolvedAt: number) => {
+      const id = store.openAlert({ fingerprint: `fp-${resolvedAt}`, rule: 'target_down', severity: 'critical', agency: 'so-y-te', labels: {}, activeSince: resolvedAt - 1000 });
+      store.update(id, { state: 'resolved', resolved_at: resolvedAt });
+      store.addEvent(id, 'resolved', 'so-y-te', resolvedAt);
+      return id;
+    };
+    const oldAlert = resolvedAlert(old);
+    const recentAlert = resolvedAlert(now - day);
+    const stillFiring = store.openAlert({ fingerprint: 'fp-firing', rule: 'target_down', severity: 'critical', agency: 'so-y-te', labels: {}, activeSince: old });
+    const mail = (status: 'sent' | 'queued', at: number) =>
+      store.addNotification({ agency: 'so-y-te', kind: 'report', recipients: ['a@example.vn'], subject: 's', alertIds: [], text: 't', status, attachments: [{ filename: 'r.csv', contentType: 'text/csv', content: Buffer.from('x') }] }, at);
+    const oldSent = mail('sent', old);
+    const oldQueued = mail('queued', old);
+    const recentSent = mail('sent', now - day);
+    store.logMail('a@example.vn', oldSent, old, false);
+    store.logMail('b@example.vn', oldSent, old, true); // held, not yet summarized: still in play
+    store.addSilence({ matchers: { agency: 'so-y-te' }, startsAt: old, endsAt: old + day, reason: 'bảo trì cũ', author: 'admin' }, old);
+    const current = store.addSilence({ matchers: { agency: 'so-y-te' }, startsAt: now, endsAt: now + day, reason: 'bảo trì', author: 'admin' }, now);
+
+    store.prune(now - 62 * day);
+
+    expect(store.get(oldAlert)).toBeUndefined();
+    expect(store.get(recentAlert)).toBeDefined();
+    expect(store.get(stillFiring)).toBeDefined();
+    expect(store.notification(oldSent)).toBeUndefined();
+    expect(store.attachments(oldSent)).toEqual([]);
+    expect(store.notification(oldQueued)).toBeDefined();
+    expect(store.attachments(oldQueued)).toHaveLength(1);
+    expect(store.notification(recentSent)).toBeDefined();
+    expect(db.prepare('SELECT recipient FROM mail_log WHERE at < ?').all(now - 62 * day)).toEqual([{ recipient: 'b@example.vn' }]);
+    expect(store.silences(now, { includeEnded: true }).map((s) => s.id)).toEqual([current.id]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM alert_events WHERE alert_id = ?').get(oldAlert)).toEqual({ n: 0 });
+
+    // The alerting timer prunes on its first round and then hourly, with the configured retention.
+    const another = resolvedAlert(now - 70 * day);
+    alerting.tick();
+    expect(store.get(another)).toBeUndefined();
+    expect(store.get(recentAlert)).toBeDefined();
+  });
+
+  it('refuses a retention shorter than two months, naming the key', () => {
+    expect(() => setup({ historyRetention: '30d' })).toThrow(/alerts\.historyRetention/);
+  });
+});

@@ -21,7 +21,7 @@ export interface AlertingOptions {
   clock?: Clock;
   /** false: no timers; the caller drives `tick()` (tests with a manual clock). */
   timers?: boolean;
-  log?: { warn(o: object, m: string): void; error(o: object, m: string): void };
+  log?: { warn(o: object, m: string): void; error(o: object, m: string): void; info?(o: object, m: string): void };
 }
 
 export interface Alerting {
@@ -39,6 +39,7 @@ export interface Alerting {
 }
 
 const CADENCE_SAVE_MS = 5000;
+const PRUNE_EVERY_MS = 3_600_000;
 const ANNOTATION_FLUSH_MS = 5000;
 
 /** The alerting subsystem: engine on the ingest stream, notifier and mail queue on a timer. */
@@ -64,6 +65,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
   let flushing: Promise<unknown> = Promise.resolve();
   let lastCadenceSave = clock.now();
   let lastFlush = 0;
+  let lastPrune = 0;
 
   const tick = () => {
     const now = clock.now();
@@ -74,6 +76,11 @@ export function startAlerting(opts: AlertingOptions): Alerting {
         engine.forgetAgents(store.revokedAgents(), now);
         engine.saveCadence();
         lastCadenceSave = now;
+      }
+      if (now - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = now;
+        const pruned = store.prune(now - opts.settings.historyRetentionMs);
+        if (Object.values(pruned).some((n) => n > 0)) opts.log?.info?.({ ...pruned }, 'old alert and mail history deleted (alerts.historyRetention)');
       }
     } catch (err) {
       opts.log?.error({ err }, 'alert evaluation failed');

@@ -38,6 +38,7 @@ export const AlertsSection = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     escalateAfter: Type.String({ default: '30m', expected: 'a duration such as 30m' }),
+    historyRetention: Type.String({ default: '400d', expected: 'a duration of at least 62d, such as 400d' }),
     sendResolved: Type.Boolean({ default: true }),
     securityTeam: Type.Array(Email, { default: [] }),
     escalation: Type.Array(Email, { default: [] }),
@@ -88,6 +89,8 @@ export interface AlertSettings {
   groupWaitMs: number;
   repeatIntervalMs: Record<Severity, number>;
   escalateAfterMs: number;
+  /** Alert, mail and event history older than this is deleted (hourly). */
+  historyRetentionMs: number;
   sendResolved: boolean;
   securityTeam: string[];
   escalation: string[];
@@ -188,6 +191,8 @@ export function resolveAlertSettings(
       info: ms(raw.repeatInterval.info, 'alerts.repeatInterval.info'),
     },
     escalateAfterMs: ms(raw.escalateAfter, 'alerts.escalateAfter'),
+    // Two months at least: the monthly report counts last month's incidents and compares with the one before.
+    historyRetentionMs: ms(raw.historyRetention, 'alerts.historyRetention', { minMs: 62 * 86_400_000 }),
     sendResolved: raw.sendResolved,
     securityTeam: raw.securityTeam,
     escalation: raw.escalation,
