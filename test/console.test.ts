@@ -308,6 +308,54 @@ describe.skipIf(skip)('web console in a real browser', () => {
     }
   });
 
+  it('an administrator adds a user, resets a password and disables an account in the UI; the account follows at once', async () => {
+    await page.goto(url('/console/users'));
+    await page.fill('#user-form input[name=name]', 'nguyen.van.an');
+    await page.selectOption('#user-form select[name=role]', 'operator');
+    await page.selectOption('#user-form select[name=agency]', 'so-y-te');
+    await page.click('#user-form button[type=submit]');
+    const first = (await page.locator('#new-password').textContent())!.trim();
+    expect(first).toMatch(/^[A-Za-z0-9]{16}$/);
+    await expect(page.locator('table.users').textContent()).resolves.toContain('nguyen.van.an');
+    await shot('users');
+
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    try {
+      const p = await ctx.newPage();
+      await login(p, 'nguyen.van.an', first);
+      await p.waitForURL(url('/console/'));
+      await expect(p.locator('#reporting-count').textContent()).resolves.toMatch(/\/1 cơ quan đang báo cáo$/); // scoped to Sở Y tế
+      await expect(p.locator('nav.nav').textContent()).resolves.not.toContain('Người dùng');
+      expect((await p.goto(url('/console/users')))!.status()).toBe(403);
+
+      // Disabled: the open session ends at once, and the password no longer logs in.
+      const row = page.locator('table.users tr', { hasText: 'nguyen.van.an' });
+      await page.goto(url('/console/users'));
+      await row.locator('button[data-user-action=disable]').click();
+      await page.waitForURL(/\/console\/users\?done=disable/);
+      await expect(row.textContent()).resolves.toContain('Đã khóa');
+      await p.goto(url('/console/'));
+      await p.waitForURL(/\/console\/login/);
+      await login(p, 'nguyen.van.an', first);
+      await expect(p.locator('main').textContent()).resolves.toContain('Sai tên đăng nhập hoặc mật khẩu.');
+
+      // Enabled again with a new password: the new one works, the old one does not.
+      await row.locator('button[data-user-action=enable]').click();
+      await page.waitForURL(/\/console\/users\?done=enable/);
+      await row.locator('button[data-user-action=password]').click();
+      const second = (await page.locator('#new-password').textContent())!.trim();
+      expect(second).not.toBe(first);
+      await login(p, 'nguyen.van.an', second);
+      await p.waitForURL(url('/console/'));
+
+      // The signed-in administrator's own row offers no way to lock themselves out.
+      await page.goto(url('/console/users'));
+      expect(await page.locator('table.users tr', { hasText: 'admin' }).first().locator('button[data-user-action=disable]').count()).toBe(0);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('revoking the agent in the UI makes its next send refused (401)', async () => {
     await page.goto(url('/console/agents'));
     await page.click(`button[data-revoke="${agentId}"]`);

@@ -1,4 +1,4 @@
-import type { Role } from '../state/admin-tokens.ts';
+import { ROLE_RANK, type Role } from '../state/admin-tokens.ts';
 import { html, type Html, type Interpolation } from './html.ts';
 import { t, type Locale, type TextKey } from './i18n.ts';
 
@@ -22,6 +22,7 @@ const NAV: { key: TextKey; href: string; role?: Role; unscoped?: boolean }[] = [
   { key: 'certificates', href: `${CONSOLE}/certificates` },
   { key: 'agents', href: `${CONSOLE}/agents` },
   { key: 'report', href: `${CONSOLE}/report`, unscoped: true },
+  { key: 'users', href: `${CONSOLE}/users`, role: 'admin', unscoped: true },
 ];
 
 function langSwitchUrl(ctx: PageContext): string {
@@ -34,7 +35,7 @@ function langSwitchUrl(ctx: PageContext): string {
 export function page(ctx: PageContext, title: string, body: Interpolation, opts: { active?: TextKey; refreshSeconds?: number } = {}): string {
   const L = ctx.locale;
   const nav = ctx.user
-    ? html`<nav class="nav">${NAV.filter((n) => !(n.unscoped && ctx.user?.agency)).map(
+    ? html`<nav class="nav">${NAV.filter((n) => !(n.unscoped && ctx.user?.agency) && (!n.role || ROLE_RANK[ctx.user!.role] >= ROLE_RANK[n.role])).map(
         (n) => html`<a href="${n.href}" class="${opts.active === n.key ? 'on' : ''}">${t(L, n.key)}</a>`,
       )}</nav>`
     : '';

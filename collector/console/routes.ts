@@ -11,7 +11,7 @@ import { getAgent, listAgents, requestTokenRotation, revokeAgent } from '../stat
 import { listDevices } from '../state/devices.ts';
 import { createEnrollCode, listEnrollCodes } from '../state/enroll-codes.ts';
 import { createSession, endSession, sessionById, SESSION_TTL_MS, type Session } from '../state/sessions.ts';
-import { checkLogin, principalOfUser } from '../state/users.ts';
+import { checkLogin, createUser, generatePassword, getUser, listUsers, principalOfUser, setDisabled, setPassword, userByName, USER_NAME_PATTERN } from '../state/users.ts';
 import { t, parseLocalDateTime, type Locale } from './i18n.ts';
 import { LatestSamples } from './latest.ts';
 import { CONSOLE, type PageContext } from './layout.ts';
@@ -22,6 +22,7 @@ import { alertPage, alertsPage, notificationsPage } from './pages/alerts.ts';
 import { certificatesPage } from './pages/certificates.ts';
 import { loginPage, messagePage } from './pages/login.ts';
 import { overviewPage } from './pages/overview.ts';
+import { usersPage, type UsersPageData } from './pages/users.ts';
 import { videoconfPage } from './pages/videoconf.ts';
 import { clearSessionCookie, LANG_COOKIE, parseCookies, sameOrigin, sameToken, sessionIdOf, setLangCookie, setSessionCookie } from './session-cookie.ts';
 import { agencyStatuses, certificates, compliance, videoTiles } from './views.ts';
@@ -372,6 +373,64 @@ export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleO
       if (ok && action === 'revoke') latest.forgetAgent(agent.id);
       request.log.info({ agent: agent.id, by: request.consoleSession!.user.name, action }, 'agent changed from the console');
       return reply.redirect(`${CONSOLE}/agents?done=${action}`, 303);
+    });
+  }
+
+  // Users: province-wide administrators only (an agency-scoped admin manages agents, not accounts).
+  const needUserAdmin = [need('admin'), async (request: FastifyRequest, reply: FastifyReply) => (scopeOf(request) ? fail(request, reply, 403) : undefined)];
+  const renderUsers = (request: FastifyRequest, reply: FastifyReply, extra: Partial<UsersPageData> = {}, status = 200) =>
+    send(
+      reply,
+      usersPage(ctxOf(request, reply), { users: listUsers(db), agencies: visibleAgencies(request), names: names(), self: request.consoleSession!.user.name, ...extra }),
+      status,
+    );
+  const activeProvinceAdmins = () => listUsers(db).filter((u) => u.role === 'admin' && !u.agency && u.disabledAt === undefined);
+
+  app.get(`${CONSOLE}/users`, { preHandler: needUserAdmin }, async (request, reply) => {
+    const q = request.query as Record<string, string>;
+    return renderUsers(request, reply, { message: q.done ? t(ctxOf(request, reply).locale, 'saved') : undefined });
+  });
+
+  app.post(`${CONSOLE}/users`, { preHandler: needUserAdmin }, async (request, reply) => {
+    const form = request.body as Form;
+    const L = ctxOf(request, reply).locale;
+    const name = (form.name ?? '').trim();
+    const role = form.role as Role;
+    const agency = form.agency || undefined;
+    if (!USER_NAME_PATTERN.test(name)) return renderUsers(request, reply, { error: `name: expected letters, digits and . _ @ - (at most 64), got "${name.slice(0, 64)}"` }, 400);
+    if (!(role in ROLE_RANK)) return renderUsers(request, reply, { error: `role: expected viewer, operator or admin, got "${String(form.role ?? '').slice(0, 20)}"` }, 400);
+    if (agency && !getAgency(db, agency)?.active) return renderUsers(request, reply, { error: `agency: unknown agency "${agency.slice(0, 64)}"` }, 400);
+    if (userByName(db, name)) return renderUsers(request, reply, { error: t(L, 'userExists') }, 400);
+    const password = generatePassword();
+    await createUser(db, { name, password, role, agency });
+    request.log.info({ user: name, role, agency, by: request.consoleSession!.user.name }, 'console user added from the console');
+    // Shown once, on this response only: never in a URL, a log or a later page.
+    return renderUsers(request, reply, { shown: { name, password } });
+  });
+
+  app.post<{ Params: { id: string } }>(`${CONSOLE}/users/:id/password`, { preHandler: needUserAdmin }, async (request, reply) => {
+    const user = getUser(db, Number(request.params.id));
+    if (!user) return fail(request, reply, 404);
+    const password = generatePassword();
+    await setPassword(db, user.name, password); // ends the user's sessions
+    request.log.info({ user: user.name, by: request.consoleSession!.user.name }, 'console password reset from the console');
+    // For one's own account too: this page shows the new password; the next click asks to log in with it.
+    return renderUsers(request, reply, { shown: { name: user.name, password } });
+  });
+
+  for (const action of ['disable', 'enable'] as const) {
+    app.post<{ Params: { id: string } }>(`${CONSOLE}/users/:id/${action}`, { preHandler: needUserAdmin }, async (request, reply) => {
+      const user = getUser(db, Number(request.params.id));
+      if (!user) return fail(request, reply, 404);
+      const L = ctxOf(request, reply).locale;
+      if (action === 'disable') {
+        if (user.name === request.consoleSession!.user.name) return renderUsers(request, reply, { error: t(L, 'cannotDisableSelf') }, 400);
+        const admins = activeProvinceAdmins();
+        if (admins.length === 1 && admins[0].id === user.id) return renderUsers(request, reply, { error: t(L, 'lastAdmin') }, 400);
+      }
+      setDisabled(db, user.id, action === 'disable');
+      request.log.info({ user: user.name, by: request.consoleSession!.user.name, action }, 'console user changed from the console');
+      return reply.redirect(`${CONSOLE}/users?done=${action}`, 303);
     });
   }
 

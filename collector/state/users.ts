@@ -76,6 +76,15 @@ export async function setPassword(db: DB, name: string, password: string, now = 
   return true;
 }
 
+/** Disable (ending every session at once) or enable an account. */
+export function setDisabled(db: DB, id: number, disabled: boolean, now = Date.now()): boolean {
+  return db.transaction(() => {
+    const changed = db.prepare(`UPDATE users SET disabled_at = ${disabled ? '?' : 'NULL'} WHERE id = ?`).run(...(disabled ? [now, id] : [id])).changes === 1;
+    if (disabled) db.prepare('DELETE FROM user_sessions WHERE user_id = ?').run(id);
+    return changed;
+  })();
+}
+
 export function getUser(db: DB, id: number): UserRow | undefined {
   const r = db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Record<string, unknown> | undefined;
   return r ? toRow(r) : undefined;
