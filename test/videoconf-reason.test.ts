@@ -21,7 +21,7 @@ describe('video-conference reason in the console', () => {
       'SNMP: quá thời gian chờ',
       'ping: lỗi: spawn ping ENOENT',
       'mất gói 40% ≥ 1%',
-      'độ rung (jitter) 35 ms ≥ 30 ms',
+      'jitter 35 ms ≥ 30 ms',
       'độ trễ khứ hồi 400 ms ≥ 300 ms',
       'điểm MOS 2.1 < 3.6',
     ]);

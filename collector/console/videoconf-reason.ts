@@ -35,7 +35,7 @@ function outcomeVi(s: string): string {
 const PARTS: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^no ICMP reply$/, () => 'không có phản hồi ICMP'],
   [/^loss (\S+)% ≥ (\S+)%$/, (m) => `mất gói ${m[1]}% ≥ ${m[2]}%`],
-  [/^jitter (\S+) ms ≥ (\S+) ms$/, (m) => `độ rung (jitter) ${m[1]} ms ≥ ${m[2]} ms`],
+  [/^jitter (\S+) ms ≥ (\S+) ms$/, (m) => `jitter ${m[1]} ms ≥ ${m[2]} ms`],
   [/^RTT (\S+) ms ≥ (\S+) ms$/, (m) => `độ trễ khứ hồi ${m[1]} ms ≥ ${m[2]} ms`],
   [/^MOS (\S+) < (\S+)$/, (m) => `điểm MOS ${m[1]} < ${m[2]}`],
   [/^ping (.+)$/, (m) => `ping: ${outcomeVi(m[1])}`],
