@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type Collector } from '../collector/service.ts';
 import { createAdminToken } from '../collector/state/admin-tokens.ts';
+import { createUser } from '../collector/state/users.ts';
 import { createEnrollCode } from '../collector/state/enroll-codes.ts';
 import { rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, COLLECTOR_BIN, runCli, startProcess, waitFor, writeYaml } from './support/agent.ts';
@@ -275,6 +276,39 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     expect(cert.to).toEqual(['it@soyte.example.vn']); // warnings are not the security team's by default
     const [lan] = await waitMails(() => about('thiết bị mới'), 1, 'new device mail');
     expect(lan.subject).toBe('[CẢNH BÁO][Sở Tư pháp] Phát hiện 2 thiết bị mới trong mạng 192.0.2.0/24');
+  }, 60_000);
+
+  it('a province-wide admin sends a test mail from the console through the relay; an agency admin may not', async () => {
+    await createUser(collector.db, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
+    await createUser(collector.db, { name: 'qt.soyte', password: 'qt-soyte-password-1', role: 'admin', agency: 'so-y-te' });
+    const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', origin: url, body: new URLSearchParams(fields).toString() });
+    const session = async (username: string, password: string) => {
+      const { body, ...headers } = form({ username, password });
+      const res = await fetch(`${url}/console/login`, { method: 'POST', redirect: 'manual', headers, body });
+      expect(res.status).toBe(303);
+      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const page = await (await fetch(`${url}/console/notifications`, { headers: { cookie } })).text();
+      return { cookie, page, csrf: /name="csrf-token" content="([^"]+)"/.exec(page)![1] };
+    };
+    const sendTest = (s: { cookie: string; csrf: string }, to: string) => {
+      const { body, ...headers } = form({ _csrf: s.csrf, to });
+      return fetch(`${url}/console/test-mail`, { method: 'POST', headers: { ...headers, cookie: s.cookie }, body });
+    };
+
+    const admin = await session('quantri', 'quantri-password-1');
+    expect(admin.page).toContain('id="test-mail-form"');
+    const res = await sendTest(admin, 'kiemtra@canhgac.example.vn');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`Đã gửi thư thử tới kiemtra@canhgac.example.vn qua 127.0.0.1:${smtp.port}.`);
+    const [mail] = await waitMails(() => smtp.mails.filter((m) => m.to.includes('kiemtra@canhgac.example.vn')), 1, 'the test mail');
+    expect(mail.from).toContain('canhgac@canhgac.example.vn');
+    expect((await sendTest(admin, 'not an address')).status).toBe(400);
+
+    const scoped = await session('qt.soyte', 'qt-soyte-password-1');
+    expect(scoped.page).not.toContain('test-mail-form');
+    expect((await sendTest(scoped, 'kiemtra@canhgac.example.vn')).status).toBe(403);
+    await sleep(500);
+    expect(smtp.mails.filter((m) => m.to.includes('kiemtra@canhgac.example.vn'))).toHaveLength(1);
   }, 60_000);
 
   it('mails carry no secret; state changes are in InfluxDB for annotations; the CLI lists the history', async () => {

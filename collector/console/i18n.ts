@@ -134,6 +134,12 @@ const vi = {
   roleOperator: 'Vận hành',
   roleAdmin: 'Quản trị',
   userExists: 'Tên đăng nhập này đã có.',
+  testMail: 'Thư thử',
+  testMailVia: 'Gửi một thư thử qua máy chủ thư {relay} để kiểm tra cấu hình SMTP.',
+  noSmtp: 'Chưa cấu hình máy chủ thư (mục smtp trong cấu hình collector): chưa gửi được thư nào.',
+  sendTestMail: 'Gửi thư thử',
+  testMailSent: 'Đã gửi thư thử tới {to} qua {relay}.',
+  testMailFailed: 'Không gửi được thư thử tới {to} qua {relay}: {error}',
 } as const;
 
 export type TextKey = keyof typeof vi;
@@ -270,6 +276,12 @@ const en: Record<TextKey, string> = {
   roleOperator: 'Operator',
   roleAdmin: 'Administrator',
   userExists: 'That user name is taken.',
+  testMail: 'Test mail',
+  testMailVia: 'Send a test mail through the mail relay {relay} to check the SMTP settings.',
+  noSmtp: 'No mail relay is configured (the smtp section of the collector config): no mail can go out.',
+  sendTestMail: 'Send test mail',
+  testMailSent: 'Test mail sent to {to} through {relay}.',
+  testMailFailed: 'Test mail to {to} through {relay} failed: {error}',
 };
 
 const TEXTS: Record<Locale, Record<TextKey, string>> = { vi, en };

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../protocol/index.ts';
 import { AlertStore, type AlertRow } from '../alerts/store.ts';
-import { summaryOf } from '../alerts/templates.ts';
+import { sendMail, smtpTransport } from '../alerts/delivery.ts';
+import { renderTestMail, summaryOf } from '../alerts/templates.ts';
 import type { CollectorServices } from '../server/app.ts';
 import { ROLE_RANK, type Principal, type Role } from '../state/admin-tokens.ts';
 import { getAgency, listAgencies } from '../state/agencies.ts';
@@ -142,6 +143,8 @@ export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleO
   const summarize = (locale: Locale) => (a: AlertRow) =>
     summaryOf({ id: a.id, rule: rules.get(a.rule), ruleName: a.rule, severity: a.severity, agency: a.agency, labels: a.labels, value: a.value, firedAt: a.firedAt ?? a.activeSince }, locale, names().get(a.agency));
   const visibleAgencies = (request: FastifyRequest) => listAgencies(db).filter((a) => !scopeOf(request) || a.id === scopeOf(request)).map((a) => ({ id: a.id, name: a.name }));
+  // Accounts and the mail relay: province-wide administrators only (an agency-scoped admin manages agents).
+  const needUserAdmin = [need('admin'), async (request: FastifyRequest, reply: FastifyReply) => (scopeOf(request) ? fail(request, reply, 403) : undefined)];
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
     const status = err.validation ? 400 : (err.statusCode ?? 500);
@@ -321,8 +324,35 @@ export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleO
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });
 
-  app.get(`${CONSOLE}/notifications`, { preHandler: need('viewer') }, async (request, reply) => {
-    return send(reply, notificationsPage(ctxOf(request, reply), store.notifications({ agency: scopeOf(request), limit: 300 }), names()));
+  const smtp = opts.services.config?.alerting.smtp;
+  const relay = smtp ? `${smtp.host}:${smtp.port}` : undefined;
+  const renderNotifications = (request: FastifyRequest, reply: FastifyReply, testMail?: { to?: string; result?: { ok: boolean; message: string } }, status = 200) => {
+    const provinceAdmin = mayAct(request, 'admin') && !scopeOf(request);
+    const rows = store.notifications({ agency: scopeOf(request), limit: 300 });
+    return send(reply, notificationsPage(ctxOf(request, reply), rows, names(), provinceAdmin ? { relay, ...testMail } : undefined), status);
+  };
+
+  app.get(`${CONSOLE}/notifications`, { preHandler: need('viewer') }, async (request, reply) => renderNotifications(request, reply));
+
+  // The same test as `canhgac-collector test-mail`: host, TLS mode, credentials and sender in one go.
+  app.post(`${CONSOLE}/test-mail`, { preHandler: needUserAdmin }, async (request, reply) => {
+    const to = ((request.body as Form).to ?? '').trim();
+    const L = ctxOf(request, reply).locale;
+    if (!/^[^@\s]+@[^@\s]+$/.test(to) || to.length > 254) return renderNotifications(request, reply, { to: to.slice(0, 254), result: { ok: false, message: `to: expected an e-mail address, got "${to.slice(0, 254)}"` } }, 400);
+    if (!smtp) return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'noSmtp') } }, 400);
+    const alerts = opts.services.config!.alerting.alerts;
+    const transport = smtpTransport(smtp);
+    try {
+      await sendMail(transport, smtp.from, { to: [to], ...renderTestMail(alerts.recipientLocales[to.toLowerCase()] ?? alerts.locale, Date.now()) });
+      request.log.info({ to, relay, by: request.consoleSession!.user.name }, 'test mail sent from the console');
+      return renderNotifications(request, reply, { to, result: { ok: true, message: t(L, 'testMailSent', { to, relay: relay! }) } });
+    } catch (err) {
+      const error = (err as Error).message.slice(0, 300);
+      request.log.warn({ to, relay, err: error }, 'test mail from the console failed');
+      return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'testMailFailed', { to, relay: relay!, error }) } }, 502);
+    } finally {
+      transport.close();
+    }
   });
 
   app.get(`${CONSOLE}/certificates`, { preHandler: need('viewer') }, async (request, reply) => {
@@ -376,8 +406,6 @@ export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleO
     });
   }
 
-  // Users: province-wide administrators only (an agency-scoped admin manages agents, not accounts).
-  const needUserAdmin = [need('admin'), async (request: FastifyRequest, reply: FastifyReply) => (scopeOf(request) ? fail(request, reply, 403) : undefined)];
   const renderUsers = (request: FastifyRequest, reply: FastifyReply, extra: Partial<UsersPageData> = {}, status = 200) =>
     send(
       reply,

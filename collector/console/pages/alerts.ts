@@ -121,6 +121,24 @@ export function notificationTable(ctx: PageContext, rows: NotificationRow[], nam
   );
 }
 
-export function notificationsPage(ctx: PageContext, rows: NotificationRow[], names: Map<string, string>): string {
-  return page(ctx, t(ctx.locale, 'notifications'), notificationTable(ctx, rows, names), { active: 'notifications' });
+export interface TestMailForm {
+  /** The relay mails go through, e.g. smtp.example.vn:587; undefined when the config has no smtp section. */
+  relay?: string;
+  result?: { ok: boolean; message: string };
+  to?: string;
+}
+
+/** The mail history; for province-wide admins also a test mail through the configured relay. */
+export function notificationsPage(ctx: PageContext, rows: NotificationRow[], names: Map<string, string>, testMail?: TestMailForm): string {
+  const L = ctx.locale;
+  const form = testMail
+    ? html`${flash(testMail.result?.message, testMail.result?.ok === false ? 'error' : 'ok')}
+      <form method="post" action="${CONSOLE}/test-mail" class="card form" id="test-mail-form">${csrfField(ctx)}
+        <h3>${t(L, 'testMail')}</h3>
+        <p class="muted">${testMail.relay ? t(L, 'testMailVia', { relay: testMail.relay }) : t(L, 'noSmtp')}</p>
+        <label>${t(L, 'recipients')} <input name="to" type="email" required maxlength="254" value="${testMail.to ?? ''}"></label>
+        <button type="submit" ${testMail.relay ? '' : html`disabled`}>${t(L, 'sendTestMail')}</button>
+      </form>`
+    : '';
+  return page(ctx, t(L, 'notifications'), html`${form}${notificationTable(ctx, rows, names)}`, { active: 'notifications' });
 }
