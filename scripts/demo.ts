@@ -1,4 +1,5 @@
-// The demo: InfluxDB, the collector and a local agent probing loopback only, with data under ./.demo/.
+// The demo: InfluxDB, the collector (with its web console), a local agent probing loopback only, and a
+// local mail catcher that receives the alert mails, with data under ./.demo/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,12 +10,16 @@ import { startCollector } from '../collector/service.ts';
 import { createEnrollCode } from '../collector/state/enroll-codes.ts';
 import { createUser, generatePassword, setPassword, userByName } from '../collector/state/users.ts';
 import { startInfluxd } from './lib/influxd.ts';
+import { startMailServer } from './lib/mail-server.ts';
+import { startMailViewer } from './lib/mail-viewer.ts';
 
 const root = join(import.meta.dirname, '..');
 const dir = process.env.CANHGAC_DEMO_DIR ?? join(root, '.demo');
 const collectorPort = Number(process.env.CANHGAC_DEMO_PORT ?? 8443);
 const influxPort = Number(process.env.CANHGAC_DEMO_INFLUX_PORT ?? 18086);
 const rpcPort = Number(process.env.CANHGAC_DEMO_INFLUX_RPC_PORT ?? influxPort + 2);
+const smtpPort = Number(process.env.CANHGAC_DEMO_SMTP_PORT ?? 2525);
+const mailPort = Number(process.env.CANHGAC_DEMO_MAIL_PORT ?? 8025);
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
 
 mkdirSync(dir, { recursive: true });
@@ -44,6 +49,15 @@ try {
   const influx = await startInfluxd({ dir: join(dir, 'influxdb'), port: influxPort, rpcPort, keepData: true });
   stops.push(() => influx.stop());
 
+  // The collector's mail relay is this catcher on loopback: every alert mail stops here, none leaves the machine.
+  const mailDir = join(dir, 'mail');
+  mkdirSync(mailDir, { recursive: true });
+  const mailCatcher = await startMailServer({ port: smtpPort, dir: mailDir });
+  stops.push(() => mailCatcher.stop());
+  const mailViewer = await startMailViewer(mailCatcher, mailPort);
+  stops.push(() => mailViewer.close());
+  say(`mail catcher: SMTP on 127.0.0.1:${mailCatcher.port}, mails on ${mailViewer.url} and in ${mailDir}`);
+
   const sample = parse(readFileSync(join(root, 'deploy', 'collector.sample.yaml'), 'utf8')) as { agencies: unknown[] };
   const collectorFile = join(dir, 'collector.yaml');
   writeFileSync(
@@ -53,6 +67,14 @@ try {
       dataDir: join(dir, 'collector'),
       influx: { url: influx.url, database: 'canhgac' },
       agencies: sample.agencies,
+      smtp: { host: '127.0.0.1', port: mailCatcher.port, secure: false, starttls: false, from: 'Canh Gác (demo) <canhgac@demo.invalid>' },
+      alerts: {
+        securityTeam: ['attt@demo.invalid'],
+        consoleUrl: `https://127.0.0.1:${collectorPort}/console`,
+        // Quicker than in production, so that the closed port below raises its mail within a minute.
+        groupWait: '5s',
+        rules: [{ name: 'target_down', for: '15s' }],
+      },
     }),
   );
   const config = loadCollectorConfig(collectorFile);
@@ -75,7 +97,9 @@ try {
       outbox: { dir: join(dir, 'agent', 'outbox') },
       checks: [
         { type: 'ping', name: 'loopback', group: 'demo', targets: ['127.0.0.1', '::1'], count: 5, interval: '15s' },
-        { type: 'tcp', name: 'collector', targets: [`127.0.0.1:${collectorPort}`, '127.0.0.1:9'], interval: '15s' },
+        { type: 'tcp', name: 'collector', targets: [`127.0.0.1:${collectorPort}`], interval: '15s' },
+        // Closed on purpose: the alert, its mail and its resolve-less history for a first look.
+        { type: 'tcp', name: 'cổng 9 (cố ý đóng)', targets: ['127.0.0.1:9'], interval: '15s' },
         { type: 'http', name: 'collector-health', targets: [`${collector.url}/healthz`], ca: collector.tls?.certFile, interval: '15s' },
         { type: 'host', interval: '30s' },
       ],
@@ -111,6 +135,8 @@ try {
   InfluxDB        ${influx.url}   database "canhgac"
   Agent config    ${agentFile}
   Collector cfg   ${collectorFile}
+  Mail catcher    ${mailViewer.url}   (SMTP 127.0.0.1:${mailCatcher.port}; mails also in ${mailDir})
+                  the agent probes the closed port 127.0.0.1:9: its "Mất kết nối" alert mail arrives within a minute
 
   Look at the data (after ~15 s):
     ${q('SELECT * FROM ping ORDER BY time DESC LIMIT 5')}

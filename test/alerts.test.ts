@@ -10,7 +10,7 @@ import { createEnrollCode } from '../collector/state/enroll-codes.ts';
 import { rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, COLLECTOR_BIN, runCli, startProcess, waitFor, writeYaml } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
-import { startMailServer, type MailServer, type ReceivedMail } from './support/mail-server.ts';
+import { startMailServer, type MailServer, type ReceivedMail } from '../scripts/lib/mail-server.ts';
 import { missing } from './support/require.ts';
 
 const skip = missing({ commands: ['influxd'] });

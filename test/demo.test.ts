@@ -14,18 +14,21 @@ describe.skipIf(skip)('the demo command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'canhgac-demo-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('brings up InfluxDB, the collector and an agent whose samples reach InfluxDB, and stops cleanly', async () => {
+  it('brings up InfluxDB, the collector, an agent whose samples reach InfluxDB and a mail catcher that gets the alert mail, and stops cleanly', async () => {
     const clone = join(dir, 'canhgac');
     const c = spawnSync('git', ['clone', '-q', '--no-hardlinks', ROOT, clone], { encoding: 'utf8' });
     expect(c.status, c.stderr).toBe(0);
     // The dependencies are the ones this checkout installed (npm ci of the same lock file).
     symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
     const influxPort = await freePort();
+    const mailPort = await freePort();
     const env = {
       ...process.env,
       CANHGAC_DEMO_PORT: String(await freePort()),
       CANHGAC_DEMO_INFLUX_PORT: String(influxPort),
       CANHGAC_DEMO_INFLUX_RPC_PORT: String(await freePort()),
+      CANHGAC_DEMO_SMTP_PORT: String(await freePort()),
+      CANHGAC_DEMO_MAIL_PORT: String(mailPort),
     };
     const demo = spawn('npm', ['run', 'demo'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -44,6 +47,17 @@ describe.skipIf(skip)('the demo command', () => {
         { timeoutMs: 45_000, what: `ping, tcp and http samples in the demo's InfluxDB: ${out}` },
       );
       expect(counts.every((r) => (r.count as number) > 0)).toBe(true);
+      // The closed port raises an alert whose mail lands in the demo's mail catcher.
+      expect(out).toContain(`Mail catcher    http://127.0.0.1:${mailPort}/`);
+      const mails = await waitFor(
+        async () => {
+          const list = (await (await fetch(`http://127.0.0.1:${mailPort}/api/mails`)).json()) as { id: number; subject: string }[];
+          return list.length > 0 ? list : undefined;
+        },
+        { timeoutMs: 90_000, what: `an alert mail in the demo's mail catcher: ${out}` },
+      );
+      expect(mails[0].subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới cổng 9 (cố ý đóng)');
+      expect(await (await fetch(`http://127.0.0.1:${mailPort}/mail/${mails[0].id}`)).text()).toContain('Xác nhận cảnh báo');
     } finally {
       process.kill(-demo.pid!, 'SIGINT');
     }
@@ -53,5 +67,5 @@ describe.skipIf(skip)('the demo command', () => {
     expect(['0/null', 'null/SIGINT']).toContain(code);
     expect(out).toContain('[demo] stopped');
     await expect(fetch(`http://127.0.0.1:${influxPort}/ping`)).rejects.toThrow();
-  }, 150_000);
+  }, 240_000);
 });

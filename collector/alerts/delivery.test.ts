@@ -5,7 +5,7 @@ import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { COLLECTOR_BIN, runCli } from '../../test/support/agent.ts';
-import { startMailServer, type MailServer } from '../../test/support/mail-server.ts';
+import { startMailServer, type MailServer } from '../../scripts/lib/mail-server.ts';
 import { loadCollectorConfig } from '../config.ts';
 import { testMailCommand } from './cli-commands.ts';
 

@@ -14,7 +14,7 @@ import type { WireSample } from '../../protocol/index.ts';
 import { startInfluxd } from '../../scripts/lib/influxd.ts';
 import { AGENT_BIN, startProcess, waitFor, writeYaml } from '../support/agent.ts';
 import { startTestCollector, TEST_AGENCIES } from '../support/collector.ts';
-import { startMailServer } from '../support/mail-server.ts';
+import { startMailServer } from '../../scripts/lib/mail-server.ts';
 import { median, table } from './lib.ts';
 
 const LATENCY_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

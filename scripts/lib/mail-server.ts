@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
@@ -19,8 +21,11 @@ export interface MailServer {
   start(): Promise<void>;
 }
 
-/** A real SMTP server (smtp-server) on loopback; every message is parsed back with mailparser. */
-export async function startMailServer(opts: { port?: number; options?: SMTPServerOptions } = {}): Promise<MailServer> {
+/**
+ * A real SMTP server (smtp-server) on loopback; every message is parsed back with mailparser. The
+ * tests' mail relay and the demo's mail catcher; with `dir`, each message is also kept as a .eml file.
+ */
+export async function startMailServer(opts: { port?: number; options?: SMTPServerOptions; dir?: string } = {}): Promise<MailServer> {
   const mails: ReceivedMail[] = [];
   let server: SMTPServer | undefined;
   let port = opts.port ?? 0;
@@ -37,6 +42,7 @@ export async function startMailServer(opts: { port?: number; options?: SMTPServe
           const raw = Buffer.concat(chunks);
           simpleParser(raw)
             .then((m) => {
+              if (opts.dir) writeFileSync(join(opts.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mails.length + 1}.eml`), raw);
               mails.push({
                 from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
                 to: session.envelope.rcptTo.map((r) => r.address),
