@@ -3,7 +3,9 @@
 // size, same concurrency). Everything on loopback; bounded by the number of points.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -40,18 +42,25 @@ function agentSamples(agent: number, count: number, t0: number): WireSample[] {
   return out;
 }
 
+// BENCH_TLS=1: the agents reach the collector over HTTPS (its self-signed certificate), as in production.
+const TLS = process.env.BENCH_TLS === '1';
 const keepAlive = new Agent({ keepAlive: true, maxSockets: AGENTS });
-function post(url: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; ms: number }> {
+let tlsAgent: HttpsAgent | undefined;
+function send(url: string, method: 'GET' | 'POST', body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; ms: number; text: string }> {
   const started = performance.now();
+  const https = url.startsWith('https:');
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', agent: keepAlive, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+    const options = { method, agent: https ? tlsAgent : keepAlive, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) } };
+    const req = (https ? httpsRequest : httpRequest)(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, text: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
     req.end(body);
   });
 }
+const post = (url: string, body: Buffer, headers: Record<string, string>) => send(url, 'POST', body, headers);
 
 /** AGENTS workers, each sending its own bodies in turn; returns points/s and request latencies. */
 async function drive(bodies: { url: string; body: Buffer; headers: Record<string, string>; points: number }[][]): Promise<{ rate: number; latencies: number[]; failed: number }> {
@@ -91,7 +100,7 @@ try {
   const port = await freePort();
   const database = 'bench';
   const configFile = writeYaml(join(dir, 'collector.yaml'), {
-    listen: { host: '127.0.0.1', port, plainHttp: true },
+    listen: { host: '127.0.0.1', port, plainHttp: !TLS },
     dataDir: join(dir, 'data'),
     influx: { url: influx.url, database },
     ingest: { rateLimit: { requestsPerSecond: 100_000, samplesPerSecond: 100_000_000 } },
@@ -104,8 +113,14 @@ try {
   db.close();
 
   collector = spawn(process.execPath, [...COLLECTOR_NODE_ARGS, COLLECTOR_BIN, 'serve', '--config', configFile], { stdio: ['ignore', process.env.BENCH_COLLECTOR_STDOUT ? 'inherit' : 'ignore', 'ignore'] });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => ((await (await fetch(`${url}/readyz`)).json()) as { checks: { influxdb: { ok: boolean } } }).checks.influxdb.ok, {
+  const url = `${TLS ? 'https' : 'http'}://127.0.0.1:${port}`;
+  if (TLS) {
+    // The certificate the collector makes on first start, trusted as an agent trusts it (collector.ca).
+    const cert = join(config.dataDir, 'tls', 'collector.crt');
+    await waitFor(async () => existsSync(cert), { what: 'the collector certificate', timeoutMs: 60_000 });
+    tlsAgent = new HttpsAgent({ keepAlive: true, maxSockets: AGENTS, ca: readFileSync(cert) });
+  }
+  await waitFor(async () => (JSON.parse((await send(`${url}/readyz`, 'GET')).text) as { checks: { influxdb: { ok: boolean } } }).checks.influxdb.ok, {
     what: 'collector ready',
     timeoutMs: 120_000,
   });
@@ -185,7 +200,7 @@ try {
   const [viaCollectorStored, rawStored] = [await stored(database), await stored('raw_bench')];
   const rawRate = (round: number) => results.find((r) => r.round === round && r.via.startsWith('raw'))!.rate;
   console.log(
-    `${AGENTS} simulated agents, ${BATCH}-sample batches (gzip JSON to the collector; line protocol for raw), ${POINTS} points a round after one unreported warm-up round, plain HTTP on loopback\n`,
+    `${AGENTS} simulated agents, ${BATCH}-sample batches (gzip JSON to the collector; line protocol for raw), ${POINTS} points a round after one unreported warm-up round; agents → collector over ${TLS ? 'HTTPS (keep-alive)' : 'plain HTTP'}, writes to influxd over plain HTTP, all on loopback\n`,
   );
   console.log(
     table(
