@@ -37,7 +37,7 @@ export function reportingByDistrict(tr: Tr) {
     },
     targets: [
       influx(countTagValues('agent_status', 'agency', 'cycle_ms', reporting, { per: 'district', narrow: (q) => q.whereSet('district') }), 'A').alias('$tag_district'),
-      influx(countTagValues('agent_status', 'agency', 'cycle_ms', reporting, { narrow: (q) => q.where('district', '') }), 'B').alias(tr({ vi: 'Cấp tỉnh (sở, ngành)', en: 'Province level (departments)' })),
+      influx(countTagValues('agent_status', 'agency', 'cycle_ms', reporting, { narrow: (q) => q.where('district', '') }), 'B').alias(tr({ vi: 'Cấp tỉnh (sở, ban, ngành)', en: 'Province level (departments)' })),
     ],
   });
 }
