@@ -22,7 +22,9 @@ function setup(alerts: Record<string, unknown> = {}) {
     alerting.tick();
   };
   const mails = () => alerting.store.notifications().filter((n) => n.status === 'queued').reverse();
-  return { alerting, clock, tcp, step, mails, db };
+  // The collector restarted on the same state: a new engine that must pick up where the old one stopped.
+  const restart = () => startAlerting({ db, settings: config.alerting.alerts, agencies: config.agencies, clock, timers: false });
+  return { alerting, clock, tcp, step, mails, db, restart };
 }
 
 describe('alert engine and notifier (manual clock)', () => {
@@ -52,6 +54,21 @@ describe('alert engine and notifier (manual clock)', () => {
     const resolved = mails().slice(3);
     expect(resolved).toHaveLength(1);
     expect(resolved[0].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới 127.0.0.1');
+  });
+
+  it('a restart keeps the resolveAfter countdown of a firing alert whose condition has cleared', () => {
+    const { alerting, tcp, step, restart, clock } = setup({ rules: [{ name: 'target_down', for: '0s', resolveAfter: '60s' }] });
+    tcp('so-y-te', '5', 0);
+    step(1000);
+    const open = (a: typeof alerting) => a.store.open().filter((x) => x.rule === 'target_down');
+    expect(open(alerting).map((a) => a.state)).toEqual(['firing']);
+    tcp('so-y-te', '5', 1); // clear from now on: resolves 60 s later unless it comes back
+    step(40_000);
+    const after = restart();
+    clock.advance(25_000); // 65 s since it cleared, 25 s of them after the restart
+    after.tick();
+    expect(open(after)).toEqual([]);
+    expect(after.store.list({ state: 'resolved' }).filter((a) => a.rule === 'target_down')).toHaveLength(1);
   });
 
   it('the same point sent again (an agent resending an unanswered batch) changes nothing', () => {

@@ -71,6 +71,7 @@ export class AlertEngine {
         continue;
       }
       const inst: Instance = { rule, rowId: row.id, state: row.state === 'firing' ? 'firing' : 'pending', since: row.activeSince, lastTime: row.activeSince, value: row.value ?? undefined, labels: row.labels };
+      if (row.state === 'firing' && row.clearSince !== null) inst.clearSince = row.clearSince;
       // The baseline of a score drop is not stored: recovering by the threshold from the dropped value resolves it.
       if (rule.op === 'decrease' && row.value !== null) inst.baseline = row.value + (rule.threshold as number) + 1e-9;
       this.track(row.fingerprint, inst);
@@ -145,6 +146,7 @@ export class AlertEngine {
     if (holds) {
       inst.value = value;
       inst.labels = labelsOf(rule, s);
+      if (inst.clearSince !== undefined && inst.rowId !== undefined) this.store.update(inst.rowId, { clear_since: null });
       inst.clearSince = undefined;
       if (inst.state === 'ok') {
         inst.state = 'pending';
@@ -167,7 +169,10 @@ export class AlertEngine {
       return;
     }
     if (inst.state !== 'firing') return;
-    inst.clearSince ??= t;
+    if (inst.clearSince === undefined) {
+      inst.clearSince = t;
+      this.store.update(inst.rowId!, { clear_since: t });
+    }
     if (now - inst.clearSince >= inst.rule.resolveAfterMs) this.resolve(inst, now);
   }
 

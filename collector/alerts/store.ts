@@ -23,6 +23,8 @@ export interface AlertRow {
   ackedAt: number | null;
   ackedBy: string | null;
   ackNote: string | null;
+  /** Since when the condition of a firing alert no longer holds (its resolveAfter countdown). */
+  clearSince: number | null;
 }
 
 export type EventKind = 'firing' | 'repeat' | 'resolved' | 'escalation';
@@ -96,7 +98,7 @@ function notificationOf(r: Raw): OutgoingMail {
   };
 }
 
-const UPDATABLE = new Set(['severity', 'labels', 'value', 'state', 'active_since', 'fired_at', 'resolved_at', 'last_notified_at', 'resolve_notified_at', 'suppressed_at', 'escalated_at']);
+const UPDATABLE = new Set(['clear_since', 'severity', 'labels', 'value', 'state', 'active_since', 'fired_at', 'resolved_at', 'last_notified_at', 'resolve_notified_at', 'suppressed_at', 'escalated_at']);
 
 /** Alert state, silences and notification history in SQLite: what survives a restart. */
 export class AlertStore {

@@ -284,6 +284,8 @@ const MIGRATIONS: string[] = [
      content BLOB NOT NULL,
      PRIMARY KEY (notification_id, position)
    );`,
+  // When a firing alert's condition stopped holding: the resolveAfter countdown survives a restart.
+  `ALTER TABLE alerts ADD COLUMN clear_since INTEGER;`,
 ];
 
 export function openDb(file: string): DB {
