@@ -25,17 +25,9 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
   beforeAll(async () => {
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
-    const enrol = async (agency: string, hostname: string) => {
-      const res = await fetch(`${tc.url}/api/v1/enroll`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: tc.enrollCode(agency), hostname, version: 't' }),
-      });
-      return (await res.json()) as { agentId: string; token: string };
-    };
-    const a = await enrol('so-y-te', 'pc-a');
-    const b = await enrol('so-tu-phap', 'pc-b');
-    const revoked = await enrol('so-y-te', 'pc-old');
+    const a = await tc.enrolAgent('so-y-te', 'pc-a');
+    const b = await tc.enrolAgent('so-tu-phap', 'pc-b');
+    const revoked = await tc.enrolAgent('so-y-te', 'pc-old');
     revokeAgent(tc.collector.db, revoked.agentId);
     agentA = a.agentId;
     agentB = b.agentId;

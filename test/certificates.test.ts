@@ -70,14 +70,7 @@ describe.skipIf(skip)('certificate inventory: agents → collector → API and C
       servers[name] = await startTlsServer({ key: pki.leaves[name].key, cert: pki.leaves[name].chainPem });
     }
     downPort = await closedPort();
-    for (const agency of ['so-y-te', 'so-tu-phap']) {
-      const res = await fetch(`${tc.url}/api/v1/enroll`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: tc.enrollCode(agency), hostname: `pc-${agency}`, version: 'test' }),
-      });
-      tokens[agency] = ((await res.json()) as { token: string }).token;
-    }
+    for (const agency of ['so-y-te', 'so-tu-phap']) tokens[agency] = (await tc.enrolAgent(agency)).token;
     viewer = createAdminToken(tc.collector.db, 'cert-viewer', 'viewer');
     scoped = createAdminToken(tc.collector.db, 'tu-phap-viewer', 'viewer', 'so-tu-phap');
 

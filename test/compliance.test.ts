@@ -50,14 +50,7 @@ describe.skipIf(skip)('compliance: agents → collector → GET /api/v1/complian
   beforeAll(async () => {
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
-    for (const agency of ['so-y-te', 'so-tu-phap']) {
-      const res = await fetch(`${tc.url}/api/v1/enroll`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: tc.enrollCode(agency), hostname: `pc-${agency}`, version: 'test' }),
-      });
-      tokens[agency] = ((await res.json()) as { token: string }).token;
-    }
+    for (const agency of ['so-y-te', 'so-tu-phap']) tokens[agency] = (await tc.enrolAgent(agency)).token;
     viewer = createAdminToken(tc.collector.db, 'compliance-viewer', 'viewer');
     scoped = createAdminToken(tc.collector.db, 'so-y-te-it', 'viewer', 'so-y-te');
   }, 60_000);

@@ -65,22 +65,22 @@ describe.skipIf(skip)('dashboards against real data', () => {
     });
   }
 
-  async function send(samples: WireSample[]): Promise<void> {
-    const res = await post('/api/v1/samples', { samples }, token);
+  async function send(samples: WireSample[], as = token): Promise<void> {
+    const res = await post('/api/v1/samples', { samples }, as);
     const body = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(200);
   }
 
-  /** Run the real agent once and send what it printed, the way its sender would. */
-  async function agentOnce(config: object, where?: { lan: TestLan }): Promise<WireSample[]> {
+  /** Run the real agent once and send what it printed, the way its sender would (with `as`, another agent's token). */
+  async function agentOnce(config: object, where: { lan?: TestLan; as?: string } = {}): Promise<WireSample[]> {
     const file = writeYaml(join(dir, `agent-${Math.random().toString(36).slice(2, 8)}.yaml`), config);
     // Asynchronous in both cases: the loopback servers of this process must keep answering.
-    const r = where
+    const r = where.lan
       ? await runIn(where.lan.scannerNs, [process.execPath, AGENT_BIN, 'once', '--config', file, '--json'])
       : await runCli(AGENT_BIN, ['once', '--config', file, '--json'], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     const samples = JSON.parse(r.stdout) as WireSample[];
-    await send(samples);
+    await send(samples, where.as);
     return samples;
   }
 
@@ -94,10 +94,7 @@ describe.skipIf(skip)('dashboards against real data', () => {
     dir = mkdtempSync(join(tmpdir(), 'canhgac-dash-'));
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url, { start: { statusIntervalMs: 250 } });
-    const code = tc.enrollCode(AGENCY);
-    const enrolled = await post('/api/v1/enroll', { code, hostname: 'dash-test', version: 'test' });
-    expect(enrolled.status).toBe(200);
-    token = ((await enrolled.json()) as { token: string }).token;
+    token = (await tc.enrolAgent(AGENCY, 'dash-test')).token;
 
     // Loopback servers for the probes.
     const tcp = createNetServer((s) => s.end());
@@ -150,20 +147,8 @@ describe.skipIf(skip)('dashboards against real data', () => {
 
     const checks = Object.keys(registry).filter((t) => t in loopback).map((t) => loopback[t]);
     // A second agency, in a district: its agent reports host health, so the district panels have a district.
-    const districtCode = tc.enrollCode('ubnd-cang-long');
-    const districtAgent = await post('/api/v1/enroll', { code: districtCode, hostname: 'dash-canglong', version: 'test' });
-    expect(districtAgent.status).toBe(200);
-    const districtToken = ((await districtAgent.json()) as { token: string }).token;
-    const runs: Promise<unknown>[] = [
-      agentOnce({ checks }),
-      (async () => {
-        const file = writeYaml(join(dir, 'agent-district.yaml'), { checks: [{ type: 'host' }] });
-        const r = await runCli(AGENT_BIN, ['once', '--config', file, '--json'], { timeoutMs: 60_000 });
-        expect(r.code, r.stderr).toBe(0);
-        const res = await post('/api/v1/samples', { samples: JSON.parse(r.stdout) as WireSample[] }, districtToken);
-        expect(res.status).toBe(200);
-      })(),
-    ];
+    const districtToken = (await tc.enrolAgent('ubnd-cang-long', 'dash-canglong')).token;
+    const runs: Promise<unknown>[] = [agentOnce({ checks }), agentOnce({ checks: [{ type: 'host' }] }, { as: districtToken })];
     if (registry.discovery) {
       lan = createLan({ hosts: 3 });
       // One risky service on a LAN host, so exposures have a row.

@@ -15,12 +15,7 @@ describe.skipIf(skip)('GET /api/v1/agencies/:id/devices', () => {
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url, { extra: { devices: { staleAfter: '1h' } } });
     admin = createAdminToken(tc.collector.db, 'admin', 'admin');
-    const res = await fetch(`${tc.url}/api/v1/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: tc.enrollCode('so-y-te'), hostname: 'pc', version: 'test' }),
-    });
-    const { token } = (await res.json()) as { token: string };
+    const { token } = await tc.enrolAgent('so-y-te', 'pc');
     const time = new Date().toISOString();
     const post = await fetch(`${tc.url}/api/v1/samples`, {
       method: 'POST',

@@ -81,13 +81,7 @@ describe.skipIf(skip)('discovery on a namespace LAN (40 hosts, a router with snm
 
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
-    const res = await fetch(`${tc.url}/api/v1/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: tc.enrollCode('so-y-te'), hostname: 'scanner', version: 'test' }),
-    });
-    expect(res.status).toBe(200);
-    agentToken = ((await res.json()) as { token: string }).token;
+    agentToken = (await tc.enrolAgent('so-y-te', 'scanner')).token;
     viewerToken = createAdminToken(tc.collector.db, 'lan-test', 'viewer');
 
     const common = { type: 'discovery', timeout: '1s', resolveNames: true };

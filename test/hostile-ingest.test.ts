@@ -135,12 +135,7 @@ describe.skipIf(skip)('hostile input at the ingest endpoint (real collector, rea
     tc = await startTestCollector(influx.url, {
       extra: { ingest: { bodyLimit: 4 * 1024 * 1024, rateLimit: { requestsPerSecond: 100_000, samplesPerSecond: 10_000_000 } } },
     });
-    const res = await fetch(`${tc.url}/api/v1/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: tc.enrollCode('so-y-te'), hostname: 'hostile', version: 't' }),
-    });
-    ({ token, agentId } = (await res.json()) as { token: string; agentId: string });
+    ({ token, agentId } = await tc.enrolAgent('so-y-te', 'hostile'));
   });
   afterAll(async () => {
     await tc?.close();

@@ -28,11 +28,7 @@ describe.skipIf(skip)('collector ingest: auth and bad input (real influxd)', () 
     time: now(),
   });
 
-  async function enrol(agency: string): Promise<{ agentId: string; token: string }> {
-    const res = await post('/api/v1/enroll', { code: tc.enrollCode(agency), hostname: `host-${agency}`, version: 'test' });
-    expect(res.status).toBe(200);
-    return (await res.json()) as { agentId: string; token: string };
-  }
+  const enrol = (agency: string) => tc.enrolAgent(agency, `host-${agency}`);
 
   function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(tc.url + path, {
