@@ -1,4 +1,4 @@
-import type { DB } from './db.ts';
+import { prepared, type DB } from './db.ts';
 
 /**
  * The province-wide certificate inventory: one row per certificate an agent last saw, on a TLS
@@ -53,18 +53,19 @@ export interface CertObservation {
   };
 }
 
-// Prepared once per database: parsing the upsert each time cost about a millisecond per sample.
-const statements = new WeakMap<DB, ReturnType<typeof prepare>>();
-function prepare(db: DB) {
+// Prepared once per database (prepared()): parsing the upsert each time cost about a millisecond per sample.
+function stmts(db: DB) {
   return {
-    existing: db.prepare('SELECT sample_time FROM certificates WHERE agent = ? AND kind = ? AND location = ? AND item = ?'),
-    failure: db.prepare(
+    existing: prepared(db, 'SELECT sample_time FROM certificates WHERE agent = ? AND kind = ? AND location = ? AND item = ?'),
+    failure: prepared(
+      db,
       `INSERT INTO certificates (agent, agency, kind, location, item, result, detail, sample_time, first_seen, last_seen)
        VALUES (@agent, @agency, @kind, @location, @item, @result, @detail, @time, @now, @now)
        ON CONFLICT(agent, kind, location, item) DO UPDATE SET agency = excluded.agency, result = excluded.result,
          detail = excluded.detail, sample_time = excluded.sample_time, last_seen = excluded.last_seen`,
     ),
-    reading: db.prepare(
+    reading: prepared(
+      db,
       `INSERT INTO certificates (agent, agency, kind, location, item, serial, subject_cn, issuer_cn, not_after, earliest_not_after,
          chain_valid, hostname_match, self_signed, legacy_tls, weak_key, weak_signature, result, detail, sample_time, first_seen, last_seen)
        VALUES (@agent, @agency, @kind, @location, @item, @serial, @subjectCn, @issuerCn, @notAfter, @earliestNotAfter,
@@ -77,16 +78,8 @@ function prepare(db: DB) {
          sample_time = excluded.sample_time, last_seen = excluded.last_seen,
          first_seen = CASE WHEN certificates.serial IS excluded.serial THEN certificates.first_seen ELSE excluded.first_seen END`,
     ),
-    dropOlder: db.prepare("DELETE FROM certificates WHERE agent = ? AND kind = 'file' AND location = ? AND sample_time < ?"),
+    dropOlder: prepared(db, "DELETE FROM certificates WHERE agent = ? AND kind = 'file' AND location = ? AND sample_time < ?"),
   };
-}
-function stmts(db: DB) {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
 }
 
 export function recordCertificate(db: DB, o: CertObservation, now: number): void {
