@@ -1,10 +1,10 @@
 import { parseDuration } from '../../protocol/index.ts';
 import type { CollectorConfig } from '../config.ts';
 import type { DB } from '../state/db.ts';
-import { sendMail, smtpTransport } from './delivery.ts';
+import { sendTestMail } from './delivery.ts';
 import { matcherIssue } from './matchers.ts';
 import { AlertStore } from './store.ts';
-import { renderTestMail, formatTime, summaryOf } from './templates.ts';
+import { formatTime, summaryOf } from './templates.ts';
 
 export const ALERT_HELP = `  canhgac-collector alerts list   [--agency ID] [--all] [--json]   firing alerts (--all: with resolved history)
   canhgac-collector alerts ack ID --by NAME [--note TEXT]          acknowledge: stops reminders and escalation
@@ -118,16 +118,12 @@ export async function testMailCommand(config: CollectorConfig, to: string | unde
   if (!to || !/^[^@\s]+@[^@\s]+$/.test(to)) throw usage('test-mail: --to ADDRESS is required');
   const smtp = config.alerting.smtp;
   if (!smtp) throw usage(`test-mail: ${config.file} has no smtp section`);
-  const locale = config.alerting.alerts.recipientLocales[to.toLowerCase()] ?? config.alerting.alerts.locale;
-  const transport = smtpTransport(smtp);
   try {
-    await sendMail(transport, smtp.from, { to: [to], ...renderTestMail(locale, Date.now()) });
+    await sendTestMail(smtp, config.alerting.alerts, to);
     out(`test mail sent to ${to} through ${smtp.host}:${smtp.port}\n`);
     return 0;
   } catch (err) {
     out(`test mail to ${to} through ${smtp.host}:${smtp.port} failed: ${(err as Error).message}\n`);
     return 1;
-  } finally {
-    transport.close();
   }
 }

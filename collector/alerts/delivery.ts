@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { SmtpSettings } from './settings.ts';
+import type { AlertSettings, SmtpSettings } from './settings.ts';
 import type { AlertStore, MailAttachment, OutgoingMail } from './store.ts';
+import { renderTestMail } from './templates.ts';
 
 export interface Mail {
   to: string[];
@@ -31,6 +32,19 @@ export function smtpTransport(smtp: SmtpSettings): Transporter {
 
 export async function sendMail(transport: Transporter, from: string, mail: Mail, headers: Record<string, string> = {}): Promise<void> {
   await transport.sendMail({ from, to: mail.to.join(', '), subject: mail.subject, text: mail.text, html: mail.html, headers, attachments: mail.attachments });
+}
+
+/**
+ * One test mail to `to` in its reader's language, on a connection of its own: proves host, TLS mode,
+ * credentials and sender in one go (`canhgac-collector test-mail` and the console). Throws the relay's error.
+ */
+export async function sendTestMail(smtp: SmtpSettings, alerts: Pick<AlertSettings, 'locale' | 'recipientLocales'>, to: string, now = Date.now()): Promise<void> {
+  const transport = smtpTransport(smtp);
+  try {
+    await sendMail(transport, smtp.from, { to: [to], ...renderTestMail(alerts.recipientLocales[to.toLowerCase()] ?? alerts.locale, now) });
+  } finally {
+    transport.close();
+  }
 }
 
 export const RETRY_BASE_MS = 1000;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../protocol/index.ts';
 import { AlertStore, type AlertRow } from '../alerts/store.ts';
-import { sendMail, smtpTransport } from '../alerts/delivery.ts';
-import { renderTestMail, summaryOf } from '../alerts/templates.ts';
+import { sendTestMail } from '../alerts/delivery.ts';
+import { summaryOf } from '../alerts/templates.ts';
 import type { CollectorServices } from '../server/app.ts';
 import { ROLE_RANK, type Principal, type Role } from '../state/admin-tokens.ts';
 import { getAgency, listAgencies } from '../state/agencies.ts';
@@ -340,18 +340,14 @@ export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleO
     const L = ctxOf(request, reply).locale;
     if (!/^[^@\s]+@[^@\s]+$/.test(to) || to.length > 254) return renderNotifications(request, reply, { to: to.slice(0, 254), result: { ok: false, message: `to: expected an e-mail address, got "${to.slice(0, 254)}"` } }, 400);
     if (!smtp) return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'noSmtp') } }, 400);
-    const alerts = opts.services.config!.alerting.alerts;
-    const transport = smtpTransport(smtp);
     try {
-      await sendMail(transport, smtp.from, { to: [to], ...renderTestMail(alerts.recipientLocales[to.toLowerCase()] ?? alerts.locale, Date.now()) });
+      await sendTestMail(smtp, opts.services.config!.alerting.alerts, to);
       request.log.info({ to, relay, by: request.consoleSession!.user.name }, 'test mail sent from the console');
       return renderNotifications(request, reply, { to, result: { ok: true, message: t(L, 'testMailSent', { to, relay: relay! }) } });
     } catch (err) {
       const error = (err as Error).message.slice(0, 300);
       request.log.warn({ to, relay, err: error }, 'test mail from the console failed');
       return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'testMailFailed', { to, relay: relay!, error }) } }, 502);
-    } finally {
-      transport.close();
     }
   });
 
