@@ -1,5 +1,5 @@
 import { CollectorClient } from './collector-client.ts';
-import { startCommandPoller } from './commands.ts';
+import { startCommandPoller } from './command-poller.ts';
 import type { AgentConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { appendFileSync } from 'node:fs';

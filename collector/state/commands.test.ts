@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandHub } from '../commands/hub.ts';
+import { CommandHub } from '../agent-commands/hub.ts';
 import { parseCheckTypes } from '../server/routes/agent-commands.ts';
 import { syncAgencies } from './agencies.ts';
 import { createAgent, revokeAgent } from './agents.ts';

@@ -12,7 +12,7 @@ import {
   ErrorResponse,
   PATHS,
 } from '../../../protocol/index.ts';
-import { CommandHub } from '../../commands/hub.ts';
+import { CommandHub } from '../../agent-commands/hub.ts';
 import { prepareBatch } from '../../ingest/ingest.ts';
 import { finishCommand, hasPendingCommands, recordPoll, sweepCommands, takeCommands } from '../../state/commands.ts';
 import type { CollectorServices } from '../app.ts';

@@ -1,3 +1,5 @@
+// The agent's end of the collector's command channel (not the CLI): it polls for commands such as
+// 'run this check now' and posts the results back.
 import {
   AGENT_CHECKS_HEADER,
   AGENT_VERSION_HEADER,

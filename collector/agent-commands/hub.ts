@@ -1,3 +1,5 @@
+// The collector's end of the agent command channel (not the CLI): wake-ups between waiting polls and
+// waiting operators.
 /**
  * In-process wake-ups for the command channel: a held agent poll wakes when a command is queued for
  * it, and an operator request wakes when a result comes back. The state itself is in SQLite; this only

@@ -1,7 +1,8 @@
+// The command poller's handlers: a command runs the named check and reports what it measured.
 import { describe, expect, it } from 'vitest';
 import type { WireSample } from '../protocol/index.ts';
 import { missing } from '../test/support/require.ts';
-import { HANDLERS } from './commands.ts';
+import { HANDLERS } from './command-poller.ts';
 import { parseAgentConfig } from './config.ts';
 import { createLogger } from './log.ts';
 
