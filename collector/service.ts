@@ -1,26 +1,28 @@
+// Starts a whole collector from its config, in named steps (state, storage, alerting, observers, HTTP,
+// timers), and stops it in the reverse order. Nothing is half-started: a failure closes what was opened.
 import type { FastifyInstance } from 'fastify';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { WireSample } from '../protocol/index.ts';
 import type { CollectorConfig } from './config.ts';
-import { IngestStats } from './ingest/stats.ts';
-import type { SampleObserver } from './ingest/observers.ts';
-import { complianceObserver } from './ingest/compliance.ts';
-import { deviceInventoryObserver } from './ingest/device-inventory.ts';
-import { certificateInventory } from './ingest/certificate-inventory.ts';
-import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
-import { WriteCoalescer } from './influx/coalescer.ts';
-import { InfluxWriteError, InfluxWriter } from './influx/writer.ts';
-import { toLines } from './influx/line-protocol.ts';
-import { Spool, SpoolFullError } from './spool/spool.ts';
-import { buildApp } from './server/app.ts';
-import type { Readiness } from './server/routes/health.ts';
-import { syncAgencies } from './state/agencies.ts';
-import { openDb, type DB } from './state/db.ts';
-import { serverTls, type ServerTls } from './tls.ts';
 import { startAlerting, type Alerting } from './alerts/service.ts';
 import type { Clock } from './alerts/clock.ts';
+import { LatestSamples } from './console/latest.ts';
+import { certificateInventory } from './ingest/certificate-inventory.ts';
+import { complianceObserver } from './ingest/compliance.ts';
+import { deviceInventoryObserver } from './ingest/device-inventory.ts';
+import type { SampleObserver } from './ingest/observers.ts';
+import { IngestStats } from './ingest/stats.ts';
+import type { InfluxWriter } from './influx/writer.ts';
+import { readiness } from './readiness.ts';
 import { startReportMailer, type ReportMailer } from './report/schedule.ts';
+import { statusTimer } from './self-status.ts';
+import { buildApp } from './server/app.ts';
+import type { CollectorServices } from './server/services.ts';
+import type { Spool } from './spool/spool.ts';
+import { StartupLog } from './startup-log.ts';
+import { syncAgencies } from './state/agencies.ts';
+import { openDb, type DB } from './state/db.ts';
+import { storagePipeline } from './storage.ts';
+import { serverTls, type ServerTls } from './tls.ts';
 
 export interface Collector {
   app: FastifyInstance;
@@ -53,198 +55,75 @@ export interface StartOptions {
   alertClock?: Clock;
 }
 
-/** Open state, prepare InfluxDB, and serve. Nothing is half-started: a failure closes what was opened. */
+/** Every sample observer, in the order they learn from a batch. */
+export function sampleObservers(db: DB, alerting: Alerting, latest: LatestSamples): SampleObserver[] {
+  return [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db), alerting.observe, latest.observe];
+}
+
+/** Open state, prepare InfluxDB, and serve. */
 export async function startCollector(config: CollectorConfig, opts: StartOptions = {}): Promise<Collector> {
-  const db = openDb(statePath(config));
-  syncAgencies(db, config.agencies);
-  let spool: Spool | undefined;
-  const stats = new IngestStats();
-  const settings = { ...config.influx, rawRetentionMs: config.rawRetentionMs, rollupRetentionMs: config.rollupRetentionMs };
-  const influx = influxClient(settings);
-  const writer = new InfluxWriter({ ...config.influx, retentionPolicy: RAW_RP });
-
-  let schemaOk = false;
-  let schemaError = 'not checked yet';
-  let closed = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  const schemaReady = new Promise<void>((resolve) => {
-    const attempt = async () => {
-      try {
-        await ensureSchema(influx, settings);
-        schemaOk = true;
-        resolve();
-      } catch (err) {
-        schemaError = (err as Error).message;
-        if (!closed) retryTimer = setTimeout(attempt, opts.schemaRetryMs ?? 5000);
-      }
-    };
-    void attempt();
-  });
-
-  const readiness = async (): Promise<Readiness> => {
-    const checks: Readiness['checks'] = {};
-    try {
-      db.prepare('SELECT 1').get();
-      checks.state = { ok: true };
-    } catch (err) {
-      checks.state = { ok: false, detail: (err as Error).message };
-    }
-    try {
-      const res = await fetch(new URL('/ping', config.influx.url), { signal: AbortSignal.timeout(2000) });
-      checks.influxdb = res.status === 204 ? { ok: schemaOk, detail: schemaOk ? undefined : `schema not ready: ${schemaError}` } : { ok: false, detail: `ping answered ${res.status}` };
-    } catch (err) {
-      checks.influxdb = { ok: false, detail: `unreachable: ${(err as Error).message}` };
-    }
-    const depth = spool!.stats();
-    checks.spool = depth.full ? { ok: false, detail: `spool full: ${depth.samples} samples (${depth.bytes} bytes) waiting for InfluxDB` } : { ok: true, detail: `${depth.samples} samples waiting` };
-    return {
-      // With InfluxDB down the collector still takes samples (into the spool) while the spool has room.
-      ready: checks.state.ok && checks.spool.ok,
-      checks,
-      ingest: {
-        samplesAccepted: stats.samplesAccepted,
-        samplesRejected: stats.samplesRejected,
-        writeErrors: stats.writeErrors,
-        ratePerSecond: Math.round(stats.currentRate() * 1000) / 1000,
-      },
-      spool: { samples: depth.samples, bytes: depth.bytes, replaying: spool!.isReplaying, replayedSamples: spool!.replayedSamples },
-    };
+  const log = new StartupLog();
+  // Closed in reverse order, whether the start fails half way or the collector stops.
+  const closers: Array<() => unknown> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await Promise.resolve().then(close).catch(() => undefined);
+    closers.length = 0;
   };
-
-  // InfluxDB first; when it is down, slow or already behind (spool not empty, to keep order), the
-  // spool. Either way the samples are durable before the agent gets its 2xx.
-  const direct = new WriteCoalescer((body) => writer.writeLines(body, config.slowWriteMs));
-  const storeLines = async (lines: string, count: number) => {
-    if (!spool!.active) {
-      try {
-        await direct.submit(lines, count);
-        return;
-      } catch (err) {
-        stats.writeErrors++;
-        if (err instanceof InfluxWriteError && err.permanent) {
-          // InfluxDB wrote the points it could parse; the rest would be refused again, from the spool too.
-          app?.log.error({ err: err.message, samples: count }, 'InfluxDB refused points');
-          return;
-        }
-      }
-    }
-    try {
-      await spool!.append(lines, count);
-    } catch (err) {
-      if (err instanceof SpoolFullError) app?.log.error({ err: err.message }, 'spool full: refusing samples until InfluxDB catches up');
-      throw err;
-    }
-  };
-  // Not async: the line protocol is built at once and the samples are not kept while the write waits
-  // (with InfluxDB slow, hundreds of batches wait, and holding their objects is what made the GC busy).
-  const store = (samples: WireSample[]): Promise<void> => (samples.length === 0 ? Promise.resolve() : storeLines(toLines(samples), samples.length));
-
-  // Inventories and the alert engine learn from the ingest stream here.
-  const observers: SampleObserver[] = [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db)];
-
-  const alerting = startAlerting({
-    db,
-    settings: config.alerting.alerts,
-    smtp: config.alerting.smtp,
-    agencies: config.agencies,
-    // Through the spool: annotations survive InfluxDB being down like any sample.
-    writer: { write: (samples) => store(samples) },
-    clock: opts.alertClock,
-    log: { warn: (o, m) => app?.log.warn(o, m), error: (o, m) => app?.log.error(o, m), info: (o, m) => app?.log.info(o, m) },
-  });
-  observers.push(alerting.observe);
-
-  let app: FastifyInstance | undefined;
-  let statusTimer: NodeJS.Timeout | undefined;
   try {
-    spool = new Spool({
-      dir: join(config.dataDir, 'spool'),
-      maxBytes: config.spool.maxBytes,
-      write: (lines) => writer.writeLines(lines),
-      log: { info: (o, m) => app?.log.info(o, m), warn: (o, m) => app?.log.warn(o, m), error: (o, m) => app?.log.error(o, m) },
-      onWriteError: () => stats.writeErrors++,
-      minRetryMs: opts.spoolRetryMs?.min,
-      maxRetryMs: opts.spoolRetryMs?.max,
-    });
-    const tls = config.listen.plainHttp ? undefined : await serverTls({ dataDir: config.dataDir, cert: config.tls?.cert, key: config.tls?.key });
-    app = await buildApp({
+    const db = openDb(statePath(config));
+    closers.push(() => db.close());
+    syncAgencies(db, config.agencies);
+    const stats = new IngestStats();
+    const storage = storagePipeline(config, stats, log, opts);
+    closers.push(() => storage.close());
+    const alerting = startAlerting({
       db,
-      stats,
-      store,
-      readiness,
-      window: { maxAgeMs: config.maxSampleAgeMs, maxFutureMs: config.maxFutureMs },
-      bodyLimit: config.ingest.bodyLimit,
-      rateLimit: config.ingest.rateLimit,
-      https: tls ? { cert: tls.cert, key: tls.key } : undefined,
-      logger: opts.logger ?? false,
-      config,
-      influx,
-      observers,
+      settings: config.alerting.alerts,
+      smtp: config.alerting.smtp,
+      agencies: config.agencies,
+      // Through the spool: annotations survive InfluxDB being down like any sample.
+      writer: { write: (samples) => storage.store(samples) },
+      clock: opts.alertClock,
+      log,
     });
-    await app.listen({ host: config.listen.host, port: config.listen.port });
-    const addr = app.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
-    const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host === '0.0.0.0' ? '127.0.0.1' : config.listen.host;
-    const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
-
-    const instance = hostname();
-    statusTimer = setInterval(() => {
-      const period = stats.takePeriod();
-      const sample: WireSample = {
-        measurement: 'collector_status',
-        tags: { instance },
-        fields: {
-          agents_seen: period.agentsSeen,
-          samples_accepted: stats.samplesAccepted,
-          samples_rejected: stats.samplesRejected,
-          ingest_rate: Math.round(period.ratePerSecond * 1000) / 1000,
-          write_errors: stats.writeErrors,
-          spool_samples: spool!.stats().samples,
-          spool_bytes: spool!.stats().bytes,
-          agencies_configured: config.agencies.length,
-        },
-        time: new Date().toISOString(),
-      };
-      store([sample]).catch(() => undefined);
-      // The collector's own health goes to the alert engine too (collector_spool_growing); it has no agency.
-      alerting.observe({ id: '', agency: '' }, [sample], Date.now());
-    }, opts.statusIntervalMs ?? 60_000);
-    statusTimer.unref();
-    const reports = startReportMailer({ db, influx, settings: config.report, log: { info: (o, m) => app?.log.info(o, m), error: (o, m) => app?.log.error(o, m) } });
-
-    const running = app;
-    return {
-      app: running,
-      db,
-      url,
-      tls,
-      stats,
-      writer,
-      spool,
-      alerting,
-      reports,
-      schemaReady,
-      close: async () => {
-        closed = true;
-        clearTimeout(retryTimer);
-        clearInterval(statusTimer);
-        reports.close();
-        await running.close();
-        await alerting.close();
-        await spool!.close();
-        writer.close();
-        db.close();
-      },
-    };
+    closers.push(() => alerting.close());
+    const services: CollectorServices = { db, config, influx: storage.influx, stats, latest: new LatestSamples() };
+    const { app, url, tls } = await serveHttp(config, services, storage, sampleObservers(db, alerting, services.latest), opts);
+    closers.push(() => app.close());
+    log.attach(app.log);
+    const timer = statusTimer(stats, storage, alerting, config.agencies.length, opts.statusIntervalMs ?? 60_000);
+    closers.push(() => clearInterval(timer));
+    const reports = startReportMailer({ db, influx: storage.influx, settings: config.report, log });
+    closers.push(() => reports.close());
+    return { app, db, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, close: closeAll };
   } catch (err) {
-    closed = true;
-    clearTimeout(retryTimer);
-    clearInterval(statusTimer);
-    await app?.close().catch(() => undefined);
-    await alerting.close().catch(() => undefined);
-    await spool?.close().catch(() => undefined);
-    writer.close();
-    db.close();
+    await closeAll();
     throw err;
   }
+}
+
+/** The HTTP side: TLS (given or generated), the fastify app, and the listening socket. */
+async function serveHttp(config: CollectorConfig, services: CollectorServices, storage: ReturnType<typeof storagePipeline>, observers: SampleObserver[], opts: StartOptions) {
+  const tls = config.listen.plainHttp ? undefined : await serverTls({ dataDir: config.dataDir, cert: config.tls?.cert, key: config.tls?.key });
+  const app = await buildApp({
+    services,
+    observers,
+    store: storage.store,
+    readiness: readiness(services.db, config, services.stats, storage),
+    window: { maxAgeMs: config.maxSampleAgeMs, maxFutureMs: config.maxFutureMs },
+    bodyLimit: config.ingest.bodyLimit,
+    rateLimit: config.ingest.rateLimit,
+    https: tls ? { cert: tls.cert, key: tls.key } : undefined,
+    logger: opts.logger ?? false,
+  });
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host === '0.0.0.0' ? '127.0.0.1' : config.listen.host;
+  return { app, tls, url: `${tls ? 'https' : 'http'}://${host}:${port}` };
 }

@@ -3,7 +3,7 @@ import { buildMonthlyReport } from '../report/figures.ts';
 import { monthOf, parseMonth, previousMonth } from '../report/month.ts';
 import { reportCsv } from '../report/render-csv.ts';
 import { reportHtml } from '../report/render-html.ts';
-import type { CollectorServices } from '../server/app.ts';
+import type { CollectorServices } from '../server/services.ts';
 import type { Role } from '../state/admin-tokens.ts';
 import { html } from './html.ts';
 import { t } from './i18n.ts';

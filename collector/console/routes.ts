@@ -5,7 +5,7 @@ import { parseDuration } from '../../protocol/index.ts';
 import { AlertStore, type AlertRow } from '../alerts/store.ts';
 import { sendTestMail } from '../alerts/delivery.ts';
 import { summaryOf } from '../alerts/templates.ts';
-import type { CollectorServices } from '../server/app.ts';
+import type { CollectorServices } from '../server/services.ts';
 import { ROLE_RANK, type Principal, type Role } from '../state/admin-tokens.ts';
 import { getAgency, listAgencies } from '../state/agencies.ts';
 import { getAgent, listAgents, requestTokenRotation, revokeAgent } from '../state/agents.ts';
@@ -14,7 +14,6 @@ import { createEnrollCode, listEnrollCodes } from '../state/enroll-codes.ts';
 import { createSession, endSession, sessionById, SESSION_TTL_MS, type Session } from '../state/sessions.ts';
 import { checkLogin, createUser, generatePassword, getUser, listUsers, principalOfUser, setDisabled, setPassword, userByName, USER_NAME_PATTERN } from '../state/users.ts';
 import { t, parseLocalDateTime, type Locale } from './i18n.ts';
-import { LatestSamples } from './latest.ts';
 import { CONSOLE, type PageContext } from './layout.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { agencyPage } from './pages/agency.ts';
@@ -37,9 +36,6 @@ declare module 'fastify' {
 
 export interface ConsoleOptions {
   services: CollectorServices;
-  /** Shared with the collector so other parts (the report) can read current state too. */
-  latest?: LatestSamples;
-  throttle?: LoginThrottle;
 }
 
 const ASSETS = join(import.meta.dirname, 'assets');
@@ -54,9 +50,8 @@ type Form = Record<string, string>;
  */
 export default async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) {
   const { db } = opts.services;
-  const latest = opts.latest ?? new LatestSamples();
-  opts.services.observers.push(latest.observe);
-  const throttle = opts.throttle ?? new LoginThrottle();
+  const latest = opts.services.latest;
+  const throttle = new LoginThrottle();
   const store = new AlertStore(db);
   const rules = new Map((opts.services.config?.alerting.alerts.rules ?? []).map((r) => [r.name, r]));
   const css = readFileSync(join(ASSETS, 'console.css'));

@@ -1,6 +1,6 @@
+// The collector's HTTP side as one fastify app: plugins (auth, gzip, route list) and route plugins, each
+// handed the shared services; nothing here starts timers or opens files.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { DB } from '../state/db.ts';
-import type { IngestStats } from '../ingest/stats.ts';
 import gzipBody from './plugins/gzip-body.ts';
 import routeList from './plugins/route-list.ts';
 import agentAuth from './plugins/agent-auth.ts';
@@ -17,23 +17,13 @@ import agentCommandRoutes from './routes/agent-commands.ts';
 import videoconfRoutes from './routes/videoconf.ts';
 import type { WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
-import type { CollectorConfig } from '../config.ts';
-import type { InfluxDB } from 'influx';
 import { AgentRateLimiter, type RateLimitSettings } from '../ingest/rate-limit.ts';
-
-/** What every route plugin may use; passed as `opts.services`. */
-export interface CollectorServices {
-  db: DB;
-  config?: CollectorConfig;
-  /** InfluxQL client for history (never needed for alerting or ingest). */
-  influx?: InfluxDB;
-  stats: IngestStats;
-  observers: SampleObserver[];
-}
+import type { CollectorServices } from './services.ts';
 
 export interface AppOptions {
-  db: DB;
-  stats: IngestStats;
+  services: CollectorServices;
+  /** Every observer of accepted samples (built in service.ts: inventories, alerting, the console's cache). */
+  observers: SampleObserver[];
   store: (samples: WireSample[]) => Promise<void>;
   readiness: () => Promise<Readiness>;
   window: { maxAgeMs: number; maxFutureMs: number };
@@ -41,9 +31,6 @@ export interface AppOptions {
   /** Per-agent ingest limits (429 + Retry-After past them). */
   rateLimit?: RateLimitSettings;
   https?: { cert: string; key: string };
-  observers?: SampleObserver[];
-  config?: CollectorConfig;
-  influx?: InfluxDB;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -73,12 +60,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   await app.register(routeList);
   await app.register(gzipBody);
-  await app.register(agentAuth, { db: opts.db });
+  const { services } = opts;
+  const { db } = services;
+  await app.register(agentAuth, { db });
   await app.register(healthRoutes, { readiness: opts.readiness });
-  await app.register(enrollRoutes, { db: opts.db });
-  const services: CollectorServices = { db: opts.db, config: opts.config, influx: opts.influx, stats: opts.stats, observers: opts.observers ?? [] };
-  await app.register(operatorAuth, { db: opts.db });
-  await app.register(samplesRoutes, { db: opts.db, stats: opts.stats, store: opts.store, window: opts.window, observers: services.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
+  await app.register(enrollRoutes, { db });
+  await app.register(operatorAuth, { db });
+  await app.register(samplesRoutes, { db, stats: services.stats, store: opts.store, window: opts.window, observers: opts.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.
   await app.register(complianceRoutes, { services });
   await app.register(deviceRoutes, { services });

@@ -2,7 +2,22 @@ import { hashSecret, newAdminToken } from '../secrets.ts';
 import type { DB } from './db.ts';
 
 export type Role = 'viewer' | 'operator' | 'admin';
-export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+export const ROLE_RANK: Readonly<Record<Role, number>> = Object.freeze({ viewer: 1, operator: 2, admin: 3 });
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+
+/**
+ * The one way to turn untrusted text into a role. `text in ROLE_RANK` would also accept inherited keys
+ * such as `constructor`, which then compare as NaN and slip through rank checks.
+ */
+export function parseRole(text: unknown): Role | undefined {
+  return typeof text === 'string' && Object.hasOwn(ROLE_RANK, text) ? (text as Role) : undefined;
+}
+
+/** True when `role` is at least `needed`; an unknown role never passes. */
+export function roleAtLeast(role: unknown, needed: Role): boolean {
+  const r = parseRole(role);
+  return r !== undefined && ROLE_RANK[r] >= ROLE_RANK[needed];
+}
 
 export interface Principal {
   kind: 'token' | 'user';

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { principalByAdminToken, ROLE_RANK, type Principal, type Role } from '../../state/admin-tokens.ts';
+import { principalByAdminToken, roleAtLeast, type Principal, type Role } from '../../state/admin-tokens.ts';
 import type { DB } from '../../state/db.ts';
 import { authGuard, bearerToken } from './agent-auth.ts';
 
@@ -36,7 +36,7 @@ export default fp(async function operatorAuth(app, opts: { db: DB }) {
       if (principal) break;
     }
     if (!principal) return reply.code(401).send({ error: 'unauthorized', message: 'an operator token or session is required' });
-    if (ROLE_RANK[principal.role] < ROLE_RANK[role]) {
+    if (!roleAtLeast(principal.role, role)) {
       return reply.code(403).send({ error: 'forbidden', message: `needs the ${role} role` });
     }
     request.principal = principal;

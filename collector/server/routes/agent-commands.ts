@@ -15,7 +15,7 @@ import {
 import { CommandHub } from '../../agent-commands/hub.ts';
 import { prepareBatch } from '../../ingest/ingest.ts';
 import { finishCommand, hasPendingCommands, recordPoll, sweepCommands, takeCommands } from '../../state/commands.ts';
-import type { CollectorServices } from '../app.ts';
+import type { CollectorServices } from '../services.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { parseDuration, PATHS } from '../../../protocol/index.ts';
 import { matcherIssue } from '../../alerts/matchers.ts';
 import { AlertStore } from '../../alerts/store.ts';
-import type { CollectorServices } from '../app.ts';
+import type { CollectorServices } from '../services.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
 
 const Matchers = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ maxLength: 200 }));

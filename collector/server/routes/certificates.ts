@@ -4,7 +4,7 @@ import { CertificateList, CertificateQuery, ErrorResponse, parseDuration, PATHS 
 import { getAgency } from '../../state/agencies.ts';
 import { listCertificates } from '../../state/certificates.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
-import type { CollectorServices } from '../app.ts';
+import type { CollectorServices } from '../services.ts';
 
 /** `30d`, `2w`, `12h` → days; undefined when it is not a duration of at least an hour. */
 export function expiringDays(text: string): number | undefined {

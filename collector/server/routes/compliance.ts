@@ -4,7 +4,7 @@ import { ComplianceQuery, ComplianceReport, ErrorResponse, PATHS } from '../../.
 import { getAgency } from '../../state/agencies.ts';
 import { complianceReport } from '../../state/compliance.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
-import type { CollectorServices } from '../app.ts';
+import type { CollectorServices } from '../services.ts';
 
 /** Latest security score per agency and agent, failing checks with remediation (vi/en), waivers. Any operator role may read it. */
 export default async function complianceRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {

@@ -5,7 +5,7 @@ import { ErrorResponse, parseDuration, PATHS } from '../../../protocol/index.ts'
 import { getAgency } from '../../state/agencies.ts';
 import { DEFAULT_STALE_AFTER_MS, DEVICE_FILTERS, listDevices } from '../../state/devices.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
-import type { CollectorServices } from '../app.ts';
+import type { CollectorServices } from '../services.ts';
 
 const Device = Type.Object({
   mac: Type.String(),

@@ -13,7 +13,7 @@ import {
 } from '../../../protocol/index.ts';
 import { agentsRunning, createCommand, getCommands, type CommandRow, type PollingAgent } from '../../state/commands.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
-import type { CollectorServices } from '../app.ts';
+import type { CollectorServices } from '../services.ts';
 
 /** An agent that polled within this long is asked; older pollers are reported `offline`, not waited for. */
 const ONLINE_MS = 2 * COMMAND_POLL_MAX_WAIT_SECONDS * 1000 + 10_000;

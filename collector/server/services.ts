@@ -1,0 +1,17 @@
+// What the collector's route plugins share, built once in service.ts and handed to each plugin as
+// `opts.services`; it lives apart from app.ts so that routes depend on it and never on the app itself.
+import type { InfluxDB } from 'influx';
+import type { CollectorConfig } from '../config.ts';
+import type { LatestSamples } from '../console/latest.ts';
+import type { IngestStats } from '../ingest/stats.ts';
+import type { DB } from '../state/db.ts';
+
+export interface CollectorServices {
+  db: DB;
+  config?: CollectorConfig;
+  /** InfluxQL client for history (never needed for alerting or ingest). */
+  influx?: InfluxDB;
+  stats: IngestStats;
+  /** Current state of the measurements the console shows (fed by the ingest stream). */
+  latest: LatestSamples;
+}
