@@ -1,3 +1,4 @@
+// The collector's state database (SQLite): opening it, its schema migrations, and prepared statements.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -286,7 +287,50 @@ const MIGRATIONS: string[] = [
    );`,
   // When a firing alert's condition stopped holding: the resolveAfter countdown survives a restart.
   `ALTER TABLE alerts ADD COLUMN clear_since INTEGER;`,
+  // Roles are checked by the database too: a role outside the three (such as 'constructor', which an
+  // 'in' check once let through) can never be stored. SQLite adds a CHECK only by rebuilding the table
+  // (migrate() runs this with foreign keys off, so sessions keep pointing at their users). A row that
+  // already holds a bad role is kept but disarmed: a user disabled as viewer, a token revoked.
+  `CREATE TABLE users_checked (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     password_hash TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+     agency TEXT REFERENCES agencies(id),
+     created_at INTEGER NOT NULL,
+     password_changed_at INTEGER NOT NULL,
+     last_login_at INTEGER,
+     disabled_at INTEGER
+   );
+   INSERT INTO users_checked (id, name, password_hash, role, agency, created_at, password_changed_at, last_login_at, disabled_at)
+     SELECT id, name, password_hash,
+            CASE WHEN role IN ('viewer', 'operator', 'admin') THEN role ELSE 'viewer' END,
+            agency, created_at, password_changed_at, last_login_at,
+            CASE WHEN role IN ('viewer', 'operator', 'admin') THEN disabled_at ELSE COALESCE(disabled_at, CAST(unixepoch('subsec') * 1000 AS INTEGER)) END
+     FROM users;
+   DROP TABLE users;
+   ALTER TABLE users_checked RENAME TO users;
+   DELETE FROM user_sessions WHERE user_id IN (SELECT id FROM users WHERE disabled_at IS NOT NULL);
+   CREATE TABLE admin_tokens_checked (
+     token_hash TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('viewer', 'operator', 'admin')),
+     agency TEXT,
+     created_at INTEGER NOT NULL,
+     last_used INTEGER,
+     revoked_at INTEGER
+   );
+   INSERT INTO admin_tokens_checked (token_hash, name, role, agency, created_at, last_used, revoked_at)
+     SELECT token_hash, name,
+            CASE WHEN role IN ('viewer', 'operator', 'admin') THEN role ELSE 'viewer' END,
+            agency, created_at, last_used,
+            CASE WHEN role IN ('viewer', 'operator', 'admin') THEN revoked_at ELSE COALESCE(revoked_at, CAST(unixepoch('subsec') * 1000 AS INTEGER)) END
+     FROM admin_tokens;
+   DROP TABLE admin_tokens;
+   ALTER TABLE admin_tokens_checked RENAME TO admin_tokens;`,
 ];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export function openDb(file: string): DB {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -299,13 +343,24 @@ export function openDb(file: string): DB {
   return db;
 }
 
-export function migrate(db: DB): void {
+/** Brings the schema to `target` (default: the newest); tests stop earlier to prove a step on old data. */
+export function migrate(db: DB, target = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  if (current >= target) return;
+  // SQLite's own recipe for rebuilding a table: foreign keys off while the steps run (it cannot be
+  // switched inside a transaction), then checked before they count as done.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let v = current; v < target; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new Error(`state migration ${v + 1} left ${broken.length} broken reference(s); nothing of it was applied`);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
   }
 }
 

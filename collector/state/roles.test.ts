@@ -1,0 +1,53 @@
+// Roles: only viewer, operator and admin are ever accepted, by the parser and by the database itself.
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createAdminToken, parseRole, principalByAdminToken, roleAtLeast } from './admin-tokens.ts';
+import { migrate, openDb, SCHEMA_VERSION } from './db.ts';
+import { createSession, sessionById } from './sessions.ts';
+import { createUser, getUser, userByName } from './users.ts';
+
+const HOSTILE = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'Admin', ' admin', ''];
+
+describe('roles', () => {
+  it('parseRole accepts the three roles and nothing inherited from Object', () => {
+    expect(['viewer', 'operator', 'admin'].map(parseRole)).toEqual(['viewer', 'operator', 'admin']);
+    for (const bad of [...HOSTILE, undefined, null, 3, {}]) expect(parseRole(bad), String(bad)).toBeUndefined();
+    for (const bad of HOSTILE) expect(roleAtLeast(bad, 'viewer'), bad).toBe(false);
+    expect(roleAtLeast('operator', 'viewer')).toBe(true);
+    expect(roleAtLeast('operator', 'admin')).toBe(false);
+  });
+
+  it('the database refuses to store a user or token with any other role', async () => {
+    const db = openDb(':memory:');
+    for (const bad of HOSTILE) {
+      await expect(createUser(db, { name: `u${HOSTILE.indexOf(bad)}`, password: 'x'.repeat(12), role: bad as never }), bad).rejects.toThrow(/CHECK constraint/);
+      expect(() => createAdminToken(db, 'script', bad as never), bad).toThrow(/CHECK constraint/);
+    }
+    expect(db.prepare('SELECT COUNT(*) AS n FROM users').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('upgrading an old state disarms rows that already hold a bad role and keeps everything else', async () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, SCHEMA_VERSION - 1);
+    const good = await createUser(db, { name: 'an', password: 'x'.repeat(12), role: 'admin' });
+    const bad = await createUser(db, { name: 'mallory', password: 'x'.repeat(12), role: 'constructor' as never });
+    const goodSession = createSession(db, good.id, '127.0.0.1');
+    createSession(db, bad.id, '127.0.0.1');
+    const goodToken = createAdminToken(db, 'ok-script', 'operator');
+    const badToken = createAdminToken(db, 'bad-script', 'constructor' as never);
+
+    migrate(db);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(getUser(db, good.id)).toMatchObject({ name: 'an', role: 'admin', disabledAt: undefined });
+    expect(userByName(db, 'mallory')).toMatchObject({ role: 'viewer' });
+    expect(userByName(db, 'mallory')!.disabledAt).toBeGreaterThan(0);
+    expect(sessionById(db, goodSession)?.user.name).toBe('an');
+    expect(db.prepare('SELECT COUNT(*) AS n FROM user_sessions WHERE user_id = ?').get(bad.id)).toEqual({ n: 0 });
+    expect(principalByAdminToken(db, goodToken)).toMatchObject({ role: 'operator' });
+    expect(principalByAdminToken(db, badToken)).toBeUndefined();
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+});
