@@ -7,6 +7,8 @@ import { VERSION } from '../protocol/version.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CHECKS = join(ROOT, 'agent', 'checks');
+/** agent/checks/common/: probe code the checks share, not a check itself. */
+const SHARED = 'common';
 
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -25,7 +27,7 @@ function importsOf(file: string): string[] {
 }
 
 describe('layout', () => {
-  const folders = readdirSync(CHECKS).filter((n) => statSync(join(CHECKS, n)).isDirectory());
+  const folders = readdirSync(CHECKS).filter((n) => statSync(join(CHECKS, n)).isDirectory() && n !== SHARED);
 
   it('every agent/checks folder is in the registry and has its four files', () => {
     for (const name of folders) {
@@ -35,6 +37,22 @@ describe('layout', () => {
       }
     }
     expect(Object.keys(registry).sort()).toEqual(folders.sort());
+  });
+
+  it('no check imports another check: shared probe code lives in agent/checks/common/', () => {
+    const violations: string[] = [];
+    for (const name of readdirSync(CHECKS).filter((n) => statSync(join(CHECKS, n)).isDirectory())) {
+      for (const file of sourceFiles(join(CHECKS, name))) {
+        for (const spec of importsOf(file)) {
+          if (!spec.startsWith('.')) continue;
+          const target = relative(CHECKS, join(file, '..', spec)).split('/');
+          // Outside agent/checks/, or a top-level agent/checks/*.ts (types, registry): not another check.
+          if (target[0] === '..' || target.length === 1) continue;
+          if (target[0] !== name && target[0] !== SHARED) violations.push(`${relative(ROOT, file)} imports ${spec}`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
   });
 
   it('agent/, collector/ and dashboards/ import nothing from each other; protocol/ imports nothing of ours', () => {

@@ -6,7 +6,7 @@ import { validateSample, type WireSample } from '../../../protocol/index.ts';
 import { createLogger } from '../../log.ts';
 import { SampleRecorder } from '../../recorder.ts';
 import { makePki, type Pki } from '../../../test/support/pki.ts';
-import { describeCertificate } from '../certificate.ts';
+import { describeCertificate } from '../common/certificate.ts';
 import { certFields, certFileCheck, storePath } from './index.ts';
 import { parseCertificateJson, storeScript } from './windows-store.ts';
 

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { Type } from 'typebox';
 import { joinPath, type ConfigIssue, type FieldsOf } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
-import { certificatesFromPem, daysUntil, describeCertificate, looksLikePkcs12, type CertFacts } from '../certificate.ts';
+import { certificatesFromPem, daysUntil, describeCertificate, looksLikePkcs12, type CertFacts } from '../common/certificate.ts';
 import { expandPaths } from './paths.ts';
 import { Pkcs12Error, readPkcs12, type PasswordSource } from './pkcs12.ts';
 import { readStores, STORE_PATTERN, type StoreEntry } from './windows-store.ts';

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { X509Certificate } from 'node:crypto';
-import { certificatesFromPem } from '../certificate.ts';
+import { certificatesFromPem } from '../common/certificate.ts';
 import { powershellJson, parseCertificateJson } from './windows-store.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { forEachLimited } from '../probe.ts';
-import { pingCommand } from '../ping/index.ts';
-import { parseReplies } from '../ping/parse.ts';
+import { forEachLimited } from '../common/probe.ts';
+import { pingCommand } from '../common/ping.ts';
+import { parseReplies } from '../common/ping-parse.ts';
 import { runCommand } from './run-command.ts';
 
 export interface SweepOptions {

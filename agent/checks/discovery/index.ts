@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import { Type } from 'typebox';
 import { joinPath, type ConfigIssue } from '../../../protocol/index.ts';
-import { forEachLimited, isHostOrIp } from '../probe.ts';
+import { forEachLimited, isHostOrIp } from '../common/probe.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
 import { compareIp, hostAddresses, hostCount, parseCidr, subnetOf, type Subnet } from './cidr.ts';
 import { DEFAULT_EXPOSURE_PORTS, ExposureProber, exposureKey, type ExposurePort, type OpenService } from './exposure.ts';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSample, type WireSample } from '../../../protocol/index.ts';
 import { createLogger } from '../../log.ts';
 import { SampleRecorder } from '../../recorder.ts';
-import { parseHostPort } from '../probe.ts';
+import { parseHostPort } from '../common/probe.ts';
 import { tcpCheck } from './index.ts';
 
 // Network safety: every target below is 127.0.0.1 or a name under .invalid (RFC 6761, never resolves).

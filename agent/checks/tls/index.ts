@@ -4,9 +4,9 @@ import type { X509Certificate } from 'node:crypto';
 import { Type } from 'typebox';
 import { joinPath, resultOfError, type ConfigIssue, type FieldsOf, type TagsOf } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
-import { DEFAULT_CONCURRENCY, forEachLimited, hostPortTargetIssues, isHostOrIp, parseHostPort, resolveHost } from '../probe.ts';
-import { daysUntil, describeCertificate } from '../certificate.ts';
-import { handshake } from './handshake.ts';
+import { DEFAULT_CONCURRENCY, forEachLimited, hostPortTargetIssues, isHostOrIp, parseHostPort, resolveHost } from '../common/probe.ts';
+import { daysUntil, describeCertificate } from '../common/certificate.ts';
+import { handshake } from '../common/tls-handshake.ts';
 import { loadTrustStore, type TrustStore } from './trust.ts';
 
 const schema = Type.Object({

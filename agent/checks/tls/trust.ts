@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
-import { certificatesFromPem, issuedBy } from '../certificate.ts';
+import { certificatesFromPem, issuedBy } from '../common/certificate.ts';
 
 /**
  * The trust anchors `chain_valid` is judged against: Node's bundled roots, the system bundle where

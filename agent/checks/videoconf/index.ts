@@ -4,12 +4,12 @@ import { Type } from 'typebox';
 import { durationIssue, joinPath, parseDuration, type ConfigIssue, type FieldsOf } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
 import { isIP } from 'node:net';
-import { forEachLimited, isHostOrIp, resolveHost } from '../probe.ts';
-import { daysUntil } from '../certificate.ts';
-import { handshake } from '../tls/handshake.ts';
-import { missingPingMessage, pingBurst } from '../ping/index.ts';
-import { connectProbe } from '../tcp/index.ts';
-import { fetchProbe, httpCheck } from '../http/index.ts';
+import { forEachLimited, isHostOrIp, resolveHost } from '../common/probe.ts';
+import { daysUntil } from '../common/certificate.ts';
+import { handshake } from '../common/tls-handshake.ts';
+import { missingPingMessage, pingBurst } from '../common/ping.ts';
+import { connectProbe } from '../common/connect.ts';
+import { fetchProbe, urlTargetProblem } from '../common/fetch.ts';
 import { estimateMos, interarrivalJitter } from './quality.ts';
 import { DEFAULT_SIP_PORT, sipOptionsProbe, type SipTransport } from './sip.ts';
 import { snmpSystem, UptimeMemory } from './snmp.ts';
@@ -98,9 +98,9 @@ function validateVideoconf(config: VideoconfConfig, path: string): ConfigIssue[]
     seen.add(ep.name);
     if (!isHostOrIp(ep.address)) issues.push({ path: joinPath(at, 'address'), message: `expected a host name or an IP address, got ${JSON.stringify(ep.address)}` });
     if (typeof ep.https === 'object' && ep.https.url !== undefined) {
-      // The http check's own rules, reported at this key.
-      const probe = { ...config, type: 'http', targets: [ep.https.url], method: 'GET' as const, followRedirects: false };
-      for (const issue of httpCheck.validate!(probe, at)) issues.push({ path: joinPath(joinPath(at, 'https'), 'url'), message: issue.message });
+      // The http check's own URL rules, reported at this key.
+      const message = urlTargetProblem(ep.https.url);
+      if (message) issues.push({ path: joinPath(joinPath(at, 'https'), 'url'), message });
     }
   });
   const piPath = joinPath(path, 'packetInterval');

@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import tls from 'node:tls';
 import { resultOfError, VERSION, type Result } from '../../../protocol/index.ts';
-import { elapsedMs, resolveHost } from '../probe.ts';
+import { elapsedMs, resolveHost } from '../common/probe.ts';
 
 /**
  * A minimal SIP client: one OPTIONS request (RFC 3261 §11) over UDP, TCP or TLS and the status of

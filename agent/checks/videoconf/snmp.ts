@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { resultOfError, type Result } from '../../../protocol/index.ts';
-import { resolveHost } from '../probe.ts';
+import { resolveHost } from '../common/probe.ts';
 
 /**
  * SNMP v2c GET of sysUpTime and sysDescr from a video-conference unit, and the reboot test that

@@ -1,6 +1,7 @@
-/**
- * Pure parsers for the output of the system `ping` (Linux iputils, Windows PING.EXE).
- *
+// Pure parsers for the output of the system `ping` (Linux iputils, Windows PING.EXE), shared by
+// the ping bursts and the discovery sweep.
+
+/*
  * Windows translates every word of its output (Vietnamese: "Phản hồi từ 10.0.0.1: byte=32
  * thời gian=3ms TTL=64") and prints it in the console code page, so nothing here matches a word:
  * a reply is a line where an address is followed by a colon and a round trip written `=N ms` or

@@ -1,11 +1,7 @@
+// The plain-text dialogs before the TLS handshake on mail and file servers (RFC 3207, 2595, 4217),
+// used by tls-handshake.ts; each ends when the server says "go ahead" and hands the socket on.
 import { hostname } from 'node:os';
 import type { Socket } from 'node:net';
-
-/**
- * The plain-text dialogs that come before the TLS handshake on mail and file servers
- * (RFC 3207 SMTP, RFC 2595 IMAP/POP3, RFC 4217 FTP). Each ends when the server has said
- * "go ahead"; the socket is then handed to tls.connect untouched.
- */
 export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'ftp'] as const;
 export type StartTls = (typeof STARTTLS_PROTOCOLS)[number];
 

@@ -1,13 +1,10 @@
+// Target syntax, name resolution and a bounded worker pool for every network check, kept in one
+// place so that every check rejects the same inputs with the same words.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { joinPath, type ConfigIssue } from '../../protocol/index.ts';
 import { domainToASCII } from 'node:url';
-
-/**
- * Helpers shared by the network checks (ping, tcp, http): target syntax, name resolution and a
- * bounded worker pool. Kept here so every check rejects the same inputs with the same words.
- */
+import { joinPath, type ConfigIssue } from '../../../protocol/index.ts';
 
 /** Enough to keep a LAN agent from opening hundreds of sockets at once, small enough for 2 cores. */
 export const DEFAULT_CONCURRENCY = 32;

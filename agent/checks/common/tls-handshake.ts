@@ -1,14 +1,11 @@
+// One TLS handshake that accepts whatever the server presents, so the tls and videoconf checks can
+// still read an expired, self-signed or untrusted certificate; trust is judged afterwards.
 import { X509Certificate } from 'node:crypto';
 import { Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type DetailedPeerCertificate, type SecureContext, type SecureVersion, type TLSSocket } from 'node:tls';
 import { resultOfError, type Result } from '../../../protocol/index.ts';
-import { elapsedMs } from '../probe.ts';
+import { elapsedMs } from './probe.ts';
 import { goodbye, negotiateStartTls, type StartTls } from './starttls.ts';
-
-/**
- * One connection to a TLS endpoint that accepts whatever the server presents, so that an expired,
- * self-signed or untrusted certificate is still read. Trust is judged afterwards (trust.ts).
- */
 
 // Level 0 lets this client complete a handshake with 1024-bit keys, SHA-1 and TLS 1.0: the point is
 // to see and report them, not to refuse them.

@@ -1,10 +1,9 @@
+// What the tls, cert_file and videoconf checks read from one X.509 certificate, with the same words
+// and the same weakness rules for all of them.
 import { X509Certificate } from 'node:crypto';
 
-/**
- * What the tls and cert_file checks read from one X.509 certificate, with the same words and the
- * same weakness rules for both. Node's X509Certificate does the parsing; the only thing it does not
- * expose on Node 20 is the signature algorithm, read here from the DER with a few lines of ASN.1.
- */
+// Node's X509Certificate does the parsing; the only thing it does not expose on Node 20 is the
+// signature algorithm, read here from the DER with a few lines of ASN.1.
 
 export const DAY_MS = 86_400_000;
 

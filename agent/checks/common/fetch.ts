@@ -1,0 +1,106 @@
+// One timed HTTP(S) request with its redirects, and the URL rules, shared by the http check and the
+// videoconf check's management-interface probe so both accept the same URLs and time the same way.
+import http from 'node:http';
+import https from 'node:https';
+import { resultOfError, VERSION, type FieldsOf, type Result } from '../../../protocol/index.ts';
+import { elapsedMs, isHostOrIp, specialUseLookup } from './probe.ts';
+
+/** Enough for http→https and a trailing-slash hop; more is a loop or a misconfigured portal. */
+const MAX_REDIRECTS = 5;
+
+/** What is wrong with `text` as a URL to probe, as a config message; undefined when it is fine. */
+export function urlTargetProblem(text: string): string | undefined {
+  const problem = urlProblem(text);
+  if (!problem) return undefined;
+  // Never echo a URL that carries a password: config errors end up in logs and terminals.
+  const got = problem.startsWith(CREDENTIALS) ? '' : `, got ${JSON.stringify(text)}`;
+  return `${problem}${got}`;
+}
+
+const CREDENTIALS = 'expected a URL without a user name or password (they would end up in tags and logs)';
+
+function urlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'expected a URL such as https://example.vn/';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'expected a URL starting with http:// or https://';
+  if (url.username || url.password) return CREDENTIALS;
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  // URL() has already punycoded IDN names, so the plain host-name rule applies.
+  if (!isHostOrIp(host)) return 'expected a URL with a host name or an IP address';
+  return undefined;
+}
+
+export interface FetchOptions {
+  method: 'GET' | 'HEAD';
+  ca?: string[];
+  followRedirects: boolean;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface FetchOutcome {
+  result: Result;
+  fields: FieldsOf<'http'>;
+}
+
+/** One request (and its redirects) within `timeoutMs`; undefined when `signal` aborted it. */
+export async function fetchProbe(url: string, opts: FetchOptions): Promise<FetchOutcome | undefined> {
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  const both = AbortSignal.any([opts.signal, deadline]);
+  const started = performance.now();
+  let current = new URL(url);
+  try {
+    for (let hop = 0; ; hop++) {
+      const res = await requestOnce(current, opts, both);
+      const location = res.location;
+      if (opts.followRedirects && location && res.status >= 300 && res.status < 400 && hop < MAX_REDIRECTS) {
+        current = new URL(location, current);
+        if (current.protocol !== 'http:' && current.protocol !== 'https:') throw Object.assign(new Error('redirect to a non-HTTP URL'), { code: 'ERR_BAD_REDIRECT' });
+        continue;
+      }
+      return { result: 'ok', fields: { up: 1, status_code: res.status, response_ms: elapsedMs(started), content_bytes: res.bytes } };
+    }
+  } catch (err) {
+    if (opts.signal.aborted) return undefined;
+    // Cut off in the middle of the body the error is a reset ("aborted"), but the cause is our deadline.
+    return { result: deadline.aborted ? 'timeout' : resultOfError(err), fields: { up: 0 } };
+  }
+}
+
+interface Response {
+  status: number;
+  bytes: number;
+  location?: string;
+}
+
+function requestOnce(url: URL, opts: FetchOptions, signal: AbortSignal): Promise<Response> {
+  const lib = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(
+      url,
+      {
+        method: opts.method,
+        signal,
+        // A fresh connection per probe: a pooled socket would hide the connect and TLS cost.
+        agent: false,
+        lookup: specialUseLookup,
+        headers: { 'user-agent': `canhgac-agent/${VERSION}`, accept: '*/*', connection: 'close' },
+        ...(url.protocol === 'https:' ? { ca: opts.ca, rejectUnauthorized: true } : {}),
+      },
+      (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, location: res.headers.location }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
