@@ -1,4 +1,4 @@
-import { ROLE_RANK, type Role } from '../state/admin-tokens.ts';
+import { roleAtLeast, type Role } from '../state/admin-tokens.ts';
 import { html, type Html, type Interpolation } from './html.ts';
 import { t, type Locale, type TextKey } from './i18n.ts';
 
@@ -35,7 +35,7 @@ function langSwitchUrl(ctx: PageContext): string {
 export function page(ctx: PageContext, title: string, body: Interpolation, opts: { active?: TextKey; refreshSeconds?: number } = {}): string {
   const L = ctx.locale;
   const nav = ctx.user
-    ? html`<nav class="nav">${NAV.filter((n) => !(n.unscoped && ctx.user?.agency) && (!n.role || ROLE_RANK[ctx.user!.role] >= ROLE_RANK[n.role])).map(
+    ? html`<nav class="nav">${NAV.filter((n) => !(n.unscoped && ctx.user?.agency) && (!n.role || roleAtLeast(ctx.user?.role, n.role))).map(
         (n) => html`<a href="${n.href}" class="${opts.active === n.key ? 'on' : ''}">${t(L, n.key)}</a>`,
       )}</nav>`
     : '';
