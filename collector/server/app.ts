@@ -12,7 +12,7 @@ import deviceRoutes from './routes/devices.ts';
 import certificateRoutes from './routes/certificates.ts';
 import alertRoutes from './routes/alerts.ts';
 import operatorAuth from './plugins/operator-auth.ts';
-import consoleRoutes from '../console/routes.ts';
+import consolePlugin from '../console/plugin.ts';
 import agentCommandRoutes from './routes/agent-commands.ts';
 import videoconfRoutes from './routes/videoconf.ts';
 import type { WireSample } from '../../protocol/index.ts';
@@ -75,6 +75,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(agentCommandRoutes, { services, window: opts.window });
   await app.register(videoconfRoutes, { services });
   // The web console (pages under /console; its session is also accepted by the operator API above).
-  await app.register(consoleRoutes, { services });
+  await app.register(consolePlugin, { services });
   return app;
 }

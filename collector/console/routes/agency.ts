@@ -1,0 +1,41 @@
+// One agency's page: its agents, LAN devices, certificates, security checks, video endpoints and alerts.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { getAgency } from '../../state/agencies.ts';
+import { listAgents } from '../../state/agents.ts';
+import { listDevices } from '../../state/devices.ts';
+import { IdParams, type ConsoleContext } from '../context.ts';
+import { CONSOLE } from '../layout.ts';
+import { agencyPage } from '../pages/agency.ts';
+import { agencyStatuses, certificates, compliance, videoTiles } from '../views.ts';
+
+export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
+  const { db, latest, store } = cx;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.get(`${CONSOLE}/agencies/:id`, { preValidation: cx.need('viewer'), schema: { params: IdParams } }, async (request, reply) => {
+    const id = request.params.id;
+    const scope = cx.scopeOf(request);
+    if (scope && scope !== id) return cx.fail(request, reply, 403);
+    const agency = getAgency(db, id);
+    if (!agency) return cx.fail(request, reply, 404);
+    const ctx = cx.ctxOf(request, reply);
+    const status = agencyStatuses(db, Date.now(), id)[0] ?? { agency, agents: 0, state: 'none' as const };
+    return cx.send(
+      reply,
+      agencyPage(ctx, {
+        agency,
+        status,
+        agents: listAgents(db, { agency: id }),
+        devices: listDevices(db, id),
+        certs: certificates(db, id),
+        compliance: compliance(db, id),
+        tiles: videoTiles(latest, id),
+        alerts: store.list({ state: 'active', agency: id }),
+        names: cx.names(),
+        canAdmin: cx.mayAct(request, 'admin'),
+        summarize: cx.summarize(ctx.locale),
+      }),
+    );
+  });
+}

@@ -1,0 +1,148 @@
+// Alerts in the console: the lists, one alert, acknowledging, silences, the notification history and the
+// province-wide admin's test mail through the configured relay.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendTestMail } from '../../alerts/delivery.ts';
+import { getAgency } from '../../state/agencies.ts';
+import { formBody, IdParams, text, type ConsoleContext } from '../context.ts';
+import { parseLocalDateTime, t, type Locale } from '../i18n.ts';
+import { CONSOLE } from '../layout.ts';
+import { alertPage, alertsPage, notificationsPage, type TestMailForm } from '../pages/alerts.ts';
+
+const AckForm = formBody({ note: text(1000) });
+const SilenceForm = formBody({ agency: text(64), rule: text(128), labels: text(2000), reason: text(1000), endsAt: text(32) });
+const ActionForm = formBody({});
+const TestMailBody = formBody({ to: text(1000) });
+
+const MAX_SILENCE_MS = 90 * 86_400_000;
+
+/** The silence's matchers from the form, or the message saying which field is wrong. */
+function silenceMatchers(cx: ConsoleContext, L: Locale, scope: string | undefined, form: { agency?: string; rule?: string; labels?: string }): { matchers: Record<string, string> } | { error: string } {
+  const matchers: Record<string, string> = {};
+  const agency = scope ?? (form.agency || undefined);
+  if (agency) {
+    if (!getAgency(cx.db, agency)) return { error: t(L, 'unknownAgency', { agency }) };
+    matchers.agency = agency;
+  }
+  if (form.rule) {
+    if (!cx.rules.has(form.rule)) return { error: t(L, 'unknownRule', { rule: form.rule }) };
+    matchers.rule = form.rule;
+  }
+  for (const pair of (form.labels ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([a-z_][a-z0-9_]{0,62})=(.{1,200})$/.exec(pair);
+    if (!m || m[1] === 'agency') return { error: t(L, 'badLabels', { pair }) };
+    matchers[m[1]] = m[2];
+  }
+  if (Object.keys(matchers).length === 0) return { error: t(L, 'silenceEverything') };
+  return { matchers };
+}
+
+export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
+  const { store, rules } = cx;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  const renderAlerts = (request: FastifyRequest, reply: FastifyReply, status = 200, msg: { message?: string; error?: string } = {}) => {
+    const scope = cx.scopeOf(request);
+    const ctx = cx.ctxOf(request, reply);
+    const now = Date.now();
+    const page = alertsPage(ctx, {
+      active: store.list({ state: 'active', agency: scope }),
+      history: store.list({ state: 'resolved', agency: scope, limit: 100 }),
+      silences: store.silences(now).filter((s) => !scope || s.matchers.agency === scope),
+      rules: [...rules.keys()].sort(),
+      agencies: cx.visibleAgencies(request),
+      names: cx.names(),
+      canAct: cx.mayAct(request, 'operator'),
+      now,
+      summarize: cx.summarize(ctx.locale),
+      ...msg,
+    });
+    return cx.send(reply, page, status);
+  };
+
+  /** An alert the user may see; pending ones are the engine's business, not yet anyone's alert. */
+  const alertInScope = (request: FastifyRequest, raw: string) => {
+    const id = Number(raw);
+    const a = Number.isSafeInteger(id) && id > 0 ? store.get(id) : undefined;
+    if (!a || a.state === 'pending') return undefined;
+    const scope = cx.scopeOf(request);
+    return scope && a.agency !== scope ? undefined : a;
+  };
+
+  r.get(`${CONSOLE}/alerts`, { preValidation: cx.need('viewer') }, async (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    return renderAlerts(request, reply, 200, { message: q.ok ? t(cx.localeOf(request, reply), 'saved') : undefined });
+  });
+
+  r.get(`${CONSOLE}/alerts/:id`, { preValidation: cx.need('viewer'), schema: { params: IdParams } }, async (request, reply) => {
+    const a = alertInScope(request, request.params.id);
+    if (!a) return cx.fail(request, reply, 404);
+    const ctx = cx.ctxOf(request, reply);
+    const notifications = store.notifications({ agency: a.agency, limit: 500 }).filter((n) => n.alertIds.includes(a.id));
+    return cx.send(reply, alertPage(ctx, a, { names: cx.names(), canAct: cx.mayAct(request, 'operator'), summary: cx.summarize(ctx.locale)(a), notifications }));
+  });
+
+  r.post(`${CONSOLE}/alerts/:id/ack`, { preValidation: cx.need('operator'), schema: { params: IdParams, body: AckForm } }, async (request, reply) => {
+    const a = alertInScope(request, request.params.id);
+    if (!a) return cx.fail(request, reply, 404);
+    store.acknowledge(a.id, cx.userName(request), request.body.note?.slice(0, 300) || undefined, Date.now());
+    return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
+  });
+
+  r.post(`${CONSOLE}/silences`, { preValidation: cx.need('operator'), schema: { body: SilenceForm } }, async (request, reply) => {
+    const form = request.body;
+    const L = cx.localeOf(request, reply);
+    const parsed = silenceMatchers(cx, L, cx.scopeOf(request), form);
+    if ('error' in parsed) return renderAlerts(request, reply, 400, { error: parsed.error });
+    const reason = (form.reason ?? '').trim();
+    const endsAt = parseLocalDateTime(form.endsAt ?? '');
+    const now = Date.now();
+    if (reason.length < 3) return renderAlerts(request, reply, 400, { error: t(L, 'reasonTooShort') });
+    if (endsAt === undefined || endsAt <= now || endsAt > now + MAX_SILENCE_MS) return renderAlerts(request, reply, 400, { error: t(L, 'badEndsAt', { endsAt: form.endsAt ?? '' }) });
+    store.addSilence({ matchers: parsed.matchers, startsAt: now, endsAt, reason: reason.slice(0, 300), author: cx.userName(request) }, now);
+    return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
+  });
+
+  r.post(`${CONSOLE}/silences/:id/remove`, { preValidation: cx.need('operator'), schema: { params: IdParams, body: ActionForm } }, async (request, reply) => {
+    const s = store.silence(Number(request.params.id) || 0);
+    const scope = cx.scopeOf(request);
+    if (!s || (scope && s.matchers.agency !== scope)) return cx.fail(request, reply, 404);
+    store.removeSilence(s.id, cx.userName(request), Date.now());
+    return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
+  });
+
+  await notificationRoutes(app, cx);
+}
+
+/** The notification history, and the test mail sent from it (the same test as `canhgac-collector test-mail`). */
+async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
+  const { store } = cx;
+  const config = cx.services.config;
+  const smtp = config?.alerting.smtp;
+  const relay = smtp ? `${smtp.host}:${smtp.port}` : undefined;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  const renderNotifications = (request: FastifyRequest, reply: FastifyReply, testMail?: Omit<TestMailForm, 'relay'>, status = 200) => {
+    const provinceAdmin = cx.mayAct(request, 'admin') && !cx.scopeOf(request);
+    const rows = store.notifications({ agency: cx.scopeOf(request), limit: 300 });
+    return cx.send(reply, notificationsPage(cx.ctxOf(request, reply), rows, cx.names(), provinceAdmin ? { relay, ...testMail } : undefined), status);
+  };
+
+  r.get(`${CONSOLE}/notifications`, { preValidation: cx.need('viewer') }, async (request, reply) => renderNotifications(request, reply));
+
+  r.post(`${CONSOLE}/test-mail`, { preValidation: cx.needUserAdmin, schema: { body: TestMailBody } }, async (request, reply) => {
+    const to = (request.body.to ?? '').trim();
+    const L = cx.localeOf(request, reply);
+    if (!/^[^@\s]+@[^@\s]+$/.test(to) || to.length > 254) return renderNotifications(request, reply, { to: to.slice(0, 254), result: { ok: false, message: t(L, 'badEmail', { to: to.slice(0, 254) }) } }, 400);
+    if (!smtp || !config || !relay) return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'noSmtp') } }, 400);
+    try {
+      await sendTestMail(smtp, config.alerting.alerts, to);
+      request.log.info({ to, relay, by: cx.userName(request) }, 'test mail sent from the console');
+      return renderNotifications(request, reply, { to, result: { ok: true, message: t(L, 'testMailSent', { to, relay }) } });
+    } catch (err) {
+      const error = (err as Error).message.slice(0, 300);
+      request.log.warn({ to, relay, err: error }, 'test mail from the console failed');
+      return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'testMailFailed', { to, relay, error }) } }, 502);
+    }
+  });
+}
