@@ -1,4 +1,4 @@
-import { SegmentLog } from '../../protocol/segment-log.ts';
+import { SegmentLog } from '../../lib/segment-log.ts';
 import { InfluxWriteError } from '../influx/writer.ts';
 
 export interface SpoolLog {
@@ -139,6 +139,8 @@ export class Spool {
   }
 
   private sleep(ms: number): Promise<void> {
+    // close() may have come while a write was in flight: its wake-up has been spent already.
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       this.wake = () => {
