@@ -47,6 +47,35 @@ export function macFor(index: number): string {
   return `02:cc:${((index >> 8) & 255).toString(16).padStart(2, '0')}:${(index & 255).toString(16).padStart(2, '0')}:00:01`;
 }
 
+interface Pending { ns: string; mac: string; address: string; side: 'a' | 'b'; ifName: string; routes: string[] }
+
+/**
+ * Links are made in bulk: one `ip -batch` for every namespace and veth, one for the bridge ports,
+ * then one per host for its address (addresses are lost when a link changes namespace).
+ */
+function applyLinks(links: { brNs: string; namespaces: string[]; port: number }, items: Pending[]): void {
+  const root: string[] = [];
+  const bridge: string[] = [];
+  for (const it of items) {
+    const peer = `p${++links.port}`;
+    if (it.ns !== links.brNs && !links.namespaces.includes(it.ns)) {
+      root.push(`netns add ${it.ns}`);
+      links.namespaces.push(it.ns);
+    }
+    root.push(`link add ${it.ifName} address ${it.mac} netns ${it.ns} type veth peer name ${peer} netns ${links.brNs}`);
+    bridge.push(`link set ${peer} master br${it.side}`, `link set ${peer} up`);
+  }
+  ip(['-batch', '-'], root.join('\n') + '\n');
+  ip(['-n', links.brNs, '-batch', '-'], bridge.join('\n') + '\n');
+  const byNs = new Map<string, string[]>();
+  for (const it of items) {
+    const lines = byNs.get(it.ns) ?? ['link set lo up'];
+    lines.push(`addr add ${it.address}/24 dev ${it.ifName}`, `link set ${it.ifName} up`, ...it.routes);
+    byNs.set(it.ns, lines);
+  }
+  for (const [ns, lines] of byNs) ip(['-n', ns, '-batch', '-'], lines.join('\n') + '\n');
+}
+
 export function createLan(opts: { hosts: number; subnetBHosts?: number; router?: boolean; vendorMacs?: string[] }): TestLan {
   const id = `cg${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   // 10.100-199.x: never the address of a real resolver or gateway of this machine (they are not reachable from here anyway).
@@ -60,7 +89,6 @@ export function createLan(opts: { hosts: number; subnetBHosts?: number; router?:
   const namespaces: string[] = [];
   const children: ChildProcess[] = [];
   const hosts: LanHost[] = [];
-  let port = 0;
   let nextA = 10;
   let nextB = 10;
   let torn = false;
@@ -77,31 +105,8 @@ export function createLan(opts: { hosts: number; subnetBHosts?: number; router?:
   };
   process.on('exit', teardown);
 
-  // Links are made in bulk: one `ip -batch` for every namespace and veth, one for the bridge ports,
-  // then one per host for its address (addresses are lost when a link changes namespace).
-  interface Pending { ns: string; mac: string; address: string; side: 'a' | 'b'; ifName: string; routes: string[] }
-  const apply = (items: Pending[]) => {
-    const root: string[] = [];
-    const bridge: string[] = [];
-    for (const it of items) {
-      const peer = `p${++port}`;
-      if (it.ns !== brNs && !namespaces.includes(it.ns)) {
-        root.push(`netns add ${it.ns}`);
-        namespaces.push(it.ns);
-      }
-      root.push(`link add ${it.ifName} address ${it.mac} netns ${it.ns} type veth peer name ${peer} netns ${brNs}`);
-      bridge.push(`link set ${peer} master br${it.side}`, `link set ${peer} up`);
-    }
-    ip(['-batch', '-'], root.join('\n') + '\n');
-    ip(['-n', brNs, '-batch', '-'], bridge.join('\n') + '\n');
-    const byNs = new Map<string, string[]>();
-    for (const it of items) {
-      const lines = byNs.get(it.ns) ?? ['link set lo up'];
-      lines.push(`addr add ${it.address}/24 dev ${it.ifName}`, `link set ${it.ifName} up`, ...it.routes);
-      byNs.set(it.ns, lines);
-    }
-    for (const [ns, lines] of byNs) ip(['-n', ns, '-batch', '-'], lines.join('\n') + '\n');
-  };
+  const links = { brNs, namespaces, port: 0 };
+  const apply = (items: Pending[]) => applyLinks(links, items);
 
   const addNs = (ns: string) => {
     ip(['netns', 'add', ns]);

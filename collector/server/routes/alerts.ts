@@ -1,6 +1,7 @@
+// Operator API for alerting: alerts, acknowledgements, silences and the notification history.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { parseDuration, PATHS } from '../../../protocol/index.ts';
 import { matcherIssue } from '../../alerts/matchers.ts';
 import { AlertStore } from '../../alerts/store.ts';
@@ -8,6 +9,38 @@ import type { CollectorServices } from '../services.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
 
 const Matchers = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ maxLength: 200 }));
+const SilenceBody = Type.Object(
+  {
+    matchers: Matchers,
+    startsAt: Type.Optional(Type.String({ format: 'date-time' })),
+    endsAt: Type.Optional(Type.String({ format: 'date-time' })),
+    duration: Type.Optional(Type.String({ maxLength: 20 })),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+type SilenceRequest = Static<typeof SilenceBody>;
+
+/** A silence from an API body, pinned to the caller's own agency when it has one; or why not. */
+function silenceOf(body: SilenceRequest, own: string | undefined, now: number): { matchers: Record<string, string>; startsAt: number; endsAt: number; reason: string } | { status: 400 | 403; message: string } {
+  const matchers = { ...body.matchers };
+  if (Object.keys(matchers).length === 0) return { status: 400, message: 'matchers: at least one matcher, such as {"agency": "so-y-te"}' };
+  for (const [label, pattern] of Object.entries(matchers)) {
+    const problem = matcherIssue(pattern);
+    if (problem) return { status: 400, message: `matchers.${label}: ${problem}` };
+  }
+  if (own) {
+    if (matchers.agency !== undefined && matchers.agency !== own) return { status: 403, message: 'this token may only silence its own agency' };
+    matchers.agency = own;
+  }
+  const startsAt = body.startsAt ? Date.parse(body.startsAt) : now;
+  const durationMs = body.duration ? parseDuration(body.duration) : undefined;
+  if (body.duration && durationMs === undefined) return { status: 400, message: `duration: expected a duration such as 2h, got "${body.duration}"` };
+  const endsAt = body.endsAt ? Date.parse(body.endsAt) : durationMs !== undefined ? startsAt + durationMs : undefined;
+  if (endsAt === undefined) return { status: 400, message: 'endsAt or duration is required' };
+  if (endsAt <= startsAt) return { status: 400, message: 'endsAt must be after startsAt' };
+  return { matchers, startsAt, endsAt, reason: body.reason };
+}
 
 /**
  * Operator API for alerting. Agency-scoped principals see and act on their own agency only; their
@@ -75,40 +108,12 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
     PATHS.silences,
     {
       preHandler: app.requireRole('operator'),
-      schema: {
-        body: Type.Object(
-          {
-            matchers: Matchers,
-            startsAt: Type.Optional(Type.String({ format: 'date-time' })),
-            endsAt: Type.Optional(Type.String({ format: 'date-time' })),
-            duration: Type.Optional(Type.String({ maxLength: 20 })),
-            reason: Type.String({ minLength: 1, maxLength: 500 }),
-          },
-          { additionalProperties: false },
-        )
-      },
+      schema: { body: SilenceBody },
     },
     async (request, reply) => {
-      const body = request.body;
-      const matchers = { ...body.matchers };
-      if (Object.keys(matchers).length === 0) return reply.code(400).send({ error: 'bad_request', message: 'matchers: at least one matcher, such as {"agency": "so-y-te"}' });
-      for (const [label, pattern] of Object.entries(matchers)) {
-        const problem = matcherIssue(pattern);
-        if (problem) return reply.code(400).send({ error: 'bad_request', message: `matchers.${label}: ${problem}` });
-      }
-      const own = request.principal?.agency;
-      if (own) {
-        if (matchers.agency !== undefined && matchers.agency !== own) return reply.code(403).send({ error: 'forbidden', message: 'this token may only silence its own agency' });
-        matchers.agency = own;
-      }
-      const now = Date.now();
-      const startsAt = body.startsAt ? Date.parse(body.startsAt) : now;
-      const durationMs = body.duration ? parseDuration(body.duration) : undefined;
-      if (body.duration && durationMs === undefined) return reply.code(400).send({ error: 'bad_request', message: `duration: expected a duration such as 2h, got "${body.duration}"` });
-      const endsAt = body.endsAt ? Date.parse(body.endsAt) : durationMs !== undefined ? startsAt + durationMs : undefined;
-      if (endsAt === undefined) return reply.code(400).send({ error: 'bad_request', message: 'endsAt or duration is required' });
-      if (endsAt <= startsAt) return reply.code(400).send({ error: 'bad_request', message: 'endsAt must be after startsAt' });
-      return { silence: store.addSilence({ matchers, startsAt, endsAt, reason: body.reason, author: request.principal!.name }, now) };
+      const built = silenceOf(request.body, request.principal?.agency, Date.now());
+      if ('status' in built) return reply.code(built.status).send({ error: built.status === 403 ? 'forbidden' : 'bad_request', message: built.message });
+      return { silence: store.addSilence({ ...built, author: request.principal!.name }, Date.now()) };
     },
   );
 
