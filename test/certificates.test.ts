@@ -6,8 +6,8 @@ import { certFileCheck } from '../agent/checks/cert_file/index.ts';
 import { tlsCheck } from '../agent/checks/tls/index.ts';
 import { createLogger } from '../agent/log.ts';
 import { SampleRecorder } from '../agent/recorder.ts';
-import { certsCommand } from '../collector/certs-command.ts';
-import { main } from '../collector/cli.ts';
+import { listCerts } from '../collector/cli/certs.ts';
+import { main } from '../collector/cli/index.ts';
 import { createAdminToken } from '../collector/state/admin-tokens.ts';
 import { rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { COLLECTOR_BIN, runCli } from './support/agent.ts';
@@ -171,13 +171,13 @@ describe.skipIf(skip)('certificate inventory: agents → collector → API and C
     expect(fromCli).toEqual((await list('?expiring=30d')).map((c) => [c.location, c.serial, c.problems]));
 
     let text = '';
-    expect(certsCommand(tc.config, { expiring: '7d' }, (s) => (text += s))).toBe(0);
+    expect(listCerts(tc.config, { expiring: '7d' }, (s) => (text += s))).toBe(0);
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^DAYS\s+EXPIRES\s+AGENCY\s+WHERE\s+SUBJECT\s+ISSUER\s+PROBLEMS$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[2])).toEqual(['so-y-te', 'so-y-te']);
     expect(lines[1]).toMatch(/^-3\.0\s+\d{4}-\d{2}-\d{2}\s+so-y-te\s+127\.0\.0\.1:\d+\s+localhost\s+Canh Gac Test Intermediate CA\s+expired$/);
 
-    expect(() => certsCommand(tc.config, { expiring: 'soon' })).toThrow('--expiring: expected a duration from 1h to 3650d such as 30d, got "soon"');
+    expect(() => listCerts(tc.config, { expiring: 'soon' })).toThrow('--expiring: expected a duration from 1h to 3650d such as 30d, got "soon"');
     // The CLI turns it into a usage error: exit 2, nothing listed.
     expect(await main(['certs', '--config', tc.configFile, '--expiring', 'soon'])).toBe(2);
   });

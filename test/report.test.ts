@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../collector/cli.ts';
+import { main } from '../collector/cli/index.ts';
 import { AlertStore } from '../collector/alerts/store.ts';
 import { startReportMailer } from '../collector/report/schedule.ts';
 import { influxClient, ROLLUP_RP } from '../collector/influx/setup.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../collector/cli.ts';
+import { main } from '../collector/cli/index.ts';
 import { openDb } from '../collector/state/db.ts';
 import { checkLogin } from '../collector/state/users.ts';
 import { COLLECTOR_BIN, runCli, writeYaml } from './support/agent.ts';
@@ -76,6 +76,30 @@ describe('user CLI', () => {
       }
     } finally {
       spy.mockRestore();
+    }
+  }, 30_000);
+
+  it('refuses an inherited property name as a role (user add and token create) and stores nothing', async () => {
+    // `'constructor' in ROLE_RANK` is true: a role check written that way let it through.
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      for (const argv of [
+        ['user', 'add', '--name', 'ctor', '--role', 'constructor'],
+        ['token', 'create', '--name', 'ctor', '--role', 'constructor'],
+      ]) {
+        spy.mockClear();
+        expect(await main([...argv, '--config', config]), argv.join(' ')).toBe(2);
+        expect(spy.mock.calls.map((c) => String(c[0])).join('')).toContain('--role: expected viewer, operator or admin, got "constructor"');
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    const db = openDb(join(dir, 'data', 'state.db'));
+    try {
+      expect(db.prepare("SELECT count(*) AS n FROM users WHERE name = 'ctor'").get()).toEqual({ n: 0 });
+      expect(db.prepare("SELECT count(*) AS n FROM admin_tokens WHERE name = 'ctor'").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
     }
   }, 30_000);
 });

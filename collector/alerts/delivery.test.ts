@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { COLLECTOR_BIN, runCli } from '../../test/support/agent.ts';
 import { startMailServer, type MailServer } from '../../scripts/lib/mail-server.ts';
 import { loadCollectorConfig } from '../config.ts';
-import { testMailCommand } from './cli-commands.ts';
+import { testMail } from '../cli/alerts.ts';
 
 const PASSWORD = 'mật-khẩu-thử-9f3a';
 
@@ -61,7 +61,7 @@ describe('test-mail over STARTTLS with authentication (real SMTP server)', () =>
 
   it('a wrong password fails with the server answer and exit code 1', async () => {
     let out = '';
-    const code = await testMailCommand(loadCollectorConfig(join(dir, 'wrong.yaml')), 'soc@example.vn', (m) => new Error(m), (t) => (out += t));
+    const code = await testMail(loadCollectorConfig(join(dir, 'wrong.yaml')), 'soc@example.vn', (t) => (out += t));
     expect(code).toBe(1);
     expect(out).toMatch(/failed: .*535/);
     expect(out).not.toContain('not-it');

@@ -1,30 +1,36 @@
+// `meeting-check`: pre-meeting readiness of every video-conference endpoint, asked of the running
+// collector over its own API (so the agents run the check now), printed as a board or JSON.
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { rootCertificates, type PeerCertificate } from 'node:tls';
-import { PATHS, type MeetingEndpoint, type VideoconfCheckResponse } from '../protocol/index.ts';
-import type { CollectorConfig } from './config.ts';
-import { statePath } from './service.ts';
-import { createAdminToken, revokeAdminToken } from './state/admin-tokens.ts';
-import { openDb } from './state/db.ts';
+import { parseDuration, PATHS, type MeetingEndpoint, type VideoconfCheckResponse } from '../../protocol/index.ts';
+import type { CollectorConfig } from '../config.ts';
+import { statePath } from '../service.ts';
+import { createAdminToken, revokeAdminToken } from '../state/admin-tokens.ts';
+import { openDb } from '../state/db.ts';
+import { loadConfig, parseOptions, UsageError, type CommandGroup } from './common.ts';
 
-/**
- * `canhgac-collector meeting-check`: asks the running collector (on this machine) for a pre-meeting
- * readiness check and prints the board. Without CANHGAC_TOKEN it mints a short-lived operator token
- * in the state database and revokes it afterwards, so the command works for whoever can read the
- * collector's config and state, and for nobody else.
- */
+export const MEETING_CHECK_USAGE = `  canhgac-collector meeting-check [--wait 10s] [--agency ID] [--json] [--config FILE]
+                                                            pre-meeting check: every agent with the videoconf check runs it now;
+                                                            prints all endpoints (exit 0 only when every one is ready)
+`;
 
-export interface MeetingCheckOptions {
+interface MeetingCheckOptions {
   waitSeconds: number;
   agency?: string;
   json: boolean;
   token?: string;
 }
 
-export async function meetingCheck(config: CollectorConfig, opts: MeetingCheckOptions): Promise<{ exitCode: number; output: string }> {
+/**
+ * Without CANHGAC_TOKEN it mints a short-lived operator token in the state database and revokes it
+ * afterwards, so the command works for whoever can read the collector's config and state, and for
+ * nobody else.
+ */
+async function meetingCheck(config: CollectorConfig, opts: MeetingCheckOptions): Promise<{ exitCode: number; output: string }> {
   let token = opts.token;
   let minted: string | undefined;
   if (!token) {
@@ -102,7 +108,7 @@ const num = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(d
 const flag = (v: unknown) => (v === 1 ? 'ok' : v === 0 ? 'DOWN' : '-');
 
 /** The board: one line per endpoint, not-ready first, then the agents that did not answer. */
-export function formatBoard(r: VideoconfCheckResponse): string {
+function formatBoard(r: VideoconfCheckResponse): string {
   const order = (e: MeetingEndpoint) => (e.fresh && e.ready === 1 ? 1 : 0);
   const sorted = [...r.endpoints].sort((a, b) => order(a) - order(b) || a.agency.localeCompare(b.agency) || a.endpoint.localeCompare(b.endpoint));
   const head = ['ENDPOINT', 'AGENCY', 'READY', 'LOSS%', 'RTT ms', 'JITTER ms', 'MOS', 'SIP', 'H.323', 'HTTPS', 'SNMP', 'MEASURED', 'REASON'];
@@ -136,3 +142,16 @@ export function formatBoard(r: VideoconfCheckResponse): string {
   }
   return lines.join('\n') + '\n';
 }
+
+export async function meetingCheckCommand(_command: string, argv: string[]): Promise<number> {
+  const { values } = parseOptions(argv, { wait: { type: 'string', default: '10s' }, agency: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const config = loadConfig(values);
+  const waitMs = parseDuration(values.wait);
+  if (waitMs === undefined || waitMs < 1000 || waitMs > 60_000) throw new UsageError(`--wait: expected a duration from 1s to 60s, got "${values.wait}"`);
+  if (values.agency && !config.agencies.some((a) => a.id === values.agency)) throw new UsageError(`--agency: unknown agency "${values.agency}"`);
+  const r = await meetingCheck(config, { waitSeconds: Math.round(waitMs / 1000), agency: values.agency, json: values.json, token: process.env.CANHGAC_TOKEN || undefined });
+  process.stdout.write(r.output);
+  return r.exitCode;
+}
+
+export const meetingCheckGroup: CommandGroup = { commands: ['meeting-check'], usage: MEETING_CHECK_USAGE, run: meetingCheckCommand };

@@ -1,0 +1,95 @@
+// What every collector subcommand shares, so that each group behaves the same way: one usage error
+// (exit 2), strict option parsing with --config built in, the state database for one command, tables.
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_PATH, loadCollectorConfig, type CollectorConfig } from '../config.ts';
+import { statePath } from '../service.ts';
+import { syncAgencies } from '../state/agencies.ts';
+import { openDb, type DB } from '../state/db.ts';
+
+/** A mistake in the command line: the dispatcher prints it with the group's usage and exits 2. */
+export class UsageError extends Error {}
+
+export type Out = (s: string) => void;
+export const stdout: Out = (s) => void process.stdout.write(s);
+
+/** Each group file exports one: the lines it adds to the help, and what runs its commands. */
+export interface CommandGroup {
+  /** The top-level command names this group answers to. */
+  commands: readonly string[];
+  /** Its lines of the help text, each starting with two spaces and `canhgac-collector`. */
+  usage: string;
+  /** `argv` is what follows the command name; the result is the exit code. */
+  run(command: string, argv: string[]): number | Promise<number>;
+}
+
+/**
+ * `--help` or `-h` anywhere before a `--`. Checked before parsing, so that help works whatever else is
+ * on the line (a missing required option, an unknown one).
+ */
+export function wantsHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean | string[] | boolean[] };
+type Options = Record<string, OptionSpec>;
+
+const CONFIG_OPTION = { config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH } } as const;
+
+/**
+ * parseArgs, strict, with --config added: an option this group does not know is a usage error (rather
+ * than silently ignored), and so are more positional arguments than `maxPositionals`.
+ */
+export function parseOptions<O extends Options>(argv: string[], options: O, maxPositionals = 0) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...CONFIG_OPTION, ...options }, strict: true, allowPositionals: true });
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((err as Error).message);
+    throw err;
+  }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument "${parsed.positionals[maxPositionals]}"`);
+  }
+  return parsed;
+}
+
+/** The config named by --config (or the default); a bad one throws ConfigError (exit 2). */
+export function loadConfig(values: { config?: string }): CollectorConfig {
+  return loadCollectorConfig(values.config ?? DEFAULT_CONFIG_PATH);
+}
+
+/** The state database for one command, agencies in step with the config, closed whatever happens. */
+export function withDb<T>(config: CollectorConfig, fn: (db: DB) => T): T {
+  const db = openDb(statePath(config));
+  try {
+    syncAgencies(db, config.agencies);
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+export async function withDbAsync<T>(config: CollectorConfig, fn: (db: DB) => Promise<T>): Promise<T> {
+  const db = openDb(statePath(config));
+  try {
+    syncAgencies(db, config.agencies);
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Columns padded to their widest cell, two spaces apart; the first row is the heading. */
+export function printTable(rows: string[][], out: Out = stdout): void {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) out(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+}
+
+/** "known: a, b" for messages about an unknown agency. */
+export function knownAgencies(config: CollectorConfig): string {
+  return config.agencies.map((a) => a.id).join(', ') || 'none configured';
+}
