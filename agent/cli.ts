@@ -1,3 +1,5 @@
+// The `canhgac-agent` command line: one configured agent, its checks run once or on their schedules,
+// enrolment with a one-time code; exit codes 0 ok, 1 failure, 2 configuration or usage error.
 import { parseArgs } from 'node:util';
 import { ConfigError, EXIT_CONFIG, VERSION, type WireSample } from '../protocol/index.ts';
 import { DEFAULT_CONFIG_PATH, loadAgentConfig, type AgentConfig } from './config.ts';
@@ -10,25 +12,76 @@ import { MemoryOutbox } from './outbox.ts';
 import { runCheck } from './run-check.ts';
 import { agentStatusSample } from './status.ts';
 
+/** Each subcommand's lines of the help, and the options it takes (besides --config). */
+const COMMANDS: Record<string, { usage: string; options: readonly string[] }> = {
+  once: { usage: '  canhgac-agent once   [--config FILE] [--json]   run every configured check once and print the samples\n', options: ['json'] },
+  run: { usage: '  canhgac-agent run    [--config FILE]            run the checks on their schedules and send to the collector\n', options: [] },
+  enroll: {
+    usage: `  canhgac-agent enroll [--config FILE] --code CODE [--collector URL] [--ca FILE]
+                                                  exchange a one-time code for this agent's token
+`,
+    options: ['code', 'collector', 'ca'],
+  },
+  'check-config': { usage: '  canhgac-agent check-config [--config FILE]      validate the config and exit\n', options: [] },
+  version: { usage: '  canhgac-agent version\n', options: [] },
+};
+
+const FOOTER = `
+Every subcommand takes --help (or -h).
+The default config is ${DEFAULT_CONFIG_PATH}.
+Exit codes: 0 ok, 1 failure, 2 configuration or usage error (nothing was started).
+`;
+
 const HELP = `canhgac-agent ${VERSION}: the Canh Gác agent
 
 Usage:
-  canhgac-agent once   [--config FILE] [--json]   run every configured check once and print the samples
-  canhgac-agent run    [--config FILE]            run the checks on their schedules and send to the collector
-  canhgac-agent enroll [--config FILE] --code CODE [--collector URL] [--ca FILE]
-                                                  exchange a one-time code for this agent's token
-  canhgac-agent check-config [--config FILE]      validate the config and exit
-  canhgac-agent version
+${Object.values(COMMANDS).map((c) => c.usage).join('')}${FOOTER}`;
 
-The default config is ${DEFAULT_CONFIG_PATH}.
-Exit codes: 0 ok, 1 failure, 2 configuration error (nothing was started).
-`;
+const commandHelp = (command: string) => `Usage:\n${COMMANDS[command].usage}${FOOTER}`;
+
+/** `--help` or `-h` anywhere before a `--`, whatever else is on the line. */
+function wantsHelp(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
+/** Strict: an option that this subcommand does not take is an error, not silently ignored. */
+function parseOptions(command: string, argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
+      json: { type: 'boolean' },
+      code: { type: 'string' },
+      collector: { type: 'string' },
+      ca: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const stray = Object.keys(values).find((k) => k !== 'config' && !COMMANDS[command].options.includes(k));
+  if (stray) throw new Error(`${command} does not take --${stray}`);
+  return values;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(HELP);
+    // `help once` is the same as `once --help`.
+    const asked = command === 'help' && rest[0] && Object.hasOwn(COMMANDS, rest[0]) ? rest[0] : undefined;
+    process.stdout.write(asked ? commandHelp(asked) : HELP);
     return command ? 0 : 2;
+  }
+  if (!Object.hasOwn(COMMANDS, command) && command !== '--version') {
+    process.stderr.write(`canhgac-agent: unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(commandHelp(command === '--version' ? 'version' : command));
+    return 0;
   }
   if (command === 'version' || command === '--version') {
     process.stdout.write(`${VERSION}\n`);
@@ -36,26 +89,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   let args;
   try {
-    args = parseArgs({
-      args: rest,
-      options: {
-        config: { type: 'string', short: 'c', default: DEFAULT_CONFIG_PATH },
-        json: { type: 'boolean', default: false },
-        code: { type: 'string' },
-        collector: { type: 'string' },
-        ca: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    args = parseOptions(command, rest);
   } catch (err) {
-    process.stderr.write(`canhgac-agent: ${(err as Error).message}\n\n${HELP}`);
+    process.stderr.write(`canhgac-agent: ${(err as Error).message}\n\n${commandHelp(command)}`);
     return 2;
   }
   try {
     switch (command) {
       case 'once':
-        return await once(loadAgentConfig(args.config!), args.json!);
+        return await once(loadAgentConfig(args.config!), args.json ?? false);
       case 'run':
         return await run(loadAgentConfig(args.config!));
       case 'check-config': {
@@ -66,8 +108,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'enroll':
         return await enrollCommand(args);
       default:
-        process.stderr.write(`canhgac-agent: unknown command "${command}"\n\n${HELP}`);
-        return 2;
+        return 2; // unreachable: every key of COMMANDS has its case
     }
   } catch (err) {
     if (err instanceof ConfigError) {
