@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WireSample } from '../protocol/index.ts';
-import { SegmentLogBusyError } from '../protocol/segment-log.ts';
+import { SegmentLogBusyError } from '../lib/segment-log.ts';
 import { DiskOutbox } from './outbox-disk.ts';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import type { WireSample } from '../protocol/index.ts';
-import { SegmentLog, type LogRecord } from '../protocol/segment-log.ts';
+import { SegmentLog, type LogRecord } from '../lib/segment-log.ts';
 import type { Logger } from './log.ts';
 import type { Outbox, OutboxStats } from './outbox.ts';
 

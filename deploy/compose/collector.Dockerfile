@@ -6,6 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY protocol ./protocol
+COPY lib ./lib
 COPY collector ./collector
 COPY deploy/backup ./deploy/backup
 RUN mkdir -p /var/lib/canhgac-collector && chown node:node /var/lib/canhgac-collector

@@ -1,3 +1,5 @@
+// The durable on-disk FIFO under the agent's outbox and the collector's spool: an implementation
+// both sides use, so it lives beside protocol/ (the contract), not in it.
 import {
   closeSync,
   fdatasyncSync,
@@ -16,9 +18,7 @@ import {
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
-/**
- * A durable FIFO of records on disk, shared by the agent's outbox and the collector's spool.
- *
+/*
  * Layout: `<dir>/<16-digit seq>.seg` append-only segment files, `<dir>/state.json` (the acknowledged
  * head and the dropped counter), `<dir>/lock` (pid of the owner). A record is framed as
  * `u32 length | u32 weight | u32 crc32(weight + data) | data`; the weight is what the record counts
