@@ -138,10 +138,9 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
   if (cfg.listen.plainHttp && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(cfg.listen.host)) {
     issues.push({ path: 'listen.plainHttp', message: `plain HTTP is allowed only when listen.host is a loopback address, got "${cfg.listen.host}"` });
   }
-  try {
-    new URL(cfg.influx.url);
-  } catch {
-    issues.push({ path: 'influx.url', message: `expected a URL such as http://127.0.0.1:8086, got ${JSON.stringify(cfg.influx.url)}` });
+  // `localhost:8086` parses as a URL with the scheme "localhost:": only http and https reach InfluxDB.
+  if (!URL.canParse(cfg.influx.url) || !['http:', 'https:'].includes(new URL(cfg.influx.url).protocol)) {
+    issues.push({ path: 'influx.url', message: `expected an http:// or https:// URL such as http://127.0.0.1:8086, got ${JSON.stringify(cfg.influx.url)}` });
   }
   const seen = new Set<string>();
   cfg.agencies.forEach((a, i) => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { parseDuration } from './duration.ts';
+import { formatDuration, parseDuration } from './duration.ts';
 
 /**
  * Shared by agent and collector: one way to read a YAML config and to say what is wrong with it.
@@ -185,10 +185,15 @@ function prefix(base: string, path: string): string {
 }
 
 /** A duration key: the issue to report, or the value in ms. */
+/** A bound as people write it: 62d rather than 5356800s; short ones in seconds (0.2s, 1s). */
+function boundText(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? formatDuration(ms) : `${ms / 1000}s`;
+}
+
 export function durationIssue(value: unknown, path: string, opts: { minMs?: number; maxMs?: number } = {}): ConfigIssue | undefined {
   const ms = typeof value === 'string' ? parseDuration(value) : undefined;
   if (ms === undefined) return { path, message: `expected a duration such as 30s, 5m or 1h, got ${describeValue(value)}` };
-  if (opts.minMs !== undefined && ms < opts.minMs) return { path, message: `must be at least ${opts.minMs / 1000}s, got ${describeValue(value)}` };
-  if (opts.maxMs !== undefined && ms > opts.maxMs) return { path, message: `must be at most ${opts.maxMs / 1000}s, got ${describeValue(value)}` };
+  if (opts.minMs !== undefined && ms < opts.minMs) return { path, message: `must be at least ${boundText(opts.minMs)}, got ${describeValue(value)}` };
+  if (opts.maxMs !== undefined && ms > opts.maxMs) return { path, message: `must be at most ${boundText(opts.maxMs)}, got ${describeValue(value)}` };
   return undefined;
 }

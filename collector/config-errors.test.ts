@@ -1,0 +1,56 @@
+// The collector's configuration errors, one small invalid file per rule (as blackbox_exporter's
+// testdata/invalid-*.yml): each must name the file, the key and what was expected, exactly as written here.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { catalogue, ConfigError } from '../protocol/index.ts';
+import { loadCollectorConfig } from './config.ts';
+
+const DIR = join(import.meta.dirname, 'testdata');
+
+// file (without invalid- and .yaml) -> the messages after "FILE: ", in order.
+const EXPECTED: Array<[string, string[]]> = [
+  ['agency-contact', ['agencies[0].contacts[0]: expected an e-mail address, got "it-so-y-te"']],
+  ['agency-duplicate', ['agencies[1].id: duplicate agency id "so-y-te"']],
+  ['agency-id', ['agencies[0].id: expected a lowercase id of letters, digits and dashes, such as so-y-te, got "Sở Y tế"']],
+  ['agency-level', ['agencies[0].level: expected one of "province", "department", "district", "commune", got "ministry"']],
+  ['agency-locale', ['agencies[0].locale: expected one of "vi", "en", got "fr"']],
+  ['body-limit-small', ['ingest.bodyLimit: expected a size in bytes, got number 10']],
+  ['duration-word', ['ingest.maxSampleAge: expected a duration such as 30s, 5m or 1h, got "a week"']],
+  ['history-short', ['alerts.historyRetention: must be at least 62d, got "30d"']],
+  ['influx-url', ['influx.url: expected an http:// or https:// URL such as http://127.0.0.1:8086, got "localhost:8086"']],
+  ['maintenance-agency', ['alerts.maintenance[0].agency: unknown agency "so-tai-chinh" (known: so-y-te)']],
+  ['maintenance-time', ['alerts.maintenance[0].start: expected a time of day such as 22:00, got "25:00"']],
+  ['not-a-mapping', ['expected a mapping']],
+  ['plain-http-public', ['listen.plainHttp: plain HTTP is allowed only when listen.host is a loopback address, got "0.0.0.0"']],
+  ['port-type', ['listen.port: expected a whole number from 0 to 65535, got "eighty"']],
+  ['rate-zero', ['ingest.rateLimit.requestsPerSecond: expected a positive number, got number 0']],
+  ['retention-short', ['influx.rawRetention: must be at least 1h, got "10m"']],
+  ['rule-bad-matcher', ['alerts.rules[0].matchers.target: invalid regular expression: Invalid regular expression: /^(?:()$/: Unterminated group']],
+  ['rule-text-field', ['alerts.rules[0].field: field "vendor" of "lan_device" is text; a rule needs a numeric field']],
+  ['rule-unknown-measurement', [`alerts.rules[0].measurement: unknown measurement "pong" (known: ${Object.keys(catalogue).join(', ')})`]],
+  ['smtp-password-no-user', ['smtp.username: missing; expected the SMTP user name that goes with smtp.passwordFile']],
+  ['spool-small', ['spool.maxBytes: expected a size in bytes of at least 1048576 (1 MiB), got number 1000']],
+  ['tls-key-missing', ['tls.key: missing; expected a path to the PEM private key']],
+  ['unknown-key', ['lisen: unknown key (known keys: listen, tls, dataDir, influx, ingest, spool, agencies, devices, alerts, smtp, report)']],
+  ['yaml-syntax', ['line 3 column 1: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }']],
+];
+
+describe('collector configuration errors', () => {
+  it('every file in testdata/ has its row and every row its file', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/^invalid-|\.yaml$/g, '')).sort();
+    expect(EXPECTED.map(([name]) => name).sort()).toEqual(files);
+  });
+
+  it.each(EXPECTED)('invalid-%s.yaml', (name, messages) => {
+    const file = join(DIR, `invalid-${name}.yaml`);
+    let error: unknown;
+    try {
+      loadCollectorConfig(file);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message.split('\n')).toEqual(messages.map((m) => `${file}: ${m}`));
+  });
+});
