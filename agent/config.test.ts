@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../protocol/index.ts';
 import { AGENT_BIN, runCli } from '../test/support/agent.ts';
 import { checkTypes } from './checks/registry.ts';
 import { main } from './cli.ts';
+import { parseAgentConfig } from './config.ts';
 
 const KNOWN = checkTypes().join(', ');
 
@@ -94,5 +96,28 @@ describe('agent config errors: file, key path, what was expected; exit 2; nothin
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`no agent token in ${join(dir, 'missing.token')}: enrol this agent first with`);
     expect(r.stderr).toContain(`canhgac-agent enroll --config ${file} --code CODE`);
+  });
+});
+
+describe('a check type named like a member of Object.prototype is an unknown type, not a crash', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('type: %s', (type) => {
+    const file = join(dir, `type-${type}.yaml`);
+    let thrown: unknown;
+    try {
+      parseAgentConfig(file, { checks: [{ type }] });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toBe(`${file}: checks[0].type: unknown check type ${JSON.stringify(type)} (known: ${KNOWN})`);
+  });
+
+  it('check-config exits 2 with the message, from the real process', async () => {
+    const file = join(dir, 'type-constructor-cli.yaml');
+    writeFileSync(file, 'checks:\n  - type: constructor\n');
+    const r = await runCli(AGENT_BIN, ['check-config', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`configuration error:\n${file}: checks[0].type: unknown check type "constructor" (known: ${KNOWN})\n`);
   });
 });

@@ -138,7 +138,8 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
       issues.push({ path: `${path}.type`, message: `missing; expected one of ${checkTypes().join(', ')}` });
       return;
     }
-    const def = registry[entry.type as string];
+    // The type is the user's text: `constructor` or `__proto__` must not find Object.prototype's members.
+    const def = typeof entry.type === 'string' && Object.hasOwn(registry, entry.type) ? registry[entry.type] : undefined;
     if (!def) {
       issues.push({ path: `${path}.type`, message: `unknown check type ${JSON.stringify(entry.type)} (known: ${checkTypes().join(', ')})` });
       return;
