@@ -77,3 +77,26 @@ describe('collector start-up', () => {
     await again.close();
   });
 });
+
+describe('state file permissions', () => {
+  it('the data directory is 0700 and state.db, -wal and -shm are 0600, even under umask 000 and over a 0755 directory', async () => {
+    const { chmodSync, mkdirSync, statSync } = await import('node:fs');
+    const config = configAt('perms', 0);
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o755 });
+    chmodSync(config.dataDir, 0o755);
+    const old = process.umask(0o000);
+    try {
+      const collector = await startCollector(config);
+      try {
+        // A write makes sure the WAL exists.
+        collector.db.prepare("INSERT INTO events (agency, kind, payload, created_at) VALUES ('so-y-te', 'test', '{}', 1)").run();
+        expect(statSync(config.dataDir).mode & 0o777).toBe(0o700);
+        for (const f of ['state.db', 'state.db-wal', 'state.db-shm']) expect((statSync(join(config.dataDir, f)).mode & 0o777).toString(8), f).toBe('600');
+      } finally {
+        await collector.close();
+      }
+    } finally {
+      process.umask(old);
+    }
+  });
+});

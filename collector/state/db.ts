@@ -1,6 +1,6 @@
 // The collector's state database (SQLite): opening it, its schema migrations, and prepared statements.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type DB = Database.Database;
@@ -330,10 +330,24 @@ const MIGRATIONS: string[] = [
    ALTER TABLE admin_tokens_checked RENAME TO admin_tokens;`,
 ];
 
+/**
+ * The state holds token and password hashes and who-is-who: readable by the collector's user only,
+ * whatever the umask of whoever started it. SQLite gives its -wal and -shm files the mode of the
+ * database file, so a 0600 database is enough for all three.
+ */
+function ownerOnly(file: string): void {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
+}
+
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export function openDb(file: string): DB {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') ownerOnly(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

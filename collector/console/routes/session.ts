@@ -15,7 +15,10 @@ const LoginForm = formBody({ username: text(256), password: text(1024), next: te
 const LogoutForm = formBody({});
 
 /** Only a path inside the console: never another host, a protocol-relative URL or a header break. */
-const safeNext = (next: unknown) => (typeof next === 'string' && next.startsWith(`${CONSOLE}/`) && !next.startsWith('//') && !/[\\\r\n]/.test(next) ? next : `${CONSOLE}/`);
+// Only a console path in printable ASCII: a Location header cannot carry other characters (Node
+// refuses them, which once turned a good login into a 500), and the console's own links are
+// percent-encoded anyway.
+const safeNext = (next: unknown) => (typeof next === 'string' && next.startsWith(`${CONSOLE}/`) && !next.startsWith('//') && /^[\x21-\x7e]{1,2000}$/.test(next) && !next.includes('\\') ? next : `${CONSOLE}/`);
 
 export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   const { db } = cx;
