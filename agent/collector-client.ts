@@ -1,3 +1,5 @@
+// The agent's only HTTP client, to the collector alone: HTTPS with an optional private CA (plain HTTP
+// on loopback), keep-alive, gzip bodies; a network failure becomes CollectorUnreachable, not a crash.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';

@@ -1,3 +1,5 @@
+// What `canhgac-agent run` starts and stops: scheduler, disk outbox, sender, command poller and the
+// agent's own status sample, wired together; the CLI only parses arguments and signals.
 import { CollectorClient } from './collector-client.ts';
 import { startCommandPoller } from './command-poller.ts';
 import type { AgentConfig } from './config.ts';

@@ -1,3 +1,4 @@
+// `canhgac-agent enroll`: trades a one-time code for this agent's token, once, and stores it.
 import { hostname, platform, release } from 'node:os';
 import { PATHS, VERSION, type EnrollResponse } from '../protocol/index.ts';
 import { CollectorClient } from './collector-client.ts';

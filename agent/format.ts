@@ -1,3 +1,4 @@
+// The terminal table `canhgac-agent once` prints (without --json).
 import type { WireSample } from '../protocol/index.ts';
 
 /** A readable table of samples for `once` in a terminal. */

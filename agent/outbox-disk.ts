@@ -1,3 +1,5 @@
+// The outbox `run` uses: samples survive a restart or a long collector outage on disk, in a bounded
+// SegmentLog, so nothing measured is lost before the collector acknowledges it.
 import type { WireSample } from '../protocol/index.ts';
 import { SegmentLog, type LogRecord } from '../lib/segment-log.ts';
 import type { Logger } from './log.ts';

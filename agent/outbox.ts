@@ -1,3 +1,5 @@
+// The outbox contract between the checks and the sender, and the in-memory outbox `once` and the
+// sender's tests use; the durable one for `run` is outbox-disk.ts.
 import type { WireSample } from '../protocol/index.ts';
 
 /** Where samples wait between measurement and the collector's acknowledgement. */

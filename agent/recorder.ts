@@ -1,3 +1,5 @@
+// The Recorder handed to each check: typed against the catalogue, it turns a check's records into
+// wire samples, leaving out empty tags and non-finite fields.
 import type { FieldsOf, MeasurementName, Sample, TagsOf, WireSample } from '../protocol/index.ts';
 import type { Recorder } from './checks/types.ts';
 

@@ -1,3 +1,5 @@
+// One run of one check, shared by `once`, the scheduler and collector commands: a hard deadline, and
+// a check that throws is logged and yields what it recorded, never taking the agent down.
 import type { WireSample } from '../protocol/index.ts';
 import type { CheckEntry } from './config.ts';
 import type { Logger } from './log.ts';

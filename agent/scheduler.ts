@@ -1,3 +1,4 @@
+// Keeps every configured check on its own interval for `run`: random first splay, no overlapping runs.
 import type { CheckEntry } from './config.ts';
 import type { Logger } from './log.ts';
 import { runCheck, type CheckRun } from './run-check.ts';

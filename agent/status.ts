@@ -1,3 +1,4 @@
+// The agent's own health (`agent_status`: queue, drops, cycle time, memory), sent like any other sample.
 import { hostname } from 'node:os';
 import { VERSION, type WireSample } from '../protocol/index.ts';
 import type { OutboxStats } from './outbox.ts';

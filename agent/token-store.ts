@@ -1,3 +1,4 @@
+// Where the agent keeps its token: one file, mode 0600, replaced atomically (enrolment, rotation).
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 

@@ -1,3 +1,5 @@
+// The HTTP contract between agent, collector and operators: paths, headers and TypeBox request and
+// response schemas (enrolment, sample batches, certificates, command channel, meeting check).
 import { Type, type Static } from 'typebox';
 import { LIMITS } from './validate.ts';
 

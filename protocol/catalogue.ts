@@ -3,8 +3,9 @@
  * Agent checks record typed samples from it, the collector validates against it, dashboards build
  * queries from it and each check's README lists it (a test keeps them in step).
  *
- * Rules (DESIGN.md): snake_case names; numeric fields carry their unit in the name; booleans that
- * dashboards average are integers 0/1; a field's type never changes once written.
+ * Rules (README, "The measurement contract"): snake_case names; numeric fields carry their unit in
+ * the name; booleans that dashboards average are integers 0/1; a field's type never changes once
+ * written.
  */
 
 export type FieldType = 'float' | 'integer' | 'string';

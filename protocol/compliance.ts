@@ -1,3 +1,5 @@
+// The response schema of GET /api/v1/compliance (per agency and agent: security score, failing checks
+// with remediation, waivers), part of the operator API; the console's agency page shows the same rows.
 import { Type, type Static } from 'typebox';
 
 /** `GET /api/v1/compliance`: the latest security result of every agent, per agency. */

@@ -1,13 +1,11 @@
+// Shared by agent and collector: one way to read a YAML config and to say what is wrong with it.
+// Every message names the file, the key path and what was expected; the CLIs then exit 2.
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { formatDuration, parseDuration } from './duration.ts';
 
-/**
- * Shared by agent and collector: one way to read a YAML config and to say what is wrong with it.
- * Every message names the file, the key path and what was expected (DESIGN rule 5); the CLIs exit 2.
- */
 export interface ConfigIssue {
   path: string;
   message: string;

@@ -1,3 +1,4 @@
+// The contract's one entry point: agent, collector and dashboards import protocol/ through this file.
 export * from './catalogue.ts';
 export * from './validate.ts';
 export * from './results.ts';

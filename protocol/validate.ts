@@ -1,3 +1,5 @@
+// The collector's per-sample check against the catalogue (names, types, tag and string limits, time
+// window); here in the contract so that the agent and the collector agree on what is accepted.
 import { catalogue, isMeasurement, COLLECTOR_TAGS, type WireSample } from './catalogue.ts';
 
 /** Limits that keep one sample from hurting InfluxDB or a dashboard. */
