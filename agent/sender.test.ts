@@ -80,4 +80,25 @@ describe('Sender against a real HTTP server', () => {
     expect(c.seen.map((s) => s.auth)).toEqual(['Bearer cga_old', 'Bearer cga_old', 'Bearer cga_old', 'Bearer cga_new', 'Bearer cga_new']);
     outbox.close();
   });
+
+  it('halves its batch after a 413, grows back to the configured size after accepted sends, and leaves the caller\'s options alone', async () => {
+    const c = await collectorScript([{ status: 413, body: { error: 'too_large', message: 'payload too large' } }]);
+    servers.push(c.server);
+    const dir = mkdtempSync(join(tmpdir(), 'canhgac-sender-'));
+    dirs.push(dir);
+    const outbox = new DiskOutbox({ dir: join(dir, 'outbox'), maxBytes: 1 << 20, maxAgeMs: 86_400_000 });
+    const samples = Array.from({ length: 60 }, (_, i) => ({ measurement: 'tcp', tags: { target: 'x', port: String(i), result: 'ok' }, fields: { up: 1 }, time: new Date(Date.now() - i).toISOString() }));
+    outbox.append(samples);
+    const opts = { client: new CollectorClient(c.url), outbox, log: createLogger({ level: 'error' }), tokenFile: join(dir, 'token'), token: 'cga_old', intervalMs: 50, batchSamples: 10, minBackoffMs: 50, maxBackoffMs: 200 };
+    const before = { ...opts };
+    const sender = new Sender(opts);
+    expect(await sender.flush()).toBe(0); // the 413: nothing acknowledged, the next try is smaller
+    expect(await sender.flush()).toBe(60);
+    // 10 refused; 5 four times (20 samples), then the configured 10 again for the other 40.
+    expect(c.seen.map((s) => s.samples.length)).toEqual([10, 5, 5, 5, 5, 10, 10, 10, 10]);
+    expect(c.seen.slice(1).flatMap((s) => s.samples.map((x) => x.tags.port))).toEqual(samples.map((x) => x.tags.port));
+    expect(opts).toEqual(before);
+    expect(opts.batchSamples).toBe(10);
+    outbox.close();
+  });
 });

@@ -12,11 +12,15 @@ export interface SenderOptions {
   token: string;
   /** How often to look for queued samples when idle. */
   intervalMs: number;
+  /** Most samples in one request; the sender goes below it after a 413 and grows back to it. */
   batchSamples?: number;
   batchBytes?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
+
+/** Consecutive accepted requests after which a batch size cut by a 413 doubles again. */
+const GROW_AFTER_SENDS = 4;
 
 /**
  * Drains the outbox to the collector in order. Deletes only what the collector acknowledged;
@@ -28,11 +32,17 @@ export class Sender {
   private wake?: () => void;
   private failures = 0;
   private loop?: Promise<void>;
+  /** The configured ceiling; `batchSamples` is this sender's own current size, never written back to the options. */
+  private readonly maxBatchSamples: number;
+  private batchSamples: number;
+  private sendsSinceCut = 0;
   lastError?: string;
   sentSamples = 0;
 
   constructor(private readonly opts: SenderOptions) {
     this.token = opts.token;
+    this.maxBatchSamples = opts.batchSamples ?? LIMITS.samplesPerBatch;
+    this.batchSamples = this.maxBatchSamples;
   }
 
   start(): void {
@@ -91,7 +101,7 @@ export class Sender {
   }
 
   private async sendOnce(): Promise<{ kind: 'sent'; count: number } | { kind: 'empty' } | { kind: 'retry'; delayMs: number }> {
-    const batch = this.opts.outbox.peekJson(this.opts.batchSamples ?? LIMITS.samplesPerBatch, this.opts.batchBytes ?? 4_000_000);
+    const batch = this.opts.outbox.peekJson(this.batchSamples, this.opts.batchBytes ?? 4_000_000);
     if (batch.length === 0) return { kind: 'empty' };
     let res;
     try {
@@ -120,6 +130,7 @@ export class Sender {
       this.sentSamples += batch.length;
       this.failures = 0;
       this.lastError = undefined;
+      this.growBatch();
       return { kind: 'sent', count: batch.length };
     }
     if (res.status === 429 || (res.status === 503 && res.headers['retry-after'] !== undefined)) {
@@ -134,7 +145,8 @@ export class Sender {
       return { kind: 'retry', delayMs: Math.max(60_000, this.backoff()) };
     }
     if (res.status === 413 && batch.length > 1) {
-      this.opts.batchSamples = Math.max(1, Math.floor(batch.length / 2));
+      this.batchSamples = Math.max(1, Math.floor(batch.length / 2));
+      this.sendsSinceCut = 0;
       return { kind: 'retry', delayMs: 0 };
     }
     if (res.status >= 400 && res.status < 500) {
@@ -144,6 +156,18 @@ export class Sender {
     }
     this.note(`collector answered ${res.status}; retrying`);
     return { kind: 'retry', delayMs: this.backoff() };
+  }
+
+  /**
+   * A 413 may have been one batch of unusually large samples: after a few accepted requests the size
+   * doubles back toward the configured one. A collector whose limit really is lower costs one 413
+   * every few requests, and nothing is lost.
+   */
+  private growBatch(): void {
+    if (this.batchSamples >= this.maxBatchSamples) return;
+    if (++this.sendsSinceCut < GROW_AFTER_SENDS) return;
+    this.batchSamples = Math.min(this.maxBatchSamples, this.batchSamples * 2);
+    this.sendsSinceCut = 0;
   }
 
   private note(message: string): void {
