@@ -34,12 +34,19 @@ export const AGENT_VERSION_HEADER = 'x-canhgac-agent-version';
 /** Header carrying a replacement token after `agent rotate` (read by the agent on its next contact). */
 export const ROTATED_TOKEN_HEADER = 'x-canhgac-new-token';
 
+/**
+ * Text an agent writes that people later read in a terminal or a page: no control or line-separator
+ * character (an escape sequence in a hostname could retitle an operator's terminal or forge table rows).
+ */
+export const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$';
+const Text = (opts: { minLength?: number; maxLength: number }) => Type.String({ ...opts, pattern: NO_CONTROL_PATTERN });
+
 export const EnrollRequest = Type.Object(
   {
-    code: Type.String({ minLength: 4, maxLength: 64 }),
-    hostname: Type.String({ minLength: 1, maxLength: 253 }),
-    version: Type.String({ maxLength: 64 }),
-    os: Type.Optional(Type.String({ maxLength: 128 })),
+    code: Text({ minLength: 4, maxLength: 64 }),
+    hostname: Text({ minLength: 1, maxLength: 253 }),
+    version: Text({ maxLength: 64 }),
+    os: Type.Optional(Text({ maxLength: 128 })),
   },
   { additionalProperties: false },
 );
@@ -161,7 +168,7 @@ export type CommandPollResponse = Static<typeof CommandPollResponse>;
 export const CommandResult = Type.Object(
   {
     status: Type.Union([Type.Literal('done'), Type.Literal('failed'), Type.Literal('unsupported')]),
-    message: Type.Optional(Type.String({ maxLength: 1000 })),
+    message: Type.Optional(Text({ maxLength: 1000 })),
     startedAt: Type.String({ format: 'date-time' }),
     finishedAt: Type.String({ format: 'date-time' }),
     /** What the work measured; validated one by one like an ingest batch. */

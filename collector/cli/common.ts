@@ -5,12 +5,13 @@ import { DEFAULT_CONFIG_PATH, loadCollectorConfig, type CollectorConfig } from '
 import { statePath } from '../service.ts';
 import { syncAgencies } from '../state/agencies.ts';
 import { openDb, type DB } from '../state/db.ts';
+import { terminalSafe, terminalSafeLines } from './terminal.ts';
 
 /** A mistake in the command line: the dispatcher prints it with the group's usage and exits 2. */
 export class UsageError extends Error {}
 
 export type Out = (s: string) => void;
-export const stdout: Out = (s) => void process.stdout.write(s);
+export const stdout: Out = (s) => void process.stdout.write(terminalSafeLines(s));
 
 /** Each group file exports one: the lines it adds to the help, and what runs its commands. */
 export interface CommandGroup {
@@ -85,8 +86,9 @@ export async function withDbAsync<T>(config: CollectorConfig, fn: (db: DB) => Pr
 
 /** Columns padded to their widest cell, two spaces apart; the first row is the heading. */
 export function printTable(rows: string[][], out: Out = stdout): void {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) out(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
+  const safe = rows.map((r) => r.map(terminalSafe));
+  const widths = safe[0].map((_, i) => Math.max(...safe.map((r) => r[i].length)));
+  for (const r of safe) out(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd() + '\n');
 }
 
 /** "known: a, b" for messages about an unknown agency. */

@@ -12,6 +12,7 @@ import { statePath } from '../service.ts';
 import { createAdminToken, revokeAdminToken } from '../state/admin-tokens.ts';
 import { openDb } from '../state/db.ts';
 import { loadConfig, parseOptions, UsageError, type CommandGroup } from './common.ts';
+import { terminalSafe } from './terminal.ts';
 
 export const MEETING_CHECK_USAGE = `  canhgac-collector meeting-check [--wait 10s] [--agency ID] [--json] [--config FILE]
                                                             pre-meeting check: every agent with the videoconf check runs it now;
@@ -130,15 +131,16 @@ function formatBoard(r: VideoconfCheckResponse): string {
       e.fresh ? String(f.reason ?? '') : 'agent did not answer; values are the last on record',
     ];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const lines = [head, ...rows].map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  const safeRows = rows.map((row) => row.map(terminalSafe));
+  const widths = head.map((h, i) => Math.max(h.length, ...safeRows.map((row) => row[i].length)));
+  const lines = [head, ...safeRows].map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
   const took = ((Date.parse(r.answeredAt) - Date.parse(r.requestedAt)) / 1000).toFixed(1);
   const s = r.summary;
   lines.push('');
   if (r.agents.length === 0) lines.push('no agent runs the videoconf check (agents report their checks when they poll the collector)');
   else lines.push(`${s.endpoints} endpoints: ${s.ready} ready, ${s.notReady} not ready; ${s.agentsAnswered} of ${r.agents.length} agents answered in ${took} s (requested ${r.requestedAt})`);
   for (const a of r.agents.filter((x) => x.status !== 'answered')) {
-    lines.push(`agent ${a.agent} (${a.agency}, ${a.hostname}): ${a.status.replace('_', ' ')}${a.message ? `: ${a.message}` : ''}${a.lastPollAt ? `; last poll ${a.lastPollAt}` : ''}`);
+    lines.push(terminalSafe(`agent ${a.agent} (${a.agency}, ${a.hostname}): ${a.status.replace('_', ' ')}${a.message ? `: ${a.message}` : ''}${a.lastPollAt ? `; last poll ${a.lastPollAt}` : ''}`));
   }
   return lines.join('\n') + '\n';
 }

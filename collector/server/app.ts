@@ -1,6 +1,6 @@
 // The collector's HTTP side as one fastify app: plugins (auth, gzip, route list) and route plugins, each
 // handed the shared services; nothing here starts timers or opens files.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchemaValidationError, type FastifyServerOptions } from 'fastify';
 import gzipBody from './plugins/gzip-body.ts';
 import routeList from './plugins/route-list.ts';
 import agentAuth from './plugins/agent-auth.ts';
@@ -15,7 +15,7 @@ import operatorAuth from './plugins/operator-auth.ts';
 import consolePlugin from '../console/plugin.ts';
 import agentCommandRoutes from './routes/agent-commands.ts';
 import videoconfRoutes from './routes/videoconf.ts';
-import type { WireSample } from '../../protocol/index.ts';
+import { NO_CONTROL_PATTERN, type WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
 import { AgentRateLimiter, type RateLimitSettings } from '../ingest/rate-limit.ts';
 import type { CollectorServices } from './services.ts';
@@ -34,6 +34,14 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/** A schema failure as a person reads it: which field, and what was wrong with it. */
+function validationMessage(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const first = errors[0];
+  const where = `${dataVar}${first?.instancePath ?? ''}`;
+  const what = first?.keyword === 'pattern' && (first.params as { pattern?: string }).pattern === NO_CONTROL_PATTERN ? 'must not contain control characters' : (first?.message ?? 'is invalid');
+  return new Error(`${where} ${what}`);
+}
+
 /** The collector's HTTP API: a fastify app of plugins and routes. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -42,6 +50,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: false,
     ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    schemaErrorFormatter: validationMessage,
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
   // Every error is JSON with a reason; bad input is never a 5xx.

@@ -1,3 +1,5 @@
+// POST /api/v1/samples, the ingest endpoint: rate limit, validate and enrich, feed the observers
+// (inventories, alerting), and answer 2xx only once the samples are durable (InfluxDB or the spool).
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -70,7 +72,8 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
       }
       opts.stats.record(agent.id, accepted, rejected.length);
       const header = request.headers[AGENT_VERSION_HEADER];
-      const version = typeof header === 'string' ? header.slice(0, 64) : undefined;
+      // Shown in `agent list` and the console: printable ASCII only (a header may carry C1 controls).
+      const version = typeof header === 'string' ? header.slice(0, 64).replace(/[^\x20-\x7e]/g, '?') : undefined;
       const now = Date.now();
       const last = touched.get(agent.id);
       if (!last || now - last.at >= TOUCH_EVERY_MS || last.address !== request.ip || last.version !== version) {
