@@ -1,3 +1,5 @@
+// The collector's secrets: agent and API tokens, one-time enrolment codes, and how they are hashed
+// for storage and compared in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Tokens are 256 random bits: a plain SHA-256 is enough to store them (no offline guessing). */

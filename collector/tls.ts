@@ -1,3 +1,5 @@
+// The collector's HTTPS certificate: the configured one, or a self-signed one generated once and kept,
+// so that agents can pin it and its fingerprint survives restarts.
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';

@@ -1,3 +1,5 @@
+// Alert state changes written to InfluxDB as `alerts` points, so Grafana can draw them as
+// annotations; buffered, because alerting must go on while InfluxDB is down.
 import type { WireSample } from '../../protocol/index.ts';
 import type { AlertChange } from './engine.ts';
 import type { AlertRow } from './store.ts';

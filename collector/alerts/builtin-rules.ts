@@ -1,3 +1,5 @@
+// The alert rules every collector has without configuration (agent silent, target down, loss,
+// certificates, security score, ...), in both languages; a rules file tunes or drops them by name.
 import type { RuleSpec } from './rules.ts';
 
 /**

@@ -1,3 +1,5 @@
+// The last step of alerting: SMTP transport, the in-order drain of the durable mail queue with
+// backoff (nothing is dropped while the relay is down), and the test mail that proves the settings.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';

@@ -1,3 +1,5 @@
+// The alert state machine (ok, pending, firing, resolved), fed by the ingest stream and a timer
+// rather than by InfluxDB queries, so alerting works while InfluxDB is down.
 import type { WireSample } from '../../protocol/index.ts';
 import type { AgentIdentity } from '../ingest/ingest.ts';
 import { CadenceTracker } from './cadence.ts';

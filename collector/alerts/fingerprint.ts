@@ -1,3 +1,4 @@
+// What makes two samples the same alert: the key of one alert instance and the labels it carries.
 import type { WireSample } from '../../protocol/index.ts';
 import { VOLATILE_TAGS, type Rule } from './rules.ts';
 

@@ -1,3 +1,5 @@
+// Between alert state and mail: who is told what and when (grouping, repeats, escalation, silences
+// and maintenance, storm limits), with everything it needs kept in SQLite.
 import type { Rule } from './rules.ts';
 import { escalationRecipients, recipientsFor, type AgencyInfo, type Recipient } from './routing.ts';
 import type { AlertSettings } from './settings.ts';

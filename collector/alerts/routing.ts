@@ -1,3 +1,4 @@
+// Who receives an alert mail: agency contacts by severity, the provincial security team, escalation.
 import type { Severity } from './rules.ts';
 import type { AlertSettings } from './settings.ts';
 import type { Locale } from './templates.ts';

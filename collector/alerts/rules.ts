@@ -1,3 +1,5 @@
+// Alert rules: their YAML schema, merging a rules file over the built-in set, and the condition a
+// threshold rule tests against a sample.
 import { Type } from 'typebox';
 import { checkSchema, durationIssue, isMeasurement, joinPath, parseDuration, catalogue, type ConfigIssue } from '../../protocol/index.ts';
 import { compileMatchers, matcherIssue, type Matcher, type MatcherMap } from './matchers.ts';

@@ -1,3 +1,5 @@
+// Builds and runs the whole alerting subsystem (store, engine, notifier, mail delivery, annotations)
+// for the collector: what service.ts starts and ingest feeds.
 import type { WireSample } from '../../protocol/index.ts';
 import type { AgentIdentity } from '../ingest/ingest.ts';
 import type { DB } from '../state/db.ts';

@@ -1,3 +1,5 @@
+// The `alerts` and `smtp` sections of the collector config: their schemas and their resolution into
+// settings (durations parsed, rules merged, maintenance windows checked).
 import { isAbsolute, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { ConfigError, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../../protocol/index.ts';

@@ -1,3 +1,5 @@
+// Alerting's SQLite tables behind one class: alerts, silences, acknowledgements, the notification
+// history and the mail queue, so that state survives a restart and the CLI and console see it too.
 import type { DB } from '../state/db.ts';
 import type { Severity } from './rules.ts';
 

@@ -1,3 +1,4 @@
+// Whether an alert's mail must be held back now: a matching silence or the agency's maintenance window.
 import { activeWindow, type MaintenanceWindow } from './maintenance.ts';
 import { compileMatchers, matchesAll, type Matcher } from './matchers.ts';
 import type { SilenceRow } from './store.ts';

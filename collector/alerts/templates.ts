@@ -1,3 +1,5 @@
+// The words of alerting: mail subjects, text and HTML in Vietnamese or English, alert summaries
+// and rule templates, with times shown in Asia/Ho_Chi_Minh.
 import type { Rule, Severity, Text } from './rules.ts';
 
 export type Locale = 'vi' | 'en';

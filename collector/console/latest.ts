@@ -1,3 +1,5 @@
+// The console's in-memory current state of live measurements (video endpoints), kept from the
+// ingest stream so that wall displays never query InfluxDB.
 import type { WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
 

@@ -1,3 +1,5 @@
+// The frame of every console page (head with only external script and stylesheet, navigation by role,
+// language switch) and the small pieces pages share: tables, badges, flash messages, the CSRF field.
 import { roleAtLeast, type Role } from '../state/admin-tokens.ts';
 import { html, type Html, type Interpolation } from './html.ts';
 import { t, type Locale, type TextKey } from './i18n.ts';

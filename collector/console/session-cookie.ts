@@ -1,3 +1,5 @@
+// The console's cookies and the request checks behind them: session id, language, constant-time
+// token comparison and the same-origin test for browser POSTs.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 

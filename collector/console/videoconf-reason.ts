@@ -1,8 +1,7 @@
-import type { Locale } from './i18n.ts';
-
 // The agent writes a video-conference endpoint's `reason` in English, one part per failed component,
 // joined with "; " (agent/checks/videoconf: judge and probeEndpoint). The console is Vietnamese first,
 // so it says each known part again in Vietnamese; a part it does not know is shown as written.
+import type { Locale } from './i18n.ts';
 
 const RESULT_VI: Record<string, string> = {
   ok: 'bình thường',

@@ -1,3 +1,5 @@
+// The console's read models: agency reporting state, video tiles, certificates and compliance, built
+// from the state database and the latest samples for the routes to hand to pages/.
 import type { ComplianceAgent } from '../../protocol/index.ts';
 import { EXPIRING_DAYS as CERT_EXPIRING_DAYS, listCertificates } from '../state/certificates.ts';
 import { complianceReport } from '../state/compliance.ts';

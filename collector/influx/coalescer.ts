@@ -1,3 +1,5 @@
+// Batches concurrent ingest requests into fewer, larger InfluxDB writes without adding delay, so the
+// write rate follows InfluxDB's appetite rather than the number of agents posting at once.
 interface Waiting {
   lines: string;
   count: number;

@@ -1,3 +1,5 @@
+// Accepted samples as InfluxDB 1.x line protocol, on the hot path of every stored sample; field types
+// come from the catalogue so that a field's type never changes in InfluxDB.
 import { catalogue, COLLECTOR_TAGS, isMeasurement, type WireSample } from '../../protocol/index.ts';
 
 // InfluxDB 1.x line protocol escaping, as influxd 1.6 parses it (checked by a round-trip property test):

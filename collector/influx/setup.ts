@@ -1,3 +1,5 @@
+// InfluxDB administration through the `influx` package: the client, the database, the raw and
+// hourly roll-up retention policies and their continuous queries; writes go through writer.ts.
 import { readFileSync } from 'node:fs';
 import { InfluxDB } from 'influx';
 import { catalogue, formatDuration, type MeasurementName } from '../../protocol/index.ts';

@@ -1,3 +1,5 @@
+// The collector's InfluxDB write path: line protocol POSTed to /write over keep-alive node:http,
+// with errors told apart as retryable or permanent for the spool.
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';

@@ -1,3 +1,5 @@
+// Turns tls_cert and cert_file samples into the certificate inventory (state/certificates.ts) that
+// the API, console, CLI and report read, forgetting certificates no longer reported.
 import type { WireSample } from '../../protocol/index.ts';
 import type { DB } from '../state/db.ts';
 import { dropOlderFileReadings, purgeUnseen, recordCertificate, type CertObservation } from '../state/certificates.ts';

@@ -1,3 +1,4 @@
+// Wires the compliance store (state/compliance.ts) into the ingest stream as a sample observer.
 import { recordSecuritySamples } from '../state/compliance.ts';
 import type { DB } from '../state/db.ts';
 import type { SampleObserver } from './observers.ts';

@@ -1,3 +1,4 @@
+// Wires the LAN device inventory (state/devices.ts) into the ingest stream as a sample observer.
 import { recordLanSamples } from '../state/devices.ts';
 import type { DB } from '../state/db.ts';
 import type { SampleObserver } from './observers.ts';

@@ -1,3 +1,5 @@
+// The pure core of ingest: validate each sample of a batch and stamp it with the identity the token
+// gives (agency, agent, district); HTTP, storage and observers are elsewhere.
 import { validateSample, type Rejection, type TimeWindow, type WireSample } from '../../protocol/index.ts';
 
 export interface AgentIdentity {

@@ -1,3 +1,5 @@
+// The contract for what learns from accepted samples (inventories, alerting) and the loop that calls
+// them, so that one failing observer never fails a batch.
 import type { WireSample } from '../../protocol/index.ts';
 import type { AgentIdentity } from './ingest.ts';
 

@@ -1,3 +1,5 @@
+// Per-agent limits on requests and samples per second, so one agent replaying its backlog cannot
+// starve the others.
 export interface RateLimitSettings {
   requestsPerSecond: number;
   samplesPerSecond: number;

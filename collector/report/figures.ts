@@ -1,3 +1,5 @@
+// The numbers of the monthly report (reporting agencies, availability, certificates, security score,
+// incidents) from InfluxDB roll-ups and SQLite, each with the query and window it came from.
 import type { InfluxDB } from 'influx';
 import { ROLLUP_RP } from '../influx/setup.ts';
 import { listAgencies } from '../state/agencies.ts';

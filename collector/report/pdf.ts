@@ -1,3 +1,4 @@
+// The monthly report as PDF, printed by the machine's headless Chromium from the report's HTML.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

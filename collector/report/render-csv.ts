@@ -1,3 +1,4 @@
+// The monthly report as CSV: every figure with its window and source query, so numbers can be traced.
 import type { MonthlyReport, Source } from './figures.ts';
 
 const HEADER = ['section', 'agency', 'subject', 'metric', 'value', 'unit', 'window_start', 'window_end', 'source', 'query'];

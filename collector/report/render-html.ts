@@ -1,3 +1,5 @@
+// The monthly report as one self-contained HTML document in Vietnamese or English: the mail body,
+// the console view and the source of the PDF.
 import { escapeHtml as e } from '../console/html.ts';
 import type { MonthlyReport } from './figures.ts';
 import { barChart } from './svg.ts';

@@ -1,3 +1,5 @@
+// Mails last month's report once a month (HTML, PDF and CSV) through the alerting mail queue, never
+// twice for one month, even across restarts.
 import type { InfluxDB } from 'influx';
 import { AlertStore, type MailAttachment } from '../alerts/store.ts';
 import type { DB } from '../state/db.ts';

@@ -1,3 +1,5 @@
+// The `report:` section of collector.yaml (recipients, day, hour, language): config.ts reads it,
+// schedule.ts acts on it.
 import { Type } from 'typebox';
 
 /** `report:` in the collector config: who gets the monthly report mail and when. */

@@ -1,3 +1,4 @@
+// The report's bar charts as inline SVG: no script and no external resource, so they survive mail and PDF.
 import { escapeHtml as escapeXml } from '../console/html.ts';
 
 /** A horizontal bar chart as inline SVG (0..max), labels escaped; no script, no external resource. */

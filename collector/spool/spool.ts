@@ -1,3 +1,5 @@
+// The collector's disk spool: accepted samples wait here (durable before the agent's 2xx) while
+// InfluxDB is down or slow, and are replayed in order when it is back.
 import { SegmentLog } from '../../lib/segment-log.ts';
 import { InfluxWriteError } from '../influx/writer.ts';
 

@@ -1,3 +1,5 @@
+// Operator roles and API tokens: parsing and ranking roles, and the tokens behind them (hash only);
+// the role model console users share.
 import { hashSecret, newAdminToken } from '../secrets.ts';
 import type { DB } from './db.ts';
 

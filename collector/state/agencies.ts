@@ -1,3 +1,5 @@
+// The agencies table, a mirror of the agencies in collector.yaml (the source of truth) so that other
+// state can refer to them.
 import type { Agency } from '../config.ts';
 import type { DB } from './db.ts';
 

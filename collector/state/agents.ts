@@ -1,3 +1,4 @@
+// Enrolled agents: their tokens (hash only), last contact, revocation and token rotation.
 import { randomBytes } from 'node:crypto';
 import { hashSecret, newAgentToken } from '../secrets.ts';
 import { prepared, type DB } from './db.ts';

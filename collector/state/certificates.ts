@@ -1,11 +1,10 @@
-import { prepared, type DB } from './db.ts';
-
 /**
  * The province-wide certificate inventory: one row per certificate an agent last saw, on a TLS
  * endpoint (one row per endpoint: a renewal replaces it) or in a file (one row per certificate in
  * it: a file's rows are replaced by each newer reading). Days left and problems are computed when
  * read, from the stored expiry and flags, so a list is never out of date between samples.
  */
+import { prepared, type DB } from './db.ts';
 
 export type CertKind = 'endpoint' | 'file';
 

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import type { AgentCommand, CommandResult, WireSample } from '../../protocol/index.ts';
-import type { DB } from './db.ts';
-
 /**
  * Commands for agents (the collector cannot call an agent behind NAT, so agents poll for them) and
  * what each agent last said it runs. A command is pending until an agent takes it, delivered until
  * its result comes back (done, failed, unsupported), and expired when nobody took it in time.
  */
+import { randomBytes } from 'node:crypto';
+import type { AgentCommand, CommandResult, WireSample } from '../../protocol/index.ts';
+import type { DB } from './db.ts';
 
 export type CommandStatus = 'pending' | 'delivered' | 'done' | 'failed' | 'unsupported' | 'expired';
 

@@ -1,3 +1,5 @@
+// The compliance store: the latest security result per agent and check, fed by ingest, and the
+// per-agency report the API and the console read from it.
 import { securityCheckSpec, SEVERITY_WEIGHTS, type ComplianceAgent, type ComplianceReport, type WireSample } from '../../protocol/index.ts';
 import { listAgencies } from './agencies.ts';
 import type { DB } from './db.ts';

@@ -1,13 +1,12 @@
-import type { WireSample } from '../../protocol/index.ts';
-import type { DB } from './db.ts';
-import { appendEvent } from './events.ts';
-
 /**
  * The device inventory of each agency, learnt from the discovery check's `lan_device` and
  * `lan_exposure` samples. A device is its MAC (or `ip:<address>` when the agent could not learn the
  * MAC). The first report of a subnet is its baseline; after that, a MAC the agency has never had is
- * a new device and leaves a `new_device` event for the alert engine.
+ * a new device and leaves a `new_device` event (state/events.ts) with its address and vendor.
  */
+import type { WireSample } from '../../protocol/index.ts';
+import type { DB } from './db.ts';
+import { appendEvent } from './events.ts';
 
 export const DEFAULT_STALE_AFTER_MS = 7 * 86_400_000;
 export const DEFAULT_NEW_FOR_MS = 7 * 86_400_000;

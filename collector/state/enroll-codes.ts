@@ -1,3 +1,4 @@
+// One-time enrolment codes: created hashed with an expiry, redeemed at most once, listed without the code.
 import { hashSecret, newEnrollCode, normaliseEnrollCode } from '../secrets.ts';
 import type { DB } from './db.ts';
 

@@ -1,8 +1,11 @@
+// A generic, append-only event log in the state database (kind, agency, JSON payload), pruned with the
+// alert history; today the device inventory records each `new_device` here.
 import type { DB } from './db.ts';
 
 /**
- * Things that happened, for whoever acts on them later (the alert engine mails `new_device`).
- * Generic on purpose: a kind, an agency and a JSON payload; consumers keep their own cursor (the id).
+ * Things that happened, kept for whoever acts on them later (the `new_lan_device` alert comes from the
+ * agent's `lan_summary.new_devices`, not from here). Generic on purpose: a kind, an agency and a JSON
+ * payload; consumers keep their own cursor (the id).
  */
 export interface EventRow {
   id: number;

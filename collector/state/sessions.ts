@@ -1,3 +1,4 @@
+// Console login sessions: hashed ids with absolute and idle expiry, and the CSRF token derived from each.
 import { createHmac, randomBytes } from 'node:crypto';
 import { hashSecret } from '../secrets.ts';
 import type { DB } from './db.ts';

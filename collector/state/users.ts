@@ -1,3 +1,5 @@
+// Console user accounts: scrypt password hashes, login checks, disabling, and the principal a user
+// acts as in the operator API.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Principal, Role } from './admin-tokens.ts';
 import type { DB } from './db.ts';

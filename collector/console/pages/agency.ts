@@ -1,3 +1,5 @@
+// Renders one agency's console page from data the route gathered (no database access here, as in
+// every pages/ module): agents, devices, certificates, security checks, video endpoints, alerts.
 import type { AlertRow } from '../../alerts/store.ts';
 import type { AgencyRow } from '../../state/agencies.ts';
 import type { AgentRow } from '../../state/agents.ts';

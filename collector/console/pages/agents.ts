@@ -1,3 +1,5 @@
+// Renders the agents list and the enrolment codes page (a new code is shown once), plus the agents
+// table the agency page reuses.
 import type { AgentRow } from '../../state/agents.ts';
 import type { EnrollCodeRow } from '../../state/enroll-codes.ts';
 import { html, path, type Html } from '../html.ts';

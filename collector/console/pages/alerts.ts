@@ -1,3 +1,5 @@
+// Renders the alert pages: active and past alerts, one alert with its notifications, silences, and
+// the notification history with the test-mail form; the alert table is reused by other pages.
 import type { AlertRow, NotificationRow, SilenceRow } from '../../alerts/store.ts';
 import { html, path, type Html } from '../html.ts';
 import { formatTime, t, toLocalDateTimeInput } from '../i18n.ts';

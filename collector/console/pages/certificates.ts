@@ -1,3 +1,4 @@
+// Renders the certificate inventory page and the certificate table the agency page reuses.
 import { html, path, type Html } from '../html.ts';
 import { formatNumber, formatTime, t } from '../i18n.ts';
 import { badge, CONSOLE, page, table, type PageContext } from '../layout.ts';

@@ -1,3 +1,4 @@
+// Renders the login form and the plain message page shown for refused or failed console requests.
 import { html } from '../html.ts';
 import { t } from '../i18n.ts';
 import { CONSOLE, flash, page, type PageContext } from '../layout.ts';

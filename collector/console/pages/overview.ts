@@ -1,3 +1,5 @@
+// Renders the wall-display overview (agencies by district, video endpoints, active alerts) and the
+// video tile grid and state badge other pages reuse.
 import type { AlertRow } from '../../alerts/store.ts';
 import { html, path, type Html } from '../html.ts';
 import { formatNumber, formatTime, t, type Locale } from '../i18n.ts';

@@ -1,3 +1,4 @@
+// Renders the console accounts page for administrators (a newly set password is shown once).
 import type { Role } from '../../state/admin-tokens.ts';
 import type { UserRow } from '../../state/users.ts';
 import { html, path } from '../html.ts';

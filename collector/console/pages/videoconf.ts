@@ -1,3 +1,4 @@
+// Renders the video-conference board: one tile per endpoint and, for operators, the "check now" button.
 import { PATHS } from '../../../protocol/index.ts';
 import { html } from '../html.ts';
 import { t } from '../i18n.ts';

@@ -1,3 +1,5 @@
+// Agent authentication for the collector's HTTP side: identity comes from the bearer token alone,
+// checked before the body is read; also the auth-guard marker operator-auth.ts reuses.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ROTATED_TOKEN_HEADER } from '../../../protocol/index.ts';

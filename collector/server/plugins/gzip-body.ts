@@ -1,3 +1,5 @@
+// Accepts the gzip bodies agents send, with the route's body limit applied before and after
+// inflating, so a gzip bomb is refused without being inflated in full.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { PassThrough, type Readable } from 'node:stream';

@@ -1,3 +1,5 @@
+// Operator authentication and authorisation for every non-agent endpoint: API tokens, console
+// sessions (added by the console), role checks and the agency scope of a principal.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { principalByAdminToken, roleAtLeast, type Principal, type Role } from '../../state/admin-tokens.ts';
@@ -18,8 +20,9 @@ declare module 'fastify' {
 
 /**
  * Every non-agent endpoint needs an operator principal: an API token (`canhgac-collector token create`)
- * or, once the console lands, a session. Agent tokens never pass here. A principal scoped to an agency
- * must be filtered by the route (see `agencyScope`).
+ * or a web console session (collector/console/plugin.ts adds its resolver to `principalResolvers`; an
+ * unsafe method then also needs the CSRF token). Agent tokens never pass here. A principal scoped to
+ * an agency must be filtered by the route (see `agencyScope`).
  */
 export default fp(async function operatorAuth(app, opts: { db: DB }) {
   app.decorateRequest('principal', undefined);

@@ -1,3 +1,5 @@
+// Records every route and whether it is an agent endpoint, so the auth matrix test can prove that
+// no route is left without authentication.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 

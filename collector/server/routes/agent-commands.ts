@@ -1,3 +1,5 @@
+// The agent's side of the command channel over HTTP: long polls for commands and posted results,
+// whose samples are validated and stored like an ingest batch.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';

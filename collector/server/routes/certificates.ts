@@ -1,3 +1,4 @@
+// GET /api/v1/certificates: the certificate inventory for operators, filtered by agency and expiry.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CertificateList, CertificateQuery, ErrorResponse, parseDuration, PATHS } from '../../../protocol/index.ts';

@@ -1,3 +1,4 @@
+// GET /api/v1/compliance: the security posture per agency and agent, for operators.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ComplianceQuery, ComplianceReport, ErrorResponse, PATHS } from '../../../protocol/index.ts';

@@ -1,3 +1,4 @@
+// GET /api/v1/agencies/:id/devices: one agency's LAN device inventory, for operators.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

@@ -1,3 +1,4 @@
+// POST /api/v1/enroll: a one-time enrolment code, redeemed once, becomes an agent and its token.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { EnrollRequest, EnrollResponse, ErrorResponse, PATHS } from '../../../protocol/index.ts';

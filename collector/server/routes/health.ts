@@ -1,3 +1,4 @@
+// GET /healthz (the process answers) and /readyz (it can take samples now; see readiness.ts).
 import type { FastifyInstance } from 'fastify';
 import { PATHS } from '../../../protocol/index.ts';
 

@@ -1,3 +1,5 @@
+// POST /api/v1/videoconf/check, the pre-meeting readiness check: asks every agent running the
+// videoconf check to run it now, through the command channel, and waits for their results.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
