@@ -1,3 +1,5 @@
+// What every Canh Gác dashboard shares (time zone, refresh, retention variable, alert annotations,
+// read-only) and the grid layout of its panels, so that each board file only lists rows and panels.
 import { DashboardBuilder, DashboardCursorSync, RowBuilder, type Dashboard, type Panel, type RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type { Text, Tr } from './i18n.ts';

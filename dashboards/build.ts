@@ -1,3 +1,5 @@
+// Builds every dashboard in one language into the JSON that Grafana provisioning loads, for the CLI
+// and for the tests that compare it with the committed files.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { translator, type Locale } from './i18n.ts';
 import { agencyDetail } from './boards/agency.ts';

@@ -1,3 +1,4 @@
+// `npm run dashboards`: writes the dashboards' JSON into deploy/grafana/dashboards/ (or --out).
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

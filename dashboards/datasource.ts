@@ -1,3 +1,4 @@
+// The InfluxDB data source every panel names and the query target type the Grafana SDK lacks for it.
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 

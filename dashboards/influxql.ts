@@ -1,11 +1,10 @@
-import { catalogue, COLLECTOR_TAGS, type Catalogue, type MeasurementName } from '../protocol/index.ts';
-
 /**
  * A small typed InfluxQL builder. Measurement, field and tag names are type parameters drawn
  * from the protocol catalogue, so a renamed field fails to compile instead of leaving a panel
  * empty. It emits the text Grafana's InfluxDB data source runs in raw mode, with Grafana's macros
  * (`$timeFilter`, `$__interval`) and dashboard variables left in place.
  */
+import { catalogue, COLLECTOR_TAGS, type Catalogue, type MeasurementName } from '../protocol/index.ts';
 
 /** Retention policies made by the collector (collector/influx/setup.ts; a test keeps them equal). */
 export const RAW_RP = 'raw';

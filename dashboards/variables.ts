@@ -1,3 +1,5 @@
+// The dashboard variables: the retention policy choice (raw or hourly roll-up) and per-tag filters
+// whose values come from InfluxDB.
 import {
   CustomVariableBuilder,
   QueryVariableBuilder,

@@ -1,3 +1,5 @@
+// The agency detail dashboard: one agency at a time (the `agency` variable) with its probes, hosts,
+// LAN devices, certificates, security checks and agents.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { board } from '../board.ts';
 import type { Tr } from '../i18n.ts';

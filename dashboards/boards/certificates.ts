@@ -1,3 +1,4 @@
+// The certificates dashboard: every certificate by days left, per agency, TLS endpoint and file.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { board } from '../board.ts';
 import type { Tr } from '../i18n.ts';

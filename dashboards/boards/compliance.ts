@@ -1,3 +1,4 @@
+// The security compliance dashboard: scores per agency over a month and the checks that fail.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { board } from '../board.ts';
 import type { Tr } from '../i18n.ts';

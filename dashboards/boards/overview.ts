@@ -1,3 +1,5 @@
+// The province overview dashboard, the first one people open: agencies reporting, availability,
+// video endpoints, active alerts, expiring certificates, new devices and security scores.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { board } from '../board.ts';
 import type { Tr } from '../i18n.ts';

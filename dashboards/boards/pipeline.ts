@@ -1,3 +1,5 @@
+// The pipeline health dashboard: agents, their outboxes and the collector, to tell whether all the
+// data is arriving.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { board } from '../board.ts';
 import type { Tr } from '../i18n.ts';

@@ -1,3 +1,4 @@
+// The video-conference dashboard: readiness, link quality and SIP of the province's endpoints.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { board } from '../board.ts';
 import type { Tr } from '../i18n.ts';

@@ -1,3 +1,5 @@
+// Province-wide agency panels: how many agencies report, by district, their last report and their
+// probe availability.
 import { countTagValues, from, RAW_RP } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';

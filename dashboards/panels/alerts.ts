@@ -1,3 +1,4 @@
+// Alerts in Grafana: the collector's alert state changes as annotations, and the active alerts table.
 import { AnnotationEventFieldMappingBuilder, AnnotationEventFieldSource, AnnotationQueryBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { from, latestWhere } from '../influxql.ts';
 import { DATASOURCE, influx } from '../datasource.ts';

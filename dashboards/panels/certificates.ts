@@ -1,3 +1,4 @@
+// Certificate panels: TLS endpoint and file certificates by days left, and the soonest expiry per agency.
 import { from } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';

@@ -1,3 +1,5 @@
+// The panel kinds every panels/ module builds on (time series, stat, table, bar gauge, state
+// timeline) with units taken from the catalogue, thresholds and value mappings in one style.
 import { MappingType, ThresholdsConfigBuilder, ThresholdsMode, type ValueMapping } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
 import { PanelBuilder as Stat } from '@grafana/grafana-foundation-sdk/stat';

@@ -1,3 +1,4 @@
+// LAN discovery panels: devices per subnet, new devices today, exposed risky services, the inventory.
 import { from } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';

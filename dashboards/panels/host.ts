@@ -1,3 +1,4 @@
+// Panels on the machines the agents run on: CPU, memory, disks and uptime.
 import { from } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';

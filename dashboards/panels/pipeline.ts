@@ -1,3 +1,5 @@
+// Panels on the data pipeline itself: agents (version, memory, last report), outboxes and the
+// collector's ingest, errors and spool.
 import { countTagValues, from, type NumericField } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Text, Tr } from '../i18n.ts';

@@ -1,3 +1,4 @@
+// Reachability panels for the ping, TCP, HTTP and DNS probes: availability, latency, loss, results.
 import { from } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';

@@ -1,3 +1,4 @@
+// Security posture panels: score ranking and history per agency, failing checks, every check's result.
 import { from, latestWhere } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Tr } from '../i18n.ts';

@@ -1,3 +1,4 @@
+// Video-conference panels: endpoint readiness tiles and timeline, link quality, components and SIP.
 import { from, type NumericField } from '../influxql.ts';
 import { influx } from '../datasource.ts';
 import type { Text, Tr } from '../i18n.ts';
