@@ -1,11 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { build, type Plugin } from 'esbuild';
-import { VERSION } from '../../protocol/index.ts';
-
 /**
  * `npm run build:agent`: bundle the agent into one CommonJS file (esbuild), then make a Node single
  * executable of it (node --experimental-sea-config + postject). Output in dist/agent/:
@@ -15,6 +7,13 @@ import { VERSION } from '../../protocol/index.ts';
  * `--bundle-only` stops after the bundle; `--offline` also packs the agency's offline bundle. The Windows build runs the same script on Windows
  * (deploy/docs/operations.md, "Agent for Windows").
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build, type Plugin } from 'esbuild';
+import { VERSION } from '../../protocol/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const OUT_DIR = join(ROOT, 'dist', 'agent');

@@ -1,3 +1,5 @@
+// Starts a real influxd (Debian's `influxdb` package) on loopback for the tests, benchmarks and the
+// demo, and queries it; kept in scripts/ because the demo needs it outside vitest.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -1,3 +1,5 @@
+// A real SMTP server on loopback that keeps and parses what it receives: the tests' mail relay and
+// the demo's mail catcher.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';

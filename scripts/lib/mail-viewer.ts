@@ -1,3 +1,5 @@
+// The demo's mail catcher web page (port 8025 by default), so people can read the alert mails the
+// collector sent without a mail client.
 import { createServer, type Server } from 'node:http';
 import type { MailServer } from './mail-server.ts';
 
