@@ -1,3 +1,4 @@
+// What the benchmarks share: process RSS and CPU from /proc, median and percentiles, table output.
 import { readFileSync } from 'node:fs';
 
 /** Resident set size of a process in bytes (Linux /proc). */

@@ -1,3 +1,5 @@
+// Running the real CLIs (bin/canhgac-agent.js, bin/canhgac-collector.js) from tests: one-shot runs,
+// long-running processes, YAML config files, and bounded waiting.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,5 @@
+// A real collector inside the test process on a free loopback port, with test agencies and
+// enrolment helpers, for tests that need the whole collector rather than one module.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

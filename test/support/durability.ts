@@ -1,3 +1,5 @@
+// Proving "nothing lost, nothing invented": point identities of what an agent produced (its sample
+// log) and of what InfluxDB stored, and the difference between them.
 import { existsSync, readFileSync } from 'node:fs';
 import { catalogue, isMeasurement, type WireSample } from '../../protocol/index.ts';
 import { rows, type Influxd } from '../../scripts/lib/influxd.ts';

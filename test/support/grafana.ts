@@ -1,11 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 /**
  * What Grafana does to a dashboard's InfluxQL before sending it, done here so the queries can be
  * run against a real influxd without Grafana: collect every query of a dashboard JSON, substitute
  * template variables, expand `$timeFilter` and `$__interval`.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface DashboardQuery {
   dashboard: string;

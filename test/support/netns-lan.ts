@@ -1,12 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-
 /**
  * A test LAN of network namespaces (root only): one namespace holding the bridges, one per host
  * with its own veth (its own MAC), one scanner. Addresses exist only inside these namespaces, so
  * whatever runs in the scanner (`lan.exec`) cannot reach anything else. Names are unique per run;
  * `teardown` (also run at process exit) deletes every namespace and stops every process started here.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 export interface LanHost {
   name: string;

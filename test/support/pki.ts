@@ -1,16 +1,15 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 /**
  * A test PKI made by the real `openssl` (OpenSSL 3.0 has no `x509 -not_before`, so leaves go
  * through `openssl ca -startdate/-enddate`): a root, an intermediate, a short-lived intermediate,
  * and leaves for every case the certificate checks must tell apart. Names are under .invalid or
  * localhost/127.0.0.1: nothing here could ever resolve to another machine.
  */
+import { execFile, execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface Leaf {
   name: string;

@@ -1,3 +1,5 @@
+// How a test that needs root or a system tool declares it: skipped with a printed reason outside CI,
+// a failure in CI.
 import { spawnSync } from 'node:child_process';
 
 export const inCI = process.env.CI === 'true';

@@ -1,11 +1,10 @@
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { createSecureContext, createServer, TLSSocket, type SecureVersion, type Server } from 'node:tls';
-import { SMTPServer } from 'smtp-server';
-
 /**
  * Real TLS servers on 127.0.0.1 for the certificate checks' tests and benchmark. Level-0 ciphers
  * so that the server can present 1024-bit and SHA-1 certificates and speak TLS 1.0 when asked to.
  */
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createSecureContext, createServer, TLSSocket, type SecureVersion, type Server } from 'node:tls';
+import { SMTPServer } from 'smtp-server';
 
 export interface Running {
   port: number;
