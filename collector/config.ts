@@ -1,3 +1,5 @@
+// The collector's YAML config (collector.yaml): its schema, defaults and cross-checks, read once at
+// start into a CollectorConfig; alert, SMTP and report sections come from their own modules.
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { ConfigError, checkSchema, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../protocol/index.ts';
@@ -33,6 +35,12 @@ const Schema = Type.Object(
         host: Type.String({ default: '0.0.0.0', expected: 'an address to bind, such as 0.0.0.0 or 127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
         plainHttp: Type.Boolean({ default: false }),
+        // A client that trickles its headers or body, or holds an idle connection, must not keep a
+        // socket forever (the long poll for agent commands waits at most 25 s, under idleTimeout).
+        headersTimeout: Type.String({ default: '10s', expected: 'a duration such as 10s' }),
+        requestTimeout: Type.String({ default: '60s', expected: 'a duration such as 60s' }),
+        idleTimeout: Type.String({ default: '60s', expected: 'a duration such as 60s' }),
+        maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 100_000, default: 256, expected: 'a number of connections (behind a load balancer, raise it above the balancer\'s own pool)' }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -106,6 +114,8 @@ export interface CollectorConfig extends CollectorConfigFile {
   maxFutureMs: number;
   slowWriteMs: number;
   devicesStaleAfterMs: number;
+  /** Per-connection bounds of the HTTP listener (listen.*Timeout, listen.maxConnectionsPerAddress). */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnectionsPerAddress: number };
   /** Alert rules and notification settings, resolved (collector/alerts/settings.ts). */
   alerting: { alerts: AlertSettings; smtp?: SmtpSettings };
 }
@@ -134,6 +144,14 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
   for (const [path, value] of durations) {
     const issue = durationIssue(value, path, path.startsWith('influx') ? { minMs: 3_600_000 } : {});
     if (issue) issues.push(issue);
+  }
+  for (const key of ['headersTimeout', 'requestTimeout', 'idleTimeout'] as const) {
+    // idleTimeout must outlast the agents' command long poll (25 s).
+    const issue = durationIssue(cfg.listen[key], `listen.${key}`, { minMs: key === 'idleTimeout' ? 30_000 : 1000, maxMs: 3_600_000 });
+    if (issue) issues.push(issue);
+  }
+  if ((parseDuration(cfg.listen.headersTimeout) ?? 0) > (parseDuration(cfg.listen.requestTimeout) ?? Infinity)) {
+    issues.push({ path: 'listen.headersTimeout', message: `must not be longer than listen.requestTimeout (${cfg.listen.requestTimeout}), got "${cfg.listen.headersTimeout}"` });
   }
   if (cfg.listen.plainHttp && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(cfg.listen.host)) {
     issues.push({ path: 'listen.plainHttp', message: `plain HTTP is allowed only when listen.host is a loopback address, got "${cfg.listen.host}"` });
@@ -166,6 +184,12 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     maxFutureMs: parseDuration(cfg.ingest.maxFuture)!,
     slowWriteMs: parseDuration(cfg.spool.slowWrite)!,
     devicesStaleAfterMs: parseDuration(cfg.devices.staleAfter)!,
+    http: {
+      headersTimeoutMs: parseDuration(cfg.listen.headersTimeout)!,
+      requestTimeoutMs: parseDuration(cfg.listen.requestTimeout)!,
+      idleTimeoutMs: parseDuration(cfg.listen.idleTimeout)!,
+      maxConnectionsPerAddress: cfg.listen.maxConnectionsPerAddress,
+    },
     alerting,
   };
 }

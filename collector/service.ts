@@ -114,6 +114,7 @@ async function serveHttp(config: CollectorConfig, services: CollectorServices, s
     bodyLimit: config.ingest.bodyLimit,
     rateLimit: config.ingest.rateLimit,
     https: tls ? { cert: tls.cert, key: tls.key } : undefined,
+    http: config.http,
     logger: opts.logger ?? false,
   });
   try {

@@ -19,6 +19,7 @@ import { NO_CONTROL_PATTERN, type WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
 import { AgentRateLimiter, type RateLimitSettings } from '../ingest/rate-limit.ts';
 import type { CollectorServices } from './services.ts';
+import { guardConnections } from './connection-limits.ts';
 
 export interface AppOptions {
   services: CollectorServices;
@@ -31,8 +32,12 @@ export interface AppOptions {
   /** Per-agent ingest limits (429 + Retry-After past them). */
   rateLimit?: RateLimitSettings;
   https?: { cert: string; key: string };
+  /** Per-connection bounds (listen.headersTimeout, requestTimeout, idleTimeout, maxConnectionsPerAddress). */
+  http?: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnectionsPerAddress: number };
   logger?: FastifyServerOptions['logger'];
 }
+
+const DEFAULT_HTTP = { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxConnectionsPerAddress: 256 };
 
 /** A schema failure as a person reads it: which field, and what was wrong with it. */
 function validationMessage(errors: FastifySchemaValidationError[], dataVar: string): Error {
@@ -44,11 +49,16 @@ function validationMessage(errors: FastifySchemaValidationError[], dataVar: stri
 
 /** The collector's HTTP API: a fastify app of plugins and routes. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const limits = opts.http ?? DEFAULT_HTTP;
+  const serverLimits = { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(limits.headersTimeoutMs / 4))) };
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit,
     trustProxy: false,
-    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
+    // Node checks header and request deadlines on a timer; a short period keeps them close to what is configured.
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key, ...serverLimits } } : { http: serverLimits }),
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
     schemaErrorFormatter: validationMessage,
   } as FastifyServerOptions) as unknown as FastifyInstance;
@@ -64,6 +74,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
+
+  guardConnections(app.server, { maxPerAddress: limits.maxConnectionsPerAddress, silentTimeoutMs: limits.headersTimeoutMs }, app.log);
 
   // The API speaks JSON only: anything else is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
