@@ -59,8 +59,8 @@ const TopLevel = Type.Object(
 
 const CommonKeys = {
   type: Type.String(),
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-  group: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, expected: 'a display name of 1 to 128 characters' })),
+  group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, expected: 'a group name of 1 to 64 characters' })),
   interval: Type.Optional(Type.String({ expected: 'a duration such as 30s or 5m' })),
   timeout: Type.Optional(Type.String({ expected: 'a duration such as 5s' })),
   enabled: Type.Optional(Type.Boolean()),
