@@ -1,3 +1,5 @@
+// The agent's YAML config: its schema, defaults and every validation rule, turned into one
+// ConfigError that names the file, the key and what was expected; never touches the network.
 import { Type, type Static, type TObject } from 'typebox';
 import {
   ConfigError,

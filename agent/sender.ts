@@ -1,3 +1,5 @@
+// Drains the outbox to the collector: gzip batches in order, deleting only what was acknowledged,
+// with backoff, Retry-After, 413 batch sizing and token rotation.
 import { LIMITS, PATHS, ROTATED_TOKEN_HEADER, VERSION, AGENT_VERSION_HEADER, type IngestResponse } from '../protocol/index.ts';
 import type { CollectorClient } from './collector-client.ts';
 import type { Logger } from './log.ts';

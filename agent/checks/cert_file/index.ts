@@ -1,3 +1,5 @@
+// The cert_file check: expiry and weaknesses of certificates kept in files (PEM, DER, PKCS#12) and,
+// on Windows, in the certificate stores.
 import { X509Certificate } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Type } from 'typebox';

@@ -1,3 +1,5 @@
+// Reads the certificates of a PKCS#12 file (.p12/.pfx) for the cert_file check through the system's
+// openssl or PowerShell, the password passed by environment or file, never on a command line.
 import { execFile } from 'node:child_process';
 import type { X509Certificate } from 'node:crypto';
 import { certificatesFromPem } from '../common/certificate.ts';

@@ -1,3 +1,5 @@
+// The ICMP step of discovery: which addresses of a subnet answer an echo, with one fping process
+// when installed and the system ping otherwise.
 import { existsSync } from 'node:fs';
 import { forEachLimited } from '../common/probe.ts';
 import { pingCommand } from '../common/ping.ts';

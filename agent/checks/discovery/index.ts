@@ -1,3 +1,5 @@
+// The discovery check: finds the devices of each LAN subnet (ICMP, neighbour tables, TCP, a router's
+// ARP table), names them, probes their risky services and reports new and vanished ones.
 import { setMaxListeners } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import { Type } from 'typebox';

@@ -1,3 +1,5 @@
+// The http check: one request to each URL; up, status code (against expectStatus), response time
+// and size.
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { Type } from 'typebox';

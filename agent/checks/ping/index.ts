@@ -1,3 +1,4 @@
+// The ping check: ICMP echo bursts to each target with the system ping; loss, round trip and jitter.
 import { Type } from 'typebox';
 import { durationIssue, joinPath, parseDuration, type ConfigIssue } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';

@@ -1,3 +1,4 @@
+// The tcp check: a timed connect to each host:port target; up and connect time.
 import { Type } from 'typebox';
 import type { ConfigIssue } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';

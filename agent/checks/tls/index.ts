@@ -1,3 +1,5 @@
+// The tls check: the certificate each TLS endpoint presents (directly or after STARTTLS), its expiry,
+// chain, name match and weaknesses, and whether the server still speaks legacy TLS.
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import type { X509Certificate } from 'node:crypto';

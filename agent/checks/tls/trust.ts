@@ -1,3 +1,5 @@
+// The trust anchors the tls check judges chain_valid against: Node's roots, the system bundle and the
+// check's own ca file.
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';

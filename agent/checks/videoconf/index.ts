@@ -1,3 +1,5 @@
+// The videoconf check: per video-conference endpoint, ICMP quality (loss, jitter, MOS), SIP, H.323,
+// HTTPS and SNMP, judged against thresholds into one `ready` flag before a meeting.
 import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { Type } from 'typebox';

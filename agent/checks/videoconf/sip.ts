@@ -1,3 +1,5 @@
+// A minimal SIP OPTIONS client (UDP, TCP, TLS) for the videoconf check: is the unit's SIP stack
+// alive; it never registers, authenticates or calls.
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';

@@ -1,3 +1,5 @@
+// SNMP v2c reads of a video-conference unit for the videoconf check (sysUpTime, sysDescr), and the
+// reboot test against the previous run's uptime.
 import { createRequire } from 'node:module';
 import { resultOfError, type Result } from '../../../protocol/index.ts';
 import { resolveHost } from '../common/probe.ts';
