@@ -5,10 +5,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { certificatesFromPem, issuedBy } from '../common/certificate.ts';
 
-/**
- * The trust anchors `chain_valid` is judged against: Node's bundled roots, the system bundle where
- * the OS keeps one (so a CA added with update-ca-certificates counts), and the check's own `ca`
- * file (government CAs that no public store carries).
+/*
+ * The system bundle counts so that a CA added with update-ca-certificates is trusted; the `ca` file
+ * carries government CAs that no public store has.
  *
  * The chain is verified here rather than by the handshake: OpenSSL stops at the first problem, and
  * an expired leaf would hide an untrusted chain. Dates are left out on purpose (`expired` says it).

@@ -7,11 +7,8 @@ import tls from 'node:tls';
 import { resultOfError, VERSION, type Result } from '../../../protocol/index.ts';
 import { elapsedMs, resolveHost } from '../common/probe.ts';
 
-/**
- * A minimal SIP client: one OPTIONS request (RFC 3261 §11) over UDP, TCP or TLS and the status of
- * the final answer. Enough to tell whether a video-conference unit's SIP stack is alive; it never
- * registers, never authenticates and never sets up a call.
- */
+// One OPTIONS request (RFC 3261 §11) and the status of its final answer is enough to tell a live
+// SIP stack from a dead one, without touching the unit's registrations or calls.
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 

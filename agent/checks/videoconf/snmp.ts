@@ -4,11 +4,6 @@ import { createRequire } from 'node:module';
 import { resultOfError, type Result } from '../../../protocol/index.ts';
 import { resolveHost } from '../common/probe.ts';
 
-/**
- * SNMP v2c GET of sysUpTime and sysDescr from a video-conference unit, and the reboot test that
- * compares sysUpTime with the previous run's value.
- */
-
 // net-snmp ships no type declarations; this is the part used here.
 interface SnmpVarbind {
   oid: string;
