@@ -79,6 +79,14 @@ const Schema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
+        /** Enrolment attempts per caller address (an agency NAT counts as one address): 429 past it. */
+        enrollRateLimit: Type.Object(
+          {
+            perMinute: Type.Number({ exclusiveMinimum: 0, maximum: 6000, default: 1, expected: 'attempts per minute after the burst, such as 1' }),
+            burst: Type.Integer({ minimum: 1, maximum: 10_000, default: 10, expected: 'attempts allowed at once, such as 10' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -113,6 +113,7 @@ async function serveHttp(config: CollectorConfig, services: CollectorServices, s
     window: { maxAgeMs: config.maxSampleAgeMs, maxFutureMs: config.maxFutureMs },
     bodyLimit: config.ingest.bodyLimit,
     rateLimit: config.ingest.rateLimit,
+    enrollLimit: { perSecond: config.ingest.enrollRateLimit.perMinute / 60, burst: config.ingest.enrollRateLimit.burst },
     https: tls ? { cert: tls.cert, key: tls.key } : undefined,
     http: config.http,
     logger: opts.logger ?? false,

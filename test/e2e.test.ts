@@ -74,7 +74,7 @@ describe.skipIf(skip)('end to end: agent → collector → InfluxDB', () => {
     // The same code cannot enrol a second agent.
     const again = await runCli(AGENT_BIN, ['enroll', '--config', config, '--code', code]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/already used/);
+    expect(again.stderr).toMatch(/not accepted \(unknown, already used or expired\)/);
 
     const agent = startProcess(AGENT_BIN, ['run', '--config', config]);
     const db = tc.config.influx.database;

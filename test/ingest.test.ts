@@ -56,18 +56,49 @@ describe.skipIf(skip)('collector ingest: auth and bad input (real influxd)', () 
     expect(await after.json()).toMatchObject({ message: 'unknown or revoked token' });
   });
 
-  it('refuses a used, an expired and an unknown enrolment code', async () => {
+  it('refuses a used, an expired and an unknown enrolment code with one answer that tells a guesser nothing', async () => {
     const code = tc.enrollCode('so-y-te');
     expect((await post('/api/v1/enroll', { code, hostname: 'pc1', version: 't' })).status).toBe(200);
-    const again = await post('/api/v1/enroll', { code, hostname: 'pc2', version: 't' });
-    expect(again.status).toBe(403);
-    expect(((await again.json()) as { message: string }).message).toMatch(/already used/);
-    const expired = tc.enrollCode('so-y-te', -1000);
-    const r2 = await post('/api/v1/enroll', { code: expired, hostname: 'pc3', version: 't' });
-    expect(r2.status).toBe(403);
-    expect(((await r2.json()) as { message: string }).message).toMatch(/expired/);
-    const r3 = await post('/api/v1/enroll', { code: 'AAAA-BBBB-CCCC-DDDD', hostname: 'pc4', version: 't' });
-    expect(r3.status).toBe(403);
+    const answers = [];
+    for (const body of [
+      { code, hostname: 'pc2', version: 't' },
+      { code: tc.enrollCode('so-y-te', -1000), hostname: 'pc3', version: 't' },
+      { code: 'AAAA-BBBB-CCCC-DDDD', hostname: 'pc4', version: 't' },
+    ]) {
+      const res = await post('/api/v1/enroll', body);
+      answers.push({ status: res.status, body: await res.json() });
+    }
+    expect(answers[0]).toEqual({ status: 403, body: { error: 'enrolment_refused', message: expect.stringMatching(/^enrolment code not accepted \(unknown, already used or expired\)/) } });
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+  });
+
+  it('limits enrolment attempts per address (429 with Retry-After, before any lookup); another address still enrols', async () => {
+    const { request } = await import('node:http');
+    const from = (localAddress: string, body: object) =>
+      new Promise<{ status: number; retryAfter?: string }>((resolve, reject) => {
+        const req = request(`${url}/api/v1/enroll`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    // The default limits (the shared test collector raises them for the other tests).
+    const limited0 = await startTestCollector(influx.url, { extra: { ingest: {} } });
+    const url = limited0.url;
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await from('127.0.0.3', { code: `GUES-SING-${String(i).padStart(4, '0')}-XXXX`, hostname: 'guesser', version: 't' })).status);
+    try {
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(403));
+      expect(statuses.slice(10)).toEqual([429, 429]);
+      const limited = await from('127.0.0.3', { code: limited0.enrollCode('so-y-te'), hostname: 'late', version: 't' });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect((await from('127.0.0.4', { code: limited0.enrollCode('so-y-te'), hostname: 'pc-other', version: 't' })).status).toBe(200);
+    } finally {
+      await limited0.close();
+    }
   });
 
   it('sets agency and agent from the token, whatever the payload says', async () => {

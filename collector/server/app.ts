@@ -20,6 +20,7 @@ import type { SampleObserver } from '../ingest/observers.ts';
 import { AgentRateLimiter, type RateLimitSettings } from '../ingest/rate-limit.ts';
 import type { CollectorServices } from './services.ts';
 import { guardConnections } from './connection-limits.ts';
+import type { KeyLimit } from './key-limiter.ts';
 
 export interface AppOptions {
   services: CollectorServices;
@@ -31,6 +32,8 @@ export interface AppOptions {
   bodyLimit: number;
   /** Per-agent ingest limits (429 + Retry-After past them). */
   rateLimit?: RateLimitSettings;
+  /** Enrolment attempts per caller address. */
+  enrollLimit?: KeyLimit;
   https?: { cert: string; key: string };
   /** Per-connection bounds (listen.headersTimeout, requestTimeout, idleTimeout, maxConnectionsPerAddress). */
   http?: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnectionsPerAddress: number };
@@ -85,7 +88,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { db } = services;
   await app.register(agentAuth, { db });
   await app.register(healthRoutes, { readiness: opts.readiness });
-  await app.register(enrollRoutes, { db });
+  await app.register(enrollRoutes, { db, limit: opts.enrollLimit });
   await app.register(operatorAuth, { db });
   await app.register(samplesRoutes, { db, stats: services.stats, store: opts.store, window: opts.window, observers: opts.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.

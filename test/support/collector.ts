@@ -37,6 +37,9 @@ export async function startTestCollector(influxUrl: string, opts: { https?: bool
     dataDir: join(dir, 'data'),
     influx: { url: influxUrl, database: opts.database ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` },
     agencies: TEST_AGENCIES,
+    // Tests enrol many agents from 127.0.0.1; the per-address default (10, then 1 a minute) is tested
+    // on its own, with `extra.ingest` replacing this.
+    ingest: { enrollRateLimit: { perMinute: 600, burst: 1000 } },
     ...opts.extra,
   };
   writeFileSync(configFile, stringify(doc));

@@ -6,20 +6,30 @@ import { getAgency } from '../../state/agencies.ts';
 import { createAgent } from '../../state/agents.ts';
 import type { DB } from '../../state/db.ts';
 import { redeemEnrollCode } from '../../state/enroll-codes.ts';
+import { KeyLimiter, LogBudget, type KeyLimit } from '../key-limiter.ts';
 
-const REASONS = {
-  unknown: 'unknown enrolment code',
-  used: 'this enrolment code was already used; ask for a new one',
-  expired: 'this enrolment code has expired; ask for a new one',
-} as const;
+// One answer for unknown, used and expired codes: a caller guessing codes learns nothing about which
+// exist. The operator sees each code's state in `canhgac-collector enroll-code` output and the console.
+const REFUSED = 'enrolment code not accepted (unknown, already used or expired); ask the provincial IT centre for a new one';
 
-export default async function enrollRoutes(app: FastifyInstance, opts: { db: DB }) {
+/** Enrolment is rare (once per agent): a burst of 10 tries per address, then one a minute. */
+export const ENROLL_LIMIT: KeyLimit = { perSecond: 1 / 60, burst: 10 };
+
+export default async function enrollRoutes(app: FastifyInstance, opts: { db: DB; limit?: KeyLimit }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const limiter = new KeyLimiter(opts.limit ?? ENROLL_LIMIT);
+  const refusals = new LogBudget(20);
   r.post(
     PATHS.enroll,
     {
-      schema: { body: EnrollRequest, response: { 200: EnrollResponse, 403: ErrorResponse } },
-      config: { rateLimitKey: 'enroll' },
+      schema: { body: EnrollRequest, response: { 200: EnrollResponse, 403: ErrorResponse, 429: ErrorResponse } },
+      // Before the body is read: a flood of guesses costs neither parsing nor a database lookup.
+      onRequest: async (request, reply) => {
+        const taken = limiter.take(request.ip);
+        if (taken.ok) return;
+        refusals.log(Date.now(), (skipped) => request.log.warn({ address: request.ip, skipped }, 'enrolment attempts over the per-address limit'));
+        return reply.code(429).header('retry-after', String(taken.retryAfterSeconds)).send({ error: 'too_many_requests', message: `too many enrolment attempts from this address; retry in ${taken.retryAfterSeconds} s` });
+      },
     },
     async (request, reply) => {
       const { code, hostname, version, os } = request.body;
@@ -31,8 +41,9 @@ export default async function enrollRoutes(app: FastifyInstance, opts: { db: DB 
         return { ok: true as const, ...created };
       })();
       if (!result.ok) {
-        request.log.warn({ reason: result.reason, hostname }, 'enrolment refused');
-        return reply.code(403).send({ error: 'enrolment_refused', message: REASONS[result.reason] });
+        // The hostname is the caller's own text: not logged, and refusals are logged within a budget.
+        refusals.log(Date.now(), (skipped) => request.log.warn({ reason: result.reason, address: request.ip, skipped }, 'enrolment refused'));
+        return reply.code(403).send({ error: 'enrolment_refused', message: REFUSED });
       }
       const agency = getAgency(db, result.agent.agency)!;
       request.log.info({ agent: result.agent.id, agency: agency.id }, 'agent enrolled');
