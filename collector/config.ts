@@ -53,6 +53,16 @@ const Schema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Console logins: budgets of password checks (each a scrypt hash), refused with 429 past them. */
+    login: Type.Object(
+      {
+        perAddressPerMinute: Type.Number({ exclusiveMinimum: 0, maximum: 6000, default: 10, expected: 'login attempts per minute from one address, such as 10' }),
+        perAddressBurst: Type.Integer({ minimum: 1, maximum: 10_000, default: 10, expected: 'login attempts at once from one address, such as 10' }),
+        allPerSecond: Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 10, expected: 'password checks per second from all addresses, such as 10' }),
+        allBurst: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, expected: 'password checks at once from all addresses, such as 20' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     dataDir: Type.String({ default: '/var/lib/canhgac-collector', expected: 'a directory for state, spool and the generated certificate' }),
     influx: Type.Object(
       {

@@ -1,6 +1,7 @@
 // Console user accounts: scrypt password hashes, login checks, disabling, and the principal a user
 // acts as in the operator API.
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { scryptOffPool } from './password-hasher.ts';
 import type { Principal, Role } from './admin-tokens.ts';
 import type { DB } from './db.ts';
 
@@ -22,9 +23,7 @@ const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 const MAXMEM = 64 * 1024 * 1024;
 export const MIN_PASSWORD_LENGTH = 10;
 
-function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
-}
+const scryptAsync = scryptOffPool;
 
 /** `scrypt$N$r$p$salt$hash` (base64url): the parameters travel with the hash so they can be raised later. */
 export async function hashPassword(password: string): Promise<string> {

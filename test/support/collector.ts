@@ -40,6 +40,7 @@ export async function startTestCollector(influxUrl: string, opts: { https?: bool
     // Tests enrol many agents from 127.0.0.1; the per-address default (10, then 1 a minute) is tested
     // on its own, with `extra.ingest` replacing this.
     ingest: { enrollRateLimit: { perMinute: 600, burst: 1000 } },
+    login: { perAddressPerMinute: 600, perAddressBurst: 1000, allPerSecond: 100, allBurst: 1000 },
     ...opts.extra,
   };
   writeFileSync(configFile, stringify(doc));

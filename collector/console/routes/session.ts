@@ -9,20 +9,40 @@ import { CONSOLE } from '../layout.ts';
 import { LoginThrottle } from '../login-throttle.ts';
 import { loginPage } from '../pages/login.ts';
 import { clearSessionCookie, sameOrigin, setSessionCookie } from '../session-cookie.ts';
+import { HasherBusyError } from '../../state/password-hasher.ts';
+import { KeyLimiter } from '../../server/key-limiter.ts';
 
 // Bounds above the inputs' own maxlength: the route trims and cuts, as it always did.
 const LoginForm = formBody({ username: text(256), password: text(1024), next: text(2048) });
 const LogoutForm = formBody({});
 
-/** Only a path inside the console: never another host, a protocol-relative URL or a header break. */
-// Only a console path in printable ASCII: a Location header cannot carry other characters (Node
-// refuses them, which once turned a good login into a 500), and the console's own links are
-// percent-encoded anyway.
+/** Login attempts per address: 10 at once, then one every 6 s (config `login`). */
+export const LOGIN_PER_ADDRESS = { perSecond: 1 / 6, burst: 10 };
+/** Password checks for all addresses together: 10 a second (half a core of scrypt), 20 at once. */
+export const LOGIN_GLOBAL = { perSecond: 10, burst: 20 };
+
+/**
+ * Only a path inside the console, in printable ASCII: never another host, a protocol-relative URL or
+ * a header break. A Location header cannot carry other characters (Node refuses them, which once
+ * turned a good login into a 500), and the console's own links are percent-encoded anyway.
+ */
 const safeNext = (next: unknown) => (typeof next === 'string' && next.startsWith(`${CONSOLE}/`) && !next.startsWith('//') && /^[\x21-\x7e]{1,2000}$/.test(next) && !next.includes('\\') ? next : `${CONSOLE}/`);
 
 export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   const { db } = cx;
   const throttle = new LoginThrottle();
+  // Every attempt costs a scrypt hash (some 50 ms of a core): besides the (address, user) lock above,
+  // an address gets a budget of its own (a spray over many user names), and all addresses together
+  // one more (many addresses); what is over budget is refused before any hashing.
+  const limits = cx.services.config?.login;
+  const perAddress = new KeyLimiter(limits ? { perSecond: limits.perAddressPerMinute / 60, burst: limits.perAddressBurst } : LOGIN_PER_ADDRESS);
+  const everyone = new KeyLimiter(limits ? { perSecond: limits.allPerSecond, burst: limits.allBurst } : LOGIN_GLOBAL);
+  const budgetWait = (address: string): number => {
+    const mine = perAddress.take(address);
+    if (!mine.ok) return mine.retryAfterSeconds;
+    const all = everyone.take('all');
+    return all.ok ? 0 : all.retryAfterSeconds;
+  };
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(`${CONSOLE}/login`, async (request, reply) => {
@@ -40,12 +60,21 @@ export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: 
     const ctx = cx.ctxOf(request, reply);
     const name = (form.username ?? '').trim().slice(0, 64);
     const password = form.password ?? '';
-    const wait = throttle.retryAfterMs(request.ip, name);
-    if (wait > 0) {
-      reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      return cx.send(reply, loginPage(ctx, { name, error: t(ctx.locale, 'loginLocked', { s: Math.ceil(wait / 1000) }), next: safeNext(form.next) }), 429);
+    const locked = (seconds: number) => {
+      reply.header('retry-after', String(Math.ceil(seconds)));
+      return cx.send(reply, loginPage(ctx, { name, error: t(ctx.locale, 'loginLocked', { s: Math.ceil(seconds) }), next: safeNext(form.next) }), 429);
+    };
+    const lockedFor = throttle.retryAfterMs(request.ip, name) / 1000;
+    if (lockedFor > 0) return locked(lockedFor);
+    const overBudget = budgetWait(request.ip);
+    if (overBudget > 0) return locked(overBudget);
+    let user;
+    try {
+      user = name && password ? await checkLogin(db, name, password.slice(0, 200)) : undefined;
+    } catch (err) {
+      if (err instanceof HasherBusyError) return locked(5);
+      throw err;
     }
-    const user = name && password ? await checkLogin(db, name, password.slice(0, 200)) : undefined;
     if (!user) {
       throttle.failure(request.ip, name);
       request.log.warn({ user: name, ip: request.ip }, 'console login failed');
