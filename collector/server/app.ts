@@ -21,6 +21,7 @@ import { AgentRateLimiter, type RateLimitSettings } from '../ingest/rate-limit.t
 import type { CollectorServices } from './services.ts';
 import { guardConnections } from './connection-limits.ts';
 import type { KeyLimit } from './key-limiter.ts';
+import { partAwareSchemaController } from './validators.ts';
 
 export interface AppOptions {
   services: CollectorServices;
@@ -62,7 +63,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key, ...serverLimits } } : { http: serverLimits }),
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
-    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    // Query strings, params and headers coerced to their schema's types; bodies never (validators.ts).
+    schemaController: partAwareSchemaController(),
     schemaErrorFormatter: validationMessage,
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
