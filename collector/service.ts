@@ -20,6 +20,7 @@ import type { CollectorServices } from './server/services.ts';
 import type { Spool } from './spool/spool.ts';
 import { StartupLog } from './startup-log.ts';
 import { syncAgencies } from './state/agencies.ts';
+import { pruneAudit } from './state/audit.ts';
 import { openDb, type DB } from './state/db.ts';
 import { storagePipeline } from './storage.ts';
 import { serverTls, type ServerTls } from './tls.ts';
@@ -60,6 +61,22 @@ export function sampleObservers(db: DB, alerting: Alerting, latest: LatestSample
   return [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db), alerting.observe, latest.observe];
 }
 
+/** The audit log is kept as long as the alert history (alerts.historyRetention) and within its row ceiling. */
+function auditPruneTimer(db: DB, retentionMs: number, log: StartupLog): NodeJS.Timeout {
+  const prune = () => {
+    try {
+      const n = pruneAudit(db, Date.now() - retentionMs);
+      if (n > 0) log.info({ deleted: n }, 'old audit log entries deleted (alerts.historyRetention)');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'audit log pruning failed');
+    }
+  };
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return timer;
+}
+
 /** Open state, prepare InfluxDB, and serve. */
 export async function startCollector(config: CollectorConfig, opts: StartOptions = {}): Promise<Collector> {
   const log = new StartupLog();
@@ -95,6 +112,8 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     closers.push(() => clearInterval(timer));
     const reports = startReportMailer({ db, influx: storage.influx, settings: config.report, log });
     closers.push(() => reports.close());
+    const pruner = auditPruneTimer(db, config.alerting.alerts.historyRetentionMs, log);
+    closers.push(() => clearInterval(pruner));
     return { app, db, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, close: closeAll };
   } catch (err) {
     await closeAll();

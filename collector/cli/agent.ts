@@ -2,7 +2,7 @@
 // by handing over a new one at the agent's next contact).
 import { listAgents, requestTokenRotation, revokeAgent } from '../state/agents.ts';
 import type { DB } from '../state/db.ts';
-import { loadConfig, parseOptions, printTable, UsageError, withDb, type CommandGroup } from './common.ts';
+import { cliAudit, loadConfig, parseOptions, printTable, UsageError, withDb, type CommandGroup } from './common.ts';
 
 export const AGENT_USAGE = `  canhgac-collector agent list   [--config FILE] [--agency ID] [--json]
   canhgac-collector agent revoke ID [--config FILE]         refuse this agent's token from now on
@@ -27,6 +27,7 @@ function revokeOrRotate(db: DB, sub: 'revoke' | 'rotate', id: string | undefined
     process.stderr.write(`no active agent "${id}"\n`);
     return 1;
   }
+  cliAudit(db, sub === 'revoke' ? 'agent_revoke' : 'agent_rotate', { target: id });
   process.stdout.write(sub === 'revoke' ? `agent ${id} revoked: its token is refused from now on\n` : `agent ${id}: a new token will be handed over on its next contact\n`);
   return 0;
 }

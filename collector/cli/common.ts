@@ -6,6 +6,7 @@ import { statePath } from '../service.ts';
 import { syncAgencies } from '../state/agencies.ts';
 import { openDb, type DB } from '../state/db.ts';
 import { terminalSafe, terminalSafeLines } from './terminal.ts';
+import { recordAudit, type AuditAction } from '../state/audit.ts';
 
 /** A mistake in the command line: the dispatcher prints it with the group's usage and exits 2. */
 export class UsageError extends Error {}
@@ -94,4 +95,14 @@ export function printTable(rows: string[][], out: Out = stdout): void {
 /** "known: a, b" for messages about an unknown agency. */
 export function knownAgencies(config: CollectorConfig): string {
   return config.agencies.map((a) => a.id).join(', ') || 'none configured';
+}
+
+/** Who ran a command, for the audit log: the login behind sudo when there is one. */
+export function cliActor(): string {
+  return process.env.SUDO_USER || process.env.USER || process.env.LOGNAME || 'unknown';
+}
+
+/** One audit entry for a command-line action (actor kind `cli`, no address). */
+export function cliAudit(db: DB, action: AuditAction, what: { target?: string; agency?: string; detail?: string } = {}): void {
+  recordAudit(db, { actor: cliActor(), actorKind: 'cli', action, ...what });
 }

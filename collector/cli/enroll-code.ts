@@ -3,7 +3,7 @@
 import { parseDuration } from '../../protocol/index.ts';
 import { getAgency } from '../state/agencies.ts';
 import { createEnrollCode } from '../state/enroll-codes.ts';
-import { knownAgencies, loadConfig, parseOptions, UsageError, withDb, type CommandGroup } from './common.ts';
+import { cliAudit, knownAgencies, loadConfig, parseOptions, UsageError, withDb, type CommandGroup } from './common.ts';
 
 export const ENROLL_CODE_USAGE = `  canhgac-collector enroll-code  [--config FILE] --agency ID [--ttl 24h] [--note TEXT]
                                                             print a one-time enrolment code for an agency
@@ -20,6 +20,7 @@ export function enrollCodeCommand(_command: string, argv: string[]): number {
     const a = getAgency(db, agency);
     if (!a || !a.active) throw new UsageError(`--agency: unknown agency "${agency}" (known: ${knownAgencies(config)})`);
     const c = createEnrollCode(db, agency, ttlMs, values.note);
+    cliAudit(db, 'enroll_code', { agency, detail: `valid until ${new Date(c.expiresAt).toISOString()}` });
     process.stdout.write(`${c.code}\n`);
     process.stderr.write(`one-time code for ${a.name} (${a.id}), valid until ${new Date(c.expiresAt).toISOString()}\n`);
     return 0;

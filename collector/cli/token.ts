@@ -1,7 +1,7 @@
 // `token create|revoke`: API tokens for operators and scripts. The token is printed once and only its
 // hash is kept, so a lost token is revoked and created again, never recovered.
 import { createAdminToken, parseRole, revokeAdminToken } from '../state/admin-tokens.ts';
-import { loadConfig, parseOptions, UsageError, withDb, type CommandGroup } from './common.ts';
+import { cliAudit, loadConfig, parseOptions, UsageError, withDb, type CommandGroup } from './common.ts';
 
 export const TOKEN_USAGE = `  canhgac-collector token create --name NAME [--role viewer|operator|admin] [--agency ID] [--config FILE]
                                                             print an API token for operators and scripts
@@ -19,13 +19,21 @@ export function tokenCommand(_command: string, argv: string[]): number {
     const role = parseRole(values.role);
     if (!role) throw new UsageError(`--role: expected viewer, operator or admin, got "${values.role}"`);
     if (values.agency && !config.agencies.some((a) => a.id === values.agency)) throw new UsageError(`--agency: unknown agency "${values.agency}"`);
-    const token = withDb(config, (db) => createAdminToken(db, name, role, values.agency));
+    const token = withDb(config, (db) => {
+      const created = createAdminToken(db, name, role, values.agency);
+      cliAudit(db, 'token_create', { target: name, agency: values.agency, detail: role });
+      return created;
+    });
     process.stdout.write(`${token}\n`);
     process.stderr.write(`API token "${name}" (${role}${values.agency ? `, agency ${values.agency}` : ''}): shown once, store it now\n`);
     return 0;
   }
   if (sub === 'revoke') {
-    const n = withDb(config, (db) => revokeAdminToken(db, name));
+    const n = withDb(config, (db) => {
+      const revoked = revokeAdminToken(db, name);
+      if (revoked > 0) cliAudit(db, 'token_revoke', { target: name, detail: `${revoked} token(s)` });
+      return revoked;
+    });
     process.stdout.write(`${n} token(s) named "${name}" revoked\n`);
     return n > 0 ? 0 : 1;
   }

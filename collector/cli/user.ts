@@ -7,7 +7,7 @@ import type { CollectorConfig } from '../config.ts';
 import { parseRole } from '../state/admin-tokens.ts';
 import type { DB } from '../state/db.ts';
 import { createUser, generatePassword, listUsers, passwordIssue, setPassword, userByName, USER_NAME_PATTERN } from '../state/users.ts';
-import { knownAgencies, loadConfig, parseOptions, stdout, UsageError, withDbAsync, type CommandGroup } from './common.ts';
+import { cliAudit, knownAgencies, loadConfig, parseOptions, stdout, UsageError, withDbAsync, type CommandGroup } from './common.ts';
 
 export const USER_USAGE = `  canhgac-collector user add      --name NAME [--admin | --role viewer|operator|admin] [--agency ID] [--password-file F] [--config FILE]
                                                             a console user (prompts for a password on a terminal, else prints a generated one)
@@ -77,6 +77,7 @@ async function passwd(db: DB, name: string, args: UserArgs): Promise<number> {
   if (!userByName(db, name)) throw new UsageError(`--name: no user "${name}"`);
   const p = await obtainPassword(args['password-file']);
   await setPassword(db, name, p.password);
+  cliAudit(db, 'user_password', { target: name });
   stdout(p.generated ? `${p.password}\n` : `password of ${name} changed; their sessions were ended\n`);
   if (p.generated) process.stderr.write(`new password of ${name} (shown once); their sessions were ended\n`);
   return 0;
@@ -91,6 +92,7 @@ async function add(config: CollectorConfig, db: DB, name: string, args: UserArgs
   if (args.agency && !config.agencies.some((a) => a.id === args.agency)) throw new UsageError(`--agency: unknown agency "${args.agency}" (known: ${knownAgencies(config)})`);
   const p = await obtainPassword(args['password-file']);
   const user = await createUser(db, { name, password: p.password, role, agency: args.agency });
+  cliAudit(db, 'user_add', { target: user.name, agency: user.agency, detail: user.role });
   const who = `user ${user.name} (${user.role}${user.agency ? `, agency ${user.agency}` : ''}) created`;
   if (p.generated) {
     stdout(`${p.password}\n`);

@@ -7,6 +7,7 @@ import { summaryOf } from '../alerts/templates.ts';
 import type { CollectorServices } from '../server/services.ts';
 import { roleAtLeast, type Role } from '../state/admin-tokens.ts';
 import { getAgency, listAgencies } from '../state/agencies.ts';
+import { recordAudit, type AuditAction } from '../state/audit.ts';
 import { sessionById, type Session } from '../state/sessions.ts';
 import { principalOfUser } from '../state/users.ts';
 import { t, type Locale } from './i18n.ts';
@@ -105,5 +106,9 @@ export function consoleContext(services: CollectorServices) {
   const summarize = (locale: Locale) => (a: AlertRow) =>
     summaryOf({ id: a.id, rule: rules.get(a.rule), ruleName: a.rule, severity: a.severity, agency: a.agency, labels: a.labels, value: a.value, firedAt: a.firedAt ?? a.activeSince }, locale, names().get(a.agency));
 
-  return { services, db, latest, store, rules, localeOf, names, ctxOf, send, fail, need, needUserAdmin, scopeOf, mayAct, userName, visibleAgencies, summarize };
+  /** One audit entry for what the signed-in user just did, from the request's address. */
+  const audit = (request: FastifyRequest, action: AuditAction, what: { target?: string; agency?: string; detail?: string } = {}) =>
+    recordAudit(db, { actor: request.consoleSession?.user.name ?? '-', actorKind: request.consoleSession ? 'user' : 'anonymous', action, address: request.ip, ...what });
+
+  return { services, db, latest, store, rules, audit, localeOf, names, ctxOf, send, fail, need, needUserAdmin, scopeOf, mayAct, userName, visibleAgencies, summarize };
 }

@@ -25,6 +25,8 @@ const NAV: { key: TextKey; href: string; role?: Role; unscoped?: boolean }[] = [
   { key: 'agents', href: `${CONSOLE}/agents` },
   { key: 'report', href: `${CONSOLE}/report`, unscoped: true },
   { key: 'users', href: `${CONSOLE}/users`, role: 'admin', unscoped: true },
+  { key: 'apiTokens', href: `${CONSOLE}/tokens`, role: 'admin', unscoped: true },
+  { key: 'auditLog', href: `${CONSOLE}/audit`, role: 'admin', unscoped: true },
 ];
 
 function langSwitchUrl(ctx: PageContext): string {

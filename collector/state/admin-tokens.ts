@@ -49,3 +49,36 @@ export function principalByAdminToken(db: DB, token: string, now = Date.now()): 
 export function revokeAdminToken(db: DB, name: string, now = Date.now()): number {
   return db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(now, name).changes;
 }
+
+export interface AdminTokenRow {
+  id: number;
+  name: string;
+  role: Role;
+  agency?: string;
+  createdAt: number;
+  lastUsed?: number;
+  revokedAt?: number;
+}
+
+/** Every API token (never its hash), newest first, for the console's token page. */
+export function listAdminTokens(db: DB, limit = 500): AdminTokenRow[] {
+  const rows = db.prepare('SELECT rowid AS id, name, role, agency, created_at, last_used, revoked_at FROM admin_tokens ORDER BY created_at DESC LIMIT ?').all(limit) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    id: r.id as number,
+    name: r.name as string,
+    role: r.role as Role,
+    agency: (r.agency as string | null) ?? undefined,
+    createdAt: r.created_at as number,
+    lastUsed: (r.last_used as number | null) ?? undefined,
+    revokedAt: (r.revoked_at as number | null) ?? undefined,
+  }));
+}
+
+/** Revokes one token by its id; the row (name, role) if it was active. */
+export function revokeAdminTokenById(db: DB, id: number, now = Date.now()): AdminTokenRow | undefined {
+  const r = db.prepare('SELECT rowid AS id, name, role, agency, created_at, last_used FROM admin_tokens WHERE rowid = ? AND revoked_at IS NULL').get(id) as Record<string, unknown> | undefined;
+  if (!r) return undefined;
+  const row: AdminTokenRow = { id: r.id as number, name: r.name as string, role: r.role as Role, agency: (r.agency as string | null) ?? undefined, createdAt: r.created_at as number, lastUsed: (r.last_used as number | null) ?? undefined };
+  db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE rowid = ? AND revoked_at IS NULL').run(now, id);
+  return { ...row, revokedAt: now };
+}

@@ -328,6 +328,20 @@ const MIGRATIONS: string[] = [
      FROM admin_tokens;
    DROP TABLE admin_tokens;
    ALTER TABLE admin_tokens_checked RENAME TO admin_tokens;`,
+  // The audit log (collector/state/audit.ts): who did what, from where; kept like the alert history.
+  `CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     actor_kind TEXT NOT NULL CHECK (actor_kind IN ('user', 'token', 'cli', 'system', 'anonymous')),
+     action TEXT NOT NULL,
+     target TEXT,
+     agency TEXT,
+     address TEXT,
+     detail TEXT
+   );
+   CREATE INDEX audit_log_at ON audit_log(at);
+   CREATE INDEX audit_log_agency_at ON audit_log(agency, at);`,
 ];
 
 /**

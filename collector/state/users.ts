@@ -77,12 +77,21 @@ export async function setPassword(db: DB, name: string, password: string, now = 
   return true;
 }
 
-/** Disable (ending every session at once) or enable an account. */
-export function setDisabled(db: DB, id: number, disabled: boolean, now = Date.now()): boolean {
+/**
+ * Disable (ending every session at once, and revoking the API tokens named after the account, which
+ * would otherwise keep working for a person who left) or enable an account. Enabling does not bring
+ * revoked tokens back. Returns whether the account changed and how many tokens were revoked.
+ */
+export function setDisabled(db: DB, id: number, disabled: boolean, now = Date.now()): { changed: boolean; tokensRevoked: number } {
   return db.transaction(() => {
     const changed = db.prepare(`UPDATE users SET disabled_at = ${disabled ? '?' : 'NULL'} WHERE id = ?`).run(...(disabled ? [now, id] : [id])).changes === 1;
-    if (disabled) db.prepare('DELETE FROM user_sessions WHERE user_id = ?').run(id);
-    return changed;
+    let tokensRevoked = 0;
+    if (disabled) {
+      db.prepare('DELETE FROM user_sessions WHERE user_id = ?').run(id);
+      const name = (db.prepare('SELECT name FROM users WHERE id = ?').get(id) as { name: string } | undefined)?.name;
+      if (name) tokensRevoked = db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL').run(now, name).changes;
+    }
+    return { changed, tokensRevoked };
   })();
 }
 

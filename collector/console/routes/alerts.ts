@@ -3,6 +3,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendTestMail } from '../../alerts/delivery.ts';
+import { silenceProblem } from '../../alerts/silences.ts';
 import { getAgency } from '../../state/agencies.ts';
 import { formBody, IdParams, text, type ConsoleContext } from '../context.ts';
 import { parseLocalDateTime, t, type Locale } from '../i18n.ts';
@@ -13,8 +14,6 @@ const AckForm = formBody({ note: text(1000) });
 const SilenceForm = formBody({ agency: text(64), rule: text(128), labels: text(2000), reason: text(1000), endsAt: text(32) });
 const ActionForm = formBody({});
 const TestMailBody = formBody({ to: text(1000) });
-
-const MAX_SILENCE_MS = 90 * 86_400_000;
 
 /** The silence's matchers from the form, or the message saying which field is wrong. */
 function silenceMatchers(cx: ConsoleContext, L: Locale, scope: string | undefined, form: { agency?: string; rule?: string; labels?: string }): { matchers: Record<string, string> } | { error: string } {
@@ -98,7 +97,14 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     const endsAt = parseLocalDateTime(form.endsAt ?? '');
     const now = Date.now();
     if (reason.length < 3) return renderAlerts(request, reply, 400, { error: t(L, 'reasonTooShort') });
-    if (endsAt === undefined || endsAt <= now || endsAt > now + MAX_SILENCE_MS) return renderAlerts(request, reply, 400, { error: t(L, 'badEndsAt', { endsAt: form.endsAt ?? '' }) });
+    // The same check as the API and the CLI (a pattern that does not compile is refused, never stored;
+    // the end at most MAX_SILENCE_MS away).
+    const problem = endsAt === undefined ? { field: 'endsAt' as const } : silenceProblem({ matchers: parsed.matchers, startsAt: now, endsAt }, now);
+    if (problem?.field === 'matchers') {
+      const first = problem.problems[0];
+      return renderAlerts(request, reply, 400, { error: t(L, 'badMatcher', { label: first.label ?? '', problem: first.message }) });
+    }
+    if (problem || endsAt === undefined) return renderAlerts(request, reply, 400, { error: t(L, 'badEndsAt', { endsAt: form.endsAt ?? '' }) });
     store.addSilence({ matchers: parsed.matchers, startsAt: now, endsAt, reason: reason.slice(0, 300), author: cx.userName(request) }, now);
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });

@@ -10,7 +10,8 @@ import { LoginThrottle } from '../login-throttle.ts';
 import { loginPage } from '../pages/login.ts';
 import { clearSessionCookie, sameOrigin, setSessionCookie } from '../session-cookie.ts';
 import { HasherBusyError } from '../../state/password-hasher.ts';
-import { KeyLimiter } from '../../server/key-limiter.ts';
+import { KeyLimiter, LogBudget } from '../../server/key-limiter.ts';
+import { recordAudit } from '../../state/audit.ts';
 
 // Bounds above the inputs' own maxlength: the route trims and cuts, as it always did.
 const LoginForm = formBody({ username: text(256), password: text(1024), next: text(2048) });
@@ -31,6 +32,7 @@ const safeNext = (next: unknown) => (typeof next === 'string' && next.startsWith
 export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   const { db } = cx;
   const throttle = new LoginThrottle();
+  const failedLogins = new LogBudget(30);
   // Every attempt costs a scrypt hash (some 50 ms of a core): besides the (address, user) lock above,
   // an address gets a budget of its own (a spray over many user names), and all addresses together
   // one more (many addresses); what is over budget is refused before any hashing.
@@ -77,17 +79,21 @@ export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: 
     }
     if (!user) {
       throttle.failure(request.ip, name);
+      // Within a budget: a flood must not fill the audit log (the per-address budgets bound it too).
+      failedLogins.log(Date.now(), (skipped) => cx.audit(request, 'login_failed', { target: name, detail: skipped ? `${skipped} more failed logins not recorded in the minute before` : undefined }));
       request.log.warn({ user: name, ip: request.ip }, 'console login failed');
       return cx.send(reply, loginPage(ctx, { name, error: t(ctx.locale, 'loginFailed'), next: safeNext(form.next) }), 401);
     }
     throttle.success(request.ip, name);
     const id = createSession(db, user.id, request.ip);
+    recordAudit(db, { actor: user.name, actorKind: 'user', action: 'login', address: request.ip, agency: user.agency });
     setSessionCookie(request, reply, id, Math.floor(SESSION_TTL_MS / 1000));
     return reply.redirect(safeNext(form.next), 303);
   });
 
   r.post(`${CONSOLE}/logout`, { preValidation: cx.need('viewer'), schema: { body: LogoutForm } }, async (request, reply) => {
     endSession(db, request.consoleSession!.id);
+    cx.audit(request, 'logout');
     clearSessionCookie(request, reply);
     return reply.redirect(`${CONSOLE}/login`, 303);
   });

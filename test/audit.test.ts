@@ -1,0 +1,108 @@
+// The audit log and API token oversight against a real collector: what people do in the console and the
+// CLI is recorded with who and from where; disabling an account revokes the API tokens named after it;
+// province-wide admins list and revoke tokens in the console; nobody else sees either page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminToken, listAdminTokens } from '../collector/state/admin-tokens.ts';
+import { listAudit, pruneAudit, recordAudit } from '../collector/state/audit.ts';
+import { openDb } from '../collector/state/db.ts';
+import { createUser, userByName } from '../collector/state/users.ts';
+import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
+import { COLLECTOR_BIN, runCli } from './support/agent.ts';
+import { startTestCollector, type TestCollector } from './support/collector.ts';
+import { missing } from './support/require.ts';
+
+interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (real collector)', () => {
+  let influx: Influxd;
+  let tc: TestCollector;
+  let admin: Session;
+
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  async function login(username: string, password: string): Promise<Session> {
+    const res = await fetch(`${tc.url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url }, body: form({ username, password }) });
+    expect(res.status, `login ${username}`).toBe(303);
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const page = await (await fetch(`${tc.url}/console/`, { headers: { cookie } })).text();
+    return { cookie, csrf: /name="csrf-token" content="([^"]+)"/.exec(page)![1] };
+  }
+  const postForm = (s: Session, path: string, fields: Record<string, string> = {}) =>
+    fetch(`${tc.url}/console${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url, cookie: s.cookie }, body: form({ _csrf: s.csrf, ...fields }) });
+  const apiWith = (token: string) => fetch(`${tc.url}/api/v1/alerts`, { headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    influx = await startInfluxd();
+    tc = await startTestCollector(influx.url);
+    await createUser(tc.collector.db, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
+    await createUser(tc.collector.db, { name: 'qt.soyte', password: 'qt-soyte-password-1', role: 'admin', agency: 'so-y-te' });
+    await createUser(tc.collector.db, { name: 'nv.ops', password: 'nv-ops-password-1', role: 'operator' });
+    admin = await login('quantri', 'quantri-password-1');
+  }, 60_000);
+  afterAll(async () => {
+    await tc?.close();
+    await influx?.stop();
+  });
+
+  it('disabling an account revokes the API tokens named after it (and only those), with an audit entry', async () => {
+    const own = createAdminToken(tc.collector.db, 'nv.ops', 'operator');
+    const other = createAdminToken(tc.collector.db, 'backup-script', 'viewer');
+    expect((await apiWith(own)).status).toBe(200);
+    const id = userByName(tc.collector.db, 'nv.ops')!.id;
+    expect((await postForm(admin, `/users/${id}/disable`)).status).toBe(303);
+    expect((await apiWith(own)).status).toBe(401);
+    expect((await apiWith(other)).status).toBe(200);
+    expect(listAudit(tc.collector.db, { action: 'user_disable' })[0]).toMatchObject({ actor: 'quantri', actorKind: 'user', target: 'nv.ops', address: '127.0.0.1', detail: '1 API token(s) named after the account revoked' });
+  });
+
+  it('the console lists API tokens (never a secret) and revokes one; the token stops working at once', async () => {
+    const token = createAdminToken(tc.collector.db, 'grafana-export', 'viewer', 'so-y-te');
+    const page = await (await fetch(`${tc.url}/console/tokens`, { headers: { cookie: admin.cookie } })).text();
+    expect(page).toContain('grafana-export');
+    expect(page).not.toContain(token);
+    const row = listAdminTokens(tc.collector.db).find((t) => t.name === 'grafana-export')!;
+    const res = await postForm(admin, `/tokens/${row.id}/revoke`);
+    expect(res.status).toBe(303);
+    expect((await apiWith(token)).status).toBe(401);
+    expect(listAudit(tc.collector.db, { action: 'token_revoke' })[0]).toMatchObject({ actor: 'quantri', target: 'grafana-export', agency: 'so-y-te' });
+    expect((await postForm(admin, `/tokens/${row.id}/revoke`)).status).toBe(404);
+  });
+
+  it('logins (good and bad), logouts and CLI token changes are recorded with who and from where', async () => {
+    await fetch(`${tc.url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url }, body: form({ username: 'quantri', password: 'wrong-password-1' }) });
+    const s = await login('qt.soyte', 'qt-soyte-password-1');
+    expect((await postForm(s, '/logout')).status).toBe(303);
+    const cli = await runCli(COLLECTOR_BIN, ['token', 'create', '--name', 'nightly-report', '--role', 'viewer', '--config', tc.configFile], { env: { SUDO_USER: 'tuan' } });
+    expect(cli.code).toBe(0);
+
+    const rows = listAudit(tc.collector.db);
+    expect(rows.find((r) => r.action === 'login_failed')).toMatchObject({ actor: '-', actorKind: 'anonymous', target: 'quantri', address: '127.0.0.1' });
+    expect(rows.find((r) => r.action === 'login' && r.actor === 'qt.soyte')).toMatchObject({ agency: 'so-y-te', address: '127.0.0.1' });
+    expect(rows.find((r) => r.action === 'logout')).toMatchObject({ actor: 'qt.soyte' });
+    expect(rows.find((r) => r.action === 'token_create')).toMatchObject({ actor: 'tuan', actorKind: 'cli', target: 'nightly-report', detail: 'viewer' });
+    expect(JSON.stringify(rows)).not.toMatch(/password-1|cg[a-z]*_[A-Za-z0-9]{20,}/);
+  });
+
+  it('the audit and token pages are for province-wide admins only: an agency admin is refused (403)', async () => {
+    const page = await fetch(`${tc.url}/console/audit`, { headers: { cookie: admin.cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('token_revoke');
+    const scoped = await login('qt.soyte', 'qt-soyte-password-1');
+    for (const path of ['/audit', '/tokens']) {
+      const res = await fetch(`${tc.url}/console${path}`, { headers: { cookie: scoped.cookie } });
+      expect(res.status, path).toBe(403);
+    }
+  });
+
+  it('pruning keeps the retention and the row ceiling', () => {
+    const db = openDb(':memory:');
+    for (let i = 0; i < 50; i++) recordAudit(db, { actor: 'a', actorKind: 'system', action: 'login' }, 1000 + i);
+    expect(pruneAudit(db, 1010, 30)).toBe(20);
+    const left = listAudit(db, { limit: 1000 });
+    expect(left).toHaveLength(30);
+    expect(Math.min(...left.map((r) => r.at))).toBe(1020);
+    db.close();
+  });
+});
