@@ -1,3 +1,4 @@
+// The list of every check type the agent knows: the one place a new check folder is registered.
 import type { CheckDefinition } from './types.ts';
 import { hostCheck } from './host/index.ts';
 import { pingCheck } from './ping/index.ts';

@@ -1,3 +1,5 @@
+// The contract between the agent and its checks: a check's definition, its config keys, the
+// context and the typed Recorder it writes samples through.
 import type { Static, TObject } from 'typebox';
 import type { ConfigIssue, FieldsOf, MeasurementName, TagsOf } from '../../protocol/index.ts';
 import type { Logger } from '../log.ts';

@@ -1,11 +1,10 @@
-import { readdir, stat } from 'node:fs/promises';
-import { extname, join, sep } from 'node:path';
-
 /**
  * Turns the configured `paths` into files: plain files, directories (their certificate files, not
  * recursive) and glob patterns (`*`, `?`, `[abc]` within a name, `**` for any depth). Node 20 has no
  * fs.glob, and a dependency for forty lines is not worth it. Bounded in files and depth.
  */
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
 
 export const CERT_EXTENSIONS = ['.pem', '.crt', '.cer', '.der', '.cert', '.p12', '.pfx'];
 export const MAX_FILES = 10_000;

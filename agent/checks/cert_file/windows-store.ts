@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-
 /**
  * The Windows machine certificate store, read through PowerShell. Only the raw DER of each
  * certificate crosses over (base64 in JSON), and Node parses it: nothing depends on the language
  * Windows speaks (dates, "Subject" formatting), which is what breaks text-scraping readers.
  */
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 
 export const STORE_PATTERN = /^(LocalMachine|CurrentUser)\\[A-Za-z]+$/;
 

@@ -1,3 +1,5 @@
+// IPv4 subnet arithmetic for the discovery check: parsing the configured CIDRs, the addresses to
+// sweep, and which subnet an address belongs to.
 import { isIPv4 } from 'node:net';
 
 /** An IPv4 subnet, as configured (`192.0.2.0/24`). Discovery is IPv4 only: an IPv6 /64 cannot be swept. */

@@ -1,3 +1,5 @@
+// The risky services discovery looks for on every device it finds (telnet, SMB, RDP, SNMP with a
+// default community, ...), probed while the sweep goes on.
 import { snmpCommunityAccepted } from './snmp-router.ts';
 import { tcpConnect } from './tcp-probe.ts';
 

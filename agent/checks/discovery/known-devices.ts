@@ -1,6 +1,3 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-
 /**
  * What the agent remembers between cycles, per subnet: the devices it has seen (so a cycle can say
  * how many are new) and the risky services it found open (so it can report one `open=0` when one
@@ -8,6 +5,8 @@ import { dirname, join } from 'node:path';
  * agent count `new_devices` without asking it. The first cycle of a subnet is its baseline: nothing
  * in it is new, so installing an agent does not announce every printer as an intruder.
  */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface KnownDevice {
   ip: string;

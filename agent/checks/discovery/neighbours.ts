@@ -1,3 +1,5 @@
+// This machine's ARP/neighbour table on Linux and Windows, from whichever system source answers;
+// the parsing of each format lives in neighbour-parse.ts.
 import { readFile } from 'node:fs/promises';
 import { parseArpA, parseGetNetNeighborJson, parseIpNeigh, parseProcNetArp, type Neighbour } from './neighbour-parse.ts';
 import { runCommand } from './run-command.ts';

@@ -1,7 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { brotliDecompressSync } from 'node:zlib';
-
 /**
  * Vendor names from the IEEE registries (MA-L, MA-M, MA-S). Sources, first found wins: the `ouiFile`
  * of the config (an IEEE CSV such as Debian's /usr/share/ieee-data/oui.csv, or a compact .br copy);
@@ -9,6 +5,9 @@ import { brotliDecompressSync } from 'node:zlib';
  * made by scripts/refresh-oui.ts); Debian's ieee-data files when the bundled copy is missing.
  * Only the prefixes asked for are kept in memory: the whole registry is 42,000 names.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync } from 'node:zlib';
 
 export const SYSTEM_OUI_FILES = ['/usr/share/ieee-data/oui.csv', '/usr/share/ieee-data/mam.csv', '/usr/share/ieee-data/oui36.csv'];
 export const BUNDLED_OUI_FILE = fileURLToPath(new URL('./oui.tsv.br', import.meta.url));

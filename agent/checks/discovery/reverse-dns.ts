@@ -1,3 +1,4 @@
+// Host names for found devices by reverse DNS, asked while the sweep goes on and bounded in time.
 import { Resolver } from 'node:dns/promises';
 
 /**

@@ -1,3 +1,5 @@
+// Runs the system tools discovery relies on (fping, ping, ip, arp, PowerShell) without a shell and
+// bounded in time, so a hung tool cannot stall a cycle.
 import { spawn } from 'node:child_process';
 
 export interface CommandResult {

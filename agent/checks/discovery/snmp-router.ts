@@ -1,3 +1,5 @@
+// Reads a router's ARP table over SNMP (v2c or v3), so discovery sees devices behind the router, and
+// tests whether a device accepts an SNMP community; wraps the untyped net-snmp package.
 import { createRequire } from 'node:module';
 import { normaliseMac, type Neighbour, type NeighbourState } from './neighbour-parse.ts';
 

@@ -1,3 +1,4 @@
+// TCP connects for discovery: finding hosts that drop ICMP and telling open ports from closed ones.
 import { Socket } from 'node:net';
 
 export type ConnectOutcome = 'open' | 'closed' | 'silent';

@@ -1,3 +1,4 @@
+// The `host` check: CPU, memory, load, uptime and disk use of the machine the agent runs on.
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import si from 'systeminformation';

@@ -1,3 +1,4 @@
+// Ties each security check id of the catalogue (protocol/security-checks.ts) to the code that runs it.
 import type { SecurityCheckId } from '../../../protocol/index.ts';
 import { checkClockOffset } from './clock.ts';
 import type { HostCheck } from './finding.ts';

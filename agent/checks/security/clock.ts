@@ -1,3 +1,4 @@
+// The clock offset security check: the host's clock against the collector's Date header.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';

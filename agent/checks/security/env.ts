@@ -1,3 +1,5 @@
+// The security checks' only door to the host (files under a root, commands), so that every check can
+// be tested on recorded outputs of real hosts.
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

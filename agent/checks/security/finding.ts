@@ -1,3 +1,4 @@
+// The vocabulary every host security check shares: its outcome, its thresholds and their defaults.
 import type { HostEnv } from './env.ts';
 
 export type Outcome = 'pass' | 'fail' | 'not_applicable' | 'error';

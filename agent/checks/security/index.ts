@@ -1,3 +1,5 @@
+// The `security` check: runs the host security checks of its platform with waivers and severity
+// overrides from the config, and reports each result and a weighted score.
 import { Type } from 'typebox';
 import { durationIssue, joinPath, parseDuration, SEVERITIES, type ConfigIssue } from '../../../protocol/index.ts';
 import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';

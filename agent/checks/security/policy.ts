@@ -1,3 +1,4 @@
+// The security check's policy: which checks apply on this platform, severity overrides and waivers.
 import { joinPath, isSecurityCheckId, SECURITY_CHECKS, type CheckStatus, type ConfigIssue, type SecurityCheckSpec, type Severity } from '../../../protocol/index.ts';
 import type { Outcome } from './finding.ts';
 

@@ -1,3 +1,5 @@
+// The risky listening ports check: which clear-text or unauthenticated services listen on addresses
+// reachable from the LAN (Linux from /proc/net, Windows from the facts script).
 import type { HostEnv } from './env.ts';
 import { error, fail, pass, type Finding } from './finding.ts';
 

@@ -1,3 +1,5 @@
+// Runs the selected security checks with a time bound each, applies waivers and severities, and
+// records the results and the score.
 import { setMaxListeners } from 'node:events';
 import { securityScore, type CheckStatus, type Score, type Severity } from '../../../protocol/index.ts';
 import type { Recorder } from '../types.ts';

@@ -1,3 +1,4 @@
+// The Linux end-of-support check: the release from os-release against a table of support end dates.
 import type { HostEnv } from '../env.ts';
 import { fail, notApplicable, pass, type Finding } from '../finding.ts';
 import { parseKeyValues } from './time-sync.ts';

@@ -1,3 +1,4 @@
+// The Linux firewall check: whether nftables or iptables actually filters inbound traffic.
 import { commandProblem, type HostEnv } from '../env.ts';
 import { error, fail, pass, type Finding } from '../finding.ts';
 

@@ -1,3 +1,4 @@
+// The Samba SMBv1 check: whether smb.conf still lets clients speak SMB1.
 import type { HostEnv } from '../env.ts';
 import { fail, notApplicable, pass, type Finding } from '../finding.ts';
 

@@ -1,3 +1,5 @@
+// The SSH checks (root login, password authentication): the effective sshd settings, from `sshd -T`
+// or from the config files as sshd reads them.
 import { posix } from 'node:path';
 import type { HostEnv } from '../env.ts';
 import { fail, notApplicable, pass, type Finding } from '../finding.ts';

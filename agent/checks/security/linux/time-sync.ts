@@ -1,3 +1,5 @@
+// The Linux time synchronisation check: a time daemon running and in sync (systemd-timesyncd,
+// chrony, ntpd).
 import type { HostEnv } from '../env.ts';
 import { fail, pass, type Finding, type Thresholds } from '../finding.ts';
 

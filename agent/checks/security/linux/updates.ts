@@ -1,3 +1,4 @@
+// The Debian/Ubuntu update checks: pending security upgrades and whether automatic updates are on.
 import { commandProblem, type HostEnv } from '../env.ts';
 import { error, fail, notApplicable, pass, type Finding } from '../finding.ts';
 

@@ -1,3 +1,5 @@
+// The Windows security checks (firewall, Defender, updates, SMBv1, RDP, guest, administrators, ...),
+// each judged from the facts one PowerShell script gathered.
 import type { HostEnv } from '../env.ts';
 import { daysBetween, error, fail, notApplicable, pass, type Finding, type HostCheck, type Thresholds } from '../finding.ts';
 import { judgeListeners, type Listener } from '../sockets.ts';

@@ -1,3 +1,5 @@
+// Runs the Windows facts script and reads its JSON as PowerShell really writes it (dates, booleans,
+// localised text).
 import { commandProblem, type HostEnv } from '../env.ts';
 import { powershellArgs } from './script.ts';
 
