@@ -8,6 +8,9 @@ import { AlertsSection, resolveAlertSettings, SmtpSection, type AlertSettings, t
 
 export const DEFAULT_CONFIG_PATH = '/etc/canhgac/collector.yaml';
 
+/** Upper bound of a series budget: the collector keeps one 8-byte hash per series in memory. */
+export const MAX_SERIES_BUDGET = 1_000_000;
+
 export const AGENCY_LEVELS = ['province', 'department', 'district', 'commune'] as const;
 export type AgencyLevel = (typeof AGENCY_LEVELS)[number];
 
@@ -23,6 +26,8 @@ const Agency = Type.Object(
     ),
     contacts: Type.Array(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', expected: 'an e-mail address' }), { default: [] }),
     locale: Type.Union([Type.Literal('vi'), Type.Literal('en')], { default: 'vi' }),
+    /** This agency's agents may each create this many series per measurement (overrides ingest.seriesBudget.perMeasurement). */
+    seriesBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SERIES_BUDGET, expected: `a number of series per measurement per agent from 1 to ${MAX_SERIES_BUDGET}, such as 5000` })),
   },
   { additionalProperties: false },
 );
@@ -97,6 +102,16 @@ const Schema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
+        /**
+         * Distinct tag sets (InfluxDB series) one agent may create per measurement within a day; past
+         * it new series are refused per sample, so one agent cannot fill InfluxDB's index for everyone.
+         */
+        seriesBudget: Type.Object(
+          {
+            perMeasurement: Type.Integer({ minimum: 1, maximum: MAX_SERIES_BUDGET, default: 2000, expected: `a number of series per measurement per agent from 1 to ${MAX_SERIES_BUDGET}, such as 2000` }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -106,6 +121,8 @@ const Schema = Type.Object(
         maxBytes: Type.Integer({ minimum: 1_048_576, default: 1024 * 1024 * 1024, expected: 'a size in bytes of at least 1048576 (1 MiB)' }),
         /** An InfluxDB write slower than this is abandoned and the samples are spooled instead. */
         slowWrite: Type.String({ default: '5s', expected: 'a duration such as 5s' }),
+        /** Disk budget of dataDir/deadletter: writes InfluxDB refused outright, kept for an operator (oldest file dropped past it). */
+        deadLetterMaxBytes: Type.Integer({ minimum: 65_536, maximum: 1024 ** 4, default: 64 * 1024 * 1024, expected: 'a size in bytes of at least 65536 (64 KiB)' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -19,20 +19,49 @@ export function readiness(db: DB, config: CollectorConfig, stats: IngestStats, s
     const spool = storage.spool;
     const depth = spool.stats();
     checks.spool = depth.full ? { ok: false, detail: `spool full: ${depth.samples} samples (${depth.bytes} bytes) waiting for InfluxDB` } : { ok: true, detail: `${depth.samples} samples waiting` };
+    const refusals = refusalChecks(stats, storage, Date.now());
+    Object.assign(checks, refusals.checks);
     return {
       // With InfluxDB down the collector still takes samples (into the spool) while the spool has room.
+      // Refusals (series budget, dead letter) are shown but do not make the collector unready.
       ready: checks.state.ok && checks.spool.ok,
       checks,
       ingest: {
         samplesAccepted: stats.samplesAccepted,
         samplesRejected: stats.samplesRejected,
+        samplesOverBudget: stats.seriesBudget?.refused ?? 0,
+        pointsRefused: stats.pointsRefused,
         writeErrors: stats.writeErrors,
         ratePerSecond: Math.round(stats.currentRate() * 1000) / 1000,
       },
       spool: { samples: depth.samples, bytes: depth.bytes, replaying: spool.isReplaying, replayedSamples: spool.replayedSamples },
+      seriesBudget: refusals.seriesBudget,
+      deadLetter: refusals.deadLetter,
     };
   };
 }
+
+/** Who was refused samples in the last hour (series budget) and what InfluxDB refused (dead letter). */
+function refusalChecks(stats: IngestStats, storage: Storage, now: number) {
+  const hits = stats.seriesBudget?.hitList(20) ?? [];
+  const recent = hits.filter((h) => now - h.lastRefusedAt < RECENT_MS);
+  const dead = storage.deadLetter.stats();
+  const deadRecent = dead.lastAt !== undefined && now - dead.lastAt < RECENT_MS;
+  return {
+    checks: {
+      seriesBudget: recent.length === 0
+        ? { ok: true }
+        : { ok: false, detail: `${recent.length} agent(s) over their series budget in the last hour: ${recent.map((h) => `${h.agent} (${h.agency}) ${h.measurement} ${h.series}/${h.budget}`).join(', ')}` },
+      deadLetter: deadRecent
+        ? { ok: false, detail: `InfluxDB refused ${dead.refused} samples since start; the writes are in the dead letter (${dead.files} files, ${dead.bytes} bytes)` }
+        : { ok: true },
+    },
+    seriesBudget: { agentsRefused: hits.map((h) => ({ ...h, lastRefusedAt: new Date(h.lastRefusedAt).toISOString() })) },
+    deadLetter: { ...dead, lastAt: dead.lastAt === undefined ? undefined : new Date(dead.lastAt).toISOString() },
+  };
+}
+
+const RECENT_MS = 3_600_000;
 
 async function influxCheck(url: string, schema: { ok: boolean; error: string }): Promise<{ ok: boolean; detail?: string }> {
   try {

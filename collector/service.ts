@@ -10,6 +10,7 @@ import { certificateInventory } from './ingest/certificate-inventory.ts';
 import { complianceObserver } from './ingest/compliance.ts';
 import { deviceInventoryObserver } from './ingest/device-inventory.ts';
 import type { SampleObserver } from './ingest/observers.ts';
+import { SeriesBudget } from './ingest/series-budget.ts';
 import { IngestStats } from './ingest/stats.ts';
 import type { InfluxWriter } from './influx/writer.ts';
 import { readiness } from './readiness.ts';
@@ -77,6 +78,13 @@ function auditPruneTimer(db: DB, retentionMs: number, log: StartupLog): NodeJS.T
   return timer;
 }
 
+/** The per-agent series budget from `ingest.seriesBudget` and the agencies' own `seriesBudget`. */
+export function seriesBudget(config: Pick<CollectorConfig, 'ingest' | 'agencies'>): SeriesBudget {
+  const perAgency: Record<string, number> = {};
+  for (const a of config.agencies) if (a.seriesBudget !== undefined) perAgency[a.id] = a.seriesBudget;
+  return new SeriesBudget({ perMeasurement: config.ingest.seriesBudget.perMeasurement, perAgency });
+}
+
 /** Open state, prepare InfluxDB, and serve. */
 export async function startCollector(config: CollectorConfig, opts: StartOptions = {}): Promise<Collector> {
   const log = new StartupLog();
@@ -91,6 +99,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     closers.push(() => db.close());
     syncAgencies(db, config.agencies);
     const stats = new IngestStats();
+    stats.seriesBudget = seriesBudget(config);
     const storage = storagePipeline(config, stats, log, opts);
     closers.push(() => storage.close());
     const alerting = startAlerting({

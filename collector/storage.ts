@@ -1,5 +1,6 @@
 // The durable write path of accepted samples: InfluxDB first, the disk spool when InfluxDB is down,
-// slow or already behind. Samples are durable before an agent gets its 2xx.
+// slow or already behind, the dead letter for what InfluxDB refuses outright. Samples are durable before
+// an agent gets its 2xx.
 import { join } from 'node:path';
 import type { InfluxDB } from 'influx';
 import type { WireSample } from '../protocol/index.ts';
@@ -9,6 +10,7 @@ import { toLines } from './influx/line-protocol.ts';
 import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
 import { InfluxWriteError, InfluxWriter } from './influx/writer.ts';
 import type { IngestStats } from './ingest/stats.ts';
+import { DeadLetter } from './spool/dead-letter.ts';
 import { Spool, SpoolFullError } from './spool/spool.ts';
 import type { Log } from './startup-log.ts';
 
@@ -23,12 +25,32 @@ export interface Storage {
   influx: InfluxDB;
   writer: InfluxWriter;
   spool: Spool;
+  /** Writes InfluxDB refused outright (dataDir/deadletter). */
+  deadLetter: DeadLetter;
   /** Resolves once the database, retention policies and continuous queries exist. */
   schemaReady: Promise<void>;
   schema(): { ok: boolean; error: string };
-  /** Durable hand-off; rejects (SpoolFullError) when neither InfluxDB nor the spool can take them. */
+  /**
+   * Durable hand-off; rejects with SpoolFullError when neither InfluxDB nor the spool can take them, and
+   * with StoreRefusedError when InfluxDB refused some of them for good (they are in the dead letter by then).
+   */
   store(samples: WireSample[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * InfluxDB refused some points of a write for good (400: a partial write past `max-values-per-tag`,
+ * points it cannot parse). The write is in the dead letter, counted and logged; the rest was stored.
+ */
+export class StoreRefusedError extends Error {
+  constructor(
+    /** Samples InfluxDB said it dropped (all of the write's when it did not say). */
+    readonly refused: number,
+    readonly reason: string,
+  ) {
+    super(`InfluxDB refused ${refused} samples: ${reason}`);
+    this.name = 'StoreRefusedError';
+  }
 }
 
 /** Opens the spool and starts preparing InfluxDB (retrying in the background until it answers). */
@@ -37,13 +59,25 @@ export function storagePipeline(config: CollectorConfig, stats: IngestStats, log
   const influx = influxClient(settings);
   const writer = new InfluxWriter({ ...config.influx, retentionPolicy: RAW_RP });
   let spool: Spool;
+  let deadLetter: DeadLetter;
+  /** Keeps a refused write and says how many of its samples were refused; throws if the disk does. */
+  const refuse = (parts: readonly (string | Buffer)[], samples: number, err: InfluxWriteError): number => {
+    const refused = Math.min(samples, err.dropped ?? samples);
+    deadLetter.add(parts, { samples, refused, reason: err.message });
+    stats.pointsRefused += refused;
+    log.error({ err: err.message, samples, refused, deadLetter: join(config.dataDir, 'deadletter') }, 'InfluxDB refused points; the write is kept in the dead letter');
+    return refused;
+  };
   try {
+    deadLetter = new DeadLetter({ dir: join(config.dataDir, 'deadletter'), maxBytes: config.spool.deadLetterMaxBytes });
     spool = new Spool({
       dir: join(config.dataDir, 'spool'),
       maxBytes: config.spool.maxBytes,
       write: (lines) => writer.writeLines(lines),
       log,
       onWriteError: () => stats.writeErrors++,
+      // A spooled write mixes agents: its refusals are the collector's, not one agent's.
+      onRefused: (parts, samples, err) => stats.refusals.note(undefined, 'influxdb', refuse(parts, samples, err)),
       minRetryMs: opts.spoolRetryMs?.min,
       maxRetryMs: opts.spoolRetryMs?.max,
     });
@@ -69,7 +103,8 @@ export function storagePipeline(config: CollectorConfig, stats: IngestStats, log
     void attempt();
   });
 
-  const direct = new WriteCoalescer((body) => writer.writeLines(body, config.slowWriteMs));
+  const permanent = (err: unknown) => err instanceof InfluxWriteError && err.permanent;
+  const direct = new WriteCoalescer((body) => writer.writeLines(body, config.slowWriteMs), 5000, 2, permanent);
   const storeLines = async (lines: string, count: number) => {
     if (!spool.active) {
       try {
@@ -78,9 +113,8 @@ export function storagePipeline(config: CollectorConfig, stats: IngestStats, log
       } catch (err) {
         stats.writeErrors++;
         if (err instanceof InfluxWriteError && err.permanent) {
-          // InfluxDB wrote the points it could parse; the rest would be refused again, from the spool too.
-          log.error({ err: err.message, samples: count }, 'InfluxDB refused points');
-          return;
+          // InfluxDB wrote the points it could; the rest would be refused again, from the spool too.
+          throw new StoreRefusedError(refuse([lines], count, err), err.message);
         }
       }
     }
@@ -96,6 +130,7 @@ export function storagePipeline(config: CollectorConfig, stats: IngestStats, log
     influx,
     writer,
     spool,
+    deadLetter,
     schemaReady,
     schema: () => ({ ...schema }),
     // Not async: the line protocol is built at once and the samples are not kept while the write waits

@@ -76,10 +76,15 @@ export type SampleBatch = Static<typeof SampleBatch>;
 export const Rejection = Type.Object({ index: Type.Integer(), reason: Type.String() });
 export type Rejection = Static<typeof Rejection>;
 
-/** 200 when all were accepted; 400 with the same shape when some were refused (the rest are stored). */
+/**
+ * 200 when all were stored; 400 with the same shape when some were refused (the rest are stored); 207 when
+ * InfluxDB itself refused some after the collector took them (`refusedByStore`: kept in the collector's
+ * dead letter, counted and alerted on there; sending them again would be refused again).
+ */
 export const IngestResponse = Type.Object({
   accepted: Type.Integer(),
   rejected: Type.Array(Rejection),
+  refusedByStore: Type.Optional(Type.Object({ samples: Type.Integer(), reason: Type.String() })),
 });
 export type IngestResponse = Static<typeof IngestResponse>;
 

@@ -31,6 +31,11 @@ export interface MeasurementSpec {
   readonly origin?: 'agent' | 'collector';
   readonly tags: Readonly<Record<string, TagPresence>>;
   readonly fields: Readonly<Record<string, FieldSpec>>;
+  /**
+   * Bounded string fields that an alert about this measurement carries as labels, so its mail can quote
+   * them (`{{url}}`, `{{evidence}}`); never part of an alert's identity, never tags in InfluxDB.
+   */
+  readonly alertFields?: readonly string[];
 }
 
 // Generic in `optional` so the literal true/false survives into the catalogue's type: FieldsOf uses it.
@@ -255,6 +260,41 @@ export const catalogue = {
       reason: str('Why the endpoint is not ready (empty when ready)', true),
     },
   }),
+  web_integrity: measurement({
+    doc: 'One crawl of one web site: what a browser, Googlebot and a visitor from a search engine were shown.',
+    source: 'web_integrity',
+    tags: { site: 'required', name: 'optional', group: 'optional', result: 'required' },
+    fields: {
+      up: bool('1 when the start page answered with HTML'),
+      status_code: int('code', 'HTTP status of the start page (browser view)', true),
+      pages_crawled: int('count', 'HTML pages fetched and judged (browser view)'),
+      pages_skipped: int('count', 'URLs not judged: not HTML, refused by robots.txt, failed or over the byte ceiling'),
+      pages_flagged: int('count', 'Pages with at least one finding'),
+      spam_hits: int('count', 'Spam keyword occurrences in the visible text, title, description and link anchors of flagged pages'),
+      hidden_spam_hits: int('count', 'Spam keyword occurrences in hidden content of flagged pages'),
+      cloaked_pages: int('count', 'Pages shown differently to Googlebot or to a visitor from a search engine'),
+      offsite_redirects: int('count', 'Pages that redirect to another registrable domain'),
+      new_script_domains: int('count', 'Script and iframe domains not in the baseline'),
+      new_sitemap_urls: int('count', 'Sitemap URLs not in the baseline'),
+      defaced: bool('1 when the start page no longer looks like its baseline or carries a defacement marker'),
+      home_similarity: float('score', 'Similarity of the start page to its baseline, 0 to 1 (absent on the baseline run)', true),
+      crawl_ms: float('ms', 'Time the whole crawl took'),
+      baseline: bool('1 when this run set the baseline (the first run of the site)', true),
+      truncated: bool('1 when pages were left because of maxPages or the time budget', true),
+      error: str('Why the site could not be crawled (absent when it could)', true),
+    },
+  }),
+  web_finding: measurement({
+    doc: 'One finding of a web_integrity crawl (count 0: a kind found before is gone).',
+    source: 'web_integrity',
+    tags: { site: 'required', kind: 'required', name: 'optional', group: 'optional' },
+    fields: {
+      url: str('The page the finding is about'),
+      evidence: str('The matched phrase in its context, the redirect target or the new domain (at most 300 characters)'),
+      count: int('count', 'Occurrences on that page (0 when the kind is no longer found on the site)'),
+    },
+    alertFields: ['url', 'evidence'],
+  }),
   agent_status: measurement({
     doc: "The agent's own health, once per cycle.",
     source: 'agent',
@@ -281,6 +321,18 @@ export const catalogue = {
       spool_bytes: int('bytes', 'Bytes waiting in the spool for InfluxDB', true),
       write_errors: int('count', 'Failed InfluxDB writes since start'),
       agencies_configured: int('count', 'Agencies in the collector config: the N of "n of N agencies reporting"', true),
+      samples_over_budget: int('count', "Samples refused since start because their agent was over its series budget", true),
+      points_refused: int('count', 'Samples InfluxDB refused outright since start (kept in the dead letter)', true),
+      deadletter_bytes: int('bytes', 'Bytes in the dead letter (dataDir/deadletter)', true),
+    },
+  }),
+  collector_refusals: measurement({
+    doc: "Samples the collector took but could not store, per agent and reason, written each status period while it happens (and once at 0 after).",
+    source: 'collector',
+    origin: 'collector',
+    tags: { instance: 'required', reason: 'required' },
+    fields: {
+      refused_samples: int('count', 'Samples refused in the last status period: series_budget (over the agent\'s budget) or influxdb (refused by InfluxDB, dead-lettered)'),
     },
   }),
   alerts: measurement({
@@ -345,4 +397,9 @@ export function isMeasurement(name: string): name is MeasurementName {
 
 export function specOf(name: MeasurementName): MeasurementSpec {
   return catalogue[name];
+}
+
+/** The string fields an alert on `name` carries as labels (see MeasurementSpec.alertFields). */
+export function alertFieldsOf(name: string): readonly string[] {
+  return isMeasurement(name) ? ((catalogue[name] as MeasurementSpec).alertFields ?? []) : [];
 }

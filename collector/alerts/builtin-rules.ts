@@ -237,4 +237,21 @@ export const BUILTIN_RULES: RuleSpec[] = [
       en: 'Collector {{instance}} cannot keep up writing InfluxDB; samples wait on disk.',
     },
   },
+  {
+    // Written by the collector per agent (collector/ingest/refusals.ts): over its series budget, or refused by InfluxDB.
+    name: 'samples_refused',
+    measurement: 'collector_refusals',
+    field: 'refused_samples',
+    op: '>',
+    threshold: 0,
+    resolveAfter: '15m',
+    severity: 'warning',
+    keyTags: ['instance', 'reason'],
+    dashboard: 'canhgac-pipeline',
+    summary: { vi: 'Collector {{instance}} từ chối {{value}} mẫu từ {{agent|instance}} ({{reason}})', en: 'Collector {{instance}} refused {{value}} samples from {{agent|instance}} ({{reason}})' },
+    description: {
+      vi: 'Mẫu không được lưu vào InfluxDB. series_budget: agent {{agent}} gửi nhiều chuỗi số liệu (tag) khác nhau hơn mức cho phép, xem /readyz và agencies[].seriesBudget; influxdb: InfluxDB từ chối, dữ liệu nằm trong dataDir/deadletter.',
+      en: 'The samples were not stored in InfluxDB. series_budget: agent {{agent}} sends more distinct series than its budget, see /readyz and agencies[].seriesBudget; influxdb: InfluxDB refused them, they are kept in dataDir/deadletter.',
+    },
+  },
 ];

@@ -12,6 +12,8 @@ interface Waiting {
  * is most efficient at thousands of points a write). No added delay: a write starts at once while
  * fewer than `maxInFlight` are running; requests arriving meanwhile ride together on the next one.
  * Every request learns the outcome of the write that carried it (and falls back to the spool on failure).
+ * When InfluxDB refuses part of a shared write (`splitOn`), each request is written again alone, so only
+ * the requests whose own points were refused hear so (the others' points are overwritten with themselves).
  */
 export class WriteCoalescer {
   private queue: Waiting[] = [];
@@ -21,6 +23,7 @@ export class WriteCoalescer {
     private readonly write: (parts: string[]) => Promise<void>,
     private readonly maxPoints = 5000,
     private readonly maxInFlight = 2,
+    private readonly splitOn: (err: unknown) => boolean = () => false,
   ) {}
 
   submit(lines: string, count: number): Promise<void> {
@@ -47,11 +50,29 @@ export class WriteCoalescer {
           this.pump();
         },
         (err: unknown) => {
+          if (batch.length > 1 && this.splitOn(err)) {
+            // Still in flight: the requests are written again one by one.
+            void this.oneByOne(batch);
+            return;
+          }
           this.inFlight--;
           for (const w of batch) w.reject(err);
           this.pump();
         },
       );
     }
+  }
+
+  private async oneByOne(batch: Waiting[]): Promise<void> {
+    for (const w of batch) {
+      try {
+        await this.write([w.lines]);
+        w.resolve();
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+    this.inFlight--;
+    this.pump();
   }
 }

@@ -20,6 +20,8 @@ export class InfluxWriteError extends Error {
     readonly status?: number,
     /** 400 from InfluxDB (bad or partially written points): retrying the same points will not help. */
     readonly permanent = false,
+    /** Points InfluxDB said it dropped (`dropped=N` of a partial write), when it said. */
+    readonly dropped?: number,
   ) {
     super(message);
     this.name = 'InfluxWriteError';
@@ -90,7 +92,9 @@ export class InfluxWriter {
             clearTimeout(timer);
             if (res.statusCode === 204) return resolve();
             const text = Buffer.concat(chunks).toString('utf8');
-            reject(new InfluxWriteError(`InfluxDB write failed (${res.statusCode}): ${text.slice(0, 300)}`, res.statusCode, res.statusCode === 400));
+            // The count ends the message, after a tag value (which may itself contain "dropped=").
+            const dropped = [...text.matchAll(/dropped=(\d+)/g)].at(-1);
+            reject(new InfluxWriteError(`InfluxDB write failed (${res.statusCode}): ${text.slice(0, 300)}`, res.statusCode, res.statusCode === 400, dropped ? Number(dropped[1]) : undefined));
           });
         },
       );

@@ -14,12 +14,15 @@ export interface IngestResult {
   rejected: Rejection[];
 }
 
+/** A last say on a valid sample (the series budget): `undefined` to keep it, or why it is refused. */
+export type Admission = (agent: AgentIdentity, sample: WireSample, now: number) => string | undefined;
+
 /**
- * validate → enrich. Identity comes from the token: whatever `agency`, `agent` or `district` tag the
+ * validate → admit → enrich. Identity comes from the token: whatever `agency`, `agent` or `district` tag the
  * payload carries is replaced. Each sample is judged alone, so one bad sample never costs the good ones.
  * `raw` is a freshly parsed payload that the caller gives up: its tag objects get the identity tags.
  */
-export function prepareBatch(agent: AgentIdentity, raw: unknown[], window: Omit<TimeWindow, 'now'>, now = Date.now()): IngestResult {
+export function prepareBatch(agent: AgentIdentity, raw: unknown[], window: Omit<TimeWindow, 'now'>, now = Date.now(), admit?: Admission): IngestResult {
   const accepted: WireSample[] = [];
   const rejected: Rejection[] = [];
   const win = { ...window, now };
@@ -27,6 +30,11 @@ export function prepareBatch(agent: AgentIdentity, raw: unknown[], window: Omit<
     const v = validateSample(item, { window: win });
     if (!v.ok) {
       rejected.push({ index, reason: v.reason });
+      return;
+    }
+    const refused = admit?.(agent, v.sample, now);
+    if (refused !== undefined) {
+      rejected.push({ index, reason: refused });
       return;
     }
     v.sample.tags.agency = agent.agency;

@@ -1,9 +1,22 @@
+// The ingest path's shared counters (and its series budget), read by /readyz and the collector_status sample.
+import { RefusalLog } from './refusals.ts';
+import type { SeriesBudget } from './series-budget.ts';
+
 /** Counters of the ingest path, read by /readyz and the collector_status sample. */
 export class IngestStats {
   samplesAccepted = 0;
   samplesRejected = 0;
   requests = 0;
   writeErrors = 0;
+  /** Points InfluxDB refused outright (400, e.g. a partial write past max-values-per-tag); they are in the dead letter. */
+  pointsRefused = 0;
+  /** Who was refused what, for the per-agent collector_refusals samples. */
+  readonly refusals = new RefusalLog();
+  /**
+   * The per-agent series budget. It travels with the stats because every part that needs it (the
+   * samples route, /readyz, collector_status) is already handed this object.
+   */
+  seriesBudget?: SeriesBudget;
   private readonly agentsSeen = new Set<string>();
   private periodStart = Date.now();
   private periodAccepted = 0;

@@ -16,6 +16,11 @@ export interface SpoolOptions {
   write: (lines: Buffer[]) => Promise<void>;
   log?: SpoolLog;
   onWriteError?: () => void;
+  /**
+   * InfluxDB refused a replayed batch for good (400): keep it somewhere (the dead letter) before the
+   * spool lets it go. Throwing keeps the batch in the spool, to be tried again.
+   */
+  onRefused?: (lines: Buffer[], samples: number, err: InfluxWriteError) => void;
   /** Replay batch bounds: samples (lines) and bytes per InfluxDB write. */
   batchSamples?: number;
   batchBytes?: number;
@@ -128,8 +133,17 @@ export class Spool {
           retry = Math.min(maxRetry, retry * 2);
           continue;
         }
-        // InfluxDB wrote what it could and refused the rest; the same bytes would be refused forever.
-        this.opts.log?.error({ err: (err as Error).message, samples: weight }, 'spool: InfluxDB refused spooled points; skipping them');
+        // InfluxDB wrote what it could and refused the rest; the same bytes would be refused forever,
+        // so they leave the spool, but only once they are kept elsewhere.
+        try {
+          if (this.opts.onRefused) this.opts.onRefused(records.map((r) => r.data), weight, err);
+          else this.opts.log?.error({ err: err.message, samples: weight }, 'spool: InfluxDB refused spooled points; skipping them');
+        } catch (keepErr) {
+          this.opts.log?.error({ err: (keepErr as Error).message, samples: weight }, 'spool: cannot keep points InfluxDB refused; they stay in the spool');
+          await this.sleep(retry);
+          retry = Math.min(maxRetry, retry * 2);
+          continue;
+        }
       } finally {
         this.replaying = false;
       }

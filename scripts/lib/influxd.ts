@@ -38,7 +38,17 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-export async function startInfluxd(opts: { dir?: string; port?: number; rpcPort?: number; readyTimeoutMs?: number; keepData?: boolean } = {}): Promise<Influxd> {
+export interface InfluxdOptions {
+  dir?: string;
+  port?: number;
+  rpcPort?: number;
+  readyTimeoutMs?: number;
+  keepData?: boolean;
+  /** More keys of the `[data]` section, e.g. `{ 'max-values-per-tag': 50 }` to provoke partial writes. */
+  data?: Record<string, string | number | boolean>;
+}
+
+export async function startInfluxd(opts: InfluxdOptions = {}): Promise<Influxd> {
   const bin = influxdPath();
   if (!bin) throw new Error('influxd is not installed: apt-get install -y influxdb');
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'canhgac-influxd-'));
@@ -56,7 +66,9 @@ bind-address = "127.0.0.1:${rpcPort}"
   dir = "${dir}/data"
   wal-dir = "${dir}/wal"
   query-log-enabled = false
-[monitor]
+${Object.entries(opts.data ?? {})
+  .map(([k, v]) => `  ${k} = ${typeof v === 'string' ? JSON.stringify(v) : v}\n`)
+  .join('')}[monitor]
   store-enabled = false
 [http]
   bind-address = "127.0.0.1:${port}"

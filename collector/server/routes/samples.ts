@@ -11,6 +11,7 @@ import type { DB } from '../../state/db.ts';
 import type { WireSample } from '../../../protocol/index.ts';
 import { notifyObservers, type SampleObserver } from '../../ingest/observers.ts';
 import type { AgentRateLimiter } from '../../ingest/rate-limit.ts';
+import { StoreRefusedError } from '../../storage.ts';
 
 export interface SamplesRouteOptions {
   db: DB;
@@ -35,8 +36,12 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
    * Validate, start the durable write, tell the observers. Synchronous on purpose: the samples live
    * only in here, so none of them is held by a request that waits for InfluxDB.
    */
+  const budget = opts.stats.seriesBudget;
+  const admit = budget ? budget.admit.bind(budget) : undefined;
   const ingest = (agent: AgentIdentity, raw: unknown[], log: FastifyBaseLogger): { accepted: number; rejected: Rejection[]; stored?: Promise<void> } => {
-    const { accepted, rejected } = prepareBatch(agent, raw, opts.window);
+    const before = budget?.refused ?? 0;
+    const { accepted, rejected } = prepareBatch(agent, raw, opts.window, Date.now(), admit);
+    if (budget && budget.refused > before) opts.stats.refusals.note(agent, 'series_budget', budget.refused - before);
     if (accepted.length === 0) return { accepted: 0, rejected };
     const stored = opts.store(accepted);
     notifyObservers(opts.observers, agent, accepted, log);
@@ -47,7 +52,7 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
     PATHS.samples,
     {
       preHandler: app.requireAgent,
-      schema: { body: SampleBatch, response: { 200: IngestResponse, 400: Type.Union([IngestResponse, ErrorResponse]), 401: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse } },
+      schema: { body: SampleBatch, response: { 200: IngestResponse, 207: IngestResponse, 400: Type.Union([IngestResponse, ErrorResponse]), 401: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse } },
     },
     async (request, reply) => {
       const agent = request.agent!;
@@ -58,16 +63,24 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
           .header('retry-after', String(limited.retryAfterSeconds))
           .send({ error: 'rate_limited', message: `too many samples or requests from this agent; retry in ${limited.retryAfterSeconds} s` });
       }
-      const { accepted, rejected, stored } = ingest(agent, request.body.samples, request.log);
+      const { accepted: taken, rejected, stored } = ingest(agent, request.body.samples, request.log);
       // The parsed payload is not needed any more, but the request lives until InfluxDB answers: letting
       // it go now keeps hundreds of waiting batches out of the GC's young-generation copying.
       (request as { body: unknown }).body = undefined;
+      let accepted = taken;
+      let refusedByStore: { samples: number; reason: string } | undefined;
       if (stored) {
         try {
           await stored;
         } catch (err) {
-          request.log.error({ err, agent: agent.id }, 'cannot store samples');
-          return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'time-series store unavailable; retry later' });
+          if (!(err instanceof StoreRefusedError)) {
+            request.log.error({ err, agent: agent.id }, 'cannot store samples');
+            return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'time-series store unavailable; retry later' });
+          }
+          // Not stored, but kept (dead letter) and counted: the agent must not send them again.
+          refusedByStore = { samples: err.refused, reason: err.reason.slice(0, 500) };
+          accepted -= err.refused;
+          opts.stats.refusals.note(agent, 'influxdb', err.refused);
         }
       }
       opts.stats.record(agent.id, accepted, rejected.length);
@@ -80,10 +93,12 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
         touchAgent(opts.db, agent.id, { at: now, address: request.ip, version });
         touched.set(agent.id, { at: now, address: request.ip, version });
       }
+      const extra = refusedByStore ? { refusedByStore } : {};
       if (rejected.length > 0) {
         request.log.warn({ agent: agent.id, rejected: rejected.length, first: rejected[0].reason }, 'samples rejected');
-        return reply.code(400).send({ accepted, rejected });
+        return reply.code(400).send({ accepted, rejected, ...extra });
       }
+      if (refusedByStore) return reply.code(207).send({ accepted, rejected, ...extra });
       return { accepted, rejected };
     },
   );
