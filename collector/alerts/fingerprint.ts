@@ -1,5 +1,5 @@
 // What makes two samples the same alert: the key of one alert instance and the labels it carries.
-import type { WireSample } from '../../protocol/index.ts';
+import { alertFieldsOf, type WireSample } from '../../protocol/index.ts';
 import { VOLATILE_TAGS, type Rule } from './rules.ts';
 
 /**
@@ -20,6 +20,13 @@ export function fingerprintOf(rule: Rule, tags: Record<string, string>): string 
   return key;
 }
 
-export function labelsOf(rule: Rule, sample: Pick<WireSample, 'measurement' | 'tags'>): Record<string, string> {
-  return { ...sample.tags, measurement: sample.measurement, rule: rule.name, severity: rule.severity };
+export function labelsOf(rule: Rule, sample: Pick<WireSample, 'measurement' | 'tags'> & { fields?: WireSample['fields'] }): Record<string, string> {
+  const labels: Record<string, string> = { ...sample.tags, measurement: sample.measurement, rule: rule.name, severity: rule.severity };
+  // The bounded string fields the catalogue names for mails (web_finding's url and evidence): labels to
+  // quote, never part of the fingerprint above, and never over a tag of the same name.
+  for (const f of alertFieldsOf(sample.measurement)) {
+    const v = sample.fields?.[f];
+    if (typeof v === 'string' && v !== '' && !Object.hasOwn(labels, f)) labels[f] = v;
+  }
+  return labels;
 }
