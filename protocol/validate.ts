@@ -1,6 +1,7 @@
 // The collector's per-sample check against the catalogue (names, types, tag and string limits, time
 // window); here in the contract so that the agent and the collector agree on what is accepted.
 import { catalogue, isMeasurement, COLLECTOR_TAGS, type WireSample } from './catalogue.ts';
+import { CHECK_STATUSES, isSecurityCheckId, SEVERITIES } from './security-checks.ts';
 
 /** Limits that keep one sample from hurting InfluxDB or a dashboard. */
 export const LIMITS = {
@@ -104,6 +105,10 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
   for (const key of plan.requiredTags) {
     if (!hasOwn(tagsIn, key) || tagsIn[key] === '') return { ok: false, reason: `${measurement}: missing tag "${key}"` };
   }
+  if (measurement === 'security') {
+    const issue = securityTagIssue(tagsIn);
+    if (issue) return { ok: false, reason: issue };
+  }
 
   if (!isPlainObject(fields)) return { ok: false, reason: `${measurement}: fields must be an object` };
   let fieldCount = 0;
@@ -150,6 +155,20 @@ export function validateSample(raw: unknown, opts: { window?: TimeWindow; allowC
   const outTags = tagsAsSent ? tagsIn : pick<string>(tagsIn, tagKeys, (k, v) => !isCollectorTag(k) && v !== '');
   const outFields = fieldCount === fieldKeys.length ? (fields as Record<string, number | string>) : pick<number | string>(fields, fieldKeys, (_, v) => v !== null && v !== undefined);
   return { ok: true, sample: { measurement, tags: outTags, fields: outFields, time: canonical } };
+}
+
+const SECURITY_SEVERITIES = new Set<string>(SEVERITIES);
+const SECURITY_STATUSES = new Set<string>(CHECK_STATUSES);
+
+/**
+ * A `security` sample names a check of the catalogue (protocol/security-checks.ts), a severity and a
+ * status from their closed lists: anything else would be a series (and a compliance row) per made-up id.
+ */
+function securityTagIssue(tags: Record<string, string>): string | undefined {
+  if (!isSecurityCheckId(tags.check_id)) return `security: tag "check_id" "${clip(tags.check_id)}" is not a check of the security check catalogue (protocol/security-checks.ts)`;
+  if (!SECURITY_SEVERITIES.has(tags.severity)) return `security: tag "severity" must be one of ${SEVERITIES.join(', ')}, got "${clip(tags.severity)}"`;
+  if (hasOwn(tags, 'status') && tags.status !== '' && !SECURITY_STATUSES.has(tags.status)) return `security: tag "status" must be one of ${CHECK_STATUSES.join(', ')}, got "${clip(tags.status)}"`;
+  return undefined;
 }
 
 function pick<V>(from: Record<string, unknown>, keys: string[], keep: (key: string, value: unknown) => boolean): Record<string, V> {

@@ -129,6 +129,29 @@ describe.skipIf(skip)('compliance: agents → collector → GET /api/v1/complian
     expect((await report('?agency=so-y-te')).agencies[0].agents[0].measuredAt).toBe(newer[0].time);
   }, 90_000);
 
+  it('refuses a security result whose check id is not in the catalogue, with a reason; the rest of the batch is stored', async () => {
+    const now = new Date().toISOString();
+    const result = (check_id: string, extra: Record<string, string> = {}) => ({ measurement: 'security', tags: { check_id, severity: 'high', status: 'fail', ...extra }, fields: { pass: 0 }, time: now });
+    const res = await fetch(`${tc.url}/api/v1/samples`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens['so-tu-phap']}` },
+      body: JSON.stringify({ samples: [result('made.up.check'), result('risky_ports'), result('risky_ports', { severity: 'urgent' }), result('risky_ports', { status: 'broken' })] }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      accepted: 1,
+      rejected: [
+        { index: 0, reason: 'security: tag "check_id" "made.up.check" is not a check of the security check catalogue (protocol/security-checks.ts)' },
+        { index: 2, reason: 'security: tag "severity" must be one of low, medium, high, critical, got "urgent"' },
+        { index: 3, reason: 'security: tag "status" must be one of pass, fail, not_applicable, error, waived, got "broken"' },
+      ],
+    });
+    const ids = (await tc.collector.db.prepare("SELECT check_id FROM security_results WHERE agency = 'so-tu-phap'").all()) as { check_id: string }[];
+    expect(ids.map((x) => x.check_id)).not.toContain('made.up.check');
+    const stored = rows(await influx.query(`SHOW TAG VALUES FROM security WITH KEY = check_id`, tc.config.influx.database)).map((p) => p.value);
+    expect(stored).not.toContain('made.up.check');
+  });
+
   it('history is in InfluxDB: every run is there, with the status tag', async () => {
     const points = rows(await influx.query(`SELECT count(score_percent) AS n FROM security_score WHERE agency = 'so-y-te'`, tc.config.influx.database));
     expect(points[0].n).toBe(3);
