@@ -28,7 +28,7 @@ const EXPECTED: Array<[string, string[]]> = [
   ['port-type', ['listen.port: expected a whole number from 0 to 65535, got "eighty"']],
   ['rate-zero', ['ingest.rateLimit.requestsPerSecond: expected a positive number, got number 0']],
   ['retention-short', ['influx.rawRetention: must be at least 1h, got "10m"']],
-  ['rule-bad-matcher', ['alerts.rules[0].matchers.target: invalid regular expression: Invalid regular expression: /^(?:()$/: Unterminated group']],
+  ['rule-bad-matcher', ['alerts.rules[0].matchers.target: invalid regular expression "~(": missing closing ): `(` (RE2 syntax: no look-around or back-references)']],
   ['rule-text-field', ['alerts.rules[0].field: field "vendor" of "lan_device" is text; a rule needs a numeric field']],
   ['rule-unknown-measurement', [`alerts.rules[0].measurement: unknown measurement "pong" (known: ${Object.keys(catalogue).join(', ')})`]],
   ['series-budget-zero', ['ingest.seriesBudget.perMeasurement: expected a number of series per measurement per agent from 1 to 1000000, such as 2000, got number 0']],

@@ -139,6 +139,45 @@ describe('alert engine and notifier (manual clock)', () => {
     expect(history.map((n) => n.kind).sort()).toEqual(['suppressed: maintenance window', 'suppressed: silence #1: router swap (ops)']);
   });
 
+  it('a bad silence stored before matchers were checked (bad pattern, bad JSON) silences nothing and stops no mail', () => {
+    const { alerting, db, tcp, step, mails, clock } = setup({ groupWait: '0s', rules: [{ name: 'target_down', for: '0s' }] });
+    const insert = db.prepare('INSERT INTO alert_silences (matchers, starts_at, ends_at, reason, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const matchers of ['{"target":"~("}', '{oops', 'null', '{"target":5}']) insert.run(matchers, clock.now() - 1000, clock.now() + 3_600_000, 'old', 'ops', clock.now() - 1000);
+    tcp('so-y-te', '1', 0);
+    tcp('so-tu-phap', '2', 0);
+    step(1000);
+    expect(mails().map((m) => m.agency).sort()).toEqual(['so-tu-phap', 'so-tu-phap', 'so-y-te']);
+    expect(alerting.store.silences(clock.now())).toHaveLength(4); // still listed, so they can be removed
+  });
+
+  it('a rule that fails is skipped with its name logged; the other rules still fire and mail', () => {
+    const config = parseCollectorConfig('/tmp/collector.yaml', {
+      agencies: AGENCIES,
+      alerts: {
+        groupWait: '0s',
+        rules: [
+          { name: 'target_down', for: '0s' },
+          { name: 'broken', measurement: 'tcp', field: 'up', op: '==', threshold: 0, severity: 'warning', summary: { vi: 'x', en: 'x' } },
+        ],
+      },
+    });
+    const broken = config.alerting.alerts.rules.find((r) => r.name === 'broken')!;
+    broken.compiled = [{ label: 'target', test: () => { throw new Error('boom'); } }];
+    const db = openDb(':memory:');
+    const clock = new ManualClock(Date.parse('2026-11-27T03:00:00Z'));
+    const errors: object[] = [];
+    const log = { warn: () => {}, error: (o: object) => errors.push(o) };
+    const alerting = startAlerting({ db, settings: config.alerting.alerts, agencies: config.agencies, clock, timers: false, log });
+    for (let i = 0; i < 3; i++) {
+      alerting.observe({ id: 'pc', agency: 'so-y-te' }, [{ measurement: 'tcp', tags: { target: '127.0.0.1', port: String(i + 1), result: 'refused', agency: 'so-y-te', agent: 'pc' }, fields: { up: 0 }, time: new Date(clock.now()).toISOString() }]);
+    }
+    clock.advance(1000);
+    alerting.tick();
+    expect(alerting.store.list().map((a) => a.rule)).toEqual(['target_down', 'target_down', 'target_down']);
+    expect(alerting.store.notifications().filter((n) => n.status === 'queued')).toHaveLength(1);
+    expect(errors).toEqual([expect.objectContaining({ rule: 'broken' })]); // once, not once per sample
+  });
+
   it('agent silent after 3 of its status intervals', () => {
     const { alerting, step, clock, mails } = setup({ groupWait: '0s' });
     const status = () =>

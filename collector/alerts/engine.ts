@@ -3,6 +3,7 @@
 import type { WireSample } from '../../protocol/index.ts';
 import type { AgentIdentity } from '../ingest/ingest.ts';
 import { CadenceTracker } from './cadence.ts';
+import { FailureLog, type AlertLog } from './failures.ts';
 import { fingerprintOf, labelsOf } from './fingerprint.ts';
 import { matchesAll } from './matchers.ts';
 import { conditionHolds, type Rule } from './rules.ts';
@@ -32,6 +33,8 @@ export interface EngineOptions {
   /** Called after a state change is stored (annotations). */
   onChange?: (row: AlertRow, change: AlertChange) => void;
   startedAt: number;
+  /** Where a rule that fails is reported (by name); it is skipped and the other rules go on. */
+  log?: AlertLog;
 }
 
 /**
@@ -47,9 +50,11 @@ export class AlertEngine {
   private readonly live = new Map<Rule, number>();
   readonly cadence = new CadenceTracker();
   private readonly store: AlertStore;
+  private readonly failures: FailureLog;
 
   constructor(private readonly opts: EngineOptions) {
     this.store = opts.store;
+    this.failures = new FailureLog(opts.log);
     for (const rule of opts.rules) {
       if (rule.kind === 'absent') continue;
       for (const m of rule.measurements) {
@@ -92,10 +97,14 @@ export class AlertEngine {
       const rules = this.byMeasurement.get(s.measurement);
       if (!rules) continue;
       for (const rule of rules) {
-        if (rule.compiled.length > 0 && !matchesAll(rule.compiled, s.tags)) continue;
-        const value = s.fields[rule.field];
-        if (typeof value !== 'number') continue;
-        this.judge(rule, s, value, Math.min(Date.parse(s.time), now), now);
+        try {
+          if (rule.compiled.length > 0 && !matchesAll(rule.compiled, s.tags)) continue;
+          const value = s.fields[rule.field];
+          if (typeof value !== 'number') continue;
+          this.judge(rule, s, value, Math.min(Date.parse(s.time), now), now);
+        } catch (err) {
+          this.ruleFailed(rule, err, now);
+        }
       }
     }
     if (this.absentRules.length > 0 && agent.id) {
@@ -108,6 +117,11 @@ export class AlertEngine {
         if (inst.state === 'ok') this.untrack(key);
       }
     }
+  }
+
+  /** One rule's failure is its own: logged with its name, the sample goes on to the other rules. */
+  private ruleFailed(rule: Rule, err: unknown, now: number): void {
+    this.failures.report(`rule:${rule.name}`, { rule: rule.name }, 'alert rule failed and was skipped', err, now);
   }
 
   private track(key: string, inst: Instance): void {
@@ -207,27 +221,40 @@ export class AlertEngine {
   /** Timers: `for` and `resolveAfter` deadlines without new samples, and silent agents. */
   tick(now: number): void {
     for (const [key, inst] of this.instances) {
-      if (inst.state === 'pending' && now - inst.since >= inst.rule.forMs) this.fire(inst, now);
-      else if (inst.state === 'firing' && inst.clearSince !== undefined && now - inst.clearSince >= inst.rule.resolveAfterMs) {
-        this.resolve(inst, now);
-        if (inst.rule.op !== 'increase' && inst.rule.op !== 'decrease') this.untrack(key);
+      try {
+        if (inst.state === 'pending' && now - inst.since >= inst.rule.forMs) this.fire(inst, now);
+        else if (inst.state === 'firing' && inst.clearSince !== undefined && now - inst.clearSince >= inst.rule.resolveAfterMs) {
+          this.resolve(inst, now);
+          if (inst.rule.op !== 'increase' && inst.rule.op !== 'decrease') this.untrack(key);
+        }
+      } catch (err) {
+        this.ruleFailed(inst.rule, err, now);
       }
     }
     for (const rule of this.absentRules) {
-      for (const c of this.cadence.agents.values()) {
-        if (!c.intervalMs) continue;
-        const windowMs = rule.missedIntervals * c.intervalMs;
-        const silentFor = now - c.lastArrival;
-        const key = this.absentKey(rule, c.agent, c.agency);
-        if (silentFor <= windowMs || this.instances.has(key)) continue;
-        const labels: Record<string, string> = { agency: c.agency, agent: c.agent, rule: rule.name, severity: rule.severity, measurement: 'agent_status' };
-        if (c.host) labels.host = c.host;
-        const since = c.lastArrival + windowMs;
-        const inst: Instance = { rule, state: 'pending', since, lastTime: now, value: Math.round(silentFor / 1000), labels };
-        inst.rowId = this.store.openAlert({ fingerprint: key, rule: rule.name, severity: rule.severity, agency: c.agency, agent: c.agent, labels, value: inst.value, activeSince: since });
-        this.track(key, inst);
-        if (now - since >= rule.forMs) this.fire(inst, now);
+      try {
+        this.watchAbsent(rule, now);
+      } catch (err) {
+        this.ruleFailed(rule, err, now);
       }
+    }
+  }
+
+  /** An absent rule: agents silent for `missedIntervals` of their own interval. */
+  private watchAbsent(rule: Rule, now: number): void {
+    for (const c of this.cadence.agents.values()) {
+      if (!c.intervalMs) continue;
+      const windowMs = rule.missedIntervals * c.intervalMs;
+      const silentFor = now - c.lastArrival;
+      const key = this.absentKey(rule, c.agent, c.agency);
+      if (silentFor <= windowMs || this.instances.has(key)) continue;
+      const labels: Record<string, string> = { agency: c.agency, agent: c.agent, rule: rule.name, severity: rule.severity, measurement: 'agent_status' };
+      if (c.host) labels.host = c.host;
+      const since = c.lastArrival + windowMs;
+      const inst: Instance = { rule, state: 'pending', since, lastTime: now, value: Math.round(silentFor / 1000), labels };
+      inst.rowId = this.store.openAlert({ fingerprint: key, rule: rule.name, severity: rule.severity, agency: c.agency, agent: c.agent, labels, value: inst.value, activeSince: since });
+      this.track(key, inst);
+      if (now - since >= rule.forMs) this.fire(inst, now);
     }
   }
 

@@ -4,7 +4,9 @@ import type { Rule } from './rules.ts';
 import { escalationRecipients, recipientsFor, type AgencyInfo, type Recipient } from './routing.ts';
 import type { AlertSettings } from './settings.ts';
 import type { AlertRow, AlertStore, EventKind } from './store.ts';
-import { activeSilences, suppressionOf } from './suppression.ts';
+import { FailureLog, type AlertLog } from './failures.ts';
+import { SilenceCache, type CompiledSilence } from './silences.ts';
+import { suppressionOf } from './suppression.ts';
 import { renderMail, renderStormSummary, systemName, type AlertView, type Locale } from './templates.ts';
 
 export interface NotifierOptions {
@@ -12,6 +14,7 @@ export interface NotifierOptions {
   settings: AlertSettings;
   rules: Rule[];
   agencies: AgencyInfo[];
+  log?: AlertLog;
 }
 
 type MailKind = 'alert' | 'repeat' | 'escalation';
@@ -25,37 +28,63 @@ type MailKind = 'alert' | 'repeat' | 'escalation';
 export class Notifier {
   private readonly rules: Map<string, Rule>;
   private readonly agencies: Map<string, AgencyInfo>;
+  private readonly silences: SilenceCache;
+  private readonly failures: FailureLog;
 
   constructor(private readonly opts: NotifierOptions) {
     this.rules = new Map(opts.rules.map((r) => [r.name, r]));
     this.agencies = new Map(opts.agencies.map((a) => [a.id, a]));
+    this.silences = new SilenceCache(opts.log);
+    this.failures = new FailureLog(opts.log);
   }
 
+  /**
+   * One round. Each alert, each agency's mail group and the storm summaries are handled on their own: one
+   * that fails is logged with its id and skipped, and the others go on.
+   */
   tick(now: number): void {
     const { store, settings } = this.opts;
-    const silences = activeSilences(store.silences(now), now);
+    const silences = this.silences.active(store.silences(now), now);
     for (const a of store.firing()) {
-      const suppressed = suppressionOf(a, silences, settings.maintenance, now);
-      if (a.lastNotifiedAt === null) {
-        // groupWait counts from the change itself, not from the tick that noticed it.
-        if (!suppressed) store.addEvent(a.id, 'firing', a.agency, Math.min(now, Math.max(a.firedAt ?? now, a.suppressedAt ?? 0)));
-        else if (a.suppressedAt === null) this.recordSuppressed(a, suppressed.by === 'silence' ? `silence #${suppressed.id}: ${suppressed.reason} (${suppressed.author})` : suppressed.reason, now);
-        continue;
-      }
-      if (a.ackedAt !== null || suppressed) continue;
-      const repeat = settings.repeatIntervalMs[a.severity];
-      if (repeat > 0 && now - a.lastNotifiedAt >= repeat) store.addEvent(a.id, 'repeat', a.agency, now);
-      if (a.severity === 'critical' && a.escalatedAt === null && settings.escalation.length > 0 && now - (a.firedAt ?? now) >= settings.escalateAfterMs) {
-        store.addEvent(a.id, 'escalation', a.agency, now);
-      }
+      this.isolated(`alert:${a.id}`, { alert: a.id, rule: a.rule, agency: a.agency }, 'alert skipped by the notifier', () => this.judgeFiring(a, silences, now));
     }
     for (const a of store.awaitingResolve()) {
-      const rule = this.rules.get(a.rule);
-      if (!settings.sendResolved || rule?.sendResolved === false) store.update(a.id, { resolve_notified_at: now });
-      else store.addEvent(a.id, 'resolved', a.agency, Math.min(now, a.resolvedAt ?? now));
+      this.isolated(`alert:${a.id}`, { alert: a.id, rule: a.rule, agency: a.agency }, 'resolved alert skipped by the notifier', () => {
+        const rule = this.rules.get(a.rule);
+        if (!settings.sendResolved || rule?.sendResolved === false) store.update(a.id, { resolve_notified_at: now });
+        else store.addEvent(a.id, 'resolved', a.agency, Math.min(now, a.resolvedAt ?? now));
+      });
     }
-    for (const agency of store.dueGroups(now - settings.groupWaitMs)) this.flush(agency, now);
-    this.summarizeStorms(now);
+    for (const agency of store.dueGroups(now - settings.groupWaitMs)) {
+      this.isolated(`group:${agency}`, { agency }, "agency's alert mail not composed", () => this.flush(agency, now));
+    }
+    this.isolated('storms', {}, 'storm summaries not composed', () => this.summarizeStorms(now));
+  }
+
+  private isolated(key: string, fields: object, message: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.failures.report(key, fields, message, err);
+    }
+  }
+
+  private judgeFiring(a: AlertRow, silences: CompiledSilence[], now: number): void {
+    const { store, settings } = this.opts;
+    const onError = (s: CompiledSilence, err: unknown) => this.failures.report(`silence:${s.row.id}`, { silence: s.row.id }, 'silence skipped: matching it failed', err);
+    const suppressed = suppressionOf(a, silences, settings.maintenance, now, onError);
+    if (a.lastNotifiedAt === null) {
+      // groupWait counts from the change itself, not from the tick that noticed it.
+      if (!suppressed) store.addEvent(a.id, 'firing', a.agency, Math.min(now, Math.max(a.firedAt ?? now, a.suppressedAt ?? 0)));
+      else if (a.suppressedAt === null) this.recordSuppressed(a, suppressed.by === 'silence' ? `silence #${suppressed.id}: ${suppressed.reason} (${suppressed.author})` : suppressed.reason, now);
+      return;
+    }
+    if (a.ackedAt !== null || suppressed) return;
+    const repeat = settings.repeatIntervalMs[a.severity];
+    if (repeat > 0 && now - a.lastNotifiedAt >= repeat) store.addEvent(a.id, 'repeat', a.agency, now);
+    if (a.severity === 'critical' && a.escalatedAt === null && settings.escalation.length > 0 && now - (a.firedAt ?? now) >= settings.escalateAfterMs) {
+      store.addEvent(a.id, 'escalation', a.agency, now);
+    }
   }
 
   private view(a: AlertRow): AlertView {

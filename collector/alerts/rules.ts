@@ -2,7 +2,7 @@
 // threshold rule tests against a sample.
 import { Type } from 'typebox';
 import { checkSchema, durationIssue, isMeasurement, joinPath, parseDuration, catalogue, type ConfigIssue } from '../../protocol/index.ts';
-import { compileMatchers, matcherIssue, type Matcher, type MatcherMap } from './matchers.ts';
+import { parseMatchers, type Matcher, type MatcherMap } from './matchers.ts';
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -168,9 +168,9 @@ function compileRule(spec: RuleSpec, path: string, issues: ConfigIssue[]): Rule 
       issues.push({ path: joinPath(path, 'threshold'), message: between ? 'op between needs [low, high]' : `op ${spec.op} needs a single number` });
     }
   }
-  for (const [label, pattern] of Object.entries(spec.matchers ?? {})) {
-    const problem = matcherIssue(pattern);
-    if (problem) issues.push({ path: joinPath(joinPath(path, 'matchers'), label), message: problem });
+  const parsed = parseMatchers(spec.matchers ?? {});
+  if (!parsed.ok) {
+    for (const p of parsed.problems) issues.push({ path: p.label === undefined ? joinPath(path, 'matchers') : joinPath(joinPath(path, 'matchers'), p.label), message: p.message });
   }
   const durations: Record<string, number> = {};
   for (const key of ['for', 'resolveAfter'] as const) {
@@ -186,7 +186,7 @@ function compileRule(spec: RuleSpec, path: string, issues: ConfigIssue[]): Rule 
     measurements,
     field: spec.field ?? '',
     matchers: spec.matchers ?? {},
-    compiled: compileMatchers(spec.matchers),
+    compiled: parsed.ok ? parsed.matchers : [],
     op: spec.op ?? '==',
     threshold: spec.threshold ?? 0,
     forMs: durations.for,

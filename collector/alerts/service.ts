@@ -55,13 +55,14 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     rules: opts.settings.rules,
     store,
     startedAt: clock.now(),
+    log: opts.log,
     onChange: (row, change) => {
       const agency = agencies.get(row.agency);
       const view = { id: row.id, rule: rulesByName.get(row.rule), ruleName: row.rule, severity: row.severity, agency: row.agency, labels: row.labels, value: row.value, firedAt: row.firedAt ?? row.activeSince };
       annotations.record(row, change, summaryOf(view, opts.settings.locale, agency?.name), clock.now());
     },
   });
-  const notifier = new Notifier({ store, settings: opts.settings, rules: opts.settings.rules, agencies: opts.agencies });
+  const notifier = new Notifier({ store, settings: opts.settings, rules: opts.settings.rules, agencies: opts.agencies, log: opts.log });
   const delivery = new MailDelivery(store, opts.smtp, opts.log);
   let pumping: Promise<unknown> = Promise.resolve();
   let flushing: Promise<unknown> = Promise.resolve();
@@ -69,11 +70,19 @@ export function startAlerting(opts: AlertingOptions): Alerting {
   let lastFlush = 0;
   let lastPrune = 0;
 
+  // Each step on its own: evaluation failing must not keep mail from going out, and the other way round.
+  const step = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      opts.log?.error({ err }, `alert ${what} failed`);
+    }
+  };
   const tick = () => {
     const now = clock.now();
-    try {
-      engine.tick(now);
-      notifier.tick(now);
+    step('evaluation', () => engine.tick(now));
+    step('notification', () => notifier.tick(now));
+    step('housekeeping', () => {
       if (now - lastCadenceSave >= CADENCE_SAVE_MS) {
         engine.forgetAgents(store.revokedAgents(), now);
         engine.saveCadence();
@@ -84,9 +93,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
         const pruned = store.prune(now - opts.settings.historyRetentionMs);
         if (Object.values(pruned).some((n) => n > 0)) opts.log?.info?.({ ...pruned }, 'old alert and mail history deleted (alerts.historyRetention)');
       }
-    } catch (err) {
-      opts.log?.error({ err }, 'alert evaluation failed');
-    }
+    });
     pumping = delivery.pump(() => clock.now()).catch((err) => opts.log?.error({ err }, 'mail queue failed'));
     if (annotations.pending() > 0 && now - lastFlush >= (lastFlush === 0 ? 0 : ANNOTATION_FLUSH_MS)) {
       lastFlush = now;

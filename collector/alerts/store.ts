@@ -74,10 +74,23 @@ export interface OutgoingMail extends NotificationRow {
 type Raw = Record<string, unknown>;
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/**
+ * A JSON object column as an object; {} for anything else (a row damaged or written by hand), so one bad
+ * row cannot stop every reader of the table. A silence read as {} matches nothing (see silences.ts).
+ */
+function objectColumn(text: unknown): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(String(text));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
 function alertOf(r: Raw): AlertRow {
   const out: Raw = {};
   for (const [k, v] of Object.entries(r)) out[camel(k)] = v;
-  out.labels = JSON.parse(r.labels as string);
+  out.labels = objectColumn(r.labels);
   return out as unknown as AlertRow;
 }
 
@@ -341,7 +354,7 @@ export class AlertStore {
 function silenceOf(r: Raw): SilenceRow {
   return {
     id: r.id as number,
-    matchers: JSON.parse(r.matchers as string),
+    matchers: objectColumn(r.matchers),
     startsAt: r.starts_at as number,
     endsAt: r.ends_at as number,
     reason: r.reason as string,

@@ -2,7 +2,7 @@
 // and changed straight in SQLite, so an operator can act while the web console is unreachable.
 import { parseDuration } from '../../protocol/index.ts';
 import { sendTestMail } from '../alerts/delivery.ts';
-import { matcherIssue } from '../alerts/matchers.ts';
+import { MAX_SILENCE_DAYS, silenceProblem } from '../alerts/silences.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { formatTime, summaryOf } from '../alerts/templates.ts';
 import type { CollectorConfig } from '../config.ts';
@@ -12,6 +12,7 @@ import { loadConfig, parseOptions, printTable, stdout, UsageError, withDb, type 
 export const ALERTS_USAGE = `  canhgac-collector alerts list   [--agency ID] [--all] [--json]   firing alerts (--all: with resolved history)
   canhgac-collector alerts ack ID --by NAME [--note TEXT]          acknowledge: stops reminders and escalation
   canhgac-collector silence add --match LABEL=VALUE [--match ...] --duration 2h --reason TEXT --by NAME
+                                  VALUE: exact, !not, or ~regex (RE2 syntax); --duration at most ${MAX_SILENCE_DAYS}d
   canhgac-collector silence list  [--all] [--json]
   canhgac-collector silence remove ID --by NAME
   canhgac-collector notifications [--agency ID] [--json]           notification history (recipients, subject, attempts, result)
@@ -54,16 +55,13 @@ function listAlerts(config: CollectorConfig, db: DB, args: { all: boolean; agenc
   return 0;
 }
 
-/** `--match LABEL=VALUE`, each pattern checked the way the API checks it. */
+/** `--match LABEL=VALUE` pairs; what they say is checked by silenceProblem, as the API and the console do. */
 function parseMatchers(match: string[]): Record<string, string> {
   const matchers: Record<string, string> = {};
   for (const m of match) {
     const at = m.indexOf('=');
     if (at < 1) throw new UsageError(`--match: expected LABEL=VALUE, got "${m}"`);
-    const pattern = m.slice(at + 1);
-    const problem = matcherIssue(pattern);
-    if (problem) throw new UsageError(`--match ${m}: ${problem}`);
-    matchers[m.slice(0, at)] = pattern;
+    matchers[m.slice(0, at)] = m.slice(at + 1);
   }
   if (Object.keys(matchers).length === 0) throw new UsageError('silence add: at least one --match LABEL=VALUE, such as --match agency=so-y-te');
   return matchers;
@@ -93,6 +91,9 @@ function silence(argv: string[]): number {
       if (!args.reason) throw new UsageError('silence add: --reason TEXT is required');
       if (!args.by) throw new UsageError('silence add: --by NAME is required');
       const now = Date.now();
+      const problem = silenceProblem({ matchers, startsAt: now, endsAt: now + ms }, now);
+      if (problem?.field === 'matchers') throw new UsageError(`silence add: --match: ${problem.message}`);
+      if (problem) throw new UsageError(`silence add: --duration ${args.duration}: ${problem.message}`);
       const s = store.addSilence({ matchers, startsAt: now, endsAt: now + ms, reason: args.reason, author: args.by }, now);
       stdout(`silence ${s.id} until ${formatTime(s.endsAt, 'vi')}\n`);
       return 0;

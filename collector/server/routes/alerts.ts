@@ -3,12 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { parseDuration, PATHS } from '../../../protocol/index.ts';
-import { matcherIssue } from '../../alerts/matchers.ts';
+import { MAX_MATCHERS, MAX_PATTERN_LENGTH } from '../../alerts/matchers.ts';
+import { silenceProblem } from '../../alerts/silences.ts';
 import { AlertStore } from '../../alerts/store.ts';
 import type { CollectorServices } from '../services.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
 
-const Matchers = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ maxLength: 200 }));
+// The shape only; what a matcher may say is checked by silenceProblem (alerts/silences.ts), as on every path.
+const Matchers = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ maxLength: MAX_PATTERN_LENGTH }), { maxProperties: MAX_MATCHERS });
 const SilenceBody = Type.Object(
   {
     matchers: Matchers,
@@ -25,10 +27,6 @@ type SilenceRequest = Static<typeof SilenceBody>;
 function silenceOf(body: SilenceRequest, own: string | undefined, now: number): { matchers: Record<string, string>; startsAt: number; endsAt: number; reason: string } | { status: 400 | 403; message: string } {
   const matchers = { ...body.matchers };
   if (Object.keys(matchers).length === 0) return { status: 400, message: 'matchers: at least one matcher, such as {"agency": "so-y-te"}' };
-  for (const [label, pattern] of Object.entries(matchers)) {
-    const problem = matcherIssue(pattern);
-    if (problem) return { status: 400, message: `matchers.${label}: ${problem}` };
-  }
   if (own) {
     if (matchers.agency !== undefined && matchers.agency !== own) return { status: 403, message: 'this token may only silence its own agency' };
     matchers.agency = own;
@@ -38,7 +36,8 @@ function silenceOf(body: SilenceRequest, own: string | undefined, now: number): 
   if (body.duration && durationMs === undefined) return { status: 400, message: `duration: expected a duration such as 2h, got "${body.duration}"` };
   const endsAt = body.endsAt ? Date.parse(body.endsAt) : durationMs !== undefined ? startsAt + durationMs : undefined;
   if (endsAt === undefined) return { status: 400, message: 'endsAt or duration is required' };
-  if (endsAt <= startsAt) return { status: 400, message: 'endsAt must be after startsAt' };
+  const problem = silenceProblem({ matchers, startsAt, endsAt }, now);
+  if (problem) return { status: 400, message: problem.message };
   return { matchers, startsAt, endsAt, reason: body.reason };
 }
 
