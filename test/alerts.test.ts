@@ -128,7 +128,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
       await new Promise((r) => listener.close(r));
       const wentDown = Date.now();
       const [firing] = await waitMails(() => about('Cổng dịch vụ công'), 1, 'firing mail');
-      expect(firing.subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới Cổng dịch vụ công');
+      expect(firing.subject).toBe(`[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới Cổng dịch vụ công (127.0.0.1:${port})`);
       expect(firing.to.sort()).toEqual(['it@soyte.example.vn', 'soc@canhgac.example.vn']);
       expect(firing.at - wentDown).toBeGreaterThanOrEqual(1000); // not before `for`
       expect(firing.text).toContain('Giờ hiển thị theo giờ Việt Nam');
@@ -138,7 +138,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
       log('firing mail received; listening again');
       listener = await listen(port);
       const [, resolved] = await waitMails(() => about('Cổng dịch vụ công'), 2, 'resolve mail');
-      expect(resolved.subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới Cổng dịch vụ công');
+      expect(resolved.subject).toBe(`[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới Cổng dịch vụ công (127.0.0.1:${port})`);
       await sleep(1500);
       expect(about('Cổng dịch vụ công')).toHaveLength(2);
 
@@ -165,7 +165,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     const mails = about('Nhóm ');
     expect(mails).toHaveLength(2);
     const yte = mails.find((m) => m.subject.includes('[Sở Y tế]'))!;
-    expect(yte.subject).toMatch(/^\[NGHIÊM TRỌNG\]\[Sở Y tế\] Mất kết nối tới Nhóm A\d \(\+2 cảnh báo khác\)$/);
+    expect(yte.subject).toMatch(/^\[NGHIÊM TRỌNG\]\[Sở Y tế\] Mất kết nối tới Nhóm A\d \(127\.0\.0\.1:710\d\) \(\+2 cảnh báo khác\)$/);
     for (const n of ['Nhóm A1', 'Nhóm A2', 'Nhóm A3']) expect(yte.text).toContain(n);
     expect(mails.find((m) => m.subject.includes('[Sở Tư pháp]'))!.to).toContain('it@sotuphap.example.vn');
     await post('so-y-te', [tcp(7101, 1, 'Nhóm A1'), tcp(7102, 1, 'Nhóm A2'), tcp(7103, 1, 'Nhóm A3')]);
@@ -208,7 +208,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     const silenced = history.find((n) => n.subject.includes('Kho lưu trữ'));
     const windowed = history.find((n) => n.subject.includes('Một cửa huyện'));
     expect(silenced).toMatchObject({ status: 'suppressed', kind: `suppressed: silence #${(created.json.silence as { id: number }).id}: thay bộ định tuyến (ops-test)` });
-    expect(windowed).toMatchObject({ status: 'suppressed', kind: 'suppressed: bảo trì định kỳ', subject: '[NGHIÊM TRỌNG][UBND huyện Càng Long] Mất kết nối tới Một cửa huyện' });
+    expect(windowed).toMatchObject({ status: 'suppressed', kind: 'suppressed: bảo trì định kỳ', subject: '[NGHIÊM TRỌNG][UBND huyện Càng Long] Mất kết nối tới Một cửa huyện (127.0.0.1:7302)' });
     expect(history.filter((n) => n.subject.includes('Kho lưu trữ') || n.subject.includes('Một cửa huyện'))).toHaveLength(2);
   }, 60_000);
 
@@ -219,7 +219,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     expect(ack.status).toBe(200);
     const [escalation] = await waitMails(() => smtp.mails.filter((m) => m.subject.startsWith('[CHUYỂN CẤP]') && m.text.includes('Máy chủ A')), 1, 'escalation mail', 20_000);
     expect(escalation.to).toEqual(['lanhdao@canhgac.example.vn']);
-    expect(escalation.subject).toBe('[CHUYỂN CẤP][NGHIÊM TRỌNG][Sở Tư pháp] Mất kết nối tới Máy chủ A');
+    expect(escalation.subject).toBe('[CHUYỂN CẤP][NGHIÊM TRỌNG][Sở Tư pháp] Mất kết nối tới Máy chủ A (127.0.0.1:7401)');
     expect(smtp.mails.filter((m) => m.subject.startsWith('[CHUYỂN CẤP]') && m.text.includes('Máy chủ B'))).toHaveLength(0);
     await post('so-tu-phap', [tcp(7401, 1, 'Máy chủ A'), tcp(7402, 1, 'Máy chủ B')]);
   }, 60_000);
@@ -238,7 +238,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     expect(failing.lastError).toMatch(/ECONNREFUSED|connect/);
     await smtp.start();
     const [mail] = await waitMails(() => about('Máy chủ thư'), 1, 'mail after SMTP is back', 20_000);
-    expect(mail.subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới Máy chủ thư');
+    expect(mail.subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới Máy chủ thư (127.0.0.1:7501)');
     const sent = ((await api('GET', '/api/v1/notifications?agency=so-y-te')).json.notifications as { subject: string; status: string; attempts: number }[]).find((n) => n.subject === mail.subject)!;
     expect(sent.status).toBe('sent');
     expect(sent.attempts).toBeGreaterThanOrEqual(3);
@@ -257,7 +257,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     expect(about('Máy chủ khởi động lại')).toHaveLength(1);
     await post('so-y-te', [tcp(7601, 1, 'Máy chủ khởi động lại')]);
     const mails = await waitMails(() => about('Máy chủ khởi động lại'), 2, 'resolve mail after restart');
-    expect(mails[1].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới Máy chủ khởi động lại');
+    expect(mails[1].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới Máy chủ khởi động lại (127.0.0.1:7601)');
   }, 60_000);
 
   it('certificate expiring and new LAN device rules fire from the samples those checks produce', async () => {
@@ -272,7 +272,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     ]);
     await post('so-tu-phap', [{ measurement: 'lan_summary', tags: { subnet: '192.0.2.0/24' }, fields: { devices: 14, new_devices: 2, exposed_services: 0 }, time: now }]);
     const [cert] = await waitMails(() => about('Cổng thông tin'), 1, 'certificate mail');
-    expect(cert.subject).toBe('[CẢNH BÁO][Sở Y tế] Chứng chỉ Cổng thông tin sắp hết hạn (còn 12.4 ngày)');
+    expect(cert.subject).toBe('[CẢNH BÁO][Sở Y tế] Chứng chỉ Cổng thông tin (127.0.0.1:8443) sắp hết hạn (còn 12.4 ngày)');
     expect(cert.to).toEqual(['it@soyte.example.vn']); // warnings are not the security team's by default
     const [lan] = await waitMails(() => about('thiết bị mới'), 1, 'new device mail');
     expect(lan.subject).toBe('[CẢNH BÁO][Sở Tư pháp] Phát hiện 2 thiết bị mới trong mạng 192.0.2.0/24');

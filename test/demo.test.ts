@@ -56,7 +56,7 @@ describe.skipIf(skip)('the demo command', () => {
         },
         { timeoutMs: 90_000, what: `an alert mail in the demo's mail catcher: ${out}` },
       );
-      expect(mails[0].subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới cổng 9 (cố ý đóng)');
+      expect(mails[0].subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới cổng 9 (cố ý đóng) (127.0.0.1:9)');
       expect(await (await fetch(`http://127.0.0.1:${mailPort}/mail/${mails[0].id}`)).text()).toContain('Xác nhận cảnh báo');
     } finally {
       process.kill(-demo.pid!, 'SIGINT');

@@ -5,7 +5,9 @@ import type { RuleSpec } from './rules.ts';
 /**
  * The rules that work with no configuration. A rules file may tune any of them by name
  * (`{ name: target_down, for: 5m }`) or drop one (`{ name: high_loss, disabled: true }`).
- * Templates: `{{tag}}`, `{{a|b}}` (the first tag present), `{{value}}`, `{{threshold}}`, `{{agency}}`.
+ * Templates: `{{tag}}`, `{{a|b}}` (the first tag present), `{{value}}`, `{{threshold}}`, `{{agency}}`,
+ * `{{location}}` (host:port, URL, file, endpoint address: see locationOf in templates.ts) and
+ * `{{named_location}}` (`name (location)`). Every built-in rule names the exact thing and the value.
  */
 export const BUILTIN_RULES: RuleSpec[] = [
   {
@@ -16,8 +18,8 @@ export const BUILTIN_RULES: RuleSpec[] = [
     dashboard: 'canhgac-agents',
     summary: { vi: 'Agent {{host|agent}} ngừng gửi dữ liệu', en: 'Agent {{host|agent}} stopped reporting' },
     description: {
-      vi: 'Collector không nhận được mẫu nào từ agent {{agent}} trong {{value}} giây (3 chu kỳ báo cáo của agent). Máy có thể đã tắt, mất mạng hoặc dịch vụ agent đã dừng.',
-      en: 'The collector received no sample from agent {{agent}} for {{value}} seconds (3 of its reporting intervals). The host may be off, offline, or the agent service stopped.',
+      vi: 'Collector không nhận được mẫu nào từ agent {{agent}} ({{host|agent}}) trong {{value}} giây (3 chu kỳ báo cáo của agent). Máy có thể đã tắt, mất mạng hoặc dịch vụ agent đã dừng.',
+      en: 'The collector received no sample from agent {{agent}} ({{host|agent}}) for {{value}} seconds (3 of its reporting intervals). The host may be off, offline, or the agent service stopped.',
     },
   },
   {
@@ -30,10 +32,10 @@ export const BUILTIN_RULES: RuleSpec[] = [
     resolveAfter: '1m',
     severity: 'critical',
     dashboard: 'canhgac-availability',
-    summary: { vi: 'Mất kết nối tới {{name|url|target}}', en: 'Lost connection to {{name|url|target}}' },
+    summary: { vi: 'Mất kết nối tới {{named_location}}', en: 'Lost connection to {{named_location}}' },
     description: {
-      vi: '{{name|url|target}} không phản hồi (kết quả: {{result}}).',
-      en: '{{name|url|target}} does not answer (result: {{result}}).',
+      vi: '{{location}} không phản hồi (kết quả: {{result}}, up = {{value}}).',
+      en: '{{location}} does not answer (result: {{result}}, up = {{value}}).',
     },
   },
   {
@@ -46,10 +48,10 @@ export const BUILTIN_RULES: RuleSpec[] = [
     resolveAfter: '1m',
     severity: 'critical',
     dashboard: 'canhgac-videoconf',
-    summary: { vi: 'Mất kết nối tới điểm cầu {{name|target}}', en: 'Lost connection to video endpoint {{name|target}}' },
+    summary: { vi: 'Mất kết nối tới điểm cầu {{named_location}}', en: 'Lost connection to video endpoint {{named_location}}' },
     description: {
-      vi: 'Điểm cầu {{name|target}} ({{target}}) không trả lời SIP OPTIONS (kết quả: {{result}}).',
-      en: 'Video endpoint {{name|target}} ({{target}}) does not answer SIP OPTIONS (result: {{result}}).',
+      vi: 'Điểm cầu {{named_location}} không trả lời SIP OPTIONS (kết quả: {{result}}, up = {{value}}).',
+      en: 'Video endpoint {{named_location}} does not answer SIP OPTIONS (result: {{result}}, up = {{value}}).',
     },
   },
   {
@@ -62,7 +64,7 @@ export const BUILTIN_RULES: RuleSpec[] = [
     resolveAfter: '5m',
     severity: 'warning',
     dashboard: 'canhgac-availability',
-    summary: { vi: 'Mất gói cao tới {{name|target}} ({{value}}%)', en: 'High packet loss to {{name|target}} ({{value}}%)' },
+    summary: { vi: 'Mất gói cao tới {{named_location}} ({{value}}%)', en: 'High packet loss to {{named_location}} ({{value}}%)' },
     description: {
       vi: 'Tỷ lệ mất gói tới {{target}} là {{value}}% (ngưỡng {{threshold}}%).',
       en: 'Packet loss to {{target}} is {{value}}% (threshold {{threshold}}%).',
@@ -78,10 +80,10 @@ export const BUILTIN_RULES: RuleSpec[] = [
     resolveAfter: '2m',
     severity: 'critical',
     dashboard: 'canhgac-videoconf',
-    summary: { vi: 'Điểm cầu {{endpoint}} chưa sẵn sàng họp trực tuyến', en: 'Video endpoint {{endpoint}} is not ready for conferencing' },
+    summary: { vi: 'Điểm cầu {{named_location}} chưa sẵn sàng họp trực tuyến', en: 'Video endpoint {{named_location}} is not ready for conferencing' },
     description: {
-      vi: 'Một thành phần của điểm cầu {{endpoint}} không đạt ngưỡng (mất gói, độ trễ, jitter hoặc SIP).',
-      en: 'A component of video endpoint {{endpoint}} is outside its thresholds (loss, delay, jitter or SIP).',
+      vi: 'Một thành phần của điểm cầu {{named_location}} không đạt ngưỡng (mất gói, độ trễ, jitter hoặc SIP): ready = {{value}}.',
+      en: 'A component of video endpoint {{named_location}} is outside its thresholds (loss, delay, jitter or SIP): ready = {{value}}.',
     },
   },
   {
@@ -93,10 +95,10 @@ export const BUILTIN_RULES: RuleSpec[] = [
     severity: 'warning',
     keyTags: ['target', 'name', 'path'],
     dashboard: 'canhgac-certificates',
-    summary: { vi: 'Chứng chỉ {{name|target|path}} sắp hết hạn (còn {{value}} ngày)', en: 'Certificate {{name|target|path}} expires soon ({{value}} days left)' },
+    summary: { vi: 'Chứng chỉ {{named_location}} sắp hết hạn (còn {{value}} ngày)', en: 'Certificate {{named_location}} expires soon ({{value}} days left)' },
     description: {
-      vi: 'Chứng chỉ {{subject_cn|name|target|path}} còn {{value}} ngày. Hãy gia hạn trước khi hết hạn.',
-      en: 'Certificate {{subject_cn|name|target|path}} has {{value}} days left. Renew it before it expires.',
+      vi: 'Chứng chỉ {{subject_cn|name}} tại {{location}} còn {{value}} ngày. Hãy gia hạn trước khi hết hạn.',
+      en: 'Certificate {{subject_cn|name}} at {{location}} has {{value}} days left. Renew it before it expires.',
     },
   },
   {
@@ -108,10 +110,10 @@ export const BUILTIN_RULES: RuleSpec[] = [
     severity: 'critical',
     keyTags: ['target', 'name', 'path'],
     dashboard: 'canhgac-certificates',
-    summary: { vi: 'Chứng chỉ {{name|target|path}} chỉ còn {{value}} ngày', en: 'Certificate {{name|target|path}} has only {{value}} days left' },
+    summary: { vi: 'Chứng chỉ {{named_location}} chỉ còn {{value}} ngày', en: 'Certificate {{named_location}} has only {{value}} days left' },
     description: {
-      vi: 'Chứng chỉ {{subject_cn|name|target|path}} hết hạn sau {{value}} ngày. Cần gia hạn ngay.',
-      en: 'Certificate {{subject_cn|name|target|path}} expires in {{value}} days. Renew it now.',
+      vi: 'Chứng chỉ {{subject_cn|name}} tại {{location}} hết hạn sau {{value}} ngày. Cần gia hạn ngay.',
+      en: 'Certificate {{subject_cn|name}} at {{location}} expires in {{value}} days. Renew it now.',
     },
   },
   {
@@ -123,10 +125,10 @@ export const BUILTIN_RULES: RuleSpec[] = [
     severity: 'critical',
     keyTags: ['target', 'name', 'path'],
     dashboard: 'canhgac-certificates',
-    summary: { vi: 'Chứng chỉ {{name|target|path}} đã hết hạn', en: 'Certificate {{name|target|path}} has expired' },
+    summary: { vi: 'Chứng chỉ {{named_location}} đã hết hạn', en: 'Certificate {{named_location}} has expired' },
     description: {
-      vi: 'Chứng chỉ {{subject_cn|name|target|path}} đã hết hạn; người dùng sẽ gặp cảnh báo bảo mật hoặc không kết nối được.',
-      en: 'Certificate {{subject_cn|name|target|path}} has expired; users see security warnings or cannot connect.',
+      vi: 'Chứng chỉ {{subject_cn|name}} tại {{location}} đã hết hạn (expired = {{value}}); người dùng sẽ gặp cảnh báo bảo mật hoặc không kết nối được.',
+      en: 'Certificate {{subject_cn|name}} at {{location}} has expired (expired = {{value}}); users see security warnings or cannot connect.',
     },
   },
   {
@@ -139,10 +141,10 @@ export const BUILTIN_RULES: RuleSpec[] = [
     keyTags: ['host', 'check_id'],
     severity: 'critical',
     dashboard: 'canhgac-security',
-    summary: { vi: 'Kiểm tra bảo mật nghiêm trọng không đạt: {{check_id}}', en: 'Critical security check failed: {{check_id}}' },
+    summary: { vi: 'Kiểm tra bảo mật nghiêm trọng không đạt: {{check_id}} trên {{host|agent}}', en: 'Critical security check failed: {{check_id}} on {{host|agent}}' },
     description: {
-      vi: 'Kiểm tra {{check_id}} (mức nghiêm trọng) không đạt trên agent {{agent}}.',
-      en: 'Check {{check_id}} (critical) failed on agent {{agent}}.',
+      vi: 'Kiểm tra {{check_id}} (mức nghiêm trọng) không đạt trên agent {{agent}} (pass = {{value}}).',
+      en: 'Check {{check_id}} (critical) failed on agent {{agent}} (pass = {{value}}).',
     },
   },
   {
@@ -153,7 +155,7 @@ export const BUILTIN_RULES: RuleSpec[] = [
     threshold: 10,
     severity: 'warning',
     dashboard: 'canhgac-security',
-    summary: { vi: 'Điểm bảo mật giảm xuống {{value}}%', en: 'Security score dropped to {{value}}%' },
+    summary: { vi: 'Điểm bảo mật của {{host|agent}} giảm xuống {{value}}%', en: 'Security score of {{host|agent}} dropped to {{value}}%' },
     description: {
       vi: 'Điểm bảo mật của agent {{agent}} giảm hơn {{threshold}} điểm, còn {{value}}%.',
       en: 'The security score of agent {{agent}} fell by more than {{threshold}} points to {{value}}%.',
@@ -215,7 +217,7 @@ export const BUILTIN_RULES: RuleSpec[] = [
     severity: 'warning',
     keyTags: ['host'],
     dashboard: 'canhgac-agents',
-    summary: { vi: 'Agent {{host|agent}} đang bỏ mẫu dữ liệu', en: 'Agent {{host|agent}} is dropping samples' },
+    summary: { vi: 'Agent {{host|agent}} đang bỏ mẫu dữ liệu (tổng {{value}})', en: 'Agent {{host|agent}} is dropping samples ({{value}} so far)' },
     description: {
       vi: 'Hàng đợi của agent {{agent}} đã đầy và mẫu cũ bị bỏ (tổng {{value}}). Kiểm tra kết nối tới collector.',
       en: "Agent {{agent}}'s outbox is full and old samples are dropped ({{value}} so far). Check its connection to the collector.",
@@ -231,7 +233,7 @@ export const BUILTIN_RULES: RuleSpec[] = [
     resolveAfter: '5m',
     severity: 'warning',
     dashboard: 'canhgac-pipeline',
-    summary: { vi: 'Hàng đợi ghi InfluxDB của collector đang tăng ({{value}} mẫu)', en: 'Collector spool for InfluxDB is growing ({{value}} samples)' },
+    summary: { vi: 'Hàng đợi ghi InfluxDB của collector {{instance}} đang tăng ({{value}} mẫu)', en: 'Spool for InfluxDB of collector {{instance}} is growing ({{value}} samples)' },
     description: {
       vi: 'Collector {{instance}} không ghi kịp vào InfluxDB; dữ liệu đang được giữ trên đĩa.',
       en: 'Collector {{instance}} cannot keep up writing InfluxDB; samples wait on disk.',

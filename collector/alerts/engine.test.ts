@@ -42,10 +42,10 @@ describe('alert engine and notifier (manual clock)', () => {
     expect(sent).toHaveLength(3); // Sở Y tế (agency + security team share one mail: same alerts, same locale), Sở Tư pháp en contact, Sở Tư pháp security team vi
     const yte = sent.find((m) => m.recipients.includes('it@soyte.example.vn'))!;
     expect(yte.recipients).toEqual(['it@soyte.example.vn', 'soc@example.vn']);
-    expect(yte.subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới 127.0.0.1 (+1 cảnh báo khác)');
+    expect(yte.subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Mất kết nối tới 127.0.0.1:1 (+1 cảnh báo khác)');
     expect(yte.alertIds).toHaveLength(2);
     const en = sent.find((m) => m.recipients.includes('it@sotuphap.example.vn'))!;
-    expect(en.subject).toBe('[CRITICAL][Sở Tư pháp] Lost connection to 127.0.0.1');
+    expect(en.subject).toBe('[CRITICAL][Sở Tư pháp] Lost connection to 127.0.0.1:3');
     tcp('so-y-te', '1', 1);
     step(30_000);
     tcp('so-y-te', '1', 1);
@@ -53,7 +53,7 @@ describe('alert engine and notifier (manual clock)', () => {
     step(10_000);
     const resolved = mails().slice(3);
     expect(resolved).toHaveLength(1);
-    expect(resolved[0].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới 127.0.0.1');
+    expect(resolved[0].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới 127.0.0.1:1');
   });
 
   it('a restart keeps the resolveAfter countdown of a firing alert whose condition has cleared', () => {

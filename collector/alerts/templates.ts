@@ -4,6 +4,8 @@ import type { Rule, Severity, Text } from './rules.ts';
 
 export type Locale = 'vi' | 'en';
 export const TIMEZONE = 'Asia/Ho_Chi_Minh';
+/** A grouped mail lists at most this many alerts and says how many more there are (the console has them all). */
+export const MAX_LISTED_ALERTS = 50;
 
 export const SEVERITY_WORD: Record<Locale, Record<Severity, string>> = {
   vi: { critical: 'NGHIÊM TRỌNG', warning: 'CẢNH BÁO', info: 'THÔNG TIN' },
@@ -29,6 +31,14 @@ const WORDS = {
     ackHint: 'Xác nhận cảnh báo để dừng nhắc lại và chuyển cấp.',
     footer: 'Thư tự động từ hệ thống Canh Gác. Giờ hiển thị theo giờ Việt Nam (Asia/Ho_Chi_Minh).',
     system: 'Hệ thống giám sát',
+    location: 'Đối tượng',
+    measured: 'Giá trị đo',
+    threshold: 'ngưỡng',
+    between: (lo: string, hi: string) => `từ ${lo} đến dưới ${hi}`,
+    increase: (t: string) => `tăng hơn ${t} so với mẫu trước`,
+    decrease: (t: string) => `giảm hơn ${t} so với mức trước đó`,
+    absent: (span: string) => `không nhận được mẫu nào trong ${span}`,
+    andMore: (n: number) => `… và ${n} cảnh báo khác (thư chỉ liệt kê ${MAX_LISTED_ALERTS} cảnh báo đầu; xem đầy đủ trên bảng điều khiển)`,
   },
   en: {
     resolved: 'RESOLVED',
@@ -48,6 +58,14 @@ const WORDS = {
     ackHint: 'Acknowledge the alert to stop reminders and escalation.',
     footer: 'Automatic mail from Canh Gác. Times are Vietnam time (Asia/Ho_Chi_Minh).',
     system: 'Monitoring system',
+    location: 'Target',
+    measured: 'Measured',
+    threshold: 'threshold',
+    between: (lo: string, hi: string) => `from ${lo} to under ${hi}`,
+    increase: (t: string) => `rose by more than ${t} since the previous sample`,
+    decrease: (t: string) => `more than ${t} below where it stood`,
+    absent: (span: string) => `no sample for ${span}`,
+    andMore: (n: number) => `… and ${n} more (a mail lists the first ${MAX_LISTED_ALERTS} alerts; see the console for all)`,
   },
 } as const;
 
@@ -60,15 +78,56 @@ function formatNumber(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 10) / 10);
 }
 
-/** `{{tag}}`, `{{a|b|c}}` (first label present), `{{value}}`, `{{threshold}}`, `{{agency}}`. */
+const label = (labels: Record<string, string>, name: string): string | undefined => {
+  const v = Object.hasOwn(labels, name) ? labels[name] : undefined;
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+
+const hostPort = (host: string, port: string) => `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+
+/**
+ * The exact thing an alert is about, from its tags: `host:port` (tcp: target and port), the URL, the
+ * certificate file, the TLS or SIP `host:port`, an endpoint's address, `ip:port` of a LAN service,
+ * `host:mount`, a subnet, the collector instance; else the agent. A check's display `name` is not it.
+ */
+export function locationOf(labels: Record<string, string>): string | undefined {
+  const l = (name: string) => label(labels, name);
+  const url = l('url');
+  if (url) return redact(url);
+  const target = l('target') ?? l('ip');
+  const port = l('port');
+  if (target) return port ? hostPort(target, port) : target;
+  const mount = l('mount');
+  const host = l('host');
+  if (host && mount) return `${host}:${mount}`;
+  const server = l('server');
+  const query = l('query');
+  if (server && query) return `${query} @ ${server}`;
+  return l('path') ?? l('address') ?? l('endpoint') ?? l('subnet') ?? l('instance') ?? host ?? l('agent');
+}
+
+/** `display name (location)`, or the location alone when there is no other name for it. */
+export function namedLocationOf(labels: Record<string, string>): string | undefined {
+  const location = locationOf(labels);
+  const name = [label(labels, 'endpoint'), label(labels, 'name')].find((n) => n !== undefined && n !== location);
+  if (!location) return name;
+  return name ? `${redact(name)} (${location})` : location;
+}
+
+/**
+ * `{{tag}}`, `{{a|b|c}}` (first label present), `{{value}}`, `{{threshold}}`, `{{agency}}`, and the
+ * derived `{{location}}` (see locationOf) and `{{named_location}}` (`name (location)`).
+ */
 export function renderText(template: string, ctx: { labels: Record<string, string>; value?: number | null; threshold?: number | [number, number]; agencyName?: string }): string {
   return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, expr: string) => {
     for (const name of expr.split('|').map((s) => s.trim())) {
       if (name === 'value' && ctx.value !== undefined && ctx.value !== null) return formatNumber(ctx.value);
       if (name === 'threshold' && ctx.threshold !== undefined) return Array.isArray(ctx.threshold) ? formatNumber(ctx.threshold[0]) : formatNumber(ctx.threshold);
       if (name === 'agency' && ctx.agencyName) return ctx.agencyName;
-      const v = ctx.labels[name];
-      if (v !== undefined && v !== '') return redact(v);
+      const v = label(ctx.labels, name);
+      if (v !== undefined) return redact(v);
+      const derived = name === 'location' ? locationOf(ctx.labels) : name === 'named_location' ? namedLocationOf(ctx.labels) : undefined;
+      if (derived) return derived;
     }
     return '';
   });
@@ -138,6 +197,22 @@ function descriptionOf(a: AlertView, locale: Locale, agencyName?: string): strin
   return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName }) : '';
 }
 
+/** What was measured against what: `used_percent = 93.5 (ngưỡng: > 90)`; for a silent agent, for how long. */
+export function measuredOf(a: AlertView, locale: Locale): string | undefined {
+  const rule = a.rule;
+  if (!rule || a.value === null || a.value === undefined) return undefined;
+  const w = WORDS[locale];
+  if (rule.kind === 'absent') return w.absent(formatSpan(a.value * 1000, locale));
+  const t = rule.threshold;
+  const n = (x: number) => formatNumber(x);
+  let condition: string;
+  if (rule.op === 'between') condition = `${w.threshold}: ${w.between(n((t as [number, number])[0]), n((t as [number, number])[1]))}`;
+  else if (rule.op === 'increase') condition = w.increase(n(t as number));
+  else if (rule.op === 'decrease') condition = w.decrease(n(t as number));
+  else condition = `${w.threshold}: ${rule.op} ${n(t as number)}`;
+  return `${rule.field} = ${n(a.value)} (${condition})`;
+}
+
 function links(a: AlertView, ctx: MailContext): { console?: string; grafana?: string } {
   const out: { console?: string; grafana?: string } = {};
   if (ctx.consoleUrl) out.console = new URL(`alerts/${a.id}`, ctx.consoleUrl.endsWith('/') ? ctx.consoleUrl : `${ctx.consoleUrl}/`).toString();
@@ -174,16 +249,24 @@ export function renderMail(ctx: MailContext): RenderedMail {
 
   const textParts: string[] = [];
   const htmlParts: string[] = [];
-  const section = (head: string, alerts: AlertView[], resolved: boolean) => {
-    if (alerts.length === 0) return;
+  let room = MAX_LISTED_ALERTS;
+  const section = (head: string, all: AlertView[], resolved: boolean) => {
+    if (all.length === 0) return;
     textParts.push(`${head}\n${'='.repeat(head.length)}`);
     htmlParts.push(`<h2 style="font-size:16px;margin:16px 0 8px">${esc(head)}</h2>`);
+    const alerts = all.slice(0, room);
+    room -= alerts.length;
     for (const a of alerts) {
       const sev = resolved ? w.resolved : SEVERITY_WORD[ctx.locale][a.severity];
       const summary = summaryOf(a, ctx.locale, ctx.agencyName);
       const description = descriptionOf(a, ctx.locale, ctx.agencyName);
       const l = links(a, ctx);
-      const lines: [string, string][] = [[w.started, formatTime(a.firedAt, ctx.locale)]];
+      const lines: [string, string][] = [];
+      const location = locationOf(a.labels);
+      const measured = measuredOf(a, ctx.locale);
+      if (location && location !== a.labels.agent) lines.push([w.location, location]);
+      if (measured) lines.push([w.measured, measured]);
+      lines.push([w.started, formatTime(a.firedAt, ctx.locale)]);
       if (a.resolvedAt) {
         lines.push([w.ended, formatTime(a.resolvedAt, ctx.locale)]);
         lines.push([w.lasted, formatSpan(a.resolvedAt - a.firedAt, ctx.locale)]);
@@ -204,6 +287,12 @@ export function renderMail(ctx: MailContext): RenderedMail {
           [l.console && `<a href="${esc(l.console)}">${esc(w.console)}</a>`, l.grafana && `<a href="${esc(l.grafana)}">${esc(w.grafana)}</a>`].filter(Boolean).join(' · ') +
           `</div>`,
       );
+    }
+    if (all.length > alerts.length) {
+      const more = w.andMore(all.length - alerts.length);
+      const list = ctx.consoleUrl ? new URL('alerts', ctx.consoleUrl.endsWith('/') ? ctx.consoleUrl : `${ctx.consoleUrl}/`).toString() : undefined;
+      textParts.push(list ? `${more}\n${list}` : more);
+      htmlParts.push(`<p><strong>${esc(more)}</strong>${list ? ` <a href="${esc(list)}">${esc(list)}</a>` : ''}</p>`);
     }
   };
   if (ctx.kind === 'escalation') {
