@@ -2,8 +2,11 @@
 // file) × every kind of caller. Agent routes take agent tokens only; every other route needs an operator
 // principal; nothing answers 5xx.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertStore } from '../collector/alerts/store.ts';
 import { revokeAgent } from '../collector/state/agents.ts';
 import { createAdminToken } from '../collector/state/admin-tokens.ts';
+import { createCommand } from '../collector/state/commands.ts';
+import { createUser } from '../collector/state/users.ts';
 import { rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
@@ -93,5 +96,86 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     expect(res.status).toBe(200);
     const r = rows(await influx.query(`SELECT * FROM tcp WHERE target = 'impersonate'`, tc.config.influx.database));
     expect(r.map((x) => [x.agent, x.agency])).toEqual([[agentA, 'so-y-te']]);
+  });
+
+  it("an agency-scoped principal gets for another agency's id exactly what it gets for an id that does not exist (status and body)", async () => {
+    const db = tc.collector.db;
+    const store = new AlertStore(db);
+    const now = Date.now();
+    const other = 'so-tu-phap';
+    // Ids long enough to be told apart from any other number in a page, as a real store would reach.
+    const alertId = 555_000_111;
+    const silenceId = 555_000_222;
+    const firstAlert = store.openAlert({ fingerprint: 'matrix-other-agency', rule: 'target_down', severity: 'critical', agency: other, labels: { target: '127.0.0.1', port: '9' }, activeSince: now });
+    db.prepare('UPDATE alerts SET id = ?, state = ?, fired_at = ? WHERE id = ?').run(alertId, 'firing', now, firstAlert);
+    const firstSilence = store.addSilence({ matchers: { agency: other }, startsAt: now, endsAt: now + 3_600_000, reason: 'của cơ quan khác', author: 'matrix' }, now).id;
+    db.prepare('UPDATE alert_silences SET id = ? WHERE id = ?').run(silenceId, firstSilence);
+    const commandId = createCommand(db, agentB, 'run-check', { type: 'videoconf', deadlineMs: 1000 }, 60_000, now);
+    const scopedToken = createAdminToken(db, 'matrix-scoped-admin', 'admin', 'so-y-te');
+    const agentToken = callers['agent token']!;
+    const result = { status: 'done', startedAt: new Date(now).toISOString(), finishedAt: new Date(now).toISOString(), samples: [] };
+
+    // [what, method, path with {id}, the other agency's id, an id nobody has, body, token]
+    const api: [string, string, string, string, string, unknown, string][] = [
+      ['ack an alert', 'POST', '/api/v1/alerts/{id}/ack', String(alertId), '987654321', {}, scopedToken],
+      ['remove a silence', 'DELETE', '/api/v1/silences/{id}', String(silenceId), '987654321', undefined, scopedToken],
+      ['list alerts', 'GET', '/api/v1/alerts?agency={id}', other, 'no-such-agency', undefined, scopedToken],
+      ['notifications', 'GET', '/api/v1/notifications?agency={id}', other, 'no-such-agency', undefined, scopedToken],
+      ['certificates', 'GET', '/api/v1/certificates?agency={id}', other, 'no-such-agency', undefined, scopedToken],
+      ['compliance', 'GET', '/api/v1/compliance?agency={id}', other, 'no-such-agency', undefined, scopedToken],
+      ['devices', 'GET', '/api/v1/agencies/{id}/devices', other, 'no-such-agency', undefined, scopedToken],
+      ['silence another agency', 'POST', '/api/v1/silences', other, 'no-such-agency', { matchers: { agency: '{id}' }, duration: '1h', reason: 'thử' }, scopedToken],
+      ['meeting check', 'POST', '/api/v1/videoconf/check', other, 'no-such-agency', { agency: '{id}', wait: 1 }, scopedToken],
+      ["another agent's command result", 'POST', '/api/v1/agent/commands/{id}/result', commandId, 'cmd-nosuch-000000000000', result, agentToken],
+    ];
+    const fill = (v: unknown, id: string): unknown => JSON.parse(JSON.stringify(v ?? null).replaceAll('{id}', id));
+    const answer = async (method: string, path: string, id: string, body: unknown, token: string, extra: Record<string, string> = {}) => {
+      const res = await fetch(tc.url + path.replace('{id}', encodeURIComponent(id)), {
+        method,
+        redirect: 'manual',
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...extra },
+        body: body !== undefined ? JSON.stringify(fill(body, id)) : undefined,
+      });
+      return `${res.status} ${(await res.text()).replaceAll(id, '{id}').replaceAll(encodeURIComponent(id), '{id}')}`;
+    };
+    const differences: string[] = [];
+    for (const [what, method, path, theirs, nobodys, body, token] of api) {
+      const [a, b] = [await answer(method, path, theirs, body, token), await answer(method, path, nobodys, body, token)];
+      if (a !== b) differences.push(`${what}: another agency's id -> ${a.slice(0, 160)} | no such id -> ${b.slice(0, 160)}`);
+    }
+
+    // The console, as a user scoped to so-y-te (an admin: every action is open to them in their own agency).
+    await createUser(db, { name: 'qt.matrix', password: 'qt-matrix-password-1', role: 'admin', agency: 'so-y-te' });
+    const login = await fetch(`${tc.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url },
+      body: new URLSearchParams({ username: 'qt.matrix', password: 'qt-matrix-password-1' }).toString(),
+    });
+    expect(login.status).toBe(303);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const page = await (await fetch(`${tc.url}/console/alerts`, { headers: { cookie } })).text();
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(page)![1];
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url, cookie };
+    const consoleAnswer = async (method: string, path: string, id: string) => {
+      const res = await fetch(tc.url + path.replace('{id}', encodeURIComponent(id)), { method, redirect: 'manual', headers: method === 'GET' ? { cookie } : form, body: method === 'GET' ? undefined : new URLSearchParams({ _csrf: csrf }).toString() });
+      return `${res.status} ${(await res.text()).replaceAll(encodeURIComponent(id), '{id}').replaceAll(id, '{id}')}`;
+    };
+    const pages: [string, string, string, string, string][] = [
+      ['alert page', 'GET', '/console/alerts/{id}', String(alertId), '987654321'],
+      ['ack from the console', 'POST', '/console/alerts/{id}/ack', String(alertId), '987654321'],
+      ['remove a silence from the console', 'POST', '/console/silences/{id}/remove', String(silenceId), '987654321'],
+      ['agency page', 'GET', '/console/agencies/{id}', other, 'no-such-agency'],
+      ['revoke an agent', 'POST', '/console/agents/{id}/revoke', agentB, 'no-such-agent'],
+      ['rotate an agent', 'POST', '/console/agents/{id}/rotate', agentB, 'no-such-agent'],
+    ];
+    for (const [what, method, path, theirs, nobodys] of pages) {
+      const [a, b] = [await consoleAnswer(method, path, theirs), await consoleAnswer(method, path, nobodys)];
+      if (a !== b) differences.push(`console ${what}: another agency's id -> ${a.slice(0, 160)} | no such id -> ${b.slice(0, 160)}`);
+    }
+    expect(differences).toEqual([]);
+    // And nothing of the other agency was touched.
+    expect(store.get(alertId)?.ackedAt).toBeNull();
+    expect(store.silence(silenceId)?.removedAt).toBeNull();
   });
 });

@@ -89,8 +89,8 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
       const note = (request.body as { note?: unknown } | undefined)?.note;
       if (note !== undefined && (typeof note !== 'string' || note.length > 500)) return reply.code(400).send({ error: 'bad_request', message: 'note: expected a text of at most 500 characters' });
       const alert = store.get(Number(request.params.id));
-      if (!alert || alert.state === 'pending') return reply.code(404).send({ error: 'not_found', message: `no alert ${request.params.id}` });
-      if (!scoped(request, reply, alert.agency)) return reply;
+      // Another agency's alert is answered exactly as a missing one: ids say nothing across agencies.
+      if (!alert || alert.state === 'pending' || !agencyScope(request, alert.agency).ok) return reply.code(404).send({ error: 'not_found', message: `no alert ${request.params.id}` });
       if (alert.state !== 'firing') return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} is already resolved` });
       if (alert.ackedAt !== null) return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} was acknowledged by ${alert.ackedBy}` });
       return { alert: store.acknowledge(alert.id, request.principal!.name, note, Date.now()) };
@@ -121,9 +121,9 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
     { preHandler: app.requireRole('operator'), schema: { params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }) } },
     async (request, reply) => {
       const s = store.silence(Number(request.params.id));
-      if (!s || s.removedAt !== null) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
       const own = request.principal?.agency;
-      if (own && s.matchers.agency !== own) return reply.code(403).send({ error: 'forbidden', message: 'this silence belongs to another agency' });
+      // Another agency's silence is answered exactly as a missing one.
+      if (!s || s.removedAt !== null || (own && s.matchers.agency !== own)) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
       store.removeSilence(s.id, request.principal!.name, Date.now());
       return { removed: s.id };
     },
