@@ -9,6 +9,7 @@ import { discoveryCheck } from './discovery/index.ts';
 import { tlsCheck } from './tls/index.ts';
 import { certFileCheck } from './cert_file/index.ts';
 import { videoconfCheck } from './videoconf/index.ts';
+import { webIntegrityCheck } from './web_integrity/index.ts';
 
 /** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
 export const registry: Record<string, CheckDefinition<any>> = {
@@ -21,6 +22,7 @@ export const registry: Record<string, CheckDefinition<any>> = {
   tls: tlsCheck,
   cert_file: certFileCheck,
   videoconf: videoconfCheck,
+  web_integrity: webIntegrityCheck,
 };
 
 export function checkTypes(): string[] {
