@@ -55,6 +55,13 @@ const vi = {
   ready: 'Sẵn sàng',
   notReady: 'Chưa sẵn sàng',
   noData: 'Chưa có dữ liệu',
+  tilesShown: 'Hiển thị {shown}/{n} điểm cầu (chưa sẵn sàng trước).',
+  seeVideoBoard: 'Xem tất cả trên bảng hội nghị truyền hình',
+  pageOf: 'Trang {page}/{pages}',
+  previousPage: '← Trang trước',
+  nextPage: 'Trang sau →',
+  alertsShown: 'Hiển thị {shown}/{n} cảnh báo.',
+  seeAllAlerts: 'Xem tất cả cảnh báo',
   mos: 'MOS',
   loss: 'Mất gói',
   rtt: 'Trễ',
@@ -233,6 +240,13 @@ const en: Record<TextKey, string> = {
   ready: 'Ready',
   notReady: 'Not ready',
   noData: 'No data yet',
+  tilesShown: 'Showing {shown} of {n} endpoints (not ready first).',
+  seeVideoBoard: 'See them all on the video board',
+  pageOf: 'Page {page} of {pages}',
+  previousPage: '← Previous',
+  nextPage: 'Next →',
+  alertsShown: 'Showing {shown} of {n} alerts.',
+  seeAllAlerts: 'See all alerts',
   mos: 'MOS',
   loss: 'Loss',
   rtt: 'RTT',
@@ -384,9 +398,15 @@ export function formatTime(locale: Locale, ms: number | null | undefined, opts: 
   return f.format(new Date(ms));
 }
 
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatNumber(locale: Locale, n: number | null | undefined, digits = 1): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–';
-  return new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }).format(n);
+  // Kept: building a NumberFormat costs more than formatting, and a board formats thousands of numbers.
+  const key = `${locale}:${digits}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits })));
+  return f.format(n);
 }
 
 /** Vietnam time has no daylight saving: UTC+7 all year. */

@@ -62,6 +62,11 @@ export interface VideoTile {
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+// One collator each, instead of one per comparison: a board may sort 100,000 tiles.
+const collateIds = new Intl.Collator().compare;
+const collateNames = new Intl.Collator('vi').compare;
+
+/** Every tile in scope, by agency then endpoint name (pages show a part: tilePreview, tilePage). */
 export function videoTiles(latest: LatestSamples, scope?: string): VideoTile[] {
   return latest
     .list('videoconf', { agency: scope })
@@ -77,7 +82,47 @@ export function videoTiles(latest: LatestSamples, scope?: string): VideoTile[] {
       reason: str(s.fields.reason),
       time: s.time,
     }))
-    .sort((a, b) => a.agency.localeCompare(b.agency) || a.endpoint.localeCompare(b.endpoint, 'vi'));
+    .sort((a, b) => collateIds(a.agency, b.agency) || collateNames(a.endpoint, b.endpoint));
+}
+
+/** Tiles to show, with counts over all of them. */
+export interface TileView {
+  shown: VideoTile[];
+  total: number;
+  ready: number;
+}
+
+/** A board shows this many tiles per page. */
+export const TILES_PER_PAGE = 200;
+/** The overview and an agency page show at most this many tiles, and link to the board for the rest. */
+export const PREVIEW_TILES = 60;
+
+function countReady(tiles: VideoTile[]): number {
+  let n = 0;
+  for (const t of tiles) if (t.ready) n++;
+  return n;
+}
+
+/** At most `limit` tiles for a glance: all of them when they fit, else the endpoints that are not ready first. */
+export function tilePreview(tiles: VideoTile[], limit = PREVIEW_TILES): TileView {
+  const ready = countReady(tiles);
+  if (tiles.length <= limit) return { shown: tiles, total: tiles.length, ready };
+  const down = tiles.filter((t) => !t.ready);
+  const shown = down.length >= limit ? down.slice(0, limit) : [...down, ...tiles.filter((t) => t.ready).slice(0, limit - down.length)];
+  return { shown, total: tiles.length, ready };
+}
+
+/** Page `page` (1-based, clamped) of the board. */
+export function tilePage(tiles: VideoTile[], page: number, size = TILES_PER_PAGE): TileView & { page: number; pages: number } {
+  const pages = Math.max(1, Math.ceil(tiles.length / size));
+  const p = Math.min(Math.max(1, Math.floor(page) || 1), pages);
+  return { shown: tiles.slice((p - 1) * size, p * size), total: tiles.length, ready: countReady(tiles), page: p, pages };
+}
+
+/** Active (firing) alerts in scope: the overview lists only the newest, and says how many there are. */
+export function activeAlertCount(db: DB, scope?: string): number {
+  const sql = `SELECT count(*) AS n FROM alerts WHERE state = 'firing'${scope ? ' AND agency = ?' : ''}`;
+  return (db.prepare(sql).get(...(scope ? [scope] : [])) as { n: number }).n;
 }
 
 export interface CertView {

@@ -8,10 +8,10 @@ import { html, type Html } from '../html.ts';
 import { formatNumber, formatTime, t } from '../i18n.ts';
 import { badge, page, table, type PageContext } from '../layout.ts';
 import type { ComplianceAgent } from '../../../protocol/index.ts';
-import type { AgencyStatus, CertView, VideoTile } from '../views.ts';
+import type { AgencyStatus, CertView, TileView } from '../views.ts';
 import { alertTable } from './alerts.ts';
 import { certTable } from './certificates.ts';
-import { stateBadge, videoTileGrid } from './overview.ts';
+import { stateBadge, tilesNote, videoTileGrid } from './overview.ts';
 import { agentTable } from './agents.ts';
 
 export interface AgencyPageData {
@@ -21,7 +21,8 @@ export interface AgencyPageData {
   devices: DeviceView[];
   certs: CertView[];
   compliance: ComplianceAgent[];
-  tiles: VideoTile[];
+  /** A preview of the agency's tiles (views.tilePreview). */
+  video: TileView;
   alerts: AlertRow[];
   names: Map<string, string>;
   canAdmin: boolean;
@@ -81,7 +82,7 @@ export function agencyPage(ctx: PageContext, d: AgencyPageData): string {
   <p class="lead">${stateBadge(L, d.status.state)} ${d.agency.district ?? t(L, 'provinceLevel')} · ${t(L, 'lastSeen')}: ${d.status.lastSeen ? formatTime(L, d.status.lastSeen) : t(L, 'never')}</p>
   <section><h2>${t(L, 'activeAlerts')}</h2>${alertTable(ctx, d.alerts, d.names, { actions: false, summarize: d.summarize })}</section>
   <section><h2>${t(L, 'agentsTitle')}</h2>${agentTable(ctx, d.agents, d.names, { canAdmin: d.canAdmin })}</section>
-  <section><h2>${t(L, 'videoconf')}</h2>${videoTileGrid(L, d.tiles, d.names)}</section>
+  <section><h2>${t(L, 'videoconf')}</h2>${tilesNote(L, d.video, d.agency.id)}${videoTileGrid(L, d.video.shown, d.names)}</section>
   <section><h2>${t(L, 'devices')}</h2>${deviceTable(ctx, d.devices)}</section>
   <section><h2>${t(L, 'certificates')}</h2>${certTable(ctx, d.certs, d.names, { agencyColumn: false })}</section>
   <section><h2>${t(L, 'securityChecks')}</h2>${checkTable(ctx, d.compliance)}</section>`;

@@ -4,7 +4,7 @@ import type { AlertRow } from '../../alerts/store.ts';
 import { html, path, type Html } from '../html.ts';
 import { formatNumber, formatTime, t, type Locale } from '../i18n.ts';
 import { badge, CONSOLE, page, type PageContext } from '../layout.ts';
-import { byDistrict, type AgencyStatus, type VideoTile } from '../views.ts';
+import { byDistrict, type AgencyStatus, type TileView, type VideoTile } from '../views.ts';
 import { alertTable } from './alerts.ts';
 import { videoconfReason } from '../videoconf-reason.ts';
 
@@ -26,14 +26,32 @@ export function videoTileGrid(L: Locale, tiles: VideoTile[], names: Map<string, 
   )}</div>`;
 }
 
-export function overviewPage(ctx: PageContext, d: { statuses: AgencyStatus[]; tiles: VideoTile[]; alerts: AlertRow[]; names: Map<string, string>; now: number }): string {
+/** Under a grid that shows part of the tiles: how many there are, and the board that has them all. */
+export function tilesNote(L: Locale, video: TileView, agency?: string): Html | string {
+  if (video.shown.length >= video.total) return '';
+  const board = `${CONSOLE}/videoconf${agency ? `?agency=${encodeURIComponent(agency)}` : ''}`;
+  return html`<p class="muted tiles-note">${t(L, 'tilesShown', { shown: video.shown.length, n: video.total })} <a href="${board}">${t(L, 'seeVideoBoard')}</a></p>`;
+}
+
+export interface OverviewData {
+  statuses: AgencyStatus[];
+  /** A preview of the tiles (views.tilePreview): a wall display shows a glance, the board has them all. */
+  video: TileView;
+  /** The newest active alerts, and how many are active in all. */
+  alerts: AlertRow[];
+  alertTotal: number;
+  names: Map<string, string>;
+  now: number;
+}
+
+export function overviewPage(ctx: PageContext, d: OverviewData): string {
   const L = ctx.locale;
   const reporting = d.statuses.filter((s) => s.state === 'ok').length;
   const groups = byDistrict(d.statuses);
   const body = html`
   <section class="counts">
     <div class="big" id="reporting-count">${t(L, 'reportingCount', { n: reporting, total: d.statuses.length })}</div>
-    <div class="sub">${t(L, 'activeAlerts')}: <strong id="active-alert-count">${d.alerts.length}</strong> · ${t(L, 'dataAsOf')} ${formatTime(L, d.now)}</div>
+    <div class="sub">${t(L, 'activeAlerts')}: <strong id="active-alert-count">${d.alertTotal}</strong> · ${t(L, 'dataAsOf')} ${formatTime(L, d.now)}</div>
   </section>
   <div class="cols">
     <section class="col">
@@ -48,9 +66,11 @@ export function overviewPage(ctx: PageContext, d: { statuses: AgencyStatus[]; ti
     </section>
     <section class="col">
       <h2>${t(L, 'videoconf')}</h2>
-      ${videoTileGrid(L, d.tiles, d.names)}
+      ${tilesNote(L, d.video)}
+      ${videoTileGrid(L, d.video.shown, d.names)}
       <h2>${t(L, 'activeAlerts')}</h2>
       ${alertTable(ctx, d.alerts, d.names, { actions: false })}
+      ${d.alerts.length < d.alertTotal ? html`<p class="muted">${t(L, 'alertsShown', { shown: d.alerts.length, n: d.alertTotal })} <a href="${CONSOLE}/alerts">${t(L, 'seeAllAlerts')}</a></p>` : ''}
     </section>
   </div>`;
   return page(ctx, t(L, 'overview'), body, { active: 'overview', refreshSeconds: 60 });

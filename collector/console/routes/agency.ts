@@ -7,7 +7,7 @@ import { listDevices } from '../../state/devices.ts';
 import { IdParams, type ConsoleContext } from '../context.ts';
 import { CONSOLE } from '../layout.ts';
 import { agencyPage } from '../pages/agency.ts';
-import { agencyStatuses, certificates, compliance, videoTiles } from '../views.ts';
+import { agencyStatuses, certificates, compliance, tilePreview, videoTiles } from '../views.ts';
 
 export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   const { db, latest, store } = cx;
@@ -30,7 +30,7 @@ export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: C
         devices: listDevices(db, id),
         certs: certificates(db, id),
         compliance: compliance(db, id),
-        tiles: videoTiles(latest, id),
+        video: tilePreview(videoTiles(latest, id)),
         alerts: store.list({ state: 'active', agency: id }),
         names: cx.names(),
         canAdmin: cx.mayAct(request, 'admin'),
