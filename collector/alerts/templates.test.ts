@@ -38,6 +38,7 @@ const CASES: Record<string, { labels: Record<string, string>; value: number; loc
   disk_almost_full: [{ labels: { measurement: 'host_disk', host: 'srv-1', mount: '/var' }, value: 93.5, location: 'srv-1:/var', value_text: 'used_percent = 93.5' }],
   agent_dropping_samples: [{ labels: { measurement: 'agent_status', host: 'pc-1', version: '1.0' }, value: 1200, location: 'pc-1', value_text: 'dropped_samples = 1200' }],
   collector_spool_growing: [{ labels: { measurement: 'collector_status', instance: 'collector-1' }, value: 5000, location: 'collector-1', value_text: 'spool_samples = 5000' }],
+  samples_refused: [{ labels: { measurement: 'collector_refusals', instance: 'collector-1', reason: 'series_budget', agent: 'ag-9' }, value: 120, location: 'collector-1', value_text: 'refused_samples = 120' }],
 };
 
 describe('alert mail texts', () => {
