@@ -85,6 +85,25 @@ describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (r
     expect(JSON.stringify(rows)).not.toMatch(/password-1|cg[a-z]*_[A-Za-z0-9]{20,}/);
   });
 
+  it('silences added and removed through the API, the console and the CLI are recorded with their matchers', async () => {
+    const token = createAdminToken(tc.collector.db, 'ops-script', 'operator', 'so-y-te');
+    const added = await fetch(`${tc.url}/api/v1/silences`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ matchers: { rule: 'target_down' }, duration: '2h', reason: 'bảo trì máy chủ' }),
+    });
+    expect(added.status).toBe(200);
+    const id = ((await added.json()) as { silence: { id: number } }).silence.id;
+    expect((await fetch(`${tc.url}/api/v1/silences/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const cli = await runCli(COLLECTOR_BIN, ['silence', 'add', '--match', 'agency=so-tu-phap', '--duration', '1h', '--reason', 'nâng cấp', '--by', 'an', '--config', tc.configFile], { env: { SUDO_USER: 'tuan' } });
+    expect(cli.code, cli.stderr).toBe(0);
+
+    const rows = listAudit(tc.collector.db);
+    expect(rows.find((r) => r.action === 'silence_add' && r.actorKind === 'token')).toMatchObject({ actor: 'ops-script', target: String(id), agency: 'so-y-te', address: '127.0.0.1', detail: 'rule=target_down, agency=so-y-te' });
+    expect(rows.find((r) => r.action === 'silence_remove')).toMatchObject({ actor: 'ops-script', target: String(id) });
+    expect(rows.find((r) => r.action === 'silence_add' && r.actorKind === 'cli')).toMatchObject({ actor: 'tuan', agency: 'so-tu-phap', detail: 'agency=so-tu-phap, recorded as an' });
+  });
+
   it('the audit and token pages are for province-wide admins only: an agency admin is refused (403)', async () => {
     const page = await fetch(`${tc.url}/console/audit`, { headers: { cookie: admin.cookie } });
     expect(page.status).toBe(200);

@@ -7,7 +7,8 @@ import { AlertStore } from '../alerts/store.ts';
 import { formatTime, summaryOf } from '../alerts/templates.ts';
 import type { CollectorConfig } from '../config.ts';
 import type { DB } from '../state/db.ts';
-import { loadConfig, parseOptions, printTable, stdout, UsageError, withDb, type CommandGroup, type Out } from './common.ts';
+import { cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, type CommandGroup, type Out } from './common.ts';
+import { matcherText } from '../state/audit.ts';
 
 export const ALERTS_USAGE = `  canhgac-collector alerts list   [--agency ID] [--all] [--json]   firing alerts (--all: with resolved history)
   canhgac-collector alerts ack ID --by NAME [--note TEXT]          acknowledge: stops reminders and escalation
@@ -39,6 +40,7 @@ function alerts(argv: string[]): number {
     if (!before || before.state !== 'firing') return stdout(`no firing alert ${id}\n`), 1;
     if (before.ackedAt !== null) return stdout(`alert ${id} was already acknowledged by ${before.ackedBy}\n`), 1;
     store.acknowledge(before.id, args.by, args.note, Date.now());
+    cliAudit(db, 'alert_ack', { target: String(before.id), agency: before.agency, detail: `${before.rule}, recorded as ${args.by}` });
     stdout(`alert ${id} acknowledged by ${args.by}: no more reminders or escalation\n`);
     return 0;
   });
@@ -95,6 +97,7 @@ function silence(argv: string[]): number {
       if (problem?.field === 'matchers') throw new UsageError(`silence add: --match: ${problem.message}`);
       if (problem) throw new UsageError(`silence add: --duration ${args.duration}: ${problem.message}`);
       const s = store.addSilence({ matchers, startsAt: now, endsAt: now + ms, reason: args.reason, author: args.by }, now);
+      cliAudit(db, 'silence_add', { target: String(s.id), agency: matchers.agency, detail: `${matcherText(matchers)}, recorded as ${args.by}` });
       stdout(`silence ${s.id} until ${formatTime(s.endsAt, 'vi')}\n`);
       return 0;
     }
@@ -110,6 +113,7 @@ function silence(argv: string[]): number {
     if (!id || !/^\d+$/.test(id)) throw new UsageError('silence remove needs a silence id');
     if (!args.by) throw new UsageError('silence remove: --by NAME is required');
     if (!store.removeSilence(Number(id), args.by, Date.now())) return stdout(`no active silence ${id}\n`), 1;
+    cliAudit(db, 'silence_remove', { target: id, detail: `recorded as ${args.by}` });
     stdout(`silence ${id} removed\n`);
     return 0;
   });

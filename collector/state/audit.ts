@@ -100,3 +100,8 @@ export function pruneAudit(db: DB, before: number, maxRows = AUDIT_MAX_ROWS): nu
   const over = db.prepare('DELETE FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?)').run(maxRows).changes;
   return old + over;
 }
+
+/** A silence's matchers as one short line for the audit log. */
+export function matcherText(matchers: Record<string, string>): string {
+  return Object.entries(matchers).map(([k, v]) => `${k}=${v}`).join(', ');
+}

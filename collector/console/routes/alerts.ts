@@ -9,6 +9,7 @@ import { formBody, IdParams, text, type ConsoleContext } from '../context.ts';
 import { parseLocalDateTime, t, type Locale } from '../i18n.ts';
 import { CONSOLE } from '../layout.ts';
 import { alertPage, alertsPage, notificationsPage, type TestMailForm } from '../pages/alerts.ts';
+import { matcherText } from '../../state/audit.ts';
 
 const AckForm = formBody({ note: text(1000) });
 const SilenceForm = formBody({ agency: text(64), rule: text(128), labels: text(2000), reason: text(1000), endsAt: text(32) });
@@ -85,6 +86,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     const a = alertInScope(request, request.params.id);
     if (!a) return cx.fail(request, reply, 404);
     store.acknowledge(a.id, cx.userName(request), request.body.note?.slice(0, 300) || undefined, Date.now());
+    cx.audit(request, 'alert_ack', { target: String(a.id), agency: a.agency, detail: a.rule });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });
 
@@ -105,7 +107,8 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
       return renderAlerts(request, reply, 400, { error: t(L, 'badMatcher', { label: first.label ?? '', problem: first.message }) });
     }
     if (problem || endsAt === undefined) return renderAlerts(request, reply, 400, { error: t(L, 'badEndsAt', { endsAt: form.endsAt ?? '' }) });
-    store.addSilence({ matchers: parsed.matchers, startsAt: now, endsAt, reason: reason.slice(0, 300), author: cx.userName(request) }, now);
+    const silence = store.addSilence({ matchers: parsed.matchers, startsAt: now, endsAt, reason: reason.slice(0, 300), author: cx.userName(request) }, now);
+    cx.audit(request, 'silence_add', { target: String(silence.id), agency: parsed.matchers.agency, detail: matcherText(parsed.matchers) });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });
 
@@ -114,6 +117,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     const scope = cx.scopeOf(request);
     if (!s || (scope && s.matchers.agency !== scope)) return cx.fail(request, reply, 404);
     store.removeSilence(s.id, cx.userName(request), Date.now());
+    cx.audit(request, 'silence_remove', { target: String(s.id), agency: s.matchers.agency, detail: matcherText(s.matchers) });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });
 
@@ -143,6 +147,7 @@ async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
     if (!smtp || !config || !relay) return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'noSmtp') } }, 400);
     try {
       await sendTestMail(smtp, config.alerting.alerts, to);
+      cx.audit(request, 'test_mail', { target: to });
       request.log.info({ to, relay, by: cx.userName(request) }, 'test mail sent from the console');
       return renderNotifications(request, reply, { to, result: { ok: true, message: t(L, 'testMailSent', { to, relay }) } });
     } catch (err) {

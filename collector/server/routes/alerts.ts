@@ -8,6 +8,7 @@ import { silenceProblem } from '../../alerts/silences.ts';
 import { AlertStore } from '../../alerts/store.ts';
 import type { CollectorServices } from '../services.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
+import { actorOf, matcherText, recordAudit } from '../../state/audit.ts';
 
 // The shape only; what a matcher may say is checked by silenceProblem (alerts/silences.ts), as on every path.
 const Matchers = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ maxLength: MAX_PATTERN_LENGTH }), { maxProperties: MAX_MATCHERS });
@@ -93,7 +94,9 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
       if (!alert || alert.state === 'pending' || !agencyScope(request, alert.agency).ok) return reply.code(404).send({ error: 'not_found', message: `no alert ${request.params.id}` });
       if (alert.state !== 'firing') return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} is already resolved` });
       if (alert.ackedAt !== null) return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} was acknowledged by ${alert.ackedBy}` });
-      return { alert: store.acknowledge(alert.id, request.principal!.name, note, Date.now()) };
+      const acked = store.acknowledge(alert.id, request.principal!.name, note, Date.now());
+      recordAudit(opts.services.db, { ...actorOf(request.principal), action: 'alert_ack', target: String(alert.id), agency: alert.agency, address: request.ip, detail: alert.rule });
+      return { alert: acked };
     },
   );
 
@@ -112,7 +115,9 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
     async (request, reply) => {
       const built = silenceOf(request.body, request.principal?.agency, Date.now());
       if ('status' in built) return reply.code(built.status).send({ error: built.status === 403 ? 'forbidden' : 'bad_request', message: built.message });
-      return { silence: store.addSilence({ ...built, author: request.principal!.name }, Date.now()) };
+      const silence = store.addSilence({ ...built, author: request.principal!.name }, Date.now());
+      recordAudit(opts.services.db, { ...actorOf(request.principal), action: 'silence_add', target: String(silence.id), agency: built.matchers.agency, address: request.ip, detail: matcherText(built.matchers) });
+      return { silence };
     },
   );
 
@@ -125,6 +130,7 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
       // Another agency's silence is answered exactly as a missing one.
       if (!s || s.removedAt !== null || (own && s.matchers.agency !== own)) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
       store.removeSilence(s.id, request.principal!.name, Date.now());
+      recordAudit(opts.services.db, { ...actorOf(request.principal), action: 'silence_remove', target: String(s.id), agency: s.matchers.agency, address: request.ip, detail: matcherText(s.matchers) });
       return { removed: s.id };
     },
   );
