@@ -25,6 +25,8 @@ export interface WebSite {
   paths: Record<keyof Scenario | 'obfuscatedNoMarks' | 'obfuscatedSpaced' | 'obfuscatedZeroWidth' | 'obfuscatedEntities', string>;
   requests: number;
   maxInFlight: number;
+  /** Paths (with query) asked for with the browser view's user agent, and how often. */
+  browserPaths: Map<string, number>;
   /** Every HTML page the site has (without scenarios), for counting. */
   htmlPages(): string[];
   close(): Promise<void>;
@@ -86,7 +88,7 @@ export class SiteHandler {
 
   htmlPages(): string[] {
     const pages = ['/', '/tin-tuc/', '/van-ban/', ...SECTIONS.flatMap(([s, , subs]) => [`/${s}/`, ...subs.map((x) => `/${s}/${x}`)])];
-    for (let p = 2; p <= Math.ceil(this.articles().length / 10); p++) pages.push(`/tin-tuc/?page=${p}`);
+    for (let p = 1; p <= Math.ceil(this.articles().length / 10); p++) pages.push(`/tin-tuc/?page=${p}`);
     for (const i of this.articles()) pages.push(article(i).path);
     for (let d = 1; d <= 10; d++) pages.push(`/van-ban/so-${d}.html`);
     return pages;
@@ -210,8 +212,10 @@ export async function startWebSite(opts: { offsite: string; news?: number; scena
   const handler = new SiteHandler(opts.scenario ?? {}, opts.news ?? 40, opts.offsite);
   let inFlight = 0;
   const site = { requests: 0, maxInFlight: 0 };
+  const browserPaths = new Map<string, number>();
   const server = createServer((req, res) => {
     site.requests++;
+    if (/Chrome/.test(String(req.headers['user-agent'])) && !req.headers.referer) browserPaths.set(req.url ?? '', (browserPaths.get(req.url ?? '') ?? 0) + 1);
     inFlight++;
     site.maxInFlight = Math.max(site.maxInFlight, inFlight);
     res.on('close', () => inFlight--);
@@ -229,6 +233,7 @@ export async function startWebSite(opts: { offsite: string; news?: number; scena
     get maxInFlight() {
       return site.maxInFlight;
     },
+    browserPaths,
     htmlPages: () => handler.htmlPages(),
     close: () => closeServer(server),
   };

@@ -158,6 +158,7 @@ export class Crawl {
 
   /** One page: the browser view judged, its links queued, then the other two views compared. */
   async visit(item: QueueItem, isHome = false): Promise<ViewOutcome | undefined> {
+    this.seen.add(item.url.href);
     if (!isHome && !this.robots.allows(item.url)) {
       this.skipped++;
       return undefined;

@@ -59,7 +59,7 @@ function score(groups: ZoneMatches[], weakCounts: boolean): SpamVerdict {
   let hits = 0;
   let best: { w: number; z: ZoneMatches; m: Match } | undefined;
   for (const z of groups) {
-    for (const m of z.matches) {
+    for (const m of outermost(z.matches)) {
       if (m.entry.kind !== 'spam') continue;
       const strong = m.entry.strength === 'strong' || z.zone.weakIsStrong;
       const w = strong ? STRONG : weakCounts ? WEAK : 0;
@@ -73,6 +73,19 @@ function score(groups: ZoneMatches[], weakCounts: boolean): SpamVerdict {
   if (!best) return { score: 0, hits: 0 };
   const where = best.z.zone.label ? `${best.z.zone.label}: ` : '';
   return { score: total, hits, evidence: `${where}${contextOf(best.z.zone.text, best.m.from, best.m.to, 300 - where.length)}` };
+}
+
+/** Spam matches not inside a longer one ("nhà cái" within "nhà cái uy tín" is one occurrence). */
+function outermost(matches: Match[]): Match[] {
+  const spam = matches.filter((m) => m.entry.kind === 'spam').sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Match[] = [];
+  let reach = -1;
+  for (const m of spam) {
+    if (m.end <= reach) continue;
+    kept.push(m);
+    reach = Math.max(reach, m.end);
+  }
+  return kept;
 }
 
 export interface ContentVerdict {
@@ -102,7 +115,7 @@ export function judgeContent(page: PageModel, matcher: PhraseMatcher, opts: { is
     ...page.links
       .filter((l) => l.hidden)
       .slice(0, 500)
-      .map((l) => run({ label: `${l.hidden} link to ${l.url.host}`, text: `${l.text} ${l.url.hostname}${l.url.pathname}`, weakIsStrong: true })),
+      .map((l) => run({ label: `${l.hidden} link to ${l.url.host}`, text: `${l.text} ${l.url.hostname}${l.url.pathname}`, weakIsStrong: true, countsHits: false })),
   ];
   const reporting = new Set(visible.matches.filter((m) => m.entry.kind === 'reporting').map((m) => m.entry.text));
   const weakCounts = reporting.size < REPORTING_MIN;
