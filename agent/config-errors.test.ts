@@ -67,6 +67,9 @@ const CORPUS: Record<string, string> = {
   'invalid-security-unknown-id.yaml': `checks[0].disable[0]: unknown check id "no-such-check" (known ids: ${SECURITY_IDS})`,
   'invalid-videoconf-duplicate-name.yaml': 'checks[0].endpoints[1].name: expected a unique name, "ubnd-tinh" is used twice',
   'invalid-videoconf-https-url.yaml': 'checks[0].endpoints[0].https.url: expected a URL starting with http:// or https://, got "ftp://192.0.2.10/"',
+  'invalid-web-integrity-url.yaml': 'checks[0].sites[0].url: expected a URL such as https://example.vn/, got "portal.example.vn"',
+  'invalid-web-integrity-max-pages.yaml': 'checks[0].sites[0].maxPages: expected a whole number from 1 to 5000, got number 10000',
+  'invalid-web-integrity-unknown-key.yaml': 'checks[0].sites[0].maxpages: unknown key (known keys: url, name, maxPages, maxDepth, sitemap, allow, trustedDomains)',
 };
 
 const require = createRequire(import.meta.url);
