@@ -1,12 +1,13 @@
 // The console's read models: agency reporting state, video tiles, certificates and compliance, built
 // from the state database and the latest samples for the routes to hand to pages/.
 import type { ComplianceAgent } from '../../protocol/index.ts';
-import { EXPIRING_DAYS as CERT_EXPIRING_DAYS, listCertificates } from '../state/certificates.ts';
+import { countCertificates, EXPIRING_DAYS as CERT_EXPIRING_DAYS, listCertificates } from '../state/certificates.ts';
 import { complianceReport } from '../state/compliance.ts';
 import { listAgencies, type AgencyRow } from '../state/agencies.ts';
 import { listAgents, type AgentRow } from '../state/agents.ts';
 import type { DB } from '../state/db.ts';
 import type { LatestSamples } from './latest.ts';
+import { pageCount, paginate, type PageOf } from './paging.ts';
 
 /** An agency counts as reporting when one of its agents was heard from within this window. */
 export const REPORTING_WINDOW_MS = 15 * 60_000;
@@ -114,9 +115,8 @@ export function tilePreview(tiles: VideoTile[], limit = PREVIEW_TILES): TileView
 
 /** Page `page` (1-based, clamped) of the board. */
 export function tilePage(tiles: VideoTile[], page: number, size = TILES_PER_PAGE): TileView & { page: number; pages: number } {
-  const pages = Math.max(1, Math.ceil(tiles.length / size));
-  const p = Math.min(Math.max(1, Math.floor(page) || 1), pages);
-  return { shown: tiles.slice((p - 1) * size, p * size), total: tiles.length, ready: countReady(tiles), page: p, pages };
+  const p = paginate(tiles, page, size);
+  return { shown: p.rows, total: p.total, ready: countReady(tiles), page: p.page, pages: p.pages };
 }
 
 /** Active (firing) alerts in scope: the overview lists only the newest, and says how many there are. */
@@ -141,9 +141,18 @@ export interface CertView {
 
 export const EXPIRING_DAYS = CERT_EXPIRING_DAYS;
 
-/** The certificate inventory (collector/state/certificates.ts), soonest expiry first. */
-export function certificates(db: DB, scope?: string): CertView[] {
-  return listCertificates(db, { agency: scope, limit: 2000 }).map((c) => ({
+/** Rows of a long list on one console page (certificates, agents). */
+export const ROWS_PER_PAGE = 500;
+/** An agency page shows this many rows of each list, and links to the full list. */
+export const PREVIEW_ROWS = 100;
+
+/** A page of the certificate inventory (collector/state/certificates.ts), soonest expiry first, with the counts of all. */
+export function certificates(db: DB, scope: string | undefined, opts: { page?: number; size?: number } = {}): PageOf<CertView> & { expired: number; expiring: number } {
+  const size = opts.size ?? ROWS_PER_PAGE;
+  const counts = countCertificates(db, { agency: scope, expiringDays: CERT_EXPIRING_DAYS });
+  const pages = pageCount(counts.total, size);
+  const page = Math.min(Math.max(1, opts.page ?? 1), pages);
+  const rows = listCertificates(db, { agency: scope, limit: size, offset: (page - 1) * size }).map((c) => ({
     agency: c.agency,
     kind: c.kind,
     where: c.location,
@@ -156,6 +165,7 @@ export function certificates(db: DB, scope?: string): CertView[] {
     error: c.error,
     lastSeen: Date.parse(c.lastSeen),
   }));
+  return { rows, total: counts.total, page, pages, expired: counts.expired, expiring: counts.expiring };
 }
 
 /** Security checks from the compliance store (collector/state/compliance.ts): score per agent, failures with remediation, waivers. */

@@ -157,6 +157,8 @@ export interface ListOptions {
   /** Only certificates expiring within this many days (expired ones included). */
   withinDays?: number;
   limit?: number;
+  /** Rows to skip (a page of the console's list). */
+  offset?: number;
   now?: number;
 }
 
@@ -202,10 +204,24 @@ export function listCertificates(db: DB, opts: ListOptions = {}): CertificateRow
        LEFT JOIN agencies a ON a.id = c.agency LEFT JOIN agents g ON g.id = c.agent
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY c.earliest_not_after IS NULL, c.earliest_not_after, c.agency, c.location, c.item
-       LIMIT ?`,
+       LIMIT ? OFFSET ?`,
     )
-    .all(...args, opts.limit ?? 10_000) as DbRow[];
+    .all(...args, opts.limit ?? 10_000, opts.offset ?? 0) as DbRow[];
   return rows.map((r) => toRow(r, now));
+}
+
+/** How many certificates are known (in an agency), and how many of them are expired or expiring within `expiringDays`. */
+export function countCertificates(db: DB, opts: { agency?: string; expiringDays: number; now?: number }): { total: number; expired: number; expiring: number } {
+  const now = Math.floor((opts.now ?? Date.now()) / 1000);
+  const r = db
+    .prepare(
+      `SELECT count(*) AS total,
+         coalesce(sum(earliest_not_after IS NOT NULL AND earliest_not_after < @now), 0) AS expired,
+         coalesce(sum(earliest_not_after IS NOT NULL AND earliest_not_after >= @now AND earliest_not_after <= @soon), 0) AS expiring
+       FROM certificates ${opts.agency ? 'WHERE agency = @agency' : ''}`,
+    )
+    .get({ now, soon: now + opts.expiringDays * 86_400, ...(opts.agency ? { agency: opts.agency } : {}) }) as { total: number; expired: number; expiring: number };
+  return r;
 }
 
 const iso = (seconds: number | null) => (seconds === null ? undefined : new Date(seconds * 1000).toISOString());

@@ -1,14 +1,16 @@
 // Renders one agency's console page from data the route gathered (no database access here, as in
-// every pages/ module): agents, devices, certificates, security checks, video endpoints, alerts.
+// every pages/ module): agents, devices, certificates, security checks, video endpoints, alerts; a long
+// list shows its first rows and says how many there are.
 import type { AlertRow } from '../../alerts/store.ts';
 import type { AgencyRow } from '../../state/agencies.ts';
 import type { AgentRow } from '../../state/agents.ts';
 import type { DeviceView } from '../../state/devices.ts';
 import { html, type Html } from '../html.ts';
 import { formatNumber, formatTime, t } from '../i18n.ts';
-import { badge, page, table, type PageContext } from '../layout.ts';
+import { badge, CONSOLE, page, table, type PageContext } from '../layout.ts';
+import { previewNote, type PageOf } from '../paging.ts';
 import type { ComplianceAgent } from '../../../protocol/index.ts';
-import type { AgencyStatus, CertView, TileView } from '../views.ts';
+import { PREVIEW_ROWS, type AgencyStatus, type CertView, type TileView } from '../views.ts';
 import { alertTable } from './alerts.ts';
 import { certTable } from './certificates.ts';
 import { stateBadge, tilesNote, videoTileGrid } from './overview.ts';
@@ -19,7 +21,8 @@ export interface AgencyPageData {
   status: AgencyStatus;
   agents: AgentRow[];
   devices: DeviceView[];
-  certs: CertView[];
+  /** The agency's first certificates (soonest expiry first) and how many it has. */
+  certs: PageOf<CertView>;
   compliance: ComplianceAgent[];
   /** A preview of the agency's tiles (views.tilePreview). */
   video: TileView;
@@ -31,8 +34,10 @@ export interface AgencyPageData {
 
 function deviceTable(ctx: PageContext, devices: DeviceView[]): Html {
   const L = ctx.locale;
-  const shown = devices.filter((d) => d.new || d.exposures.length > 0);
+  const notable = devices.filter((d) => d.new || d.exposures.length > 0);
+  const shown = notable.slice(0, PREVIEW_ROWS);
   return html`<p class="muted">${t(L, 'devices')}: ${devices.length} · ${t(L, 'newDevices')}: ${devices.filter((d) => d.new).length} · ${t(L, 'exposed')}: ${devices.filter((d) => d.exposures.length > 0).length}</p>
+  ${previewNote(L, shown.length, notable.length)}
   ${table(
     ['IP', 'MAC', t(L, 'vendor'), t(L, 'hostname'), t(L, 'firstSeen'), ''],
     shown.map((d) => [
@@ -81,10 +86,10 @@ export function agencyPage(ctx: PageContext, d: AgencyPageData): string {
   const body = html`
   <p class="lead">${stateBadge(L, d.status.state)} ${d.agency.district ?? t(L, 'provinceLevel')} · ${t(L, 'lastSeen')}: ${d.status.lastSeen ? formatTime(L, d.status.lastSeen) : t(L, 'never')}</p>
   <section><h2>${t(L, 'activeAlerts')}</h2>${alertTable(ctx, d.alerts, d.names, { actions: false, summarize: d.summarize })}</section>
-  <section><h2>${t(L, 'agentsTitle')}</h2>${agentTable(ctx, d.agents, d.names, { canAdmin: d.canAdmin })}</section>
+  <section><h2>${t(L, 'agentsTitle')}</h2>${previewNote(L, Math.min(d.agents.length, PREVIEW_ROWS), d.agents.length, `${CONSOLE}/agents?agency=${encodeURIComponent(d.agency.id)}`)}${agentTable(ctx, d.agents.slice(0, PREVIEW_ROWS), d.names, { canAdmin: d.canAdmin })}</section>
   <section><h2>${t(L, 'videoconf')}</h2>${tilesNote(L, d.video, d.agency.id)}${videoTileGrid(L, d.video.shown, d.names)}</section>
   <section><h2>${t(L, 'devices')}</h2>${deviceTable(ctx, d.devices)}</section>
-  <section><h2>${t(L, 'certificates')}</h2>${certTable(ctx, d.certs, d.names, { agencyColumn: false })}</section>
+  <section><h2>${t(L, 'certificates')}</h2>${previewNote(L, d.certs.rows.length, d.certs.total, `${CONSOLE}/certificates?agency=${encodeURIComponent(d.agency.id)}`)}${certTable(ctx, d.certs.rows, d.names, { agencyColumn: false })}</section>
   <section><h2>${t(L, 'securityChecks')}</h2>${checkTable(ctx, d.compliance)}</section>`;
   return page(ctx, d.agency.name, body);
 }

@@ -5,6 +5,7 @@ import type { EnrollCodeRow } from '../../state/enroll-codes.ts';
 import { html, path, type Html } from '../html.ts';
 import { formatTime, t } from '../i18n.ts';
 import { badge, CONSOLE, csrfField, flash, page, table, type PageContext } from '../layout.ts';
+import { pageHref, pager, type PageOf } from '../paging.ts';
 
 export function agentTable(ctx: PageContext, agents: AgentRow[], names: Map<string, string>, opts: { canAdmin: boolean }): Html {
   const L = ctx.locale;
@@ -29,7 +30,10 @@ export function agentTable(ctx: PageContext, agents: AgentRow[], names: Map<stri
 }
 
 export interface AgentsPageData {
-  agents: AgentRow[];
+  /** A page of the agents (all of them in a province; thousands nationally). */
+  agents: PageOf<AgentRow>;
+  /** The agency the list is narrowed to (`?agency=`), for the page links. */
+  agency?: string;
   codes: EnrollCodeRow[];
   agencies: { id: string; name: string }[];
   names: Map<string, string>;
@@ -43,6 +47,7 @@ const TTLS = ['1h', '24h', '7d'];
 
 export function agentsPage(ctx: PageContext, d: AgentsPageData): string {
   const L = ctx.locale;
+  const nav = pager(L, pageHref(`${CONSOLE}/agents`, { agency: d.agency }), d.agents);
   const body = html`
   ${flash(d.message)}${flash(d.error, 'error')}
   ${d.newCode
@@ -50,7 +55,7 @@ export function agentsPage(ctx: PageContext, d: AgentsPageData): string {
         <p class="muted">${d.names.get(d.newCode.agency) ?? d.newCode.agency} · ${t(L, 'expiresAt')} ${formatTime(L, d.newCode.expiresAt)}</p>
         <p class="muted"><code>canhgac-agent enroll --config /etc/canhgac/agent.yaml --code ${d.newCode.code}</code></p></div>`
     : ''}
-  <section><h2>${t(L, 'agentsTitle')}</h2>${agentTable(ctx, d.agents, d.names, { canAdmin: d.canAdmin })}</section>
+  <section><h2>${t(L, 'agentsTitle')} <span class="muted">${d.agents.total}</span></h2>${nav}${agentTable(ctx, d.agents.rows, d.names, { canAdmin: d.canAdmin })}${nav}</section>
   <div class="cols">
     <section class="col"><h2>${t(L, 'enrollCodes')}</h2>
     ${table(

@@ -1,7 +1,9 @@
-// Renders the certificate inventory page and the certificate table the agency page reuses.
+// Renders the certificate inventory page (a page of rows at a time) and the certificate table the agency
+// page reuses.
 import { html, path, type Html } from '../html.ts';
 import { formatNumber, formatTime, t } from '../i18n.ts';
 import { badge, CONSOLE, page, table, type PageContext } from '../layout.ts';
+import { pageHref, pager, type PageOf } from '../paging.ts';
 import { EXPIRING_DAYS, type CertView } from '../views.ts';
 
 export function certTable(ctx: PageContext, certs: CertView[], names: Map<string, string>, opts: { agencyColumn: boolean }): Html {
@@ -25,11 +27,10 @@ export function certTable(ctx: PageContext, certs: CertView[], names: Map<string
   );
 }
 
-export function certificatesPage(ctx: PageContext, certs: CertView[], names: Map<string, string>): string {
+export function certificatesPage(ctx: PageContext, certs: PageOf<CertView> & { expired: number; expiring: number }, names: Map<string, string>, agency?: string): string {
   const L = ctx.locale;
-  const expired = certs.filter((c) => c.expired).length;
-  const expiring = certs.filter((c) => !c.expired && c.daysLeft !== undefined && c.daysLeft <= EXPIRING_DAYS).length;
-  const body = html`<p class="lead">${t(L, 'expired')}: <strong>${expired}</strong> · ${t(L, 'expiring')} (≤ ${EXPIRING_DAYS} ${t(L, 'days')}): <strong>${expiring}</strong> · ${certs.length}</p>
-    ${certTable(ctx, certs, names, { agencyColumn: true })}`;
+  const nav = pager(L, pageHref(`${CONSOLE}/certificates`, { agency }), certs);
+  const body = html`<p class="lead">${t(L, 'expired')}: <strong>${certs.expired}</strong> · ${t(L, 'expiring')} (≤ ${EXPIRING_DAYS} ${t(L, 'days')}): <strong>${certs.expiring}</strong> · ${certs.total}</p>
+    ${nav}${certTable(ctx, certs.rows, names, { agencyColumn: true })}${nav}`;
   return page(ctx, t(L, 'certificates'), body, { active: 'certificates' });
 }

@@ -7,7 +7,7 @@ import { listDevices } from '../../state/devices.ts';
 import { IdParams, type ConsoleContext } from '../context.ts';
 import { CONSOLE } from '../layout.ts';
 import { agencyPage } from '../pages/agency.ts';
-import { agencyStatuses, certificates, compliance, tilePreview, videoTiles } from '../views.ts';
+import { agencyStatuses, certificates, compliance, PREVIEW_ROWS, tilePreview, videoTiles } from '../views.ts';
 
 export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   const { db, latest, store } = cx;
@@ -28,7 +28,7 @@ export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: C
         status,
         agents: listAgents(db, { agency: id }),
         devices: listDevices(db, id),
-        certs: certificates(db, id),
+        certs: certificates(db, id, { size: PREVIEW_ROWS }),
         compliance: compliance(db, id),
         video: tilePreview(videoTiles(latest, id)),
         alerts: store.list({ state: 'active', agency: id }),

@@ -10,6 +10,8 @@ import { formBody, IdParams, text, type ConsoleContext } from '../context.ts';
 import { t } from '../i18n.ts';
 import { CONSOLE } from '../layout.ts';
 import { agentsPage, type AgentsPageData } from '../pages/agents.ts';
+import { agencyParam, pageParam, paginate } from '../paging.ts';
+import { ROWS_PER_PAGE } from '../views.ts';
 
 const CodeForm = formBody({ agency: text(64), ttl: text(16), note: text(1000) });
 const ActionForm = formBody({});
@@ -19,9 +21,11 @@ export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: Co
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   const renderAgents = (request: FastifyRequest, reply: FastifyReply, extra: Pick<AgentsPageData, 'newCode' | 'message' | 'error'> = {}, status = 200) => {
+    const asked = agencyParam(request.query);
     const scope = cx.scopeOf(request);
     const page = agentsPage(cx.ctxOf(request, reply), {
-      agents: listAgents(db, { agency: scope }),
+      agents: paginate(listAgents(db, { agency: scope ?? asked }), pageParam(request.query), ROWS_PER_PAGE),
+      agency: asked,
       codes: listEnrollCodes(db, { agency: scope, limit: 50 }),
       agencies: cx.visibleAgencies(request),
       names: cx.names(),

@@ -4,20 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ConsoleContext } from '../context.ts';
 import { CONSOLE } from '../layout.ts';
 import { certificatesPage } from '../pages/certificates.ts';
+import { agencyParam, pageParam } from '../paging.ts';
 import { overviewPage } from '../pages/overview.ts';
 import { videoconfPage } from '../pages/videoconf.ts';
 import { activeAlertCount, agencyStatuses, certificates, tilePage, tilePreview, videoTiles } from '../views.ts';
 
 /** The overview lists this many of the newest active alerts (and links to the rest). */
 const OVERVIEW_ALERTS = 100;
-
-/** `?page=` and `?agency=` of the video board, read leniently: anything odd is page 1 of every agency. */
-function boardQuery(query: unknown): { page: number; agency?: string } {
-  const q = (query ?? {}) as Record<string, unknown>;
-  const page = typeof q.page === 'string' && /^[0-9]{1,6}$/.test(q.page) ? Number(q.page) : 1;
-  const agency = typeof q.agency === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/.test(q.agency) ? q.agency : undefined;
-  return { page, agency };
-}
 
 export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   const { db, latest, store } = cx;
@@ -39,14 +32,15 @@ export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx:
   });
 
   app.get(`${CONSOLE}/videoconf`, { preValidation: cx.need('viewer') }, async (request, reply) => {
-    const q = boardQuery(request.query);
+    const asked = agencyParam(request.query);
     // An agency-scoped user always sees their own agency, whatever the query says.
-    const agency = cx.scopeOf(request) ?? q.agency;
-    const board = { ...tilePage(videoTiles(latest, agency), q.page), agency: q.agency };
+    const board = { ...tilePage(videoTiles(latest, cx.scopeOf(request) ?? asked), pageParam(request.query)), agency: asked };
     return cx.send(reply, videoconfPage(cx.ctxOf(request, reply), { board, names: cx.names(), canCheck: cx.mayAct(request, 'operator') }));
   });
 
   app.get(`${CONSOLE}/certificates`, { preValidation: cx.need('viewer') }, async (request, reply) => {
-    return cx.send(reply, certificatesPage(cx.ctxOf(request, reply), certificates(db, cx.scopeOf(request)), cx.names()));
+    const asked = agencyParam(request.query);
+    const certs = certificates(db, cx.scopeOf(request) ?? asked, { page: pageParam(request.query) });
+    return cx.send(reply, certificatesPage(cx.ctxOf(request, reply), certs, cx.names(), asked));
   });
 }
