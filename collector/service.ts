@@ -10,6 +10,7 @@ import { certificateInventory } from './ingest/certificate-inventory.ts';
 import { complianceObserver } from './ingest/compliance.ts';
 import { deviceInventoryObserver } from './ingest/device-inventory.ts';
 import type { SampleObserver } from './ingest/observers.ts';
+import { webFindingsObserver } from './ingest/web-findings.ts';
 import { SeriesBudget } from './ingest/series-budget.ts';
 import { IngestStats } from './ingest/stats.ts';
 import type { InfluxWriter } from './influx/writer.ts';
@@ -59,7 +60,7 @@ export interface StartOptions {
 
 /** Every sample observer, in the order they learn from a batch. */
 export function sampleObservers(db: DB, alerting: Alerting, latest: LatestSamples): SampleObserver[] {
-  return [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db), alerting.observe, latest.observe];
+  return [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db), webFindingsObserver(db), alerting.observe, latest.observe];
 }
 
 /** The audit log is kept as long as the alert history (alerts.historyRetention) and within its row ceiling. */

@@ -27,6 +27,8 @@ export const PATHS = {
   agentCommandResult: '/api/v1/agent/commands/:id/result',
   /** Operators: run the videoconf check on every agent that has it, now, and wait for the results. */
   videoconfCheck: '/api/v1/videoconf/check',
+  /** Operators: the web integrity inventory, watched sites and findings (`?agency=&present=true&limit=`). */
+  webFindings: '/api/v1/web-findings',
 } as const;
 
 /** Header an agent sends so the collector can record what runs where. */

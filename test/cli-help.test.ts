@@ -17,6 +17,7 @@ const COLLECTOR_COMMANDS = [
   'token revoke',
   'devices',
   'certs',
+  'web-findings',
   'alerts list',
   'alerts ack',
   'silence add',

@@ -13,6 +13,7 @@ import { reportGroup } from './report.ts';
 import { serveGroup } from './serve.ts';
 import { tokenGroup } from './token.ts';
 import { userGroup } from './user.ts';
+import { webFindingsGroup } from './web-findings.ts';
 
 const versionGroup: CommandGroup = {
   commands: ['version'],
@@ -28,6 +29,7 @@ export const GROUPS: readonly CommandGroup[] = [
   tokenGroup,
   devicesGroup,
   certsGroup,
+  webFindingsGroup,
   alertsGroup,
   userGroup,
   reportGroup,

@@ -10,6 +10,7 @@ import samplesRoutes from './routes/samples.ts';
 import complianceRoutes from './routes/compliance.ts';
 import deviceRoutes from './routes/devices.ts';
 import certificateRoutes from './routes/certificates.ts';
+import webFindingRoutes from './routes/web-findings.ts';
 import alertRoutes from './routes/alerts.ts';
 import operatorAuth from './plugins/operator-auth.ts';
 import consolePlugin from '../console/plugin.ts';
@@ -97,6 +98,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(complianceRoutes, { services });
   await app.register(deviceRoutes, { services });
   await app.register(certificateRoutes, { services });
+  await app.register(webFindingRoutes, { services });
   await app.register(alertRoutes, { services });
   await app.register(agentCommandRoutes, { services, window: opts.window });
   await app.register(videoconfRoutes, { services });

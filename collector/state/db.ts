@@ -342,6 +342,43 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX audit_log_at ON audit_log(at);
    CREATE INDEX audit_log_agency_at ON audit_log(agency, at);`,
+  // Web integrity (collector/state/web-findings.ts): the last crawl of each site per agent, and every
+  // finding with when it was first and last seen and whether the last crawl still found it.
+  `CREATE TABLE web_sites (
+     agent TEXT NOT NULL,
+     agency TEXT NOT NULL,
+     site TEXT NOT NULL,
+     name TEXT,
+     last_run INTEGER NOT NULL,
+     up INTEGER NOT NULL,
+     result TEXT NOT NULL,
+     pages_crawled INTEGER NOT NULL DEFAULT 0,
+     pages_flagged INTEGER NOT NULL DEFAULT 0,
+     defaced INTEGER NOT NULL DEFAULT 0,
+     home_similarity REAL,
+     error TEXT,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (agent, site)
+   );
+   CREATE INDEX web_sites_agency ON web_sites(agency);
+   CREATE TABLE web_findings (
+     agent TEXT NOT NULL,
+     agency TEXT NOT NULL,
+     site TEXT NOT NULL,
+     name TEXT,
+     kind TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     url TEXT NOT NULL,
+     evidence TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     present INTEGER NOT NULL DEFAULT 1,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (agent, site, kind, subject)
+   );
+   CREATE INDEX web_findings_agency ON web_findings(agency, present, last_seen);
+   CREATE INDEX web_findings_first_seen ON web_findings(first_seen);`,
 ];
 
 /**
