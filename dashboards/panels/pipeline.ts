@@ -81,11 +81,16 @@ export function ingestRate(tr: Tr) {
 export function ingestErrors(tr: Tr) {
   return timeSeries(tr, {
     title: { vi: 'Mẫu bị từ chối và lỗi ghi InfluxDB', en: 'Rejected samples and InfluxDB write errors' },
-    description: { vi: 'Tổng số từ khi máy chủ thu thập khởi động: mẫu sai định dạng bị từ chối và lần ghi InfluxDB thất bại.', en: 'Totals since the collector started: malformed samples refused and failed InfluxDB writes.' },
+    description: {
+      vi: 'Tổng số từ khi máy chủ thu thập khởi động: mẫu bị từ chối (sai định dạng hoặc vượt hạn mức chuỗi số liệu của agent), lần ghi InfluxDB thất bại và mẫu InfluxDB từ chối (nằm trong dataDir/deadletter).',
+      en: "Totals since the collector started: samples refused (malformed, or past the agent's series budget), failed InfluxDB writes and samples InfluxDB refused (kept in dataDir/deadletter).",
+    },
     unit: 'short',
     targets: [
       influx(from('collector_status').agg('max', 'samples_rejected').byTime().by('instance'), 'A').alias(`$tag_instance ${tr({ vi: 'mẫu bị từ chối', en: 'rejected' })}`),
       influx(from('collector_status').agg('max', 'write_errors').byTime().by('instance'), 'B').alias(`$tag_instance ${tr({ vi: 'lỗi ghi', en: 'write errors' })}`),
+      influx(from('collector_status').agg('max', 'samples_over_budget').byTime().by('instance'), 'C').alias(`$tag_instance ${tr({ vi: 'vượt hạn mức chuỗi', en: 'over series budget' })}`),
+      influx(from('collector_status').agg('max', 'points_refused').byTime().by('instance'), 'D').alias(`$tag_instance ${tr({ vi: 'InfluxDB từ chối', en: 'refused by InfluxDB' })}`),
     ],
   });
 }
