@@ -5,6 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../collector/cli/index.ts';
 import { AlertStore } from '../collector/alerts/store.ts';
+import { recordFinding } from '../collector/state/web-findings.ts';
 import { startReportMailer } from '../collector/report/schedule.ts';
 import { influxClient, ROLLUP_RP } from '../collector/influx/setup.ts';
 import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
@@ -120,6 +121,18 @@ describe.skipIf(skip)('monthly report', () => {
     alert('critical', t0 + DAY, t0 + DAY + 20 * MIN);
     alert('warning', t0 + 2 * DAY, undefined, t0 + 2 * DAY + 30 * MIN);
     alert('critical', END + H, END + 2 * H);
+
+    // Web integrity findings of so-y-te first seen in October: two spam pages and a cloaked page on one
+    // site, spam on a second site; one first seen in September (seen again in October) does not count.
+    const finding = (site: string, kind: string, url: string, first: number, last = first) => {
+      recordFinding(tc.collector.db, { agent: 'a1', agency: 'so-y-te', site, kind, url, evidence: 'nhà cái', count: 1, time: first }, first);
+      if (last !== first) recordFinding(tc.collector.db, { agent: 'a1', agency: 'so-y-te', site, kind, url, evidence: 'nhà cái', count: 1, time: last }, last);
+    };
+    finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/a', t0);
+    finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/b', t0 + DAY);
+    finding('portal.example.vn', 'cloaking', 'http://portal.example.vn/c', t0 + 2 * DAY);
+    finding('dvc.example.vn', 'spam_keyword', 'http://dvc.example.vn/x', t0 + 3 * DAY);
+    finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/old', START - DAY, t0);
   }, 60_000);
 
   afterAll(async () => {
@@ -160,6 +173,11 @@ describe.skipIf(skip)('monthly report', () => {
     expect(v('incidents', 'count', '', 'warning')).toBe(1);
     expect(v('incidents', 'mean_time_to_acknowledge', '', 'warning')).toBe(null);
     expect(v('incidents', 'mean_time_to_resolve', '', 'warning')).toBe(30);
+    expect(v('web_integrity', 'findings', 'so-y-te', 'all')).toBe(4);
+    expect(v('web_integrity', 'findings', 'so-y-te', 'spam_keyword')).toBe(3);
+    expect(v('web_integrity', 'findings', 'so-y-te', 'cloaking')).toBe(1);
+    expect(v('web_integrity', 'findings', 'so-tu-phap', 'all')).toBeUndefined();
+    expect(rows.find((r) => r.section === 'web_integrity')!.source).toBe('SQL');
 
     // Traceable: every row names its window and its query.
     for (const r of rows) {
@@ -181,6 +199,7 @@ describe.skipIf(skip)('monthly report', () => {
     expect(html.stdout).toContain('2/3 cơ quan có dữ liệu trong tháng (66,67%)');
     expect(html.stdout).toMatch(/<svg [^>]*aria-label="Mức sẵn sàng của điểm cầu hội nghị truyền hình"/);
     expect(html.stdout).not.toMatch(/<script/i);
+    expect(html.stdout).toMatch(/Toàn vẹn trang web[^<]*<\/h2><table><thead><tr><th>Cơ quan<\/th><th>Số phát hiện<\/th><th>Số trang web<\/th><th>Loại<\/th><\/tr><\/thead><tbody><tr><td>Sở Y tế<\/td><td>4<\/td><td>2<\/td><td>cloaking 1, spam_keyword 3<\/td>/);
     const out = join(tc.dir, 'report.pdf');
     const pdf = await runCli(COLLECTOR_BIN, ['report', '--config', tc.configFile, '--month', '2026-10', '--format', 'pdf', '--out', out], { timeoutMs: 150_000 });
     expect(pdf.code, pdf.stderr).toBe(0);

@@ -4,6 +4,7 @@ import type { InfluxDB } from 'influx';
 import { ROLLUP_RP } from '../influx/setup.ts';
 import { listAgencies } from '../state/agencies.ts';
 import type { DB } from '../state/db.ts';
+import { countWebFindings, WEB_FINDINGS_COUNT_SQL } from '../state/web-findings.ts';
 import { parseMonth, previousMonth, type MonthWindow } from './month.ts';
 
 /** Where a number came from: the query text and its window travel with it into the CSV. */
@@ -39,6 +40,9 @@ export interface MonthlyReport {
   securityPreviousSource: Source;
   incidents: { severity: string; count: number; acknowledged: number; resolved: number; mttaMinutes: number | null; mttrMinutes: number | null }[];
   incidentsSource: Source;
+  /** Web integrity findings first seen in the month, by agency (and kind), from the findings inventory. */
+  webFindings: { agency: string; findings: number; sites: number; byKind: Record<string, number> }[];
+  webFindingsSource: Source;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -164,6 +168,7 @@ export async function buildMonthlyReport(opts: { db: DB; influx: InfluxDB; month
     .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
 
   const src = (kind: Source['kind'], query: string, w: { start: number; end: number } = window): Source => ({ kind, query: query.replace(/\s+/g, ' '), start: w.start, end: w.end });
+  const webFindings = webFindingsByAgency(db, window);
   return {
     window,
     generatedAt: opts.now ?? Date.now(),
@@ -180,5 +185,21 @@ export async function buildMonthlyReport(opts: { db: DB; influx: InfluxDB; month
     securityPreviousSource: src('InfluxQL', scoreQ(prev), prev),
     incidents,
     incidentsSource: src('SQL', incidentsQ.replace('?', String(window.start)).replace('?', String(window.end))),
+    webFindings,
+    webFindingsSource: src('SQL', WEB_FINDINGS_COUNT_SQL.replace(/\?/g, (_, i: number) => String(WEB_FINDINGS_COUNT_SQL.slice(0, i).split('?').length % 2 === 1 ? window.start : window.end))),
   };
+}
+
+/** Findings first seen in the month per agency: how many, on how many sites, of which kinds. */
+function webFindingsByAgency(db: DB, window: MonthWindow): MonthlyReport['webFindings'] {
+  const byAgency = new Map<string, MonthlyReport['webFindings'][number]>();
+  for (const r of countWebFindings(db, window.start, window.end)) {
+    const e = byAgency.get(r.agency) ?? { agency: r.agency, findings: 0, sites: 0, byKind: {} };
+    if (r.kind === '') {
+      e.findings = r.findings;
+      e.sites = r.sites;
+    } else e.byKind[r.kind] = r.findings;
+    byAgency.set(r.agency, e);
+  }
+  return [...byAgency.values()].sort((a, b) => b.findings - a.findings || a.agency.localeCompare(b.agency));
 }

@@ -39,5 +39,9 @@ export function reportCsv(r: MonthlyReport): string {
     add('incidents', '', i.severity, 'mean_time_to_acknowledge', i.mttaMinutes, 'minutes', r.incidentsSource);
     add('incidents', '', i.severity, 'mean_time_to_resolve', i.mttrMinutes, 'minutes', r.incidentsSource);
   }
+  for (const w of r.webFindings) {
+    add('web_integrity', w.agency, 'all', 'findings', w.findings, 'count', r.webFindingsSource);
+    for (const [kind, n] of Object.entries(w.byKind)) add('web_integrity', w.agency, kind, 'findings', n, 'count', r.webFindingsSource);
+  }
   return [HEADER.join(','), ...rows.map((row) => row.map(cell).join(','))].join('\r\n') + '\r\n';
 }

@@ -187,14 +187,10 @@ export function listWebSites(db: DB, agency?: string): WebSiteRow[] {
   }));
 }
 
-/** Findings first seen in [start, end), by agency and kind: the monthly report's figure. */
-export function countWebFindings(db: DB, start: number, end: number): { agency: string; kind: string; findings: number; sites: number }[] {
-  return db
-    .prepare(
-      `SELECT agency, kind, COUNT(*) AS findings, COUNT(DISTINCT site) AS sites FROM web_findings
-       WHERE first_seen >= ? AND first_seen < ? GROUP BY agency, kind ORDER BY agency, kind`,
-    )
-    .all(start, end) as { agency: string; kind: string; findings: number; sites: number }[];
-}
+export const WEB_FINDINGS_COUNT_SQL =
+  "SELECT agency, kind, COUNT(*) AS findings, COUNT(DISTINCT site) AS sites FROM web_findings WHERE first_seen >= ? AND first_seen < ? GROUP BY agency, kind UNION ALL SELECT agency, '' AS kind, COUNT(*), COUNT(DISTINCT site) FROM web_findings WHERE first_seen >= ? AND first_seen < ? GROUP BY agency";
 
-export const WEB_FINDINGS_COUNT_SQL = 'SELECT agency, kind, COUNT(*) AS findings, COUNT(DISTINCT site) AS sites FROM web_findings WHERE first_seen >= ? AND first_seen < ? GROUP BY agency, kind';
+/** Findings first seen in [start, end), by agency and kind, and per agency (kind ''): the monthly report's figure. */
+export function countWebFindings(db: DB, start: number, end: number): { agency: string; kind: string; findings: number; sites: number }[] {
+  return db.prepare(`${WEB_FINDINGS_COUNT_SQL} ORDER BY agency, kind`).all(start, end, start, end) as { agency: string; kind: string; findings: number; sites: number }[];
+}
