@@ -22,6 +22,7 @@ const NAV: { key: TextKey; href: string; role?: Role; unscoped?: boolean }[] = [
   { key: 'alerts', href: `${CONSOLE}/alerts` },
   { key: 'notifications', href: `${CONSOLE}/notifications` },
   { key: 'certificates', href: `${CONSOLE}/certificates` },
+  { key: 'webIntegrity', href: `${CONSOLE}/web` },
   { key: 'agents', href: `${CONSOLE}/agents` },
   { key: 'report', href: `${CONSOLE}/report`, unscoped: true },
   { key: 'users', href: `${CONSOLE}/users`, role: 'admin', unscoped: true },

@@ -18,6 +18,7 @@ import reportRoutes from './routes/report.ts';
 import sessionRoutes from './routes/session.ts';
 import userRoutes from './routes/users.ts';
 import adminRoutes from './routes/admin.ts';
+import webFindingRoutes from './routes/web-findings.ts';
 import { sameToken, sessionIdOf } from './session-cookie.ts';
 
 export interface ConsoleOptions {
@@ -107,5 +108,5 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   app.get('/', async (_q, reply) => reply.redirect(`${CONSOLE}/`, 302));
   app.get(CONSOLE, async (_q, reply) => reply.redirect(`${CONSOLE}/`, 302));
 
-  for (const routes of [sessionRoutes, overviewRoutes, agencyRoutes, alertRoutes, agentRoutes, userRoutes, adminRoutes, reportRoutes]) await app.register(routes, { cx });
+  for (const routes of [sessionRoutes, overviewRoutes, agencyRoutes, alertRoutes, agentRoutes, userRoutes, adminRoutes, reportRoutes, webFindingRoutes]) await app.register(routes, { cx });
 }
