@@ -99,8 +99,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     const db = openDb(statePath(config));
     closers.push(() => db.close());
     syncAgencies(db, config.agencies);
-    const stats = new IngestStats();
-    stats.seriesBudget = seriesBudget(config);
+    const stats = new IngestStats(seriesBudget(config));
     const storage = storagePipeline(config, stats, log, opts);
     closers.push(() => storage.close());
     const alerting = startAlerting({

@@ -16,10 +16,14 @@ export class IngestStats {
    * The per-agent series budget. It travels with the stats because every part that needs it (the
    * samples route, /readyz, collector_status) is already handed this object.
    */
-  seriesBudget?: SeriesBudget;
+  readonly seriesBudget?: SeriesBudget;
   private readonly agentsSeen = new Set<string>();
   private periodStart = Date.now();
   private periodAccepted = 0;
+
+  constructor(seriesBudget?: SeriesBudget) {
+    this.seriesBudget = seriesBudget;
+  }
 
   record(agentId: string, accepted: number, rejected: number): void {
     this.requests++;
