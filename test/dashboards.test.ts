@@ -42,6 +42,7 @@ const EMPTY_HERE: Record<string, string> = {
   'lan_device.hostname': 'reverse DNS: the test LAN has no resolver',
   'lan_device.vendor': 'test LAN MACs are locally administered: no IEEE vendor',
   'videoconf.rebooted': 'needs two runs of the same agent process (once --json starts fresh)',
+  'web_integrity.home_similarity': "the site's first crawl is its baseline: nothing to compare the start page with yet",
 };
 
 const skip = missing({ root: true, commands: ['influxd', 'ping', 'snmpd', 'snmpget', 'openssl', 'ip', 'socat'] });
@@ -107,6 +108,12 @@ describe.skipIf(skip)('dashboards against real data', () => {
     expect(made.status, made.stderr).toBe(0);
     const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('ok'));
     const httpsPort = await listen(https);
+    // A two-page portal with gambling text on its inner page, so web_finding has a row.
+    const web = createHttpServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(req.url === '/' ? '<html><body><a href="/tin-tuc">Tin tức</a></body></html>' : '<html><body><p>Top nhà cái uy tín nhất</p></body></html>');
+    });
+    const webPort = await listen(web);
     const sip = await sipResponder();
     closers.push(() => sip.close());
     const snmp = await startSnmpd(dir);
@@ -120,6 +127,7 @@ describe.skipIf(skip)('dashboards against real data', () => {
       http: { type: 'http', timeout: '10s', targets: [`http://127.0.0.1:${httpPort}/`] },
       tls: { type: 'tls', targets: [`127.0.0.1:${httpsPort}`], ca: cert },
       cert_file: { type: 'cert_file', paths: [cert] },
+      web_integrity: { type: 'web_integrity', timeout: '10s', budget: '30s', stateFile: join(dir, 'web-integrity.json'), sites: [{ url: `http://127.0.0.1:${webPort}/`, sitemap: false }] },
       // security_updates asks the package manager and takes 30 s or more: not what this test is about.
       security: { type: 'security', timeout: '30s', interval: '60s', disable: ['linux.security_updates'] },
       videoconf: {

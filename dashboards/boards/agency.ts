@@ -11,6 +11,7 @@ import { hostDisks, hostLoad, hostUptime } from '../panels/host.ts';
 import { agentsLastSeen, outboxDepth } from '../panels/pipeline.ts';
 import { dnsResolve, httpResponse, pingLatency, pingLoss, probeAvailability, probeResults, tcpConnect } from '../panels/probes.ts';
 import { failingChecks, scoreOverTime, securityChecks } from '../panels/security.ts';
+import { flaggedPagesOverTime, webFindings, webSites } from '../panels/web.ts';
 import { tagVariable } from '../variables.ts';
 
 export const AGENCY_VARIABLE = 'agency';
@@ -33,6 +34,7 @@ export function agencyDetail(tr: Tr): Dashboard {
       { title: { vi: 'Mạng LAN', en: 'LAN' }, panels: [lanDevices(tr, scope), newDevicesToday(tr, scope), exposures(tr, scope), deviceList(tr, scope)] },
       { title: { vi: 'An toàn thông tin', en: 'Security' }, panels: [scoreOverTime(tr, scope), failingChecks(tr, scope), securityChecks(tr, scope)] },
       { title: { vi: 'Chứng thư số', en: 'Certificates' }, panels: [tlsCertificates(tr, scope), certFiles(tr, scope)] },
+      { title: { vi: 'Toàn vẹn trang web', en: 'Web integrity' }, panels: [webSites(tr, scope), webFindings(tr, scope), flaggedPagesOverTime(tr, scope)] },
       { title: { vi: 'Agent', en: 'Agents' }, panels: [agentsLastSeen(tr, scope), outboxDepth(tr, scope)] },
     ],
   });

@@ -9,6 +9,7 @@ import { tlsCertificates } from '../panels/certificates.ts';
 import { newDevicesToday } from '../panels/discovery.ts';
 import { scoreRanking } from '../panels/security.ts';
 import { endpointTiles } from '../panels/videoconf.ts';
+import { webSites } from '../panels/web.ts';
 
 export function overview(tr: Tr): Dashboard {
   return board(tr, {
@@ -24,6 +25,7 @@ export function overview(tr: Tr): Dashboard {
       },
       { title: { vi: 'Truyền hình hội nghị', en: 'Video conference' }, panels: [endpointTiles(tr, {})] },
       { title: { vi: 'Chứng thư số và an toàn', en: 'Certificates and security' }, panels: [tlsCertificates(tr, {}, { soonest: true }), scoreRanking(tr, {})] },
+      { title: { vi: 'Toàn vẹn trang web', en: 'Web integrity' }, panels: [webSites(tr, {})] },
     ],
   });
 }
