@@ -15,7 +15,7 @@ import {
 import type { CollectorClient } from './collector-client.ts';
 import type { CheckEntry } from './config.ts';
 import type { Logger } from './log.ts';
-import { runCheck } from './run-check.ts';
+import { confirmDelivery, runCheck } from './run-check.ts';
 import { readToken } from './token-store.ts';
 
 /**
@@ -59,6 +59,7 @@ async function runCheckNow(payload: unknown, ctx: CommandContext): Promise<Omit<
   );
   const samples = runs.flatMap((r) => r.samples);
   if (samples.length > 0) ctx.deliver(samples);
+  for (const r of runs) confirmDelivery(r, ctx.log);
   const errors = runs.filter((r) => r.error).map((r) => `${r.entry.id}: ${r.error!.message}`);
   return errors.length > 0 ? { status: 'failed', message: errors.join('; ').slice(0, 1000), samples } : { status: 'done', samples };
 }

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { WireSample } from '../protocol/index.ts';
 import { DiskOutbox } from './outbox-disk.ts';
 import type { Outbox } from './outbox.ts';
+import { confirmDelivery } from './run-check.ts';
 import { Scheduler } from './scheduler.ts';
 import { Sender } from './sender.ts';
 import { agentStatusSample } from './status.ts';
@@ -54,6 +55,7 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
     onRun: (run) => {
       lastCycleMs = run.durationMs;
       outbox.append(run.samples);
+      confirmDelivery(run, log);
       produced(run.samples);
       sender.nudge();
     },

@@ -10,6 +10,19 @@ export interface CheckRun {
   samples: WireSample[];
   durationMs: number;
   error?: Error;
+  /** What the check asked to run once its samples are in the outbox (CheckContext.onDelivered). */
+  delivered: (() => void)[];
+}
+
+/** Run what a check asked for once its samples are in the outbox; one failing step does not stop the others. */
+export function confirmDelivery(run: CheckRun, log: Logger): void {
+  for (const fn of run.delivered.splice(0)) {
+    try {
+      fn();
+    } catch (err) {
+      log.error('check could not finish after delivery', { check: run.entry.id, error: err });
+    }
+  }
 }
 
 /**
@@ -25,12 +38,14 @@ export async function runCheck(entry: CheckEntry, log: Logger, opts: { signal?: 
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const started = performance.now();
   let error: Error | undefined;
+  const delivered: (() => void)[] = [];
   try {
     await entry.def.run(entry.config as never, {
       recorder,
       signal: controller.signal,
       log: log.child({ check: entry.def.type, name: entry.config.name }),
       progress: opts.progress,
+      onDelivered: (fn) => delivered.push(fn),
     });
   } catch (err) {
     error = err instanceof Error ? err : new Error(String(err));
@@ -39,5 +54,5 @@ export async function runCheck(entry: CheckEntry, log: Logger, opts: { signal?: 
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
-  return { entry, samples: recorder.drain(), durationMs: performance.now() - started, error };
+  return { entry, samples: recorder.drain(), durationMs: performance.now() - started, error, delivered };
 }

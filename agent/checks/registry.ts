@@ -10,6 +10,7 @@ import { tlsCheck } from './tls/index.ts';
 import { certFileCheck } from './cert_file/index.ts';
 import { videoconfCheck } from './videoconf/index.ts';
 import { webIntegrityCheck } from './web_integrity/index.ts';
+import { authEventsCheck } from './auth_events/index.ts';
 
 /** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
 export const registry: Record<string, CheckDefinition<any>> = {
@@ -23,6 +24,7 @@ export const registry: Record<string, CheckDefinition<any>> = {
   cert_file: certFileCheck,
   videoconf: videoconfCheck,
   web_integrity: webIntegrityCheck,
+  auth_events: authEventsCheck,
 };
 
 export function checkTypes(): string[] {

@@ -29,6 +29,11 @@ export interface CheckContext {
   log: Logger;
   /** Progress of long work, shown on stderr when `once` runs in a terminal. */
   progress?: (message: string) => void;
+  /**
+   * Work to do once this run's samples are durably in the outbox (a log cursor moved past what they
+   * count). `once` sends nothing and calls none of them.
+   */
+  onDelivered?: (fn: () => void) => void;
 }
 
 export type CheckConfig<S extends TObject> = Static<S> & CommonCheckConfig;

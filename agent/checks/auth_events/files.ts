@@ -1,0 +1,199 @@
+// Reading a log file from where the last run stopped: inode and byte offset, the rest of the rotated
+// file (`.1`, `.0` or a dateext name) before the new one, truncation, and a gap when the rotated file is
+// gone. Only whole lines are consumed, so an offset never splits a line.
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export interface FilePosition {
+  inode: number;
+  offset: number;
+}
+
+/** Where a file was left: the current file, and the one it was rotated to while rsyslog may still finish it. */
+export interface FileCursor extends FilePosition {
+  prev?: FilePosition;
+}
+
+export interface ReadLimits {
+  /** Stop after this many lines in the run (the rest is read next run). */
+  maxLines: number;
+  /** Longer lines are cut to this many characters before parsing. */
+  maxLineChars: number;
+}
+
+/** A line, the modification time of its file (the reference for syslog's missing year). */
+export type LineSink = (line: string, fileMtimeMs: number) => void;
+
+export interface FileReadResult {
+  cursor?: FileCursor;
+  lines: number;
+  truncatedLines: number;
+  /** Lines were lost: the file rotated away past the cursor and cannot be found. */
+  gap: boolean;
+  /** The file got shorter under the same inode: emptied in place (or logrotate's copytruncate). */
+  shrunk: boolean;
+  /** The line budget ran out: more to read next run. */
+  more: boolean;
+  error?: { file: string; code: string; gid?: number };
+}
+
+const CHUNK = 1 << 20;
+
+/** The byte just past the `count`-th newline from `start`. */
+function byteAfterLines(buf: Buffer, start: number, count: number): number {
+  let at = start;
+  for (let i = 0; i < count; i++) at = buf.indexOf(10, at) + 1;
+  return at;
+}
+
+/** Read `path` from `pos` to the end (whole lines only) or until the budget is spent; the new offset. */
+function readFrom(path: string, pos: FilePosition, st: Stats, budget: { left: number }, limits: ReadLimits, sink: LineSink, counts: { lines: number; truncated: number }): number {
+  let offset = pos.offset;
+  if (st.size <= offset || budget.left <= 0) return offset;
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const mtime = st.mtimeMs;
+  try {
+    let skipping = false; // inside a line longer than a chunk: drop bytes up to its newline
+    while (budget.left > 0) {
+      const n = readSync(fd, buf, 0, CHUNK, offset);
+      if (n <= 0) break;
+      let start = 0;
+      if (skipping) {
+        const nl = buf.indexOf(10, 0);
+        if (nl < 0 || nl >= n) {
+          offset += n;
+          continue;
+        }
+        skipping = false;
+        start = nl + 1;
+      }
+      const last = buf.lastIndexOf(10, n - 1);
+      if (last < start) {
+        if (n < CHUNK || start > 0) {
+          offset += start;
+          if (n < CHUNK) break; // an unfinished last line: read when it is complete
+          continue;
+        }
+        // One line longer than a whole chunk: parse its head, skip the rest.
+        counts.truncated++;
+        counts.lines++;
+        budget.left--;
+        sink(buf.toString('utf8', 0, limits.maxLineChars), mtime);
+        offset += n;
+        skipping = true;
+        continue;
+      }
+      const text = buf.toString('utf8', start, last + 1);
+      let from = 0;
+      let taken = 0;
+      while (from < text.length && budget.left > 0) {
+        const nl = text.indexOf('\n', from);
+        if (nl < 0) break;
+        let line = text.slice(from, nl);
+        if (line.length > limits.maxLineChars) {
+          line = line.slice(0, limits.maxLineChars);
+          counts.truncated++;
+        }
+        counts.lines++;
+        budget.left--;
+        sink(line.endsWith('\r') ? line.slice(0, -1) : line, mtime);
+        from = nl + 1;
+        taken++;
+      }
+      // Bytes, not characters: an invalid UTF-8 sequence decodes to one replacement character.
+      offset += from === text.length ? last + 1 : byteAfterLines(buf, start, taken);
+      if (n < CHUNK && from === text.length) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return offset;
+}
+
+/** Where a rotated file with this inode is now: `.1`, `.0`, or the newest dateext names (`secure-20261201`). */
+function findRotated(path: string, inode: number): { path: string; st: Stats } | undefined {
+  const candidates = [`${path}.1`, `${path}.0`];
+  try {
+    const base = basename(path);
+    const dated = readdirSync(dirname(path))
+      .filter((n) => n.startsWith(`${base}-`) && !n.endsWith('.gz') && !n.endsWith('.xz') && !n.endsWith('.zst'))
+      .sort()
+      .slice(-3)
+      .map((n) => join(dirname(path), n));
+    candidates.push(...dated);
+  } catch {
+    /* an unreadable directory: only the fixed names */
+  }
+  for (const c of candidates) {
+    try {
+      const st = statSync(c);
+      if (st.ino === inode) return { path: c, st };
+    } catch {
+      /* not there */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * One run over one configured file. `cursor` undefined: the first run, which reads the current file from
+ * its start (the caller skips events older than its backfill).
+ */
+export function readLogFile(path: string, cursor: FileCursor | undefined, limits: ReadLimits, budget: { left: number }, sink: LineSink): FileReadResult {
+  const counts = { lines: 0, truncated: 0 };
+  const result = (r: Partial<FileReadResult>): FileReadResult => ({ lines: counts.lines, truncatedLines: counts.truncated, gap: false, shrunk: false, more: budget.left <= 0, ...r });
+  let st: Stats;
+  try {
+    st = statSync(path);
+    // A permission problem shows at open, not at stat.
+    closeSync(openSync(path, 'r'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    let gid: number | undefined;
+    try {
+      gid = statSync(path).gid;
+    } catch {
+      /* missing */
+    }
+    return result({ cursor, error: { file: path, code, gid } });
+  }
+  let prev = cursor?.prev;
+  let gap = false;
+  let shrunk = false;
+  // The file rotated away last run: rsyslog may have written to it until it was told to reopen.
+  if (prev) {
+    const old = findRotated(path, prev.inode);
+    if (old) prev = { inode: prev.inode, offset: readFrom(old.path, prev, old.st, budget, limits, sink, counts) };
+    else prev = undefined;
+  }
+  let pos: FilePosition = { inode: st.ino, offset: 0 };
+  if (cursor && cursor.inode === st.ino) {
+    pos.offset = cursor.offset;
+    if (st.size < cursor.offset) {
+      shrunk = true;
+      pos.offset = 0;
+    }
+  } else if (cursor) {
+    const old = findRotated(path, cursor.inode);
+    if (old) prev = { inode: cursor.inode, offset: readFrom(old.path, cursor, old.st, budget, limits, sink, counts) };
+    else gap = true;
+  }
+  if (budget.left > 0) pos = { inode: st.ino, offset: readFrom(path, pos, st, budget, limits, sink, counts) };
+  const next: FileCursor = prev ? { ...pos, prev } : pos;
+  return result({ cursor: next, gap, shrunk });
+}
+
+/** The name of a group id, for "add the agent's user to the group adm". */
+export function groupName(gid: number | undefined): string | undefined {
+  if (gid === undefined) return undefined;
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (Number(id) === gid) return name;
+    }
+  } catch {
+    /* no /etc/group */
+  }
+  return String(gid);
+}
