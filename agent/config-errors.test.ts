@@ -70,6 +70,11 @@ const CORPUS: Record<string, string> = {
   'invalid-web-integrity-url.yaml': 'checks[0].sites[0].url: expected a URL such as https://example.vn/, got "portal.example.vn"',
   'invalid-web-integrity-max-pages.yaml': 'checks[0].sites[0].maxPages: expected a whole number from 1 to 5000, got number 10000',
   'invalid-web-integrity-unknown-key.yaml': 'checks[0].sites[0].maxpages: unknown key (known keys: url, name, maxPages, maxDepth, sitemap, allow, trustedDomains)',
+  'invalid-auth-events-allow-source.yaml': 'checks[0].allowSources[1]: expected an address or CIDR such as 10.0.0.5 or 10.0.0.0/24, got "10.0.0.0/33"',
+  'invalid-auth-events-within.yaml': 'checks[0].bruteForce.within: expected a duration such as 30s, 5m or 1h, got "ten minutes"',
+  'invalid-auth-events-failures.yaml': 'checks[0].bruteForce.failures: expected a whole number from 2 to 100000, got number 1',
+  'invalid-auth-events-unknown-key.yaml': 'checks[0].spraying.user: unknown key (known keys: users, within)',
+  'invalid-auth-events-interval.yaml': 'checks[0].interval: must be at least 5s for auth_events, got "2s"',
 };
 
 const require = createRequire(import.meta.url);
