@@ -396,6 +396,8 @@ function ownerOnly(file: string): void {
 }
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+/** The version whose step added the role CHECK constraints (tests upgrade a state from just before it). */
+export const ROLES_CHECKED_VERSION = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE users_checked')) + 1;
 
 export function openDb(file: string): DB {
   if (file !== ':memory:') ownerOnly(file);

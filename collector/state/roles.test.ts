@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createAdminToken, parseRole, principalByAdminToken, roleAtLeast } from './admin-tokens.ts';
-import { migrate, openDb, SCHEMA_VERSION } from './db.ts';
+import { migrate, openDb, ROLES_CHECKED_VERSION, SCHEMA_VERSION } from './db.ts';
 import { createSession, sessionById } from './sessions.ts';
 import { createUser, getUser, userByName } from './users.ts';
 
@@ -30,7 +30,7 @@ describe('roles', () => {
   it('upgrading an old state disarms rows that already hold a bad role and keeps everything else', async () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
-    migrate(db, SCHEMA_VERSION - 1);
+    migrate(db, ROLES_CHECKED_VERSION - 1);
     const good = await createUser(db, { name: 'an', password: 'x'.repeat(12), role: 'admin' });
     const bad = await createUser(db, { name: 'mallory', password: 'x'.repeat(12), role: 'constructor' as never });
     const goodSession = createSession(db, good.id, '127.0.0.1');
