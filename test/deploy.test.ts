@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadCollectorConfig } from '../collector/config.ts';
 import { freePort, rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
-import { ROOT } from './support/agent.ts';
+import { ROOT, waitFor } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
 
@@ -159,7 +159,18 @@ describe.skipIf(missing({ commands: ['influxd', 'sha256sum'] }))('backup and res
     const agents = state.prepare('SELECT agency FROM agents').all() as { agency: string }[];
     state.close();
     expect(agents.map((a) => a.agency)).toContain('so-tu-phap');
-    const count = rows(await target.query('SELECT count("up") AS n FROM "raw"."tcp"', tc.config.influx.database));
+    // influxd reopens the restored shards a moment after `influxd restore` returns ("engine is closed" until then).
+    const count = await waitFor(
+      async () => {
+        try {
+          return rows(await target.query('SELECT count("up") AS n FROM "raw"."tcp"', tc.config.influx.database));
+        } catch (err) {
+          if (/engine is closed/.test((err as Error).message)) return undefined;
+          throw err;
+        }
+      },
+      { what: 'restored shards to open', timeoutMs: 15_000, intervalMs: 200 },
+    );
     expect(count[0].n).toBe(20);
   });
 

@@ -33,4 +33,4 @@ mv "$data_dir/state.db.restoring" "$data_dir/state.db"
 echo "SQLite state restored to $data_dir/state.db"
 
 influxd restore -portable -db "$db" -newdb "$newdb" -host "$rpc" "$src/influxdb"
-echo "InfluxDB database $db restored as $newdb"
+echo "InfluxDB database $db restored as $newdb (influxd opens its shards within a few seconds; queries before that answer \"engine is closed\")"
