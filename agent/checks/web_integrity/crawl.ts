@@ -40,6 +40,8 @@ export interface CrawlSettings {
   maxDepth: number;
   trusted: string[];
   maxBytes: number;
+  /** The views compared with the browser's (all by default). */
+  views: View[];
 }
 
 export interface EmbedSeen {
@@ -108,11 +110,11 @@ export class Crawl {
   }
 
   /** Follows on-site redirects of one view (at most five hops); stops where it leaves the site. */
-  async follow(url: URL, view: View): Promise<ViewOutcome> {
+  async follow(url: URL, view: View, cancel?: AbortSignal): Promise<ViewOutcome> {
     let current = url;
     const hops: string[] = [];
     for (let hop = 0; hop <= MAX_HOPS; hop++) {
-      const r = await this.fetcher.get(current, view);
+      const r = await this.fetcher.get(current, view, cancel);
       if (r.status >= 300 && r.status < 400 && r.location) {
         let next: URL;
         try {
@@ -163,6 +165,18 @@ export class Crawl {
       this.skipped++;
       return undefined;
     }
+    // The other views are asked at the same time as the browser's: a page costs one round trip, not two.
+    const cancel = new AbortController();
+    const others = this.settings.views.filter((v) => v !== 'browser').map((v) => ({ view: v, outcome: this.follow(item.url, v, cancel.signal).catch(() => undefined) }));
+    try {
+      return await this.judgeViews(item, isHome, others);
+    } finally {
+      // Not HTML, not on this site, already seen: the other views are no longer needed.
+      cancel.abort();
+    }
+  }
+
+  private async judgeViews(item: QueueItem, isHome: boolean, others: { view: View; outcome: Promise<ViewOutcome | undefined> }[]): Promise<ViewOutcome | undefined> {
     const browser = await this.follow(item.url, 'browser');
     if (browser.left) {
       this.crawled++;
@@ -186,7 +200,7 @@ export class Crawl {
     this.recordContent(r.url.href, content);
     this.recordEmbeds(page, r.url.href);
     this.pageRedirects(page, r.url, 'browser', item.depth);
-    await this.otherViews(item.url, browser, page, content);
+    await this.otherViews(item.url, browser, page, content, others);
     return browser;
   }
 
@@ -229,13 +243,11 @@ export class Crawl {
     this.findings.add('offsite_redirect', url.href, view === 'browser' ? how : `${VIEW_LABEL[view]}: ${how}`);
   }
 
-  private async otherViews(url: URL, browser: ViewOutcome, page: PageModel, content: ContentVerdict): Promise<void> {
-    const views: View[] = ['googlebot', 'search'];
-    const outcomes = await Promise.all(views.map((v) => this.follow(url, v).catch(() => undefined)));
-    for (let i = 0; i < views.length; i++) {
-      const o = outcomes[i];
+  private async otherViews(url: URL, browser: ViewOutcome, page: PageModel, content: ContentVerdict, others: { view: View; outcome: Promise<ViewOutcome | undefined> }[]): Promise<void> {
+    for (const { view, outcome } of others) {
+      const o = await outcome;
       if (!o || this.signal.aborted) continue;
-      const why = await this.compare(url, views[i], browser, o, page, content);
+      const why = await this.compare(url, view, browser, o, page, content);
       if (why) {
         this.cloaked.add(url.href);
         this.findings.add('cloaking', url.href, why);
@@ -252,7 +264,7 @@ export class Crawl {
     }
     const a = browser.final!;
     const b = o.final!;
-    if (a.body.equals(b.body) || !isHtml(b)) return undefined;
+    if (sameButNumbers(a.body, b.body) || !isHtml(b)) return undefined;
     const other = parsePage(decodeHtml(b.body, b.contentType), b.url);
     const otherRedirect = this.pageRedirects(other, url, view, Number.MAX_SAFE_INTEGER);
     if (otherRedirect && !page.redirects.some((r) => this.foreign(r.url))) return `${label}: ${otherRedirect}`;
@@ -276,6 +288,24 @@ export class Crawl {
   private newLinkDomains(a: PageModel, b: PageModel): string[] {
     const known = new Set(a.links.filter((l) => this.foreign(l.url)).map((l) => registrableDomain(l.url.hostname)));
     return [...new Set(b.links.filter((l) => this.foreign(l.url)).map((l) => registrableDomain(l.url.hostname)))].filter((d) => !known.has(d));
+  }
+}
+
+/**
+ * Whether two bodies are the same once runs of digits are ignored: a visitor counter, a clock or a date
+ * changes on every request and is not cloaking. One pass over the bytes, no copy.
+ */
+export function sameButNumbers(a: Buffer, b: Buffer): boolean {
+  let i = 0;
+  let j = 0;
+  const digit = (c: number) => c >= 0x30 && c <= 0x39;
+  for (;;) {
+    while (i < a.length && digit(a[i])) i++;
+    while (j < b.length && digit(b[j])) j++;
+    if (i >= a.length || j >= b.length) return i >= a.length && j >= b.length;
+    if (a[i] !== b[j]) return false;
+    i++;
+    j++;
   }
 }
 

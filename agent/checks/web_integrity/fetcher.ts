@@ -76,13 +76,14 @@ export class SiteFetcher {
   }
 
   /** One GET, no redirect followed; rejects on network errors, timeouts and aborts. */
-  async get(url: URL, view: View, accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'): Promise<FetchResult> {
+  async get(url: URL, view: View, cancel?: AbortSignal, accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'): Promise<FetchResult> {
     await this.slots.take();
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     this.requests++;
     try {
-      return await this.request(url, view, accept);
+      if (cancel?.aborted) throw Object.assign(new Error('no longer needed'), { code: 'ABORT_ERR' });
+      return await this.request(url, view, accept, cancel);
     } finally {
       this.inFlight--;
       this.slots.give();
@@ -101,10 +102,10 @@ export class SiteFetcher {
     return h;
   }
 
-  private request(url: URL, view: View, accept: string): Promise<FetchResult> {
+  private request(url: URL, view: View, accept: string, cancel?: AbortSignal): Promise<FetchResult> {
     const isHttps = url.protocol === 'https:';
     const lib = isHttps ? https : http;
-    const signal = AbortSignal.any([this.opts.signal, AbortSignal.timeout(this.opts.timeoutMs)]);
+    const signal = AbortSignal.any([this.opts.signal, AbortSignal.timeout(this.opts.timeoutMs), ...(cancel ? [cancel] : [])]);
     return new Promise((resolve, reject) => {
       const req = lib.request(
         url,

@@ -283,7 +283,7 @@ async function runInProcess(sites: Record<string, unknown>[], extra: Record<stri
   const recorder = new SampleRecorder();
   const config = {
     type: 'web_integrity', interval: '60s', intervalMs: 60_000, timeout: '2s', timeoutMs: 2000, keywords: { extra: [], disable: [] }, trustedDomains: [], stateFile: join(dir, 's.json'),
-    maxPageBytes: 2_097_152, budget: '30s', concurrency: 2, searchReferer: 'https://www.google.com.vn/', defaceThreshold: 0.5,
+    maxPageBytes: 2_097_152, budget: '30s', concurrency: 2, searchReferer: 'https://www.google.com.vn/', defaceThreshold: 0.5, views: ['browser', 'googlebot', 'search'],
     sites: sites.map((s) => ({ maxPages: 200, maxDepth: 4, sitemap: true, allow: [], trustedDomains: [], ...s })),
     ...extra,
   };

@@ -47,6 +47,12 @@ const schema = Type.Object({
   searchReferer: Type.String({ default: 'https://www.google.com.vn/', expected: 'the Referer of a visitor from a search engine, an https:// URL' }),
   defaceThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
   ca: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a PEM file with extra trusted CA certificates' })),
+  views: Type.Array(Type.Union([Type.Literal('browser'), Type.Literal('googlebot'), Type.Literal('search')]), {
+    minItems: 1,
+    maxItems: 3,
+    default: ['browser', 'googlebot', 'search'],
+    expected: 'a list of views among browser, googlebot and search, browser included',
+  }),
 });
 
 type WebConfig = CheckConfig<typeof schema>;
@@ -76,6 +82,7 @@ function validateWeb(config: WebConfig, path: string): ConfigIssue[] {
   else if (parseDuration(config.budget)! > config.intervalMs) {
     issues.push({ path: joinPath(path, 'budget'), message: `must not be longer than the interval (${config.interval}), got ${JSON.stringify(config.budget)}` });
   }
+  if (!config.views.includes('browser')) issues.push({ path: joinPath(path, 'views'), message: `expected browser among the views (the others are compared with it), got ${JSON.stringify(config.views)}` });
   if (!/^https?:\/\/[^\s]+$/.test(config.searchReferer)) issues.push({ path: joinPath(path, 'searchReferer'), message: `expected an http:// or https:// URL, got ${JSON.stringify(config.searchReferer)}` });
   return issues;
 }
@@ -101,7 +108,7 @@ async function runWeb(config: WebConfig, ctx: CheckContext): Promise<void> {
     const key = new URL(site.url).href;
     const settings: SiteSettings = { ...site, trustedDomains: [...site.trustedDomains, ...config.trustedDomains] };
     ctx.progress?.(`web_integrity: crawling ${site.url}`);
-    const outcome = await runSite(settings, { timeoutMs: config.timeoutMs, maxBytes: config.maxPageBytes, ca, searchReferer: config.searchReferer, signal: ctx.signal, budgetMs, defaceThreshold: config.defaceThreshold, keywords: config.keywords }, state.sites[key]);
+    const outcome = await runSite(settings, { timeoutMs: config.timeoutMs, maxBytes: config.maxPageBytes, ca, searchReferer: config.searchReferer, signal: ctx.signal, budgetMs, defaceThreshold: config.defaceThreshold, keywords: config.keywords, views: config.views }, state.sites[key]);
     if (ctx.signal.aborted && outcome.pagesCrawled === 0) return;
     record(ctx, config, site, outcome, state.sites[key]?.flagged ?? []);
     if (outcome.memory) state.sites[key] = outcome.memory;

@@ -4,7 +4,7 @@
 import { resultOfError, type Result } from '../../../protocol/index.ts';
 import { makeBaseline, urlHash, type SiteMemory } from './baseline.ts';
 import { Crawl } from './crawl.ts';
-import { MAX_IN_FLIGHT, ROBOTS_TOKEN, SiteFetcher, type FetcherOptions } from './fetcher.ts';
+import { MAX_IN_FLIGHT, ROBOTS_TOKEN, SiteFetcher, type FetcherOptions, type View } from './fetcher.ts';
 import type { Finding, FindingKind } from './findings.ts';
 import { similarity, wordCounts } from './html.ts';
 import { buildMatcher, FLAG_SCORE, judgeSlug, type KeywordSettings } from './judge.ts';
@@ -26,6 +26,7 @@ export interface RunOptions extends Omit<FetcherOptions, 'signal'> {
   budgetMs: number;
   defaceThreshold: number;
   keywords: KeywordSettings;
+  views: View[];
 }
 
 export interface SiteOutcome {
@@ -73,7 +74,7 @@ export async function runSite(settings: SiteSettings, opts: RunOptions, memory: 
   const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.budgetMs)]);
   const fetcher = new SiteFetcher({ ...opts, signal });
   const scope = new SiteScope(start);
-  const crawl = new Crawl(scope, fetcher, buildMatcher(opts.keywords, settings.allow), { ...settings, trusted: settings.trustedDomains, maxBytes: opts.maxBytes }, signal);
+  const crawl = new Crawl(scope, fetcher, buildMatcher(opts.keywords, settings.allow), { ...settings, trusted: settings.trustedDomains, maxBytes: opts.maxBytes, views: opts.views }, signal);
   const base = blankOutcome(siteOf(start));
   try {
     crawl.robots = await readRobots(crawl, start);
