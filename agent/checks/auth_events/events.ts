@@ -163,7 +163,8 @@ export function parsePam(msg: string, time: number): AuthEvent | undefined {
   const close = msg.indexOf(')', open);
   if (open < 0 || close < 0 || close > 64) return undefined;
   const [service, stage] = msg.slice(open + 1, close).split(':');
-  const body = msg.slice(close + 2);
+  if (msg.charCodeAt(close + 1) !== 58) return undefined; // `):`
+  const body = msg.slice(close + 2).trimStart();
   if (stage === 'chauthtok' && body.startsWith('password changed for ')) return ev(time, 'password_change', service, undefined, body.slice(21).trim(), service);
   if (stage !== 'auth' || !body.startsWith('authentication failure;') || OWN_LINES.has(service)) return undefined;
   const rhost = pamField(body, 'rhost');

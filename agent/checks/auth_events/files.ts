@@ -7,6 +7,30 @@ import { basename, dirname, join } from 'node:path';
 export interface FilePosition {
   inode: number;
   offset: number;
+  /** The file's first bytes (base64, at most 64): a new file that got a freed inode number is not the old one. */
+  head?: string;
+}
+
+const HEAD_BYTES = 64;
+
+/** The first bytes of a file, base64 (fewer when the file is shorter). */
+function headOf(path: string, length = HEAD_BYTES): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const n = readSync(fd, buf, 0, length, 0);
+    return buf.subarray(0, n).toString('base64');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Is the file at `path` still the one the cursor was taken on: same inode and the same first bytes. */
+function sameFile(path: string, st: Stats, cursor: FilePosition): boolean {
+  if (cursor.inode !== st.ino) return false;
+  if (!cursor.head) return true;
+  const length = Buffer.from(cursor.head, 'base64').length;
+  return headOf(path, length) === cursor.head;
 }
 
 /** Where a file was left: the current file, and the one it was rotated to while rsyslog may still finish it. */
@@ -168,18 +192,17 @@ export function readLogFile(path: string, cursor: FileCursor | undefined, limits
     else prev = undefined;
   }
   let pos: FilePosition = { inode: st.ino, offset: 0 };
-  if (cursor && cursor.inode === st.ino) {
+  if (cursor && cursor.inode === st.ino && st.size < cursor.offset) {
+    shrunk = true;
+  } else if (cursor && sameFile(path, st, cursor)) {
     pos.offset = cursor.offset;
-    if (st.size < cursor.offset) {
-      shrunk = true;
-      pos.offset = 0;
-    }
   } else if (cursor) {
     const old = findRotated(path, cursor.inode);
     if (old) prev = { inode: cursor.inode, offset: readFrom(old.path, cursor, old.st, budget, limits, sink, counts) };
     else gap = true;
   }
   if (budget.left > 0) pos = { inode: st.ino, offset: readFrom(path, pos, st, budget, limits, sink, counts) };
+  if (pos.offset > 0) pos.head = cursor && sameFile(path, st, cursor) && cursor.head && Buffer.from(cursor.head, 'base64').length >= Math.min(HEAD_BYTES, pos.offset) ? cursor.head : headOf(path, Math.min(HEAD_BYTES, pos.offset));
   const next: FileCursor = prev ? { ...pos, prev } : pos;
   return result({ cursor: next, gap, shrunk });
 }

@@ -1,6 +1,7 @@
 // The auth_events check: reads the host's authentication logs (journal, auth.log/secure, the Windows
 // Security log) from a saved cursor and reports brute force, password spraying, logins after failures,
 // new administrators and cleared logs; one auth_summary per run and one auth_finding per signal.
+import { randomUUID } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { Type } from 'typebox';
@@ -9,7 +10,7 @@ import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
 import { Detector, USERS_LISTED, type FindingOut, type Thresholds } from './detect.ts';
 import { DEFAULT_ADMIN_GROUPS } from './events.ts';
 import { planSources, readAll, type ReadOutcome } from './sources.ts';
-import { DEFAULT_STATE_FILE, loadState, positionsOf, saveState, takeStateLock, type AuthState, type PendingSample, type Positions } from './state.ts';
+import { DEFAULT_STATE_FILE, latestPending, loadState, positionsOf, saveState, takeStateLock, type AuthState, type PendingSample, type Positions } from './state.ts';
 
 /** At most this many finding samples a run; the rest wait for the next run (counted in findings_dropped). */
 export const MAX_FINDINGS_PER_RUN = 1000;
@@ -101,13 +102,15 @@ async function runAuth(config: AuthConfig, ctx: CheckContext): Promise<void> {
     const prev = state.pending?.next ?? positionsOf(state);
     const { samples, next } = await measure(config, ctx, prev);
     const all = [...replay, ...samples];
+    const id = randomUUID();
     // The samples and where they end are on disk before anyone sees them; committed once in the outbox.
-    saveState(stateFile, { version: 1, ...positionsOf(state), pending: { samples: all, next } });
+    saveState(stateFile, { version: 1, ...positionsOf(state), pending: { id, samples: all, next } });
+    latestPending.set(stateFile, id);
     for (const s of all) ctx.recorder.record(s.measurement, s.tags as never, s.fields as never, new Date(s.time));
     ctx.onDelivered?.(() => {
       delivered = true;
       try {
-        saveState(stateFile, { version: 1, ...next });
+        if (latestPending.get(stateFile) === id) saveState(stateFile, { version: 1, ...next });
       } finally {
         lock.release();
       }

@@ -25,8 +25,12 @@ export type PendingSample =
 
 export interface AuthState extends Positions {
   version: 1;
-  pending?: { samples: PendingSample[]; next: Positions };
+  /** `id`: the run that wrote it; only that run may commit it. */
+  pending?: { id: string; samples: PendingSample[]; next: Positions };
 }
+
+/** The pending part each state file had last written in this process. */
+export const latestPending = new Map<string, string>();
 
 export const emptyState = (): AuthState => ({ version: 1, files: {}, detector: emptySnapshot() });
 
@@ -73,7 +77,8 @@ export const positionsOf = (s: AuthState): Positions => ({ files: s.files, journ
 
 /**
  * One run at a time per state file in this process (the schedule and an on-demand run may overlap): the
- * next waits until the last one's samples are in the outbox, or 30 s after it ended without delivery (`once`).
+ * next waits until the last one's samples are in the outbox, or 2 s after it ended without delivery (`once`,
+ * a stopped agent). A late delivery then commits only if no later run has taken its pending part over.
  */
 const locks = new Map<string, Promise<void>>();
 export async function takeStateLock(file: string): Promise<{ release: () => void; releaseLater: () => void }> {
@@ -89,7 +94,7 @@ export async function takeStateLock(file: string): Promise<{ release: () => void
   return {
     release,
     releaseLater: () => {
-      setTimeout(release, 30_000).unref();
+      setTimeout(release, 2000).unref();
     },
   };
 }
