@@ -32,8 +32,9 @@ export interface MeasurementSpec {
   readonly tags: Readonly<Record<string, TagPresence>>;
   readonly fields: Readonly<Record<string, FieldSpec>>;
   /**
-   * Bounded string fields that an alert about this measurement carries as labels, so its mail can quote
-   * them (`{{url}}`, `{{evidence}}`); never part of an alert's identity, never tags in InfluxDB.
+   * Bounded fields that an alert about this measurement carries as labels, so its mail can quote them
+   * (`{{url}}`, `{{evidence}}`, numbers as text); never tags in InfluxDB, and part of an alert's identity
+   * only when a rule names them in its keyTags (one alert per attacking source).
    */
   readonly alertFields?: readonly string[];
 }
@@ -334,7 +335,7 @@ export const catalogue = {
       window_seconds: int('seconds', 'The detection window of this kind (0 for single events)'),
       detail: str('What happened in words of the log: the group joined, the log cleared, the login method', true),
     },
-    alertFields: ['source', 'user', 'detail'],
+    alertFields: ['source', 'user', 'detail', 'first_seen_seconds', 'last_seen_seconds', 'window_seconds'],
   }),
   agent_status: measurement({
     doc: "The agent's own health, once per cycle.",

@@ -3,6 +3,79 @@
 import type { RuleSpec } from './rules.ts';
 
 /**
+ * Intrusion signals of the auth_events check (auth_finding). One alert per kind and source (per user for a
+ * new administrator): the source is an alert field, never a tag, and the rule's keyTags name it. A finding
+ * ends with a count-0 sample; the hour (four for critical ones) of quiet before an alert resolves keeps an
+ * attacker who pauses and comes back in one alert, so one mail per source and kind per repeat interval.
+ */
+const authRule = (kind: string, spec: Omit<RuleSpec, 'measurement' | 'field' | 'op' | 'threshold' | 'matchers'>): RuleSpec => ({
+  measurement: 'auth_finding',
+  field: 'count',
+  op: '>',
+  threshold: 0,
+  matchers: { kind },
+  keyTags: ['kind', 'service', 'source'],
+  sendResolved: false,
+  dashboard: 'canhgac-compliance',
+  ...spec,
+});
+
+const AUTH_RULES: RuleSpec[] = [
+  authRule('brute_force', {
+    name: 'auth_brute_force',
+    severity: 'warning',
+    resolveAfter: '1h',
+    summary: { vi: 'Dò mật khẩu {{service}} từ {{source}} vào {{host|agent}} ({{value}} lần thất bại)', en: 'Password guessing over {{service}} from {{source}} on {{host|agent}} ({{value}} failures)' },
+    description: {
+      vi: '{{source}} đăng nhập {{service}} thất bại {{value}} lần vào máy {{host|agent}} từ {{first_seen}} đến {{last_seen}} (ngưỡng: số lần thất bại trong {{window}}). Tài khoản bị thử: {{user}}. Hãy chặn địa chỉ này và kiểm tra mật khẩu của các tài khoản đó.',
+      en: '{{source}} failed {{value}} {{service}} logins on {{host|agent}} from {{first_seen}} to {{last_seen}} (threshold: failures within {{window}}). Accounts tried: {{user}}. Block the address and check the passwords of those accounts.',
+    },
+  }),
+  authRule('password_spraying', {
+    name: 'auth_password_spraying',
+    severity: 'warning',
+    resolveAfter: '1h',
+    summary: { vi: 'Thử mật khẩu trên {{value}} tài khoản {{service}} từ {{source}} vào {{host|agent}}', en: 'Password spraying over {{service}} from {{source}} on {{host|agent}} ({{value}} accounts)' },
+    description: {
+      vi: '{{source}} thử đăng nhập {{service}} vào {{value}} tài khoản khác nhau trên máy {{host|agent}} từ {{first_seen}} đến {{last_seen}} (trong {{window}}): {{user}}.',
+      en: '{{source}} tried {{value}} different {{service}} accounts on {{host|agent}} from {{first_seen}} to {{last_seen}} (within {{window}}): {{user}}.',
+    },
+  }),
+  authRule('success_after_failures', {
+    name: 'auth_success_after_failures',
+    severity: 'critical',
+    resolveAfter: '4h',
+    summary: { vi: 'Đăng nhập {{service}} thành công từ {{source}} vào {{host|agent}} sau {{value}} lần thất bại', en: '{{service}} login from {{source}} on {{host|agent}} succeeded after {{value}} failures' },
+    description: {
+      vi: 'Tài khoản {{user}} đăng nhập thành công từ {{source}} lúc {{last_seen}}, sau {{value}} lần thất bại từ cùng địa chỉ kể từ {{first_seen}} (trong {{window}}). Có thể mật khẩu đã bị dò ra: kiểm tra phiên đăng nhập này, đổi mật khẩu và chặn địa chỉ.',
+      en: 'Account {{user}} logged in from {{source}} at {{last_seen}} after {{value}} failures from the same address since {{first_seen}} (within {{window}}). The password may have been guessed: check the session, change the password and block the address.',
+    },
+  }),
+  authRule('new_admin', {
+    name: 'auth_new_admin',
+    severity: 'critical',
+    resolveAfter: '4h',
+    keyTags: ['kind', 'service', 'user'],
+    summary: { vi: 'Quản trị viên mới trên {{host|agent}}: {{user}}', en: 'New administrator on {{host|agent}}: {{user}}' },
+    description: {
+      vi: 'Tài khoản {{user}} được thêm vào nhóm quản trị trên máy {{host|agent}} lúc {{last_seen}} ({{detail}}; thực hiện bởi {{source}}). Xác nhận đây là thay đổi được phép.',
+      en: 'Account {{user}} was added to an administrators group on {{host|agent}} at {{last_seen}} ({{detail}}; by {{source}}). Confirm the change was authorised.',
+    },
+  }),
+  authRule('log_cleared', {
+    name: 'auth_log_cleared',
+    severity: 'critical',
+    resolveAfter: '4h',
+    keyTags: ['kind', 'service'],
+    summary: { vi: 'Nhật ký bảo mật trên {{host|agent}} bị xóa', en: 'Security log cleared on {{host|agent}}' },
+    description: {
+      vi: '{{detail}} lúc {{last_seen}} (bởi {{source}}). Xóa nhật ký là dấu hiệu thường gặp của kẻ xâm nhập che giấu dấu vết.',
+      en: '{{detail}} at {{last_seen}} (by {{source}}). Clearing logs is a common sign of an intruder covering tracks.',
+    },
+  }),
+];
+
+/**
  * The rules that work with no configuration. A rules file may tune any of them by name
  * (`{ name: target_down, for: 5m }`) or drop one (`{ name: high_loss, disabled: true }`).
  * Templates: `{{tag}}`, `{{a|b}}` (the first tag present), `{{value}}`, `{{threshold}}`, `{{agency}}`,
@@ -317,4 +390,5 @@ export const BUILTIN_RULES: RuleSpec[] = [
       en: 'Page {{url}} loads a script or iframe from a domain not in its baseline: {{evidence}}. If it is a legitimate service, add the domain to the agent\'s trustedDomains; otherwise remove it and review the page source.',
     },
   },
+  ...AUTH_RULES,
 ];

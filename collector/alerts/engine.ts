@@ -139,7 +139,7 @@ export class AlertEngine {
   private judge(rule: Rule, s: WireSample, value: number, t: number, now: number): void {
     // The common case, a healthy sample of a rule with nothing pending or firing, needs no key.
     if (!this.live.get(rule) && rule.op !== 'increase' && rule.op !== 'decrease' && !conditionHolds(rule, value, undefined, undefined)) return;
-    const key = fingerprintOf(rule, s.tags);
+    const key = fingerprintOf(rule, s.tags, s);
     let inst = this.instances.get(key);
     if (inst && t < inst.lastTime) return; // a late sample says nothing about now
     // The same point again (an agent resending a batch whose answer it never got): nothing new.

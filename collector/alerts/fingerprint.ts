@@ -7,10 +7,11 @@ import { VOLATILE_TAGS, type Rule } from './rules.ts';
  * (the probe result, a renewed certificate's names) are left out so a flip from `timeout` to `refused`
  * stays one alert.
  */
-export function fingerprintOf(rule: Rule, tags: Record<string, string>): string {
+export function fingerprintOf(rule: Rule, tags: Record<string, string>, sample?: Pick<WireSample, 'measurement' | 'fields'>): string {
   let key = `${rule.name}\u0000${tags.agency ?? ''}\u0000${tags.agent ?? ''}`;
   if (rule.keyTags) {
-    for (const t of rule.keyTags) key += `\u0000${t}=${tags[t] ?? ''}`;
+    // A keyTag may name one of the measurement's alert fields (auth_finding's source): one alert per value.
+    for (const t of rule.keyTags) key += `\u0000${t}=${tags[t] ?? alertFieldValue(sample, t) ?? ''}`;
     return key;
   }
   for (const t of Object.keys(tags).sort()) {
@@ -20,13 +21,21 @@ export function fingerprintOf(rule: Rule, tags: Record<string, string>): string 
   return key;
 }
 
+function alertFieldValue(sample: Pick<WireSample, 'measurement' | 'fields'> | undefined, name: string): string | undefined {
+  if (!sample || !alertFieldsOf(sample.measurement).includes(name)) return undefined;
+  const v = sample.fields[name];
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
 export function labelsOf(rule: Rule, sample: Pick<WireSample, 'measurement' | 'tags'> & { fields?: WireSample['fields'] }): Record<string, string> {
   const labels: Record<string, string> = { ...sample.tags, measurement: sample.measurement, rule: rule.name, severity: rule.severity };
-  // The bounded string fields the catalogue names for mails (web_finding's url and evidence): labels to
-  // quote, never part of the fingerprint above, and never over a tag of the same name.
+  // The bounded fields the catalogue names for mails (web_finding's url and evidence, auth_finding's source):
+  // labels to quote (numbers as text), in the fingerprint above only through a rule's keyTags, and never
+  // over a tag of the same name.
   for (const f of alertFieldsOf(sample.measurement)) {
     const v = sample.fields?.[f];
-    if (typeof v === 'string' && v !== '' && !Object.hasOwn(labels, f)) labels[f] = v;
+    const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
+    if (typeof text === 'string' && text !== '' && !Object.hasOwn(labels, f)) labels[f] = text;
   }
   return labels;
 }

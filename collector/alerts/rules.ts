@@ -36,7 +36,7 @@ export interface Rule {
   severity: Severity;
   summary: Text;
   description: Text;
-  /** Tags that tell one alert instance from another; default: every tag but the volatile ones. */
+  /** Tags (or alert fields of the measurement) that tell one alert instance from another; default: every tag but the volatile ones. */
   keyTags?: string[];
   sendResolved: boolean;
   /** Grafana dashboard uid linked from mails. */

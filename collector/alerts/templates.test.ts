@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_RULES } from './builtin-rules.ts';
 import { buildRules, type Rule } from './rules.ts';
+import { fingerprintOf, labelsOf } from './fingerprint.ts';
 import { locationOf, MAX_LISTED_ALERTS, renderMail, type AlertView, type Locale } from './templates.ts';
 
 const { rules, issues } = buildRules([{ specs: BUILTIN_RULES, base: 'builtin' }]);
@@ -12,6 +13,9 @@ function view(rule: Rule, labels: Record<string, string>, value: number, id = 1)
 }
 
 const mail = (alerts: AlertView[], locale: Locale = 'vi', consoleUrl?: string) => renderMail({ locale, agencyName: 'Sở Y tế', kind: 'alert', firing: alerts, resolved: [], consoleUrl });
+
+/** The labels of an auth_finding alert: its tags and alert fields (numbers as text), as the engine makes them. */
+const AUTH = { measurement: 'auth_finding', host: 'srv-web', first_seen_seconds: '1796101200', last_seen_seconds: '1796101500', window_seconds: '600' };
 
 /**
  * One typical alert per built-in rule: the tags its check writes, the value that broke the threshold,
@@ -39,6 +43,11 @@ const CASES: Record<string, { labels: Record<string, string>; value: number; loc
   agent_dropping_samples: [{ labels: { measurement: 'agent_status', host: 'pc-1', version: '1.0' }, value: 1200, location: 'pc-1', value_text: 'dropped_samples = 1200' }],
   collector_spool_growing: [{ labels: { measurement: 'collector_status', instance: 'collector-1' }, value: 5000, location: 'collector-1', value_text: 'spool_samples = 5000' }],
   samples_refused: [{ labels: { measurement: 'collector_refusals', instance: 'collector-1', reason: 'series_budget', agent: 'ag-9' }, value: 120, location: 'collector-1', value_text: 'refused_samples = 120' }],
+  auth_brute_force: [{ labels: { ...AUTH, kind: 'brute_force', service: 'ssh', source: '203.0.113.7', user: 'root, admin' }, value: 23, location: 'srv-web', value_text: 'count = 23' }],
+  auth_password_spraying: [{ labels: { ...AUTH, kind: 'password_spraying', service: 'ssh', source: '203.0.113.8', user: 'a, b, c, d, e' }, value: 5, location: 'srv-web', value_text: 'count = 5' }],
+  auth_success_after_failures: [{ labels: { ...AUTH, kind: 'success_after_failures', service: 'rdp', source: '203.0.113.7', user: 'ketoan', window_seconds: '1800' }, value: 12, location: 'srv-web', value_text: 'count = 12' }],
+  auth_new_admin: [{ labels: { ...AUTH, kind: 'new_admin', service: 'system', source: 'local', user: 'mallory', detail: 'usermod: group sudo', window_seconds: '0' }, value: 1, location: 'srv-web', value_text: 'count = 1' }],
+  auth_log_cleared: [{ labels: { ...AUTH, kind: 'log_cleared', service: 'windows', source: 'PC-KETOAN\\quantri', detail: 'Security log cleared', window_seconds: '0' }, value: 1, location: 'srv-web', value_text: 'count = 1' }],
 };
 
 describe('alert mail texts', () => {
@@ -100,5 +109,22 @@ describe('alert mail texts', () => {
     const mixed = renderMail({ locale: 'en', agencyName: 'Sở Y tế', kind: 'alert', firing: alerts.slice(0, 40), resolved: alerts.slice(40, 100) });
     expect(mixed.text).toContain('60 alert(s) resolved');
     expect(mixed.text).toContain('… and 50 more');
+  });
+
+  it('auth findings: the mail names host, agency, source, users, count and window (vi and en); one alert per source', () => {
+    const rule = byName.get('auth_brute_force')!;
+    const labels = { ...AUTH, kind: 'brute_force', service: 'ssh', source: '203.0.113.7', user: 'root, admin' };
+    const vi = mail([view(rule, labels, 23)]);
+    expect(vi.subject).toBe('[CẢNH BÁO][Sở Y tế] Dò mật khẩu ssh từ 203.0.113.7 vào srv-web (23 lần thất bại)');
+    expect(vi.text).toContain('203.0.113.7 đăng nhập ssh thất bại 23 lần vào máy srv-web từ 12:00:00 01/12/2026 đến 12:05:00 01/12/2026 (ngưỡng: số lần thất bại trong 10 phút). Tài khoản bị thử: root, admin.');
+    const en = mail([view(rule, labels, 23)], 'en');
+    expect(en.subject).toBe('[WARNING][Sở Y tế] Password guessing over ssh from 203.0.113.7 on srv-web (23 failures)');
+    expect(en.text).toContain('from 01/12/2026, 12:00:00 to 01/12/2026, 12:05:00 (threshold: failures within 10m). Accounts tried: root, admin.');
+    // The source is an alert field, not a tag: the rule's keyTags make it part of the alert's identity.
+    const tags = { agency: 'so-y-te', agent: 'ag-1', kind: 'brute_force', service: 'ssh', host: 'srv-web' };
+    const sample = (source: string, count: number) => ({ measurement: 'auth_finding', fields: { source, user: 'root', count } });
+    expect(fingerprintOf(rule, tags, sample('203.0.113.7', 10))).toBe(fingerprintOf(rule, tags, sample('203.0.113.7', 40)));
+    expect(fingerprintOf(rule, tags, sample('203.0.113.7', 10))).not.toBe(fingerprintOf(rule, tags, sample('203.0.113.9', 10)));
+    expect(labelsOf(rule, { measurement: 'auth_finding', tags, fields: { source: '203.0.113.7', user: 'root', count: 10, first_seen_seconds: 1796101200 } })).toMatchObject({ source: '203.0.113.7', user: 'root', first_seen_seconds: '1796101200', kind: 'brute_force' });
   });
 });

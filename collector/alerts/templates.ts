@@ -115,10 +115,32 @@ export function namedLocationOf(labels: Record<string, string>): string | undefi
 }
 
 /**
- * `{{tag}}`, `{{a|b|c}}` (first label present), `{{value}}`, `{{threshold}}`, `{{agency}}`, and the
- * derived `{{location}}` (see locationOf) and `{{named_location}}` (`name (location)`).
+ * Times and spans from numeric alert labels, in the reader's language: `{{first_seen}}` and `{{last_seen}}`
+ * (from `first_seen_seconds`, `last_seen_seconds`, Vietnam time) and `{{window}}` (from `window_seconds`).
  */
-export function renderText(template: string, ctx: { labels: Record<string, string>; value?: number | null; threshold?: number | [number, number]; agencyName?: string }): string {
+function derivedTime(name: string, labels: Record<string, string>, locale: Locale): string | undefined {
+  const seconds = (key: string) => {
+    const v = label(labels, key);
+    const n = v === undefined ? NaN : Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  if (name === 'window') {
+    const s = seconds('window_seconds');
+    return s ? formatSpan(s * 1000, locale) : undefined;
+  }
+  if (name === 'first_seen' || name === 'last_seen') {
+    const s = seconds(`${name}_seconds`);
+    return s !== undefined ? formatTime(s * 1000, locale) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `{{tag}}`, `{{a|b|c}}` (first label present), `{{value}}`, `{{threshold}}`, `{{agency}}`, and the
+ * derived `{{location}}` (see locationOf), `{{named_location}}` (`name (location)`), `{{first_seen}}`,
+ * `{{last_seen}}` and `{{window}}` (see derivedTime).
+ */
+export function renderText(template: string, ctx: { labels: Record<string, string>; value?: number | null; threshold?: number | [number, number]; agencyName?: string; locale?: Locale }): string {
   return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, expr: string) => {
     for (const name of expr.split('|').map((s) => s.trim())) {
       if (name === 'value' && ctx.value !== undefined && ctx.value !== null) return formatNumber(ctx.value);
@@ -126,7 +148,7 @@ export function renderText(template: string, ctx: { labels: Record<string, strin
       if (name === 'agency' && ctx.agencyName) return ctx.agencyName;
       const v = label(ctx.labels, name);
       if (v !== undefined) return redact(v);
-      const derived = name === 'location' ? locationOf(ctx.labels) : name === 'named_location' ? namedLocationOf(ctx.labels) : undefined;
+      const derived = name === 'location' ? locationOf(ctx.labels) : name === 'named_location' ? namedLocationOf(ctx.labels) : derivedTime(name, ctx.labels, ctx.locale ?? 'vi');
       if (derived) return derived;
     }
     return '';
@@ -189,12 +211,12 @@ export interface RenderedMail {
 
 export function summaryOf(a: AlertView, locale: Locale, agencyName?: string): string {
   const text: Text | undefined = a.rule?.summary;
-  return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName }) : a.ruleName;
+  return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName, locale }) : a.ruleName;
 }
 
 function descriptionOf(a: AlertView, locale: Locale, agencyName?: string): string {
   const text = a.rule?.description;
-  return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName }) : '';
+  return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName, locale }) : '';
 }
 
 /** What was measured against what: `used_percent = 93.5 (ngưỡng: > 90)`; for a silent agent, for how long. */
