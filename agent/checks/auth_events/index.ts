@@ -2,75 +2,19 @@
 // Security log) from a saved cursor and reports brute force, password spraying, logins after failures,
 // new administrators and cleared logs; one auth_summary per run and one auth_finding per signal.
 import { randomUUID } from 'node:crypto';
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import { hostname } from 'node:os';
-import { Type } from 'typebox';
-import { durationIssue, joinPath, parseDuration, type ConfigIssue } from '../../../protocol/index.ts';
-import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
+import { parseDuration } from '../../../protocol/index.ts';
+import { defineCheck, type CheckContext } from '../types.ts';
 import { Detector, USERS_LISTED, type FindingOut, type Thresholds } from './detect.ts';
-import { DEFAULT_ADMIN_GROUPS } from './events.ts';
 import { planSources, readAll, type ReadOutcome } from './sources.ts';
+import { allowEntry, authEventsSpec, type AuthConfig } from './spec.ts';
 import { DEFAULT_STATE_FILE, latestPending, loadState, positionsOf, saveState, takeStateLock, type AuthState, type PendingSample, type Positions } from './state.ts';
 
 /** At most this many finding samples a run; the rest wait for the next run (counted in findings_dropped). */
 export const MAX_FINDINGS_PER_RUN = 1000;
 
-const Within = (def: string) => Type.String({ default: def, expected: 'a duration such as 10m' });
-
-const schema = Type.Object({
-  logFiles: Type.Optional(Type.Array(Type.String({ minLength: 1, expected: 'a path such as /var/log/auth.log' }), { minItems: 1, maxItems: 20, expected: 'a list of log files such as /var/log/auth.log' })),
-  journal: Type.Optional(Type.Boolean({ expected: 'true or false' })),
-  journalDirectory: Type.Optional(Type.String({ minLength: 1, expected: 'a directory of journal files' })),
-  stateFile: Type.Optional(Type.String({ minLength: 1, expected: 'a path for the cursor and detection state' })),
-  allowSources: Type.Array(Type.String({ minLength: 1, expected: 'an address or CIDR such as 10.0.0.5 or 10.0.0.0/24' }), { maxItems: 1000, default: [] }),
-  bruteForce: Type.Object({ failures: Type.Integer({ minimum: 2, maximum: 100_000, default: 10 }), within: Within('10m') }, { additionalProperties: false, default: {} }),
-  spraying: Type.Object({ users: Type.Integer({ minimum: 2, maximum: 1000, default: 5 }), within: Within('10m') }, { additionalProperties: false, default: {} }),
-  successAfterFailures: Type.Object({ failures: Type.Integer({ minimum: 1, maximum: 100_000, default: 5 }), within: Within('30m') }, { additionalProperties: false, default: {} }),
-  adminGroups: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50, default: DEFAULT_ADMIN_GROUPS, expected: 'a list of group names such as sudo, wheel' }),
-  backfill: Type.String({ default: '1h', expected: 'a duration such as 1h' }),
-  maxSources: Type.Integer({ minimum: 100, maximum: 1_000_000, default: 10_000 }),
-  maxLinesPerRun: Type.Integer({ minimum: 1000, maximum: 100_000_000, default: 2_000_000 }),
-  maxLineLength: Type.Integer({ minimum: 256, maximum: 65_536, default: 8192 }),
-});
-
-type AuthConfig = CheckConfig<typeof schema>;
-
-export const authEventsCheck = defineCheck({
-  type: 'auth_events',
-  summary: 'Intrusion signals from the authentication logs: brute force, password spraying, logins after failures, new administrators, cleared logs',
-  schema,
-  defaults: { interval: '1m', timeout: '50s' },
-  measurements: ['auth_summary', 'auth_finding'],
-  validate: validateAuth,
-  run: runAuth,
-});
-
-/** An address or CIDR as BlockList takes it; undefined when it is not one. */
-function allowEntry(s: string): { address: string; prefix?: number; family: 'ipv4' | 'ipv6' } | undefined {
-  const [address, bits, extra] = s.split('/');
-  const v = isIP(address);
-  if (!v || extra !== undefined) return undefined;
-  const family = v === 4 ? 'ipv4' : 'ipv6';
-  if (bits === undefined) return { address, family };
-  if (!/^\d{1,3}$/.test(bits) || Number(bits) > (v === 4 ? 32 : 128)) return undefined;
-  return { address, prefix: Number(bits), family };
-}
-
-function validateAuth(config: AuthConfig, path: string): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  config.allowSources.forEach((s, i) => {
-    if (!allowEntry(s)) issues.push({ path: joinPath(joinPath(path, 'allowSources'), i), message: `expected an address or CIDR such as 10.0.0.5 or 10.0.0.0/24, got ${JSON.stringify(s)}` });
-  });
-  for (const key of ['bruteForce', 'spraying', 'successAfterFailures'] as const) {
-    const issue = durationIssue(config[key].within, joinPath(joinPath(path, key), 'within'), { minMs: 1000, maxMs: 7 * 86_400_000 });
-    if (issue) issues.push(issue);
-  }
-  const backfill = durationIssue(config.backfill, joinPath(path, 'backfill'), { minMs: 0, maxMs: 366 * 86_400_000 });
-  if (backfill) issues.push(backfill);
-  if (config.intervalMs < 5000) issues.push({ path: joinPath(path, 'interval'), message: `must be at least 5s for auth_events, got ${JSON.stringify(config.interval)}` });
-  if (config.journal === false && config.journalDirectory) issues.push({ path: joinPath(path, 'journalDirectory'), message: 'is set but journal is false; remove one of them' });
-  return issues;
-}
+export const authEventsCheck = defineCheck({ ...authEventsSpec, run: runAuth });
 
 function thresholdsOf(c: AuthConfig): Thresholds {
   return {

@@ -6,8 +6,6 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 
-export const STORE_PATTERN = /^(LocalMachine|CurrentUser)\\[A-Za-z]+$/;
-
 export interface StoreEntry {
   store: string;
   thumbprint: string;
@@ -15,7 +13,7 @@ export interface StoreEntry {
 }
 
 export function storeScript(stores: readonly string[]): string {
-  // Store names are validated against STORE_PATTERN before they get here.
+  // Store names are validated against STORE_PATTERN (spec.ts) before they get here.
   const list = stores.map((s) => `'${s}'`).join(', ');
   return `
 $ErrorActionPreference = 'Stop'

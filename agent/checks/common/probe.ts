@@ -107,3 +107,29 @@ export function hostPortTargetIssues(targets: readonly string[], path: string): 
   });
   return issues;
 }
+
+/** What is wrong with `text` as a URL to probe, as a config message; undefined when it is fine. */
+export function urlTargetProblem(text: string): string | undefined {
+  const problem = urlProblem(text);
+  if (!problem) return undefined;
+  // Never echo a URL that carries a password: config errors end up in logs and terminals.
+  const got = problem.startsWith(CREDENTIALS) ? '' : `, got ${JSON.stringify(text)}`;
+  return `${problem}${got}`;
+}
+
+const CREDENTIALS = 'expected a URL without a user name or password (they would end up in tags and logs)';
+
+function urlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'expected a URL such as https://example.vn/';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'expected a URL starting with http:// or https://';
+  if (url.username || url.password) return CREDENTIALS;
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  // URL() has already punycoded IDN names, so the plain host-name rule applies.
+  if (!isHostOrIp(host)) return 'expected a URL with a host name or an IP address';
+  return undefined;
+}

@@ -1,29 +1,11 @@
 // The risky services discovery looks for on every device it finds (telnet, SMB, RDP, SNMP with a
 // default community, ...), probed while the sweep goes on.
 import { snmpCommunityAccepted } from './snmp-router.ts';
+import type { ExposurePort } from './spec.ts';
 import { tcpConnect } from './tcp-probe.ts';
 
-export interface ExposurePort {
-  port: number;
-  protocol: 'tcp' | 'udp';
-  service: string;
-  /** 1 low .. 4 critical. */
-  risk: number;
-  /** UDP entries are SNMP: the community tried (a device answering it is exposed). */
-  community?: string;
-}
-
-/** Services that should never be open inside an agency LAN, and how bad each one is. */
-export const DEFAULT_EXPOSURE_PORTS: ExposurePort[] = [
-  { port: 23, protocol: 'tcp', service: 'telnet', risk: 4 },
-  { port: 5900, protocol: 'tcp', service: 'vnc', risk: 4 },
-  { port: 21, protocol: 'tcp', service: 'ftp', risk: 3 },
-  { port: 445, protocol: 'tcp', service: 'smb', risk: 3 },
-  { port: 3389, protocol: 'tcp', service: 'rdp', risk: 3 },
-  { port: 161, protocol: 'udp', service: 'snmp', risk: 3, community: 'public' },
-  { port: 1433, protocol: 'tcp', service: 'mssql', risk: 2 },
-  { port: 3306, protocol: 'tcp', service: 'mysql', risk: 2 },
-];
+// The port list and its type live in spec.ts: the config schema needs them without this module.
+export { DEFAULT_EXPOSURE_PORTS, type ExposurePort } from './spec.ts';
 
 export interface OpenService {
   ip: string;

@@ -33,8 +33,8 @@ export interface SnmpTarget {
   user?: { name: string; authProtocol?: string; authKey?: string; privProtocol?: string; privKey?: string };
 }
 
-export const AUTH_PROTOCOLS = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
-export const PRIV_PROTOCOLS = ['des', 'aes', 'aes256b', 'aes256r'] as const;
+// The protocol names are part of the config schema, so they live in spec.ts.
+export { AUTH_PROTOCOLS, PRIV_PROTOCOLS } from './spec.ts';
 
 const IP_NET_TO_MEDIA_PHYS = '1.3.6.1.2.1.4.22.1.2';
 const IP_NET_TO_MEDIA_TYPE = '1.3.6.1.2.1.4.22.1.4';

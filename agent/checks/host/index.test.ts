@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validateSample } from '../../../protocol/index.ts';
 import { createLogger } from '../../log.ts';
 import { SampleRecorder } from '../../recorder.ts';
-import { hostCheck, realDisks } from './index.ts';
+import { hostCheck, parseMeminfo, realDisks } from './index.ts';
 
 async function runOnce() {
   const recorder = new SampleRecorder();
@@ -63,5 +63,22 @@ describe('real file systems', () => {
       row('ext4', '/dev/shm'),
     ]);
     expect(kept.map((r) => r.mount)).toEqual(['/', '/srv', 'C:']);
+  });
+});
+
+describe('memory from /proc/meminfo (systeminformation is loaded only where there is no /proc)', () => {
+  it('reads MemTotal and MemAvailable, and the old estimate on kernels without MemAvailable', () => {
+    expect(parseMeminfo('MemTotal:        2000 kB\nMemFree:          300 kB\nMemAvailable:     900 kB\nBuffers:           50 kB\nCached:           400 kB\n')).toEqual({ total: 2_048_000, available: 921_600 });
+    expect(parseMeminfo('MemTotal:        2000 kB\nMemFree:          300 kB\nBuffers:           50 kB\nCached:           400 kB\n')).toEqual({ total: 2_048_000, available: 768_000 });
+  });
+
+  it.skipIf(process.platform !== 'linux')('gives the figures systeminformation gives on this machine', async () => {
+    const si = (await import('systeminformation')).default;
+    const { readFile } = await import('node:fs/promises');
+    const [theirs, text] = await Promise.all([si.mem(), readFile('/proc/meminfo', 'utf8')]);
+    const ours = parseMeminfo(text);
+    expect(ours.total).toBe(theirs.total);
+    // Read a moment apart on a busy machine: available moves by a few pages, never by much.
+    expect(Math.abs(ours.available - theirs.available)).toBeLessThan(64 * 1024 * 1024);
   });
 });

@@ -1,20 +1,10 @@
 // The `host` check: CPU, memory, load, uptime and disk use of the machine the agent runs on.
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
-import si from 'systeminformation';
-import { Type } from 'typebox';
 import { defineCheck, type CheckContext } from '../types.ts';
+import { hostSpec } from './spec.ts';
 
-const schema = Type.Object({});
-
-export const hostCheck = defineCheck({
-  type: 'host',
-  summary: 'CPU, memory, load, uptime and disk use of the machine the agent runs on',
-  schema,
-  defaults: { interval: '60s', timeout: '30s' },
-  measurements: ['host', 'host_disk'],
-  run: runHost,
-});
+export const hostCheck = defineCheck({ ...hostSpec, run: runHost });
 
 // File systems that hold no user data: their "use" is meaningless or always 100 %.
 const PSEUDO_FS = new Set([
@@ -107,13 +97,36 @@ async function linuxDisks(): Promise<DiskRow[]> {
   return rows;
 }
 
+// systeminformation (about 4 MB of an agent's memory once loaded) is needed only where /proc is not.
+const systeminformation = async () => (await import('systeminformation')).default;
+
 async function listDisks(): Promise<DiskRow[]> {
-  return process.platform === 'linux' ? linuxDisks() : ((await si.fsSize()) as DiskRow[]);
+  return process.platform === 'linux' ? linuxDisks() : ((await (await systeminformation()).fsSize()) as DiskRow[]);
+}
+
+export interface MemoryFigures {
+  total: number;
+  /** What can be given to programs without swapping (MemAvailable); 0 when unknown. */
+  available: number;
+}
+
+/** /proc/meminfo in bytes, read the way systeminformation's mem() reads it; exported for tests. */
+export function parseMeminfo(text: string): MemoryFigures {
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  const total = kb('MemTotal');
+  // Kernels before 3.14 have no MemAvailable: free + buffers + page cache is the old estimate.
+  const available = kb('MemAvailable') || kb('MemFree') + kb('Buffers') + kb('Cached');
+  return { total, available };
+}
+
+async function memory(): Promise<MemoryFigures> {
+  if (process.platform === 'linux') return parseMeminfo(await readFile('/proc/meminfo', 'utf8'));
+  return (await systeminformation()).mem();
 }
 
 async function runHost(_config: unknown, ctx: CheckContext): Promise<void> {
   const host = os.hostname();
-  const [cpu, mem, disks] = await Promise.all([cpuPercent(ctx.signal), si.mem(), listDisks().catch((err: unknown) => {
+  const [cpu, mem, disks] = await Promise.all([cpuPercent(ctx.signal), memory(), listDisks().catch((err: unknown) => {
     ctx.log.warn('cannot list file systems', { error: err });
     return [] as DiskRow[];
   })]);

@@ -2,44 +2,12 @@
 // and size.
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
-import { Type } from 'typebox';
-import { joinPath, type ConfigIssue } from '../../../protocol/index.ts';
-import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
+import { defineCheck, type CheckContext } from '../types.ts';
 import { DEFAULT_CONCURRENCY, forEachLimited } from '../common/probe.ts';
-import { fetchProbe, urlTargetProblem } from '../common/fetch.ts';
+import { fetchProbe } from '../common/fetch.ts';
+import { httpSpec, type HttpConfig } from './spec.ts';
 
-const StatusCode = Type.Integer({ minimum: 100, maximum: 599 });
-
-const schema = Type.Object({
-  targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, expected: 'a list of http:// or https:// URLs' }),
-  method: Type.Union([Type.Literal('GET'), Type.Literal('HEAD')], { default: 'GET' }),
-  expectStatus: Type.Optional(
-    Type.Union([StatusCode, Type.Array(StatusCode, { minItems: 1 })], { expected: 'a status code from 100 to 599 or a list of them' }),
-  ),
-  ca: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a PEM file with extra trusted CA certificates' })),
-  followRedirects: Type.Boolean({ default: false }),
-});
-
-type HttpConfig = CheckConfig<typeof schema>;
-
-export const httpCheck = defineCheck({
-  type: 'http',
-  summary: 'HTTP(S) request to URLs: up, status code, response time and size',
-  schema,
-  defaults: { interval: '60s', timeout: '10s' },
-  measurements: ['http'],
-  validate: validateHttp,
-  run: runHttp,
-});
-
-function validateHttp(config: HttpConfig, path: string): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  config.targets.forEach((t, i) => {
-    const message = urlTargetProblem(t);
-    if (message) issues.push({ path: joinPath(joinPath(path, 'targets'), i), message });
-  });
-  return issues;
-}
+export const httpCheck = defineCheck({ ...httpSpec, run: runHttp });
 
 async function runHttp(config: HttpConfig, ctx: CheckContext): Promise<void> {
   let ca: string[] | undefined;

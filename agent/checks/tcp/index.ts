@@ -1,30 +1,10 @@
 // The tcp check: a timed connect to each host:port target; up and connect time.
-import { Type } from 'typebox';
-import type { ConfigIssue } from '../../../protocol/index.ts';
-import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
-import { DEFAULT_CONCURRENCY, forEachLimited, hostPortTargetIssues, parseHostPort } from '../common/probe.ts';
+import { defineCheck, type CheckContext } from '../types.ts';
+import { DEFAULT_CONCURRENCY, forEachLimited, parseHostPort } from '../common/probe.ts';
 import { connectProbe } from '../common/connect.ts';
+import { tcpSpec, type TcpConfig } from './spec.ts';
 
-const schema = Type.Object({
-  targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, expected: 'a list of "host:port" targets' }),
-});
-
-type TcpConfig = CheckConfig<typeof schema>;
-
-export const tcpCheck = defineCheck({
-  type: 'tcp',
-  summary: 'TCP connect to host:port targets: up and connect time',
-  schema,
-  defaults: { interval: '60s', timeout: '5s' },
-  measurements: ['tcp'],
-  validate: validateTcp,
-  run: runTcp,
-});
-
-function validateTcp(config: TcpConfig, path: string): ConfigIssue[] {
-  const issues = hostPortTargetIssues(config.targets, path);
-  return issues;
-}
+export const tcpCheck = defineCheck({ ...tcpSpec, run: runTcp });
 
 async function runTcp(config: TcpConfig, ctx: CheckContext): Promise<void> {
   let aborted = 0;

@@ -3,42 +3,32 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import type { X509Certificate } from 'node:crypto';
-import { Type } from 'typebox';
-import { joinPath, resultOfError, type ConfigIssue, type FieldsOf, type TagsOf } from '../../../protocol/index.ts';
-import { defineCheck, type CheckConfig, type CheckContext } from '../types.ts';
-import { DEFAULT_CONCURRENCY, forEachLimited, hostPortTargetIssues, isHostOrIp, parseHostPort, resolveHost } from '../common/probe.ts';
+import { parseDuration, resultOfError, type FieldsOf, type TagsOf } from '../../../protocol/index.ts';
+import { defineCheck, type CheckContext } from '../types.ts';
+import { forEachLimited, parseHostPort, resolveHost } from '../common/probe.ts';
 import { daysUntil, describeCertificate } from '../common/certificate.ts';
 import { handshake } from '../common/tls-handshake.ts';
+import { DEFAULT_LEGACY_INTERVAL, tlsSpec, type TlsConfig } from './spec.ts';
 import { loadTrustStore, type TrustStore } from './trust.ts';
 
-const schema = Type.Object({
-  targets: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, expected: 'a list of "host:port" targets' }),
-  sni: Type.Optional(Type.String({ minLength: 1, maxLength: 253, expected: 'a host name to send as SNI and to match the certificate against' })),
-  starttls: Type.Optional(Type.Union([Type.Literal('smtp'), Type.Literal('imap'), Type.Literal('pop3'), Type.Literal('ftp')])),
-  ca: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a PEM file with extra trusted CA certificates' })),
-  legacyCheck: Type.Boolean({ default: true }),
-  concurrency: Type.Integer({ minimum: 1, maximum: 256, default: DEFAULT_CONCURRENCY, expected: 'a whole number of targets probed at once, from 1 to 256' }),
-});
+export const tlsCheck = defineCheck({ ...tlsSpec, run: runTls });
 
-type TlsConfig = CheckConfig<typeof schema>;
+/*
+ * Whether a server still accepts TLS 1.0/1.1 changes when someone reconfigures it, rarely; the
+ * certificate is what a cycle must not miss. So the second handshake is made at most once per
+ * legacyInterval (default 24h) per endpoint and the answer is repeated in between, which makes the
+ * usual cycle one handshake per endpoint. Kept per check entry (its config object) in memory: after a
+ * restart the first run asks every endpoint again.
+ */
+const legacyAnswers = new WeakMap<object, Map<string, { at: number; legacy: number }>>();
 
-export const tlsCheck = defineCheck({
-  type: 'tls',
-  summary: 'Certificates of TLS endpoints (also STARTTLS): expiry, chain, host name, weak keys and old protocols',
-  schema,
-  defaults: { interval: '1h', timeout: '10s' },
-  measurements: ['tls_cert'],
-  validate: validateTls,
-  run: runTls,
-});
-
-function validateTls(config: TlsConfig, path: string): ConfigIssue[] {
-  const issues = hostPortTargetIssues(config.targets, path);
-  if (config.sni !== undefined && (!isHostOrIp(config.sni) || isIP(config.sni) !== 0)) {
-    issues.push({ path: joinPath(path, 'sni'), message: `expected a host name (not an IP address), got ${JSON.stringify(config.sni)}` });
-  }
-  return issues;
+function legacyMemory(config: TlsConfig): Map<string, { at: number; legacy: number }> {
+  let m = legacyAnswers.get(config);
+  if (!m) legacyAnswers.set(config, (m = new Map()));
+  return m;
 }
+
+const legacyIntervalMs = (config: TlsConfig) => parseDuration(config.legacyInterval ?? DEFAULT_LEGACY_INTERVAL) ?? 0;
 
 async function runTls(config: TlsConfig, ctx: CheckContext): Promise<void> {
   let trust: TrustStore | undefined;
@@ -80,11 +70,17 @@ async function probeTarget(target: string, config: TlsConfig, trust: TrustStore 
   let legacy: number | undefined;
   if (main.protocol === 'TLSv1' || main.protocol === 'TLSv1.1') legacy = 1;
   else if (config.legacyCheck) {
-    // A second handshake offering only 1.0 and 1.1: the server picks one of them or refuses.
-    const old = await handshake({ ...base, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
-    if (!old) return false;
-    if (old.ok) legacy = 1;
-    else if (old.result !== 'timeout') legacy = 0;
+    const known = legacyMemory(config).get(target);
+    if (known && Date.now() - known.at < legacyIntervalMs(config)) legacy = known.legacy;
+    else {
+      // A second handshake offering only 1.0 and 1.1: the server picks one of them or refuses.
+      const old = await handshake({ ...base, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
+      if (!old) return false;
+      if (old.ok) legacy = 1;
+      else if (old.result !== 'timeout') legacy = 0;
+      // A timeout tells nothing: asked again at the next run.
+      if (legacy !== undefined) legacyMemory(config).set(target, { at: Date.now(), legacy });
+    }
   }
   const now = Date.now();
   const fields = certificateFields(main.chain, servername ?? host, trust, now);
