@@ -116,12 +116,25 @@ export function issuedBy(child: X509Certificate, parent: X509Certificate): boole
   return child.checkIssued(parent) && verifies(child, parent);
 }
 
+// A signature check is a public-key operation; the same pair (one intermediate under one root, a
+// wildcard leaf on many endpoints) comes back at every endpoint and every run, and its answer never
+// changes. Bounded: at most this many pairs are remembered, the oldest forgotten first.
+const VERIFIED_PAIRS_MAX = 4096;
+const verifiedPairs = new Map<string, boolean>();
+
 function verifies(child: X509Certificate, parent: X509Certificate): boolean {
+  const key = `${child.fingerprint256}>${parent.fingerprint256}`;
+  const known = verifiedPairs.get(key);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
-    return child.verify(parent.publicKey);
+    ok = child.verify(parent.publicKey);
   } catch {
-    return false;
+    ok = false;
   }
+  if (verifiedPairs.size >= VERIFIED_PAIRS_MAX) verifiedPairs.delete(verifiedPairs.keys().next().value!);
+  verifiedPairs.set(key, ok);
+  return ok;
 }
 
 // --- The signature algorithm, from the DER (Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signature }).

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSample, type WireSample } from '../../../protocol/index.ts';
 import { createLogger } from '../../log.ts';
@@ -15,7 +17,7 @@ import {
   startTlsServer,
   type Running,
 } from '../../../test/support/tls-servers.ts';
-import { AGENT_BIN, runCli, writeYaml } from '../../../test/support/agent.ts';
+import { AGENT_BIN, runCli, waitFor, writeYaml } from '../../../test/support/agent.ts';
 import { missing } from '../../../test/support/require.ts';
 import { freePort } from '../../../scripts/lib/influxd.ts';
 import { parseAgentConfig } from '../../config.ts';
@@ -190,6 +192,46 @@ describe('tls check: what a certificate says', () => {
     expect(modern.fields.legacy_tls).toBe(0);
     const off = await one('legacy', { legacyCheck: false });
     expect(off.fields.legacy_tls).toBeUndefined();
+  });
+
+  it('makes the legacy handshake once per legacyInterval per endpoint (default 24h) and repeats its answer in between', async () => {
+    // A server of its own, counting handshakes by the version agreed: the check's own record of what it sent.
+    const versions: string[] = [];
+    const server = createTlsServer({ key: pki.leaves.good.key, cert: pki.leaves.good.chainPem, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }, (sock) => {
+      versions.push(sock.getProtocol() ?? '?');
+      sock.on('error', () => undefined);
+      sock.end();
+    });
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const t = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const ctx = () => ({ recorder: new SampleRecorder(), signal: new AbortController().signal, log: createLogger({ write: () => {} }) });
+    /** Handshakes the server saw per run (waiting for the expected number, then a little longer for extra ones), and legacy_tls. */
+    const runs = async (config: object, expected: number[]) => {
+      const perRun: [number, unknown][] = [];
+      for (const n of expected) {
+        const before = versions.length;
+        const c = ctx();
+        await tlsCheck.run(config as never, c);
+        // The server counts a handshake when it completes, a moment after the client.
+        await waitFor(async () => versions.length - before >= n || undefined, { timeoutMs: 5000, what: `${n} handshake(s) at the server` });
+        await new Promise((r) => setTimeout(r, 100));
+        perRun.push([versions.length - before, c.recorder.samples[0].fields.legacy_tls]);
+      }
+      return perRun;
+    };
+    try {
+      const base = { type: 'tls', interval: '60s', timeout: '5s', intervalMs: 60_000, timeoutMs: 5000, targets: [t], legacyCheck: true, concurrency: 32 };
+      expect(await runs({ ...base }, [2, 1, 1])).toEqual([[2, 1], [1, 1], [1, 1]]);
+      expect(versions.slice(0, 2).sort()).toEqual(['TLSv1.1', 'TLSv1.3']);
+      expect(await runs({ ...base, legacyInterval: '0s' }, [2, 2])).toEqual([[2, 1], [2, 1]]);
+      const short = { ...base, legacyInterval: '300ms' };
+      expect(await runs(short, [2, 1])).toEqual([[2, 1], [1, 1]]);
+      await new Promise((r) => setTimeout(r, 350));
+      expect(await runs(short, [2])).toEqual([[2, 1]]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('reads a server that speaks only TLS 1.0', async () => {
