@@ -105,38 +105,51 @@ export class SiteFetcher {
   private request(url: URL, view: View, accept: string, cancel?: AbortSignal): Promise<FetchResult> {
     const isHttps = url.protocol === 'https:';
     const lib = isHttps ? https : http;
-    const signal = AbortSignal.any([this.opts.signal, AbortSignal.timeout(this.opts.timeoutMs), ...(cancel ? [cancel] : [])]);
     return new Promise((resolve, reject) => {
       const req = lib.request(
         url,
         {
           method: 'GET',
-          signal,
           agent: isHttps ? this.agents.https : this.agents.http,
           lookup: specialUseLookup,
           headers: this.headers(view, accept),
           ...(isHttps ? { ca: this.opts.ca, rejectUnauthorized: true } : {}),
         },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
-          const contentType = String(res.headers['content-type'] ?? '').toLowerCase();
-          // A redirect's body is never read: nothing in it is shown.
-          if (status >= 300 && status < 400) {
-            res.resume();
-            res.on('end', () => resolve({ url, status, location, contentType, body: Buffer.alloc(0), truncated: false }));
-            res.on('error', reject);
-            return;
-          }
-          readBody(res, String(res.headers['content-encoding'] ?? ''), this.opts.maxBytes).then(
-            ({ body, truncated }) => resolve({ url, status, location, contentType, body, truncated }),
-            reject,
-          );
-        },
+        (res) => this.response(url, res).then(resolve, reject),
       );
-      req.on('error', reject);
+      // One timer and two listeners per request, instead of AbortSignal.any/timeout (costly at 600 requests a crawl).
+      const stop = (err: Error) => req.destroy(err);
+      const onTimeout = setTimeout(() => stop(Object.assign(new Error(`no complete answer within ${this.opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })), this.opts.timeoutMs);
+      const onAbort = () => stop(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }));
+      const signals = [this.opts.signal, ...(cancel ? [cancel] : [])];
+      for (const sig of signals) sig.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        clearTimeout(onTimeout);
+        for (const sig of signals) sig.removeEventListener('abort', onAbort);
+      };
+      req.on('close', done);
+      req.on('error', (err) => {
+        done();
+        reject(err);
+      });
+      if (signals.some((sig) => sig.aborted)) onAbort();
       req.end();
     });
+  }
+
+  private response(url: URL, res: http.IncomingMessage): Promise<FetchResult> {
+    const status = res.statusCode ?? 0;
+    const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
+    const contentType = String(res.headers['content-type'] ?? '').toLowerCase();
+    // A redirect's body is never read: nothing in it is shown.
+    if (status >= 300 && status < 400) {
+      res.resume();
+      return new Promise((resolve, reject) => {
+        res.on('end', () => resolve({ url, status, location, contentType, body: Buffer.alloc(0), truncated: false }));
+        res.on('error', reject);
+      });
+    }
+    return readBody(res, String(res.headers['content-encoding'] ?? ''), this.opts.maxBytes).then(({ body, truncated }) => ({ url, status, location, contentType, body, truncated }));
   }
 }
 

@@ -71,7 +71,14 @@ class SiteDown extends Error {
 export async function runSite(settings: SiteSettings, opts: RunOptions, memory: SiteMemory | undefined): Promise<SiteOutcome> {
   const started = performance.now();
   const start = new URL(settings.url);
-  const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.budgetMs)]);
+  // A controller and a timer of our own: a timeout signal that only AbortSignal.any holds may be collected
+  // before it fires (Node 20), and the budget would never end the crawl.
+  const budget = new AbortController();
+  const timer = setTimeout(() => budget.abort(new Error(`budget of ${opts.budgetMs} ms spent`)), opts.budgetMs);
+  const forward = () => budget.abort(opts.signal.reason);
+  opts.signal.addEventListener('abort', forward, { once: true });
+  if (opts.signal.aborted) forward();
+  const signal = budget.signal;
   const fetcher = new SiteFetcher({ ...opts, signal });
   const scope = new SiteScope(start);
   const crawl = new Crawl(scope, fetcher, buildMatcher(opts.keywords, settings.allow), { ...settings, trusted: settings.trustedDomains, maxBytes: opts.maxBytes, views: opts.views }, signal);
@@ -90,6 +97,8 @@ export async function runSite(settings: SiteSettings, opts: RunOptions, memory: 
     const error = down ? err.message : ((err as Error).message ?? String(err)).slice(0, 300);
     return { ...base, up: false, result, error, statusCode: down ? err.statusCode : undefined, crawlMs: elapsed(started), requests: fetcher.requests, maxInFlight: fetcher.maxInFlight };
   } finally {
+    clearTimeout(timer);
+    opts.signal.removeEventListener('abort', forward);
     fetcher.close();
   }
 }
