@@ -2,8 +2,9 @@
 // start into a CollectorConfig; alert, SMTP and report sections come from their own modules.
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
-import { ConfigError, checkSchema, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../protocol/index.ts';
+import { catalogue, ConfigError, checkSchema, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../protocol/index.ts';
 import { ReportSection } from './report/settings.ts';
+import { StatusSection, type StatusConfig, type StatusMeasurement } from './status/settings.ts';
 import { AlertsSection, resolveAlertSettings, SmtpSection, type AlertSettings, type SmtpSettings } from './alerts/settings.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/canhgac/collector.yaml';
@@ -136,6 +137,8 @@ const Schema = Type.Object(
     smtp: Type.Optional(SmtpSection),
     /** Monthly report mail (collector/report). */
     report: ReportSection,
+    /** The public status page of the shared systems (collector/status). */
+    status: StatusSection,
   },
   { additionalProperties: false },
 );
@@ -153,6 +156,30 @@ export interface CollectorConfig extends CollectorConfigFile {
   http: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnectionsPerAddress: number };
   /** Alert rules and notification settings, resolved (collector/alerts/settings.ts). */
   alerting: { alerts: AlertSettings; smtp?: SmtpSettings };
+}
+
+/** What the status section's schema cannot say: unique ids, known agencies and tags, a safe listener. */
+function statusIssues(status: StatusConfig, agencies: string[], issues: ConfigIssue[]): void {
+  const issue = durationIssue(status.staleAfter, 'status.staleAfter', { minMs: 10_000 });
+  if (issue) issues.push(issue);
+  if (status.listen?.plainHttp && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(status.listen.host)) {
+    issues.push({ path: 'status.listen.plainHttp', message: `plain HTTP is allowed only when status.listen.host is a loopback address (put a TLS proxy in front), got "${status.listen.host}"` });
+  }
+  const ids = new Set<string>();
+  status.services.forEach((svc, i) => {
+    const at = `${joinPath('status.services', i)}`;
+    if (ids.has(svc.id)) issues.push({ path: `${at}.id`, message: `duplicate service id "${svc.id}"` });
+    ids.add(svc.id);
+    svc.probes.forEach((probe, j) => {
+      const known = Object.keys(catalogue[probe.measurement as StatusMeasurement].tags);
+      for (const tag of Object.keys(probe.tags)) {
+        if (!known.includes(tag)) issues.push({ path: `${joinPath(`${at}.probes`, j)}.tags.${tag}`, message: `"${probe.measurement}" has no tag "${tag}" (tags: ${known.join(', ')})` });
+      }
+      for (const a of probe.agencies ?? []) {
+        if (!agencies.includes(a)) issues.push({ path: `${joinPath(`${at}.probes`, j)}.agencies`, message: `unknown agency "${a}" (known: ${agencies.join(', ') || 'none'})` });
+      }
+    });
+  });
 }
 
 export function loadCollectorConfig(file: string): CollectorConfig {
@@ -200,6 +227,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     if (seen.has(a.id)) issues.push({ path: `${joinPath('agencies', i)}.id`, message: `duplicate agency id "${a.id}"` });
     seen.add(a.id);
   });
+  statusIssues(cfg.status, cfg.agencies.map((a) => a.id), issues);
   const alerting = resolveAlertSettings(cfg.alerts, cfg.smtp, { base: dirname(resolve(file)), levels: AGENCY_LEVELS, agencies: cfg.agencies.map((a) => a.id) }, issues);
   if (issues.length > 0) throw new ConfigError(file, issues);
 

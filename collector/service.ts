@@ -11,6 +11,7 @@ import { complianceObserver } from './ingest/compliance.ts';
 import { deviceInventoryObserver } from './ingest/device-inventory.ts';
 import type { SampleObserver } from './ingest/observers.ts';
 import { webFindingsObserver } from './ingest/web-findings.ts';
+import { authFindingsObserver } from './ingest/auth-findings.ts';
 import { SeriesBudget } from './ingest/series-budget.ts';
 import { IngestStats } from './ingest/stats.ts';
 import type { InfluxWriter } from './influx/writer.ts';
@@ -26,6 +27,10 @@ import { pruneAudit } from './state/audit.ts';
 import { openDb, type DB } from './state/db.ts';
 import { storagePipeline } from './storage.ts';
 import { serverTls, type ServerTls } from './tls.ts';
+import type { InfluxDB } from 'influx';
+import { parseDuration } from '../protocol/index.ts';
+import { StatusCache } from './status/cache.ts';
+import { startStatusListener } from './status/listener.ts';
 
 export interface Collector {
   app: FastifyInstance;
@@ -39,6 +44,8 @@ export interface Collector {
   /** The monthly report mail (queued into the alerting mail queue). */
   reports: ReportMailer;
   schemaReady: Promise<void>;
+  /** The status page's cache, when `status.enabled`. */
+  status?: StatusCache;
   close(): Promise<void>;
 }
 
@@ -60,7 +67,7 @@ export interface StartOptions {
 
 /** Every sample observer, in the order they learn from a batch. */
 export function sampleObservers(db: DB, alerting: Alerting, latest: LatestSamples): SampleObserver[] {
-  return [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db), webFindingsObserver(db), alerting.observe, latest.observe];
+  return [complianceObserver(db), deviceInventoryObserver(db), certificateInventory(db), webFindingsObserver(db), authFindingsObserver(db), alerting.observe, latest.observe];
 }
 
 /** The audit log is kept as long as the alert history (alerts.historyRetention) and within its row ceiling. */
@@ -84,6 +91,22 @@ export function seriesBudget(config: Pick<CollectorConfig, 'ingest' | 'agencies'
   const perAgency: Record<string, number> = {};
   for (const a of config.agencies) if (a.seriesBudget !== undefined) perAgency[a.id] = a.seriesBudget;
   return new SeriesBudget({ perMeasurement: config.ingest.seriesBudget.perMeasurement, perAgency });
+}
+
+/** The status page's cache when `status.enabled`; it learns probe states from the ingest stream. */
+function statusCache(config: CollectorConfig, db: DB, influx: InfluxDB, log: StartupLog): StatusCache | undefined {
+  if (!config.status.enabled) return undefined;
+  return new StatusCache(db, { ...config.status, staleAfterMs: parseDuration(config.status.staleAfter)! }, influx, config.influx.database, log);
+}
+
+/** `status.listen`: the page on a port of its own (with the collector's certificate unless plain HTTP on loopback). */
+async function statusListener(config: CollectorConfig, cache: StatusCache, tls: ServerTls | undefined, log: StartupLog) {
+  const l = config.status.listen;
+  if (!l) return undefined;
+  const https = l.plainHttp ? undefined : (tls ?? (await serverTls({ dataDir: config.dataDir, cert: config.tls?.cert, key: config.tls?.key })));
+  const own = await startStatusListener(cache, { host: l.host, port: l.port, https: https ? { cert: https.cert, key: https.key } : undefined, limits: config.http, log });
+  log.info({ url: own.url }, 'status page listening on its own port');
+  return own;
 }
 
 /** Open state, prepare InfluxDB, and serve. */
@@ -113,17 +136,25 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       log,
     });
     closers.push(() => alerting.close());
-    const services: CollectorServices = { db, config, influx: storage.influx, stats, latest: new LatestSamples() };
-    const { app, url, tls } = await serveHttp(config, services, storage, sampleObservers(db, alerting, services.latest), opts);
+    const status = statusCache(config, db, storage.influx, log);
+    const services: CollectorServices = { db, config, influx: storage.influx, stats, latest: new LatestSamples(), status };
+    const observers = [...sampleObservers(db, alerting, services.latest), ...(status ? [status.probes.observe] : [])];
+    const { app, url, tls } = await serveHttp(config, services, storage, observers, opts);
     closers.push(() => app.close());
     log.attach(app.log);
+    if (status) {
+      status.start();
+      closers.push(() => status.stop());
+      const own = await statusListener(config, status, tls, log);
+      if (own) closers.push(() => own.app.close());
+    }
     const timer = statusTimer(stats, storage, alerting, config.agencies.length, opts.statusIntervalMs ?? 60_000);
     closers.push(() => clearInterval(timer));
     const reports = startReportMailer({ db, influx: storage.influx, settings: config.report, log });
     closers.push(() => reports.close());
     const pruner = auditPruneTimer(db, config.alerting.alerts.historyRetentionMs, log);
     closers.push(() => clearInterval(pruner));
-    return { app, db, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, close: closeAll };
+    return { app, db, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, status, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

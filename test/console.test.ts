@@ -10,10 +10,10 @@ import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, ROOT, runCli, startProcess, waitFor, writeYaml } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
+import { CHROMIUM_ARGS } from './support/browser.ts';
 
 const skip = missing({ commands: ['chromium', 'influxd'] });
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const ADMIN_PASSWORD = 'Mật-khẩu-quản-trị-2026';
 const VIEWER_PASSWORD = 'tu-phap-viewer-pass';

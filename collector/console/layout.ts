@@ -28,6 +28,7 @@ const NAV: { key: TextKey; href: string; role?: Role; unscoped?: boolean }[] = [
   { key: 'users', href: `${CONSOLE}/users`, role: 'admin', unscoped: true },
   { key: 'apiTokens', href: `${CONSOLE}/tokens`, role: 'admin', unscoped: true },
   { key: 'auditLog', href: `${CONSOLE}/audit`, role: 'admin', unscoped: true },
+  { key: 'statusNotices', href: `${CONSOLE}/notices`, role: 'admin', unscoped: true },
 ];
 
 function langSwitchUrl(ctx: PageContext): string {

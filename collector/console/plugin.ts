@@ -18,6 +18,7 @@ import reportRoutes from './routes/report.ts';
 import sessionRoutes from './routes/session.ts';
 import userRoutes from './routes/users.ts';
 import adminRoutes from './routes/admin.ts';
+import noticeRoutes from './routes/notices.ts';
 import webFindingRoutes from './routes/web-findings.ts';
 import { sameToken, sessionIdOf } from './session-cookie.ts';
 
@@ -83,7 +84,8 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   // repeated field wins; a null prototype keeps names such as `__proto__` plain fields (the schema refuses them).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
     const form: Record<string, string> = Object.create(null);
-    for (const [k, v] of new URLSearchParams(body as string)) if (!Object.hasOwn(form, k)) form[k] = v;
+    // A repeated field (a group of checkboxes) arrives as its values joined by commas; the body limit bounds it.
+    for (const [k, v] of new URLSearchParams(body as string)) form[k] = Object.hasOwn(form, k) ? `${form[k]},${v}` : v;
     done(null, form);
   });
 
@@ -108,5 +110,5 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   app.get('/', async (_q, reply) => reply.redirect(`${CONSOLE}/`, 302));
   app.get(CONSOLE, async (_q, reply) => reply.redirect(`${CONSOLE}/`, 302));
 
-  for (const routes of [sessionRoutes, overviewRoutes, agencyRoutes, alertRoutes, agentRoutes, userRoutes, adminRoutes, reportRoutes, webFindingRoutes]) await app.register(routes, { cx });
+  for (const routes of [sessionRoutes, overviewRoutes, agencyRoutes, alertRoutes, agentRoutes, userRoutes, adminRoutes, noticeRoutes, reportRoutes, webFindingRoutes]) await app.register(routes, { cx });
 }

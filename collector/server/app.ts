@@ -23,6 +23,7 @@ import type { CollectorServices } from './services.ts';
 import { guardConnections } from './connection-limits.ts';
 import type { KeyLimit } from './key-limiter.ts';
 import { partAwareSchemaController } from './validators.ts';
+import statusRoutes from '../status/routes.ts';
 
 export interface AppOptions {
   services: CollectorServices;
@@ -102,6 +103,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes, { services });
   await app.register(agentCommandRoutes, { services, window: opts.window });
   await app.register(videoconfRoutes, { services });
+  // The public status page (no login), when configured.
+  if (services.status) await app.register(statusRoutes, { cache: services.status });
   // The web console (pages under /console; its session is also accepted by the operator API above).
   await app.register(consolePlugin, { services });
   return app;

@@ -5,6 +5,7 @@ import type { CollectorConfig } from '../config.ts';
 import type { LatestSamples } from '../console/latest.ts';
 import type { IngestStats } from '../ingest/stats.ts';
 import type { DB } from '../state/db.ts';
+import type { StatusCache } from '../status/cache.ts';
 
 export interface CollectorServices {
   db: DB;
@@ -14,4 +15,6 @@ export interface CollectorServices {
   stats: IngestStats;
   /** Current state of the measurements the console shows (fed by the ingest stream). */
   latest: LatestSamples;
+  /** The public status page's cache, when `status.enabled` (the console refreshes it after a notice changes). */
+  status?: StatusCache;
 }

@@ -23,6 +23,9 @@ export const AUDIT_ACTIONS = [
   'enroll_code',
   'test_mail',
   'config_push',
+  'notice_add',
+  'notice_update',
+  'notice_end',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -379,6 +379,47 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX web_findings_agency ON web_findings(agency, present, last_seen);
    CREATE INDEX web_findings_first_seen ON web_findings(first_seen);`,
+  // Intrusion signals of the auth_events check (state/auth-findings.ts).
+  `CREATE TABLE auth_findings (
+     agent TEXT NOT NULL,
+     agency TEXT NOT NULL,
+     host TEXT,
+     kind TEXT NOT NULL,
+     service TEXT NOT NULL,
+     source TEXT NOT NULL,
+     users TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     detail TEXT,
+     active INTEGER NOT NULL DEFAULT 1,
+     sample_time INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (agent, kind, service, source, first_seen)
+   );
+   CREATE INDEX auth_findings_agency ON auth_findings(agency, last_seen);
+   CREATE INDEX auth_findings_last_seen ON auth_findings(last_seen, kind);`,
+  // Status page notices (collector/status/notices.ts): incidents and planned maintenance, with updates.
+  `CREATE TABLE status_notices (
+     id INTEGER PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('incident', 'maintenance')),
+     title TEXT NOT NULL,
+     body TEXT NOT NULL,
+     services TEXT NOT NULL,
+     starts_at INTEGER NOT NULL,
+     ends_at INTEGER,
+     created_by TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX status_notices_ends ON status_notices(ends_at);
+   CREATE TABLE status_notice_updates (
+     id INTEGER PRIMARY KEY,
+     notice_id INTEGER NOT NULL REFERENCES status_notices(id) ON DELETE CASCADE,
+     at INTEGER NOT NULL,
+     text TEXT NOT NULL,
+     author TEXT NOT NULL
+   );
+   CREATE INDEX status_notice_updates_notice ON status_notice_updates(notice_id, at);`,
 ];
 
 /**

@@ -1,0 +1,87 @@
+// The status page is rendered from this cache, rebuilt every 30 seconds: a burst of citizens costs a
+// string lookup, never an InfluxDB query or a database read per request.
+import type { InfluxDB } from 'influx';
+import type { DB } from '../state/db.ts';
+import { StatusHistory } from './history.ts';
+import { DEFAULT_TITLE, overallOf, publicNotice, publicService, STATUS_SCHEMA_VERSION, type StatusModel } from './model.ts';
+import { currentNotices } from './notices.ts';
+import { statusPage } from './page.ts';
+import { ProbeState } from './probe-state.ts';
+import type { StatusConfig } from './settings.ts';
+
+export const STATUS_REFRESH_MS = 30_000;
+
+export interface Rendered {
+  model: StatusModel;
+  json: string;
+  html: { vi: string; en: string };
+  /** Strong validator for conditional requests. */
+  etag: string;
+}
+
+export class StatusCache {
+  readonly probes: ProbeState;
+  readonly history: StatusHistory;
+  private current: Rendered;
+  private timer?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
+
+  constructor(
+    private readonly db: DB,
+    private readonly config: StatusConfig & { staleAfterMs: number },
+    influx: InfluxDB | undefined,
+    database: string,
+    private readonly log: { warn(o: object, m: string): void },
+  ) {
+    this.probes = new ProbeState(config.services);
+    this.history = new StatusHistory(config.services, influx, database);
+    this.current = this.render(Date.now());
+  }
+
+  get rendered(): Rendered {
+    return this.current;
+  }
+
+  /** Rebuild now (the timer calls it; tests and the console after a notice change too). Never rejects. */
+  refresh(now = Date.now()): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        await this.history.refresh(now);
+      } catch (err) {
+        // The current state comes from the ingest stream: the page stays right about "now" without InfluxDB.
+        this.log.warn({ err: (err as Error).message }, 'status page: the 90-day record could not be read; showing the last one');
+      }
+      try {
+        this.current = this.render(now);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'status page: rendering failed; showing the last page');
+      }
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  start(): void {
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), STATUS_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private render(now: number): Rendered {
+    const services = this.config.services.map((svc, i) => publicService(svc, this.probes.stateOf(i, now, this.config.staleAfterMs), this.history.days(i, now)));
+    const known = new Set(this.config.services.map((s) => s.id));
+    const model: StatusModel = {
+      version: STATUS_SCHEMA_VERSION,
+      generatedAt: new Date(now).toISOString(),
+      title: this.config.title ?? DEFAULT_TITLE,
+      overall: overallOf(services.map((s) => s.state)),
+      services,
+      notices: currentNotices(this.db, now).map((n) => publicNotice(n, known)),
+    };
+    const json = JSON.stringify(model);
+    return { model, json, html: { vi: statusPage(model, 'vi'), en: statusPage(model, 'en') }, etag: `"${now.toString(36)}"` };
+  }
+}
