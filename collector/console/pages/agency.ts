@@ -15,6 +15,8 @@ import { alertTable } from './alerts.ts';
 import { certTable } from './certificates.ts';
 import { stateBadge, tilesNote, videoTileGrid } from './overview.ts';
 import { agentTable } from './agents.ts';
+import { authFindingsTable } from './auth-findings.ts';
+import type { AuthFindingRow } from '../../state/auth-findings.ts';
 
 export interface AgencyPageData {
   agency: AgencyRow;
@@ -27,6 +29,8 @@ export interface AgencyPageData {
   /** A preview of the agency's tiles (views.tilePreview). */
   video: TileView;
   alerts: AlertRow[];
+  /** The agency's newest intrusion signals (auth_events) and how many it has. */
+  authFindings: { rows: AuthFindingRow[]; total: number };
   names: Map<string, string>;
   canAdmin: boolean;
   summarize: (a: AlertRow) => string;
@@ -86,6 +90,7 @@ export function agencyPage(ctx: PageContext, d: AgencyPageData): string {
   const body = html`
   <p class="lead">${stateBadge(L, d.status.state)} ${d.agency.district ?? t(L, 'provinceLevel')} · ${t(L, 'lastSeen')}: ${d.status.lastSeen ? formatTime(L, d.status.lastSeen) : t(L, 'never')}</p>
   <section><h2>${t(L, 'activeAlerts')}</h2>${alertTable(ctx, d.alerts, d.names, { actions: false, summarize: d.summarize })}</section>
+  <section id="auth-findings"><h2>${t(L, 'authFindings')}</h2>${authFindingsTable(ctx, d.authFindings)}</section>
   <section><h2>${t(L, 'agentsTitle')}</h2>${previewNote(L, Math.min(d.agents.length, PREVIEW_ROWS), d.agents.length, `${CONSOLE}/agents?agency=${encodeURIComponent(d.agency.id)}`)}${agentTable(ctx, d.agents.slice(0, PREVIEW_ROWS), d.names, { canAdmin: d.canAdmin })}</section>
   <section><h2>${t(L, 'videoconf')}</h2>${tilesNote(L, d.video, d.agency.id)}${videoTileGrid(L, d.video.shown, d.names)}</section>
   <section><h2>${t(L, 'devices')}</h2>${deviceTable(ctx, d.devices)}</section>

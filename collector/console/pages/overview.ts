@@ -40,6 +40,8 @@ export interface OverviewData {
   /** The newest active alerts, and how many are active in all. */
   alerts: AlertRow[];
   alertTotal: number;
+  /** Distinct addresses behind brute force, spraying or a login after failures in the last 24 h (state/auth-findings.ts). */
+  attackingSources: number;
   names: Map<string, string>;
   now: number;
 }
@@ -51,7 +53,7 @@ export function overviewPage(ctx: PageContext, d: OverviewData): string {
   const body = html`
   <section class="counts">
     <div class="big" id="reporting-count">${t(L, 'reportingCount', { n: reporting, total: d.statuses.length })}</div>
-    <div class="sub">${t(L, 'activeAlerts')}: <strong id="active-alert-count">${d.alertTotal}</strong> · ${t(L, 'dataAsOf')} ${formatTime(L, d.now)}</div>
+    <div class="sub">${t(L, 'activeAlerts')}: <strong id="active-alert-count">${d.alertTotal}</strong> · ${t(L, 'attackingSources')}: <strong id="attacking-sources">${d.attackingSources}</strong> · ${t(L, 'dataAsOf')} ${formatTime(L, d.now)}</div>
   </section>
   <div class="cols">
     <section class="col">

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { getAgency } from '../../state/agencies.ts';
 import { listAgents } from '../../state/agents.ts';
 import { listDevices } from '../../state/devices.ts';
+import { latestAuthFindings } from '../../state/auth-findings.ts';
 import { IdParams, type ConsoleContext } from '../context.ts';
 import { CONSOLE } from '../layout.ts';
 import { agencyPage } from '../pages/agency.ts';
@@ -32,6 +33,7 @@ export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: C
         compliance: compliance(db, id),
         video: tilePreview(videoTiles(latest, id)),
         alerts: store.list({ state: 'active', agency: id }),
+        authFindings: latestAuthFindings(db, id, PREVIEW_ROWS),
         names: cx.names(),
         canAdmin: cx.mayAct(request, 'admin'),
         summarize: cx.summarize(ctx.locale),

@@ -7,6 +7,7 @@ import { certificatesPage } from '../pages/certificates.ts';
 import { agencyParam, pageParam } from '../paging.ts';
 import { overviewPage } from '../pages/overview.ts';
 import { videoconfPage } from '../pages/videoconf.ts';
+import { attackingSources } from '../../state/auth-findings.ts';
 import { activeAlertCount, agencyStatuses, certificates, tilePage, tilePreview, videoTiles } from '../views.ts';
 
 /** The overview lists this many of the newest active alerts (and links to the rest). */
@@ -25,6 +26,7 @@ export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx:
         video: tilePreview(videoTiles(latest, scope)),
         alerts: store.list({ state: 'active', agency: scope, limit: OVERVIEW_ALERTS }),
         alertTotal: activeAlertCount(db, scope),
+        attackingSources: attackingSources(db, now - 86_400_000, scope),
         names: cx.names(),
         now,
       }),
