@@ -82,3 +82,43 @@ export function classifyBurst(platform: NodeJS.Platform, exitCode: number | null
   if (platform !== 'win32' && exitCode !== null && exitCode >= 2) return { result: 'error', stats };
   return { result: 'timeout', stats };
 }
+
+/*
+ * fping -C N -q prints, on stderr, one line per target once every burst is over: the target as it was
+ * given, a colon, then N round trips in ms in the order the requests were sent, `-` for each one that
+ * got no reply in time ("192.0.2.10 : 0.91 1.02 - 0.87"). Other stderr lines (ICMP errors, send
+ * errors) carry no such list.
+ */
+const FPING_COUNTS = /^(\S+)\s+:((?:\s+(?:\d+(?:\.\d+)?|-))+)\s*$/;
+const FPING_SEND_ERROR = /^(\S+): error while sending ping: (.+)$/;
+
+export interface FpingTarget {
+  /** Round trips in ms of the requests that were answered, in the order they were sent. */
+  rtts: number[];
+  /** Requests the line accounts for (answered or not). */
+  sent: number;
+  /** The first send error fping reported for this target, if any. */
+  sendError?: string;
+}
+
+/** fping -C output (stderr) per target; a target fping printed nothing for is absent. */
+export function parseFpingCounts(stderr: string): Map<string, FpingTarget> {
+  const out = new Map<string, FpingTarget>();
+  const errors = new Map<string, string>();
+  for (const raw of stderr.split(/\r?\n/)) {
+    const line = raw.trim();
+    const m = FPING_COUNTS.exec(line);
+    if (m) {
+      const values = m[2].trim().split(/\s+/);
+      out.set(m[1], { rtts: values.filter((v) => v !== '-').map(Number), sent: values.length });
+      continue;
+    }
+    const e = FPING_SEND_ERROR.exec(line);
+    if (e && !errors.has(e[1])) errors.set(e[1], e[2]);
+  }
+  for (const [target, message] of errors) {
+    const t = out.get(target);
+    if (t) t.sendError = message;
+  }
+  return out;
+}

@@ -9,7 +9,7 @@ import { classifyBurst, parseReplies, type PingSummary } from './ping-parse.ts';
 export function missingPingMessage(platform: NodeJS.Platform): string {
   return platform === 'win32'
     ? 'the ping command was not found (PING.EXE in C:\\Windows\\System32): check PATH'
-    : 'the ping command was not found: install it (Debian/Ubuntu: apt-get install iputils-ping; RHEL: dnf install iputils)';
+    : 'the ping command was not found, nor fping: install it (Debian/Ubuntu: apt-get install iputils-ping fping; RHEL: dnf install iputils fping)';
 }
 
 export type PingOutcome =
@@ -76,7 +76,7 @@ export function pingCommand(platform: NodeJS.Platform, address: string, family: 
   return { file: 'ping', args, budgetMs: (count - 1) * packetIntervalMs + waitSec * 1000 + 2000, encoding: 'utf8' };
 }
 
-interface ProcessRun {
+export interface ProcessRun {
   code: number | null;
   stdout: string;
   stderr: string;
@@ -84,7 +84,8 @@ interface ProcessRun {
   aborted: boolean;
 }
 
-function runPingProcess(cmd: PingCommand, signal: AbortSignal): Promise<ProcessRun> {
+/** Runs ping or fping without a shell, killed at `budgetMs` or when `signal` aborts; never rejects. */
+export function runPingProcess(cmd: PingCommand, signal: AbortSignal): Promise<ProcessRun> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -1,8 +1,10 @@
-// The ping check: ICMP echo bursts to each target with the system ping; loss, round trip and jitter.
+// The ping check: ICMP echo bursts to each target (one fping for all, or the system ping per target);
+// loss, round trip and jitter.
 import { parseDuration } from '../../../protocol/index.ts';
 import { defineCheck, type CheckContext } from '../types.ts';
-import { DEFAULT_CONCURRENCY, forEachLimited } from '../common/probe.ts';
-import { missingPingMessage, pingBurst } from '../common/ping.ts';
+import { DEFAULT_CONCURRENCY } from '../common/probe.ts';
+import { icmpBursts } from '../common/icmp-bursts.ts';
+import { missingPingMessage } from '../common/ping.ts';
 import { summarize } from '../common/ping-parse.ts';
 import { MIN_PACKET_INTERVAL_MS, pingSpec, type PingConfig } from './spec.ts';
 
@@ -10,14 +12,17 @@ export const pingCheck = defineCheck({ ...pingSpec, run: runPing });
 
 async function runPing(config: PingConfig, ctx: CheckContext): Promise<void> {
   const packetIntervalMs = parseDuration(config.packetInterval) ?? MIN_PACKET_INTERVAL_MS;
+  const bursts = icmpBursts(config.targets, { count: config.count, packetIntervalMs, timeoutMs: config.timeoutMs, signal: ctx.signal, concurrency: DEFAULT_CONCURRENCY });
   let missingBinaryLogged = false;
-  let aborted = 0;
-  const notStarted = await forEachLimited(config.targets, DEFAULT_CONCURRENCY, ctx.signal, async (target) => {
-    const outcome = await pingBurst(target, config.count, packetIntervalMs, config.timeoutMs, ctx.signal);
+  let unprobed = 0;
+  const tools = new Set<string>();
+  for (const target of config.targets) {
+    const outcome = await bursts.get(target)!;
     if (outcome.kind === 'aborted') {
-      aborted++;
-      return;
+      unprobed++;
+      continue;
     }
+    if (outcome.tool) tools.add(outcome.tool);
     if (outcome.kind === 'missing' && !missingBinaryLogged) {
       missingBinaryLogged = true;
       ctx.log.error(missingPingMessage(process.platform));
@@ -29,6 +34,7 @@ async function runPing(config: PingConfig, ctx: CheckContext): Promise<void> {
       { target, name: config.name, group: config.group, result: outcome.result },
       { up: stats.received > 0 ? 1 : 0, ...stats },
     );
-  });
-  if (notStarted + aborted > 0) ctx.log.warn('ping run stopped before every target was probed', { unprobed: notStarted + aborted });
+  }
+  ctx.log.debug('ping bursts done', { targets: config.targets.length, tools: [...tools].join(',') });
+  if (unprobed > 0) ctx.log.warn('ping run stopped before every target was probed', { unprobed });
 }

@@ -8,7 +8,8 @@ import { defineCheck, type CheckContext } from '../types.ts';
 import { forEachLimited, resolveHost } from '../common/probe.ts';
 import { daysUntil } from '../common/certificate.ts';
 import { handshake } from '../common/tls-handshake.ts';
-import { missingPingMessage, pingBurst } from '../common/ping.ts';
+import { icmpBursts, type BurstOutcome } from '../common/icmp-bursts.ts';
+import { missingPingMessage } from '../common/ping.ts';
 import { connectProbe } from '../common/connect.ts';
 import { fetchProbe } from '../common/fetch.ts';
 import { estimateMos, interarrivalJitter } from './quality.ts';
@@ -16,7 +17,7 @@ import { DEFAULT_SIP_PORT, sipOptionsProbe, type SipTransport } from './sip.ts';
 import { snmpSystem, UptimeMemory } from './snmp.ts';
 import { videoconfSpec, type EndpointConfig, type VideoconfConfig } from './spec.ts';
 
-/** Endpoints probed at once: each runs one ping process and a few sockets. */
+/** Endpoints probed at once: a few sockets each, and one ICMP burst (16 endpoints share one fping). */
 const ENDPOINT_CONCURRENCY = 16;
 const DEFAULT_H323_PORT = 1720;
 const DEFAULT_THRESHOLDS = { maxLossPercent: 1, maxJitterMs: 30, maxRttMs: 150, minMos: 3.6 };
@@ -32,8 +33,13 @@ async function runVideoconf(config: VideoconfConfig, ctx: CheckContext): Promise
   let done = 0;
   // Every probe of every endpoint listens for the run's abort: that is expected, not a leak.
   setMaxListeners(ENDPOINT_CONCURRENCY * 16 + 16, ctx.signal);
+  // The ICMP bursts of every endpoint at once: one fping process for up to 16 endpoints.
+  const bursts = icmpBursts(
+    config.endpoints.map((ep) => ep.address),
+    { count: config.count, packetIntervalMs, timeoutMs: config.timeoutMs, signal: ctx.signal, concurrency: ENDPOINT_CONCURRENCY },
+  );
   const notStarted = await forEachLimited(config.endpoints, ENDPOINT_CONCURRENCY, ctx.signal, async (ep) => {
-    const r = await probeEndpoint(ep, config, packetIntervalMs, ctx);
+    const r = await probeEndpoint(ep, config, bursts.get(ep.address)!, ctx);
     if (!r) return;
     if (r.pingMissing && !missingPingLogged) {
       missingPingLogged = true;
@@ -63,14 +69,14 @@ interface EndpointResult {
 }
 
 /** Every component of one endpoint at once; undefined when the run was aborted. */
-async function probeEndpoint(ep: EndpointConfig, config: VideoconfConfig, packetIntervalMs: number, ctx: CheckContext): Promise<EndpointResult | undefined> {
+async function probeEndpoint(ep: EndpointConfig, config: VideoconfConfig, burst: Promise<BurstOutcome>, ctx: CheckContext): Promise<EndpointResult | undefined> {
   const { signal } = ctx;
   const timeoutMs = config.timeoutMs;
   const failures: string[] = [];
   const fields: EndpointFields = { loss_percent: 100, sent: config.count, received: 0 };
   let pingMissing = false;
 
-  const icmp = pingBurst(ep.address, config.count, packetIntervalMs, timeoutMs, signal).then((o) => {
+  const icmp = burst.then((o) => {
     if (o.kind === 'aborted') return false;
     if (o.kind === 'missing') pingMissing = true;
     const stats = o.stats;
