@@ -128,6 +128,8 @@ describe.skipIf(skip)('dashboards against real data', () => {
       tls: { type: 'tls', targets: [`127.0.0.1:${httpsPort}`], ca: cert },
       cert_file: { type: 'cert_file', paths: [cert] },
       web_integrity: { type: 'web_integrity', timeout: '10s', budget: '30s', stateFile: join(dir, 'web-integrity.json'), sites: [{ url: `http://127.0.0.1:${webPort}/`, sitemap: false }] },
+      // A log written here (documentation addresses, no traffic): a brute force, a login after it and a new admin.
+      auth_events: { type: 'auth_events', logFiles: [authLog(dir)], stateFile: join(dir, 'auth-events.json') },
       // security_updates asks the package manager and takes 30 s or more: not what this test is about.
       security: { type: 'security', timeout: '30s', interval: '60s', disable: ['linux.security_updates'] },
       videoconf: {
@@ -262,6 +264,17 @@ describe.skipIf(skip)('dashboards against real data', () => {
     expect(fromChecks.filter((m) => synthetic.has(m))).toEqual([]);
   });
 });
+
+/** An auth.log in rsyslog's format with 12 failed passwords from one address, then its login, and a new sudo member. */
+function authLog(dir: string): string {
+  const file = join(dir, 'auth.log');
+  const d = new Date();
+  const stamp = `${d.toLocaleString('en-US', { month: 'short' })} ${String(d.getDate()).padStart(2, ' ')} ${d.toTimeString().slice(0, 8)}`;
+  const lines = Array.from({ length: 12 }, (_, i) => `${stamp} srv sshd[900]: Failed password for root from 198.51.100.23 port ${40000 + i} ssh2`);
+  lines.push(`${stamp} srv sshd[901]: Accepted password for ketoan from 198.51.100.23 port 40100 ssh2`, `${stamp} srv usermod[902]: add 'ketoan' to group 'sudo'`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
 
 /** Two catalogue-valid samples per measurement: one healthy (0/1 fields = 1), one failing (= 0). */
 function syntheticSamples(m: MeasurementName): WireSample[] {

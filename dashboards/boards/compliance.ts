@@ -1,8 +1,10 @@
-// The security compliance dashboard: scores per agency over a month and the checks that fail.
+// The security compliance dashboard: scores per agency over a month, the checks that fail, and the
+// intrusion signals of the authentication logs.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { board } from '../board.ts';
 import type { Tr } from '../i18n.ts';
 import { failingChecks, scoreOverTime, scoreRanking } from '../panels/security.ts';
+import { intrusionFindings, loginFailures } from '../panels/intrusion.ts';
 
 export function compliance(tr: Tr): Dashboard {
   return board(tr, {
@@ -15,6 +17,7 @@ export function compliance(tr: Tr): Dashboard {
     rows: [
       { title: { vi: 'Điểm an toàn', en: 'Score' }, panels: [scoreRanking(tr, {}), scoreOverTime(tr, {})] },
       { title: { vi: 'Kiểm tra không đạt', en: 'Failing checks' }, panels: [failingChecks(tr, {})] },
+      { title: { vi: 'Dấu hiệu xâm nhập', en: 'Intrusion signals' }, panels: [loginFailures(tr, {}), intrusionFindings(tr, {})] },
     ],
   });
 }
