@@ -46,6 +46,8 @@ export interface Collector {
   schemaReady: Promise<void>;
   /** The status page's cache, when `status.enabled`. */
   status?: StatusCache;
+  /** The status page's own listener, when `status.listen` is set. */
+  statusUrl?: string;
   close(): Promise<void>;
 }
 
@@ -142,11 +144,13 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     const { app, url, tls } = await serveHttp(config, services, storage, observers, opts);
     closers.push(() => app.close());
     log.attach(app.log);
+    let statusUrl: string | undefined;
     if (status) {
       status.start();
       closers.push(() => status.stop());
       const own = await statusListener(config, status, tls, log);
       if (own) closers.push(() => own.app.close());
+      statusUrl = own?.url;
     }
     const timer = statusTimer(stats, storage, alerting, config.agencies.length, opts.statusIntervalMs ?? 60_000);
     closers.push(() => clearInterval(timer));
@@ -154,7 +158,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     closers.push(() => reports.close());
     const pruner = auditPruneTimer(db, config.alerting.alerts.historyRetentionMs, log);
     closers.push(() => clearInterval(pruner));
-    return { app, db, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, status, close: closeAll };
+    return { app, db, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, status, statusUrl, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

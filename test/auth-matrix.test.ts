@@ -12,7 +12,7 @@ import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
 
 /** Reachable without credentials on purpose (probes, enrolment by one-time code, the console's sign-in). */
-const PUBLIC: RegExp[] = [/^GET \/healthz$/, /^GET \/readyz$/, /^POST \/api\/v1\/enroll$/, /^(GET|POST) \/console\/(login|logout|static\/.*|assets\/.*)$/];
+const PUBLIC: RegExp[] = [/^GET \/healthz$/, /^GET \/readyz$/, /^POST \/api\/v1\/enroll$/, /^GET \/status(\.json|\/status\.css)?$/, /^(GET|POST) \/console\/(login|logout|static\/.*|assets\/.*)$/];
 
 const REFUSED = [401, 403, 302, 303];
 
@@ -27,7 +27,8 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
 
   beforeAll(async () => {
     influx = await startInfluxd();
-    tc = await startTestCollector(influx.url);
+    // The public status page is on, so its routes are walked too.
+    tc = await startTestCollector(influx.url, { extra: { status: { enabled: true } } });
     const a = await tc.enrolAgent('so-y-te', 'pc-a');
     const b = await tc.enrolAgent('so-tu-phap', 'pc-b');
     const revoked = await tc.enrolAgent('so-y-te', 'pc-old');

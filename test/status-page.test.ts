@@ -200,3 +200,25 @@ describe.skipIf(missing({ commands: ['influxd', 'chromium'] }))('public status p
     expect(m.services.find((s) => s.id === 'thu-dien-tu')!.days.find((d) => d.day === threeDaysAgo)?.percent).toBeUndefined();
   });
 });
+
+describe.skipIf(missing({ commands: ['influxd'] }))('status page on a listener of its own', () => {
+  it('serves /status and /status.json there and nothing else (no console, no agent API)', async () => {
+    const influx = await startInfluxd();
+    const tc = await startTestCollector(influx.url, {
+      extra: { status: { enabled: true, listen: { host: '127.0.0.1', port: 0, plainHttp: true }, services: [{ id: 'cong', name: { vi: 'Cổng' }, probes: [{ measurement: 'http', tags: { url: 'http://127.0.0.1:1/' } }] }] } },
+    });
+    try {
+      const own = tc.collector.statusUrl!;
+      expect(own).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(new URL(own).port).not.toBe(new URL(tc.url).port);
+      expect((await fetch(`${own}/status`)).status).toBe(200);
+      expect(((await (await fetch(`${own}/status.json`)).json()) as StatusModel).services.map((s) => s.id)).toEqual(['cong']);
+      for (const path of ['/console/', '/console/login', '/api/v1/samples', '/api/v1/alerts', '/healthz']) {
+        expect((await fetch(`${own}${path}`, { redirect: 'manual' })).status, path).toBe(404);
+      }
+    } finally {
+      await tc.close();
+      await influx.stop();
+    }
+  });
+});

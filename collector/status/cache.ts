@@ -1,5 +1,6 @@
 // The status page is rendered from this cache, rebuilt every 30 seconds: a burst of citizens costs a
 // string lookup, never an InfluxDB query or a database read per request.
+import { gzipSync } from 'node:zlib';
 import type { InfluxDB } from 'influx';
 import type { DB } from '../state/db.ts';
 import { StatusHistory } from './history.ts';
@@ -11,10 +12,22 @@ import type { StatusConfig } from './settings.ts';
 
 export const STATUS_REFRESH_MS = 30_000;
 
+// Compressed once per refresh, not per request: the crowd pays for bytes on the wire only.
+const body = (text: string): Body => {
+  const plain = Buffer.from(text, 'utf8');
+  return { plain, gzip: gzipSync(plain, { level: 9 }) };
+};
+
+/** A body ready to send as it is, and its gzip form for the browsers that take it (all of them). */
+export interface Body {
+  plain: Buffer;
+  gzip: Buffer;
+}
+
 export interface Rendered {
   model: StatusModel;
-  json: string;
-  html: { vi: string; en: string };
+  json: Body;
+  html: { vi: Body; en: Body };
   /** Strong validator for conditional requests. */
   etag: string;
 }
@@ -81,7 +94,6 @@ export class StatusCache {
       services,
       notices: currentNotices(this.db, now).map((n) => publicNotice(n, known)),
     };
-    const json = JSON.stringify(model);
-    return { model, json, html: { vi: statusPage(model, 'vi'), en: statusPage(model, 'en') }, etag: `"${now.toString(36)}"` };
+    return { model, json: body(JSON.stringify(model)), html: { vi: body(statusPage(model, 'vi')), en: body(statusPage(model, 'en')) }, etag: `"${now.toString(36)}"` };
   }
 }

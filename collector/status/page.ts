@@ -63,10 +63,12 @@ const t = (L: Locale, k: Key, vars: Record<string, string> = {}) => T[L][k].repl
 const text = (L: Locale, x: Texts | undefined) => (x ? (L === 'en' ? (x.en ?? x.vi) : x.vi) : '');
 const OVERALL: Record<ServiceState, Key> = { up: 'overallUp', degraded: 'overallDegraded', down: 'overallDown', unknown: 'overallUnknown' };
 
+// A day's cell: its percentage on hover (title) and for screen readers (aria-label); kept short, as a
+// page carries 90 of them per service.
 function dayCell(L: Locale, d: { day: string; percent?: number }): Html {
-  const level = d.percent === undefined ? 'none' : d.percent >= 99.9 ? 'full' : d.percent >= 99 ? 'high' : d.percent >= 95 ? 'mid' : 'low';
+  const level = d.percent === undefined ? 'n' : d.percent >= 99.9 ? 'f' : d.percent >= 99 ? 'h' : d.percent >= 95 ? 'm' : 'l';
   const label = `${d.day}: ${d.percent === undefined ? t(L, 'noData') : `${d.percent}%`}`;
-  return html`<li class="day ${level}" title="${label}"><span class="sr">${label}</span></li>`;
+  return html`<li class="${level}" title="${label}"></li>`;
 }
 
 function serviceBlock(L: Locale, s: PublicService): Html {
@@ -124,8 +126,8 @@ h1{font-size:1.4rem;margin:20px 0}.lang{font-size:.9rem}
 .head{display:flex;justify-content:space-between;align-items:baseline;gap:8px;flex-wrap:wrap}.head h2{font-size:1.05rem;margin:0}
 .state{font-size:.9rem;font-weight:600}.state.up{color:#1a7f37}.state.degraded{color:#b35900}.state.down{color:#b42318}.state.unknown{color:#6b7280}
 .desc{margin:4px 0 8px;color:#57606a;font-size:.9rem}
-.bar{display:flex;gap:2px;list-style:none;margin:8px 0 4px;padding:0;height:32px}.day{flex:1;border-radius:2px;background:#d0d7de}
-.day.full{background:#2da44e}.day.high{background:#7bc96f}.day.mid{background:#e3b341}.day.low{background:#cf222e}
+.bar{display:flex;gap:2px;list-style:none;margin:8px 0 4px;padding:0;height:32px}.bar li{flex:1;border-radius:2px;background:#d0d7de}
+.bar .f{background:#2da44e}.bar .h{background:#7bc96f}.bar .m{background:#e3b341}.bar .l{background:#cf222e}
 .scale{display:flex;justify-content:space-between;font-size:.75rem;color:#57606a;gap:8px}
 .notices h2{font-size:1.1rem}.notice.incident{border-left:4px solid #b42318}.notice.maintenance{border-left:4px solid #0969da}
 .notice h3{margin:0 0 4px;font-size:1rem}.kind{font-weight:700}.when,.affects{margin:2px 0;font-size:.85rem;color:#57606a}.body{white-space:pre-line}
