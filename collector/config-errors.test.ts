@@ -10,6 +10,11 @@ const DIR = join(import.meta.dirname, 'testdata');
 
 // file (without invalid- and .yaml) -> the messages after "FILE: ", in order.
 const EXPECTED: Array<[string, string[]]> = [
+  ['status-duplicate-service', ['status.services[1].id: duplicate service id "cong"']],
+  ['status-measurement', ['status.services[0].probes[0].measurement: expected one of http, tcp, ping, sip, dns, web_integrity, got "host"']],
+  ['status-plain-http-public', ['status.listen.plainHttp: plain HTTP is allowed only when status.listen.host is a loopback address (put a TLS proxy in front), got "0.0.0.0"']],
+  ['status-probe-tag', ['status.services[0].probes[0].tags.host: "http" has no tag "host" (tags: url, name, group, result)']],
+  ['status-unknown-agency', ['status.services[0].probes[0].agencies: unknown agency "so-tai-chinh" (known: so-y-te)']],
   ['agency-contact', ['agencies[0].contacts[0]: expected an e-mail address, got "it-so-y-te"']],
   ['agency-duplicate', ['agencies[1].id: duplicate agency id "so-y-te"']],
   ['agency-id', ['agencies[0].id: expected a lowercase id of letters, digits and dashes, such as so-y-te, got "Sở Y tế"']],
@@ -35,7 +40,7 @@ const EXPECTED: Array<[string, string[]]> = [
   ['smtp-password-no-user', ['smtp.username: missing; expected the SMTP user name that goes with smtp.passwordFile']],
   ['spool-small', ['spool.maxBytes: expected a size in bytes of at least 1048576 (1 MiB), got number 1000']],
   ['tls-key-missing', ['tls.key: missing; expected a path to the PEM private key']],
-  ['unknown-key', ['lisen: unknown key (known keys: listen, tls, login, dataDir, influx, ingest, spool, agencies, devices, alerts, smtp, report)']],
+  ['unknown-key', ['lisen: unknown key (known keys: listen, tls, login, dataDir, influx, ingest, spool, agencies, devices, alerts, smtp, report, status)']],
   ['yaml-syntax', ['line 3 column 1: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }']],
 ];
 
