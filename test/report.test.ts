@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../collector/cli/index.ts';
 import { AlertStore } from '../collector/alerts/store.ts';
 import { recordFinding } from '../collector/state/web-findings.ts';
+import { recordAuthFinding } from '../collector/state/auth-findings.ts';
 import { startReportMailer } from '../collector/report/schedule.ts';
 import { influxClient, ROLLUP_RP } from '../collector/influx/setup.ts';
 import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
@@ -133,6 +134,17 @@ describe.skipIf(skip)('monthly report', () => {
     finding('portal.example.vn', 'cloaking', 'http://portal.example.vn/c', t0 + 2 * DAY);
     finding('dvc.example.vn', 'spam_keyword', 'http://dvc.example.vn/x', t0 + 3 * DAY);
     finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/old', START - DAY, t0);
+
+    // Intrusion signals (auth_events) of so-tu-phap that began in October: a brute force updated and ended
+    // (one finding), spraying from the same address, a new admin; one begun in September does not count.
+    const signal = (kind: string, source: string, first: number, count: number, time: number) =>
+      recordAuthFinding(tc.collector.db, { agent: 'a2', agency: 'so-tu-phap', host: 'srv-tp', kind, service: 'ssh', source, users: 'root', count, firstSeen: first, lastSeen: Math.max(first, time - MIN), time }, time);
+    signal('brute_force', '203.0.113.5', t0, 10, t0 + MIN);
+    signal('brute_force', '203.0.113.5', t0, 40, t0 + 5 * MIN);
+    signal('brute_force', '203.0.113.5', t0, 0, t0 + 20 * MIN);
+    signal('password_spraying', '203.0.113.5', t0 + MIN, 6, t0 + 2 * MIN);
+    signal('new_admin', 'local', t0 + DAY, 1, t0 + DAY);
+    signal('brute_force', '203.0.113.9', START - DAY, 12, START - DAY + MIN);
   }, 60_000);
 
   afterAll(async () => {
@@ -178,6 +190,12 @@ describe.skipIf(skip)('monthly report', () => {
     expect(v('web_integrity', 'findings', 'so-y-te', 'cloaking')).toBe(1);
     expect(v('web_integrity', 'findings', 'so-tu-phap', 'all')).toBeUndefined();
     expect(rows.find((r) => r.section === 'web_integrity')!.source).toBe('SQL');
+    expect(v('intrusion_signals', 'findings', 'so-tu-phap', 'all')).toBe(3);
+    expect(v('intrusion_signals', 'findings', 'so-tu-phap', 'brute_force')).toBe(1);
+    expect(v('intrusion_signals', 'findings', 'so-tu-phap', 'password_spraying')).toBe(1);
+    expect(v('intrusion_signals', 'findings', 'so-tu-phap', 'new_admin')).toBe(1);
+    expect(v('intrusion_signals', 'findings', 'so-y-te', 'all')).toBeUndefined();
+    expect(rows.find((r) => r.section === 'intrusion_signals')!.query).toContain(`FROM auth_findings WHERE first_seen >= ${START} AND first_seen < ${END}`);
 
     // Traceable: every row names its window and its query.
     for (const r of rows) {

@@ -5,6 +5,7 @@ import { ROLLUP_RP } from '../influx/setup.ts';
 import { listAgencies } from '../state/agencies.ts';
 import type { DB } from '../state/db.ts';
 import { countWebFindings, WEB_FINDINGS_COUNT_SQL } from '../state/web-findings.ts';
+import { AUTH_FINDINGS_COUNT_SQL, countAuthFindings } from '../state/auth-findings.ts';
 import { parseMonth, previousMonth, type MonthWindow } from './month.ts';
 
 /** Where a number came from: the query text and its window travel with it into the CSV. */
@@ -43,6 +44,9 @@ export interface MonthlyReport {
   /** Web integrity findings first seen in the month, by agency (and kind), from the findings inventory. */
   webFindings: { agency: string; findings: number; sites: number; byKind: Record<string, number> }[];
   webFindingsSource: Source;
+  /** Intrusion signals (auth_events) that began in the month, by agency and kind, from the findings inventory. */
+  authFindings: { agency: string; findings: number; byKind: Record<string, number> }[];
+  authFindingsSource: Source;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -187,7 +191,21 @@ export async function buildMonthlyReport(opts: { db: DB; influx: InfluxDB; month
     incidentsSource: src('SQL', incidentsQ.replace('?', String(window.start)).replace('?', String(window.end))),
     webFindings,
     webFindingsSource: src('SQL', WEB_FINDINGS_COUNT_SQL.replace(/\?/g, (_, i: number) => String(WEB_FINDINGS_COUNT_SQL.slice(0, i).split('?').length % 2 === 1 ? window.start : window.end))),
+    authFindings: authFindingsByAgency(db, window),
+    authFindingsSource: src('SQL', AUTH_FINDINGS_COUNT_SQL.replace('?', String(window.start)).replace('?', String(window.end))),
   };
+}
+
+/** Intrusion signals that began in the month per agency: how many, of which kinds. */
+function authFindingsByAgency(db: DB, window: MonthWindow): MonthlyReport['authFindings'] {
+  const byAgency = new Map<string, MonthlyReport['authFindings'][number]>();
+  for (const r of countAuthFindings(db, window.start, window.end)) {
+    const e = byAgency.get(r.agency) ?? { agency: r.agency, findings: 0, byKind: {} };
+    e.findings += r.findings;
+    e.byKind[r.kind] = r.findings;
+    byAgency.set(r.agency, e);
+  }
+  return [...byAgency.values()].sort((a, b) => b.findings - a.findings || a.agency.localeCompare(b.agency));
 }
 
 /** Findings first seen in the month per agency: how many, on how many sites, of which kinds. */

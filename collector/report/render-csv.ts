@@ -43,5 +43,9 @@ export function reportCsv(r: MonthlyReport): string {
     add('web_integrity', w.agency, 'all', 'findings', w.findings, 'count', r.webFindingsSource);
     for (const [kind, n] of Object.entries(w.byKind)) add('web_integrity', w.agency, kind, 'findings', n, 'count', r.webFindingsSource);
   }
+  for (const a of r.authFindings ?? []) {
+    add('intrusion_signals', a.agency, 'all', 'findings', a.findings, 'count', r.authFindingsSource);
+    for (const [kind, n] of Object.entries(a.byKind)) add('intrusion_signals', a.agency, kind, 'findings', n, 'count', r.authFindingsSource);
+  }
   return [HEADER.join(','), ...rows.map((row) => row.map(cell).join(','))].join('\r\n') + '\r\n';
 }

@@ -20,6 +20,7 @@ const T = {
     agency: 'Cơ quan', endpoint: 'Điểm cầu', availability: 'Sẵn sàng', hours: 'Số giờ có dữ liệu', all: 'Tất cả',
     expired: 'Đã hết hạn', expiring: 'Sắp hết hạn', score: 'Điểm', previous: 'Tháng trước', change: 'Thay đổi',
     web: 'Toàn vẹn trang web: phát hiện mới trong tháng (cờ bạc, nội dung ẩn, che giấu, chuyển hướng, mã lạ, thay đổi giao diện)', findings: 'Số phát hiện', sites: 'Số trang web', kinds: 'Loại',
+    auth: 'Dấu hiệu xâm nhập trong tháng (dò mật khẩu, thử nhiều tài khoản, đăng nhập sau chuỗi thất bại, quản trị viên mới, xóa nhật ký)', signals: 'Số dấu hiệu',
     severity: 'Mức độ', count: 'Số sự cố', acked: 'Đã xác nhận', resolved: 'Đã khắc phục', mtta: 'Thời gian xác nhận TB (phút)', mttr: 'Thời gian khắc phục TB (phút)',
     severities: { critical: 'Nghiêm trọng', warning: 'Cảnh báo', info: 'Thông tin' } as Record<string, string>,
     none: 'Không có.', sources: 'Nguồn số liệu: InfluxDB (retention policy rollup_1h, trung bình theo giờ) và cơ sở dữ liệu cảnh báo của collector. Tệp CSV kèm theo ghi câu truy vấn và khoảng thời gian của từng con số.',
@@ -38,6 +39,7 @@ const T = {
     agency: 'Agency', endpoint: 'Endpoint', availability: 'Availability', hours: 'Hours with data', all: 'All',
     expired: 'Expired', expiring: 'Expiring', score: 'Score', previous: 'Previous month', change: 'Change',
     web: 'Web integrity: findings first seen in the month (gambling, hidden content, cloaking, redirects, new scripts, defacement)', findings: 'Findings', sites: 'Sites', kinds: 'Kinds',
+    auth: 'Intrusion signals in the month (password guessing, spraying, logins after failures, new administrators, cleared logs)', signals: 'Signals',
     severity: 'Severity', count: 'Incidents', acked: 'Acknowledged', resolved: 'Resolved', mtta: 'Mean time to acknowledge (min)', mttr: 'Mean time to resolve (min)',
     severities: { critical: 'Critical', warning: 'Warning', info: 'Info' } as Record<string, string>,
     none: 'None.', sources: 'Sources: InfluxDB (retention policy rollup_1h, hourly means) and the collector alert store. The CSV gives the query and window of every figure.',
@@ -87,6 +89,9 @@ export function reportHtml(r: MonthlyReport, l: L = 'vi'): string {
 
   sections.push(`<h2>${e(t.web)}</h2>` +
     tableOf([t.agency, t.findings, t.sites, t.kinds], r.webFindings.map((w) => [an(w.agency), String(w.findings), String(w.sites), e(Object.entries(w.byKind).map(([k, n]) => `${k} ${n}`).join(', '))]), t.none));
+
+  sections.push(`<h2>${e(t.auth)}</h2>` +
+    tableOf([t.agency, t.signals, t.kinds], (r.authFindings ?? []).map((w) => [an(w.agency), String(w.findings), e(Object.entries(w.byKind).map(([k, n]) => `${k} ${n}`).join(', '))]), t.none));
 
   sections.push(`<h2>${e(t.incidents)}</h2>` +
     tableOf([t.severity, t.count, t.acked, t.resolved, t.mtta, t.mttr], r.incidents.map((i) => [e(t.severities[i.severity] ?? i.severity), String(i.count), String(i.acknowledged), String(i.resolved), n(i.mttaMinutes, 1), n(i.mttrMinutes, 1)]), t.none));

@@ -101,3 +101,11 @@ export function attackingSources(db: DB, since: number, agency?: string): number
   const { n } = prepared(db, sql).get(since, ...ATTACK_KINDS, ...(agency ? [agency] : [])) as { n: number };
   return n;
 }
+
+/** The monthly report's figure: findings that began in [start, end), by agency and kind, with their distinct sources. */
+export const AUTH_FINDINGS_COUNT_SQL =
+  'SELECT agency, kind, COUNT(*) AS findings, COUNT(DISTINCT source) AS sources FROM auth_findings WHERE first_seen >= ? AND first_seen < ? GROUP BY agency, kind ORDER BY agency, kind';
+
+export function countAuthFindings(db: DB, start: number, end: number): { agency: string; kind: string; findings: number; sources: number }[] {
+  return db.prepare(AUTH_FINDINGS_COUNT_SQL).all(start, end) as { agency: string; kind: string; findings: number; sources: number }[];
+}
