@@ -5,8 +5,8 @@
  * agent count `new_devices` without asking it. The first cycle of a subnet is its baseline: nothing
  * in it is new, so installing an agent does not announce every printer as an intruder.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { loadStateFile, saveStateFile } from '../common/state-file.ts';
 
 export interface KnownDevice {
   ip: string;
@@ -37,29 +37,13 @@ export function emptyState(): KnownState {
 
 /** The saved state; an absent or unreadable file is an empty state (`problem` says why when it is not simply absent). */
 export function loadState(file: string): { state: KnownState; problem?: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { state: emptyState(), problem: code === 'ENOENT' ? undefined : `cannot read ${file} (${code})` };
-  }
-  try {
-    const parsed = JSON.parse(text) as KnownState;
-    if (parsed?.version !== 1 || typeof parsed.subnets !== 'object' || parsed.subnets === null) throw new Error('unknown format');
-    return { state: parsed };
-  } catch (err) {
-    return { state: emptyState(), problem: `ignoring ${file}: ${(err as Error).message}` };
-  }
+  return loadStateFile(file, emptyState, (p) => {
+    const parsed = p as KnownState;
+    return parsed?.version === 1 && typeof parsed.subnets === 'object' && parsed.subnets !== null ? parsed : undefined;
+  });
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a file. */
-export function saveState(file: string, state: KnownState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
-  renameSync(tmp, file);
-}
+export const saveState = (file: string, state: KnownState): void => saveStateFile(file, state);
 
 export interface CycleDevice {
   key: string;

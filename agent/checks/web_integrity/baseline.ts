@@ -2,8 +2,8 @@
 // script and iframe domains and the sitemap's URLs of the last clean run, and which kinds of finding
 // the last run had (so a kind that disappears is reported once with count 0). Written atomically.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { loadStateFile, saveStateFile } from '../common/state-file.ts';
 
 export const DEFAULT_STATE_FILE =
   process.platform === 'win32' ? join(process.env.ProgramData ?? 'C:\\ProgramData', 'CanhGac', 'web-integrity.json') : '/var/lib/canhgac/web-integrity.json';
@@ -40,28 +40,15 @@ export function emptyState(): WebState {
 
 /** The saved state; an absent file is empty, an unreadable one too (with `problem` saying why). */
 export function loadState(file: string): { state: WebState; problem?: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { state: emptyState(), problem: code === 'ENOENT' ? undefined : `cannot read ${file} (${code})` };
-  }
-  try {
-    const parsed = JSON.parse(text) as WebState;
-    if (parsed?.version !== 1 || typeof parsed.sites !== 'object' || parsed.sites === null) throw new Error('unknown format');
-    return { state: { version: 1, sites: Object.assign(Object.create(null), parsed.sites) } };
-  } catch (err) {
-    return { state: emptyState(), problem: `ignoring ${file}: ${(err as Error).message}` };
-  }
+  return loadStateFile(file, emptyState, (p) => {
+    const parsed = p as WebState;
+    if (parsed?.version !== 1 || typeof parsed.sites !== 'object' || parsed.sites === null) return undefined;
+    // A null-prototype map: a site named like an Object member is just a site.
+    return { version: 1, sites: Object.assign(Object.create(null), parsed.sites) };
+  });
 }
 
-export function saveState(file: string, state: WebState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
-  renameSync(tmp, file);
-}
+export const saveState = (file: string, state: WebState): void => saveStateFile(file, state);
 
 /** A sitemap URL as kept in the state: 12 bytes of its SHA-256 are enough to tell 10,000 URLs apart. */
 export function urlHash(href: string): string {
