@@ -12,6 +12,7 @@ import { startMailServer, type MailServer, type ReceivedMail } from '../scripts/
 import { COLLECTOR_BIN, runCli, waitFor } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
+import { consoleLogin } from './support/console-session.ts';
 
 const skip = missing({ commands: ['influxd'] });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,16 +109,7 @@ describe.skipIf(skip)('alerting hardening (issue 15) against a real collector, i
     const before = store.silences(Date.now(), { includeEnded: true }).length;
     // The console, as an agency operator would use it (the form that stored anything before).
     await createUser(tc.collector.db, { name: 'vanhanh.soyte', password: 'van-hanh-so-y-te-1', role: 'operator', agency: 'so-y-te' });
-    const login = await fetch(`${tc.url}/console/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url },
-      body: new URLSearchParams({ username: 'vanhanh.soyte', password: 'van-hanh-so-y-te-1' }).toString(),
-    });
-    expect(login.status).toBe(303);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const page = await (await fetch(`${tc.url}/console/alerts`, { headers: { cookie } })).text();
-    const csrf = /name="csrf-token" content="([^"]+)"/.exec(page)![1];
+    const { cookie, csrf } = await consoleLogin(tc.url, 'vanhanh.soyte', 'van-hanh-so-y-te-1', '/console/alerts');
     const form = await fetch(`${tc.url}/console/silences`, {
       method: 'POST',
       redirect: 'manual',

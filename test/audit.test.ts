@@ -10,11 +10,9 @@ import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { COLLECTOR_BIN, runCli } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
+import { consoleLogin, postConsoleForm, type ConsoleSession } from './support/console-session.ts';
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
+type Session = ConsoleSession;
 
 describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (real collector)', () => {
   let influx: Influxd;
@@ -22,15 +20,8 @@ describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (r
   let admin: Session;
 
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-  async function login(username: string, password: string): Promise<Session> {
-    const res = await fetch(`${tc.url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url }, body: form({ username, password }) });
-    expect(res.status, `login ${username}`).toBe(303);
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const page = await (await fetch(`${tc.url}/console/`, { headers: { cookie } })).text();
-    return { cookie, csrf: /name="csrf-token" content="([^"]+)"/.exec(page)![1] };
-  }
-  const postForm = (s: Session, path: string, fields: Record<string, string> = {}) =>
-    fetch(`${tc.url}/console${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url, cookie: s.cookie }, body: form({ _csrf: s.csrf, ...fields }) });
+  const login = (username: string, password: string) => consoleLogin(tc.url, username, password);
+  const postForm = (sess: Session, path: string, fields: Record<string, string> = {}) => postConsoleForm(tc.url, sess, path, fields);
   const apiWith = (token: string) => fetch(`${tc.url}/api/v1/alerts`, { headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {

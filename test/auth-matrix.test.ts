@@ -10,6 +10,7 @@ import { createUser } from '../collector/state/users.ts';
 import { rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
+import { consoleLogin } from './support/console-session.ts';
 
 /** Reachable without credentials on purpose (probes, enrolment by one-time code, the console's sign-in). */
 const PUBLIC: RegExp[] = [/^GET \/healthz$/, /^GET \/readyz$/, /^POST \/api\/v1\/enroll$/, /^GET \/status(\.json|\/status\.css)?$/, /^(GET|POST) \/console\/(login|logout|static\/.*|assets\/.*)$/];
@@ -147,16 +148,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
 
     // The console, as a user scoped to so-y-te (an admin: every action is open to them in their own agency).
     await createUser(db, { name: 'qt.matrix', password: 'qt-matrix-password-1', role: 'admin', agency: 'so-y-te' });
-    const login = await fetch(`${tc.url}/console/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url },
-      body: new URLSearchParams({ username: 'qt.matrix', password: 'qt-matrix-password-1' }).toString(),
-    });
-    expect(login.status).toBe(303);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const page = await (await fetch(`${tc.url}/console/alerts`, { headers: { cookie } })).text();
-    const csrf = /name="csrf-token" content="([^"]+)"/.exec(page)![1];
+    const { cookie, csrf } = await consoleLogin(tc.url, 'qt.matrix', 'qt-matrix-password-1', '/console/alerts');
     const form = { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url, cookie };
     const consoleAnswer = async (method: string, path: string, id: string) => {
       const res = await fetch(tc.url + path.replace('{id}', encodeURIComponent(id)), { method, redirect: 'manual', headers: method === 'GET' ? { cookie } : form, body: method === 'GET' ? undefined : new URLSearchParams({ _csrf: csrf }).toString() });

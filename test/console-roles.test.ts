@@ -5,13 +5,11 @@ import { createUser, listUsers, userByName } from '../collector/state/users.ts';
 import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
+import { consoleLogin, type ConsoleSession } from './support/console-session.ts';
 
 const skip = missing({ commands: ['influxd'] });
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
+type Session = ConsoleSession;
 
 describe.skipIf(skip)('console forms: roles, schemas and messages', () => {
   let influx: Influxd;
@@ -21,13 +19,7 @@ describe.skipIf(skip)('console forms: roles, schemas and messages', () => {
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
   const headers = (s?: Session, type = 'application/x-www-form-urlencoded') => ({ 'content-type': type, origin: tc.url, ...(s ? { cookie: s.cookie } : {}) });
 
-  async function login(username: string, password: string): Promise<Session> {
-    const res = await fetch(`${tc.url}/console/login`, { method: 'POST', redirect: 'manual', headers: headers(), body: form({ username, password }) });
-    expect(res.status).toBe(303);
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const page = await (await fetch(`${tc.url}/console/`, { headers: { cookie } })).text();
-    return { cookie, csrf: /name="csrf-token" content="([^"]+)"/.exec(page)![1] };
-  }
+  const login = (username: string, password: string): Promise<Session> => consoleLogin(tc.url, username, password);
 
   const addUser = (s: Session, fields: Record<string, string>, extraCookie = '') =>
     fetch(`${tc.url}/console/users`, { method: 'POST', redirect: 'manual', headers: { ...headers(s), cookie: s.cookie + extraCookie }, body: form({ _csrf: s.csrf, ...fields }) });

@@ -15,6 +15,7 @@ import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, ROOT, startProcess, waitFor, writeYaml } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
+import { consoleLogin, postConsoleForm } from './support/console-session.ts';
 import { CHROMIUM_ARGS } from './support/browser.ts';
 
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
@@ -127,15 +128,10 @@ describe.skipIf(missing({ commands: ['influxd', 'chromium'] }))('public status p
   }, 90_000);
 
   it('shows a notice written in the console, and leaks nothing internal on the page or in its JSON', async () => {
-    const login = await fetch(`${tc.url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url }, body: new URLSearchParams({ username: 'quantri', password: 'quantri-password-1' }).toString() });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const noticesPage = await (await fetch(`${tc.url}/console/notices`, { headers: { cookie } })).text();
-    const csrf = /name="csrf-token" content="([^"]+)"/.exec(noticesPage)?.[1];
-    expect(csrf, noticesPage.slice(0, 500)).toBeDefined();
-    const form = new URLSearchParams({ _csrf: csrf!, kind: 'maintenance', title: 'Nâng cấp hệ thống thư điện tử', body: 'Thư điện tử tạm ngừng từ 22:00 đến 23:00.', startsAt: new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 16) });
+    const admin = await consoleLogin(tc.url, 'quantri', 'quantri-password-1', '/console/notices');
+    const form = new URLSearchParams({ kind: 'maintenance', title: 'Nâng cấp hệ thống thư điện tử', body: 'Thư điện tử tạm ngừng từ 22:00 đến 23:00.', startsAt: new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 16) });
     form.append('services', 'thu-dien-tu');
-    const posted = await fetch(`${tc.url}/console/notices`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url, cookie }, body: form.toString() });
-    expect(posted.status).toBe(303);
+    expect((await postConsoleForm(tc.url, admin, '/notices', form)).status).toBe(303);
 
     const page = await (await fetch(`${tc.url}/status`)).text();
     const json = await (await fetch(`${tc.url}/status.json`)).text();
