@@ -22,6 +22,22 @@ const EXPECTED: Array<[string, string[]]> = [
   ['agency-level', ['agencies[0].level: expected one of "province", "department", "district", "commune", got "ministry"']],
   ['agency-locale', ['agencies[0].locale: expected one of "vi", "en", got "fr"']],
   ['body-limit-small', ['ingest.bodyLimit: expected a size in bytes, got number 10']],
+  ['channel-duplicate', ['alerts.channels[1].name: duplicate channel name "soc"']],
+  ['channel-foreign-key', ['alerts.channels[0].chatId: not a key of a webhook channel (its own keys: url, secretFile)']],
+  // The value of an unknown key is never echoed: here it is a secret.
+  [
+    'channel-secret-in-yaml',
+    [
+      'alerts.channels[0].secret: unknown key (known keys: name, type, url, secretFile, apiUrl, botTokenFile, chatId, ca, timeout, maxBackoff, locale, agencies, levels, severities, rules, escalation, sendResolved)',
+    ],
+  ],
+  ['channel-secret-short', [`alerts.channels[0].secretFile: ${join(DIR, 'channel-short.secret')}: the secret is shorter than 16 characters; expected a long random secret (openssl rand -hex 32)`]],
+  ['channel-timeout', ['alerts.channels[0].timeout: must be at most 2m, got "10m"']],
+  ['channel-token-file-missing', [`alerts.channels[0].botTokenFile: cannot read ${join(DIR, 'missing.token')} (no such file); expected a file holding the bot token from @BotFather`]],
+  ['channel-type', ['alerts.channels[0].type: expected one of webhook telegram, got "slack"']],
+  ['channel-unknown-agency', ['alerts.channels[0].agencies[0]: unknown agency "so-tai-chinh" (known: so-y-te)']],
+  ['channel-webhook-no-secret', ['alerts.channels[0].secretFile: missing; a webhook channel needs a path to a file holding the shared secret of its signature']],
+  ['channel-webhook-url', ['alerts.channels[0].url: expected an http:// or https:// URL such as https://soar.example.vn/hooks/canhgac, got "soar.example.vn/hooks/canhgac"']],
   ['deadletter-small', ['spool.deadLetterMaxBytes: expected a size in bytes of at least 65536 (64 KiB), got number 1000']],
   ['duration-word', ['ingest.maxSampleAge: expected a duration such as 30s, 5m or 1h, got "a week"']],
   ['history-short', ['alerts.historyRetention: must be at least 62d, got "30d"']],

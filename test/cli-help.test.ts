@@ -25,6 +25,8 @@ const COLLECTOR_COMMANDS = [
   'silence remove',
   'notifications',
   'test-mail',
+  'channels',
+  'test-channel',
   'user add',
   'user passwd',
   'user list',

@@ -1,106 +1,111 @@
-// The last step of alerting: SMTP transport, the in-order drain of the durable mail queue with
-// backoff (nothing is dropped while the relay is down), and the test mail that proves the settings.
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import nodemailer, { type Transporter } from 'nodemailer';
-import type { AlertSettings, SmtpSettings } from './settings.ts';
-import type { AlertStore, MailAttachment, OutgoingMail } from './store.ts';
-import { renderTestMail } from './templates.ts';
+// The last step of alerting: the in-order drain of the durable notification queue, each channel (e-mail,
+// webhook, Telegram) on its own with backoff, so nothing is dropped while a receiver is down and one
+// failing or slow channel never holds up another.
+import type { Channel } from './channels/types.ts';
+import { ChannelError } from './channels/types.ts';
+import { EMAIL_CHANNEL, type AlertStore, type OutgoingMail } from './store.ts';
 
-export interface Mail {
-  to: string[];
-  subject: string;
-  text: string;
-  html: string;
-  attachments?: MailAttachment[];
-}
-
-/** nodemailer over SMTP: implicit TLS or STARTTLS, with the password read from its file at each connection. */
-export function smtpTransport(smtp: SmtpSettings): Transporter {
-  const ca = smtp.ca ? readFileSync(smtp.ca, 'utf8') : undefined;
-  return nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    requireTLS: smtp.starttls,
-    auth: smtp.username ? { user: smtp.username, pass: smtp.passwordFile ? readFileSync(smtp.passwordFile, 'utf8').trim() : '' } : undefined,
-    // SNI takes a host name only; an IP address is checked against the certificate's IP entries.
-    tls: { ...(ca ? { ca } : {}), ...(isIP(smtp.host) ? {} : { servername: smtp.host }) },
-    connectionTimeout: smtp.timeoutMs,
-    greetingTimeout: smtp.timeoutMs,
-    socketTimeout: smtp.timeoutMs,
-  });
-}
-
-export async function sendMail(transport: Transporter, from: string, mail: Mail, headers: Record<string, string> = {}): Promise<void> {
-  await transport.sendMail({ from, to: mail.to.join(', '), subject: mail.subject, text: mail.text, html: mail.html, headers, attachments: mail.attachments });
-}
-
-/**
- * One test mail to `to` in its reader's language, on a connection of its own: proves host, TLS mode,
- * credentials and sender in one go (`canhgac-collector test-mail` and the console). Throws the relay's error.
- */
-export async function sendTestMail(smtp: SmtpSettings, alerts: Pick<AlertSettings, 'locale' | 'recipientLocales'>, to: string, now = Date.now()): Promise<void> {
-  const transport = smtpTransport(smtp);
-  try {
-    await sendMail(transport, smtp.from, { to: [to], ...renderTestMail(alerts.recipientLocales[to.toLowerCase()] ?? alerts.locale, now) });
-  } finally {
-    transport.close();
-  }
-}
+export { sendMail, sendTestMail, smtpTransport, type Mail } from './channels/email.ts';
 
 export const RETRY_BASE_MS = 1000;
+/** However long a receiver asks to be left alone (Retry-After), it is asked again after a day. */
+const MAX_ASKED_WAIT_MS = 86_400_000;
+/** Notifications one channel sends in one round before the others' rounds are looked at again. */
+const BATCH = 20;
 
-/** 1 s, 2 s, 4 s … up to smtp.maxBackoff: a relay that is down gets a breather, and nothing is ever dropped. */
+/** 1 s, 2 s, 4 s … up to the channel's maxBackoff: a receiver that is down gets a breather, and nothing is ever dropped. */
 export function backoffMs(attempts: number, maxMs: number): number {
   return Math.min(maxMs, RETRY_BASE_MS * 2 ** Math.min(attempts, 30));
 }
 
-/** Drains the durable queue in order; one pump at a time. */
-export class MailDelivery {
-  private busy = false;
-  private transport?: Transporter;
+type DeliveryLog = { warn(o: object, m: string): void; error?(o: object, m: string): void };
+
+/**
+ * Drains the durable queue: one drain per channel at a time, the channels side by side. Within a channel
+ * the oldest due notification goes first; after a failure that channel waits for the next round.
+ */
+export class NotificationDelivery {
+  private readonly busy = new Set<string>();
+  private readonly running = new Set<Promise<number>>();
+  private readonly orphansLogged = new Set<string>();
 
   constructor(
     private readonly store: AlertStore,
-    private readonly smtp: SmtpSettings | undefined,
-    private readonly log: { warn(o: object, m: string): void } = { warn: () => undefined },
+    private readonly channels: ReadonlyMap<string, Channel>,
+    private readonly log: DeliveryLog = { warn: () => undefined },
   ) {}
 
+  /** Starts a drain for each channel that has queued notifications and is not draining; resolves with how many went out. */
   async pump(now: () => number): Promise<number> {
-    if (this.busy || !this.smtp) return 0;
-    this.busy = true;
+    const names = new Set([...this.channels.keys(), ...this.store.queuedChannels()]);
+    const started = [...names].filter((name) => !this.busy.has(name)).map((name) => this.track(name, now));
+    return (await Promise.all(started)).reduce((a, b) => a + b, 0);
+  }
+
+  /** Resolves when every drain in progress is over (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.running]);
+  }
+
+  private track(name: string, now: () => number): Promise<number> {
+    this.busy.add(name);
+    const p = this.drain(name, now)
+      .catch((err) => {
+        this.log.error?.({ channel: name, err: (err as Error).message }, 'notification queue failed');
+        return 0;
+      })
+      .finally(() => {
+        this.busy.delete(name);
+        this.running.delete(p);
+      });
+    this.running.add(p);
+    return p;
+  }
+
+  private async drain(name: string, now: () => number): Promise<number> {
+    const channel = this.channels.get(name);
+    if (!channel) {
+      this.orphans(name, now());
+      return 0;
+    }
     let sent = 0;
-    try {
-      for (const mail of this.store.dueMails(now())) {
-        if (await this.deliver(mail, now)) sent++;
-        else break; // the relay is refusing: the rest waits for the next pump
-      }
-    } finally {
-      this.busy = false;
+    for (const n of this.store.dueMails(now(), BATCH, name)) {
+      if (!(await this.deliver(channel, n, now))) break; // the receiver is refusing: the rest waits for the next round
+      sent++;
     }
     return sent;
   }
 
-  private async deliver(mail: OutgoingMail, now: () => number): Promise<boolean> {
-    const smtp = this.smtp!;
+  /**
+   * Notifications of a channel that is not configured. Mail without an smtp section waits (the section may
+   * come back with the next start, as before channels); a removed channel's are closed with the reason.
+   */
+  private orphans(name: string, now: number): void {
+    if (name === EMAIL_CHANNEL) return;
+    const due = this.store.dueMails(now, BATCH, name);
+    for (const n of due) this.store.markUndeliverable(n.id, `channel "${name}" is not in the configuration any more`);
+    if (due.length > 0 && !this.orphansLogged.has(name)) {
+      this.orphansLogged.add(name);
+      this.log.warn({ channel: name, notifications: due.length }, 'queued notifications of a channel that is no longer configured were closed undelivered');
+    }
+  }
+
+  private async deliver(channel: Channel, n: OutgoingMail, now: () => number): Promise<boolean> {
     try {
-      this.transport ??= smtpTransport(smtp);
-      const attachments = this.store.attachments(mail.id);
-      await sendMail(this.transport, smtp.from, { to: mail.recipients, subject: mail.subject, text: mail.text, html: mail.html, attachments }, { 'X-Canhgac-Notification': String(mail.id) });
-      this.store.markSent(mail.id, now());
+      await channel.send(n);
+      this.store.markSent(n.id, now());
       return true;
     } catch (err) {
-      const message = (err as Error).message;
-      this.transport?.close();
-      this.transport = undefined;
-      this.store.markFailed(mail.id, message, now() + backoffMs(mail.attempts, smtp.maxBackoffMs));
-      this.log.warn({ notification: mail.id, attempts: mail.attempts + 1, err: message }, 'alert mail not delivered; will retry');
+      const message = String((err as Error).message ?? err).slice(0, 500);
+      const asked = err instanceof ChannelError && err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, MAX_ASKED_WAIT_MS) : 0;
+      this.store.markFailed(n.id, message, now() + Math.max(backoffMs(n.attempts, channel.maxBackoffMs), asked));
+      const what = channel.kind === 'email' ? 'alert mail not delivered; will retry' : `alert notification not delivered through ${channel.kind} channel "${channel.name}"; will retry`;
+      this.log.warn({ notification: n.id, channel: channel.name, attempts: n.attempts + 1, err: message }, what);
       return false;
     }
   }
 
   close(): void {
-    this.transport?.close();
+    for (const c of this.channels.values()) c.close();
   }
 }

@@ -1,7 +1,9 @@
-// Between alert state and mail: who is told what and when (grouping, repeats, escalation, silences
-// and maintenance, storm limits), with everything it needs kept in SQLite.
+// Between alert state and mail (and the other channels): who is told what and when (grouping, repeats,
+// escalation, silences and maintenance, storm limits), with everything it needs kept in SQLite.
+import { renderChannelAlert, renderChannelSummary, type ChannelMessage } from './channels/render.ts';
+import { channelAddress, type ChannelSettings } from './channels/settings.ts';
 import type { Rule } from './rules.ts';
-import { escalationRecipients, recipientsFor, type AgencyInfo, type Recipient } from './routing.ts';
+import { channelLocale, channelTakes, escalationRecipients, recipientsFor, type AgencyInfo, type Recipient } from './routing.ts';
 import type { AlertSettings } from './settings.ts';
 import type { AlertRow, AlertStore, EventKind } from './store.ts';
 import { FailureLog, type AlertLog } from './failures.ts';
@@ -18,6 +20,9 @@ export interface NotifierOptions {
 }
 
 type MailKind = 'alert' | 'repeat' | 'escalation';
+
+/** A channel's key in the storm log (mail_log.recipient), beside e-mail addresses (which always have an @). */
+const channelKey = (name: string) => `channel:${name}`;
 
 /**
  * Decides who is told what and when: turns alert state into waiting events (firing, repeat,
@@ -101,8 +106,11 @@ export class Notifier {
     const { store, settings } = this.opts;
     const rendered = renderMail({ locale: settings.locale, agencyName: this.agencyName(a.agency, settings.locale), kind: 'alert', firing: [this.view(a)], resolved: [] });
     const recipients = recipientsFor(a.severity, this.agencies.get(a.agency), settings).map((r) => r.address);
+    const kind = `suppressed: ${reason}`.slice(0, 300);
+    const channels = settings.channels.filter((c) => channelTakes(c, a, 'alert', this.agencies.get(a.agency)));
     store.transaction(() => {
-      store.addNotification({ agency: a.agency, kind: `suppressed: ${reason}`.slice(0, 300), recipients, subject: rendered.subject, alertIds: [a.id], status: 'suppressed' }, now);
+      store.addNotification({ agency: a.agency, kind, recipients, subject: rendered.subject, alertIds: [a.id], status: 'suppressed' }, now);
+      for (const c of channels) store.addNotification({ agency: a.agency, kind, channel: c.name, recipients: [channelAddress(c)], subject: rendered.subject, alertIds: [a.id], status: 'suppressed' }, now);
       store.update(a.id, { suppressed_at: now });
     });
   }
@@ -164,7 +172,8 @@ export class Notifier {
       m.to.push(recipient.address);
       mails.set(key, m);
     }
-    if (mails.size === 0) {
+    const toChannels = this.composeChannels(agency, kind, firing, resolved, now);
+    if (mails.size === 0 && toChannels === 0) {
       const rendered = renderMail({ locale: settings.locale, agencyName: this.agencyName(agency, settings.locale), kind, firing: firing.map((a) => this.view(a)), resolved: resolved.map((a) => this.view(a)) });
       store.addNotification({ agency, kind: `${kind}: no recipient configured`, recipients: [], subject: rendered.subject, alertIds: [...firing, ...resolved].map((a) => a.id), status: 'suppressed' }, now);
       return;
@@ -174,6 +183,32 @@ export class Notifier {
       const rendered = renderMail({ locale: m.locale, agencyName: this.agencyName(agency, m.locale), kind, firing: pick(firing), resolved: pick(resolved), consoleUrl: settings.consoleUrl, grafanaUrl: settings.grafanaUrl });
       this.enqueue(agency, kind, m.to, m.ids, rendered, now);
     }
+  }
+
+  /** The same group for each channel that takes some of its alerts: one notification per channel, in its language. */
+  private composeChannels(agency: string, kind: MailKind, firing: AlertRow[], resolved: AlertRow[], now: number): number {
+    const { settings } = this.opts;
+    const info = this.agencies.get(agency);
+    let queued = 0;
+    for (const channel of settings.channels) {
+      const f = firing.filter((a) => channelTakes(channel, a, kind, info));
+      const r = resolved.filter((a) => channelTakes(channel, { severity: a.severity, rule: a.rule, resolved: true }, kind, info));
+      if (f.length + r.length === 0) continue;
+      const locale = channelLocale(channel, this.agencies, settings);
+      const ctx = { locale, agencyName: this.agencyName(agency, locale), kind, agency, firing: f.map((a) => this.view(a)), resolved: r.map((a) => this.view(a)), consoleUrl: settings.consoleUrl, grafanaUrl: settings.grafanaUrl };
+      this.enqueueChannel(agency, kind, channel, [...f, ...r].map((a) => a.id), renderChannelAlert(channel, ctx, now), now);
+      queued++;
+    }
+    return queued;
+  }
+
+  /** Queue a channel's notification; past `storm.maxMails` within `storm.window` it is held for the summary, as mail is. */
+  private enqueueChannel(agency: string, kind: string, channel: ChannelSettings, alertIds: number[], message: ChannelMessage, now: number): void {
+    const { store, settings } = this.opts;
+    const key = channelKey(channel.name);
+    const held = store.mailsTo(key, now - settings.storm.windowMs) >= settings.storm.maxMails;
+    const id = store.addNotification({ agency, kind, channel: channel.name, recipients: [channelAddress(channel)], subject: message.subject, alertIds, text: message.text, status: held ? 'held' : 'queued' }, now);
+    store.logMail(key, id, now, held);
   }
 
   /** Queue a mail, holding it back from recipients who already got `storm.maxMails` within `storm.window`. */
@@ -190,6 +225,10 @@ export class Notifier {
   private summarizeStorms(now: number): void {
     const { store, settings } = this.opts;
     for (const { recipient, notificationIds } of store.heldDue(now - settings.storm.windowMs)) {
+      if (recipient.startsWith(channelKey(''))) {
+        this.summarizeChannel(recipient, notificationIds, now);
+        continue;
+      }
       const locale = settings.recipientLocales[recipient.toLowerCase()] ?? this.localeOf(recipient);
       const subjects = notificationIds.map((id) => store.notification(id)).filter((n) => n !== undefined).map((n) => ({ subject: n.subject, at: n.createdAt }));
       const mail = renderStormSummary(locale, subjects, settings.storm.windowMs, settings.consoleUrl);
@@ -199,6 +238,21 @@ export class Notifier {
         store.markSummarized(recipient, now);
       });
     }
+  }
+
+  /** One channel's storm summary; a channel gone from the config gets none (its held notifications stay in the history). */
+  private summarizeChannel(key: string, notificationIds: number[], now: number): void {
+    const { store, settings } = this.opts;
+    const channel = settings.channels.find((c) => channelKey(c.name) === key);
+    store.transaction(() => {
+      if (channel) {
+        const held = notificationIds.map((id) => store.notification(id)).filter((n) => n !== undefined).map((n) => ({ subject: n.subject, at: n.createdAt }));
+        const m = renderChannelSummary(channel, channelLocale(channel, this.agencies, settings), held, settings.storm.windowMs, settings.consoleUrl, now);
+        const id = store.addNotification({ agency: '', kind: 'storm-summary', channel: channel.name, recipients: [channelAddress(channel)], subject: m.subject, alertIds: [], text: m.text, status: 'queued' }, now);
+        store.logMail(key, id, now, false);
+      }
+      store.markSummarized(key, now);
+    });
   }
 
   private localeOf(address: string): Locale {

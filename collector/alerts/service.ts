@@ -1,11 +1,12 @@
-// Builds and runs the whole alerting subsystem (store, engine, notifier, mail delivery, annotations)
-// for the collector: what service.ts starts and ingest feeds.
+// Builds and runs the whole alerting subsystem (store, engine, notifier, delivery through e-mail and the
+// other channels, annotations) for the collector: what service.ts starts and ingest feeds.
 import type { WireSample } from '../../protocol/index.ts';
 import type { AgentIdentity } from '../ingest/ingest.ts';
 import type { DB } from '../state/db.ts';
 import { AnnotationWriter } from './annotations.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { MailDelivery } from './delivery.ts';
+import { buildChannels } from './channels/index.ts';
+import { NotificationDelivery } from './delivery.ts';
 import { AlertEngine } from './engine.ts';
 import { Notifier } from './notifier.ts';
 import type { AgencyInfo } from './routing.ts';
@@ -30,12 +31,12 @@ export interface Alerting {
   store: AlertStore;
   engine: AlertEngine;
   notifier: Notifier;
-  delivery: MailDelivery;
+  delivery: NotificationDelivery;
   annotations: AnnotationWriter;
   observe(agent: AgentIdentity, samples: WireSample[], now?: number): void;
-  /** One round of timers: deadlines, silent agents, notifications; the mail pump runs in the background. */
+  /** One round of timers: deadlines, silent agents, notifications; the delivery pump runs in the background. */
   tick(): void;
-  /** Wait until the mail queue pump and annotation flush in progress are done (tests, shutdown). */
+  /** Wait until the deliveries and annotation flush in progress are done (tests, shutdown). */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,8 +64,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     },
   });
   const notifier = new Notifier({ store, settings: opts.settings, rules: opts.settings.rules, agencies: opts.agencies, log: opts.log });
-  const delivery = new MailDelivery(store, opts.smtp, opts.log);
-  let pumping: Promise<unknown> = Promise.resolve();
+  const delivery = new NotificationDelivery(store, buildChannels(opts.smtp, opts.settings.channels, (id) => store.attachments(id)), opts.log);
   let flushing: Promise<unknown> = Promise.resolve();
   let lastCadenceSave = clock.now();
   let lastFlush = 0;
@@ -94,7 +94,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
         if (Object.values(pruned).some((n) => n > 0)) opts.log?.info?.({ ...pruned }, 'old alert and mail history deleted (alerts.historyRetention)');
       }
     });
-    pumping = delivery.pump(() => clock.now()).catch((err) => opts.log?.error({ err }, 'mail queue failed'));
+    delivery.pump(() => clock.now()).catch((err) => opts.log?.error({ err }, 'notification queue failed'));
     if (annotations.pending() > 0 && now - lastFlush >= (lastFlush === 0 ? 0 : ANNOTATION_FLUSH_MS)) {
       lastFlush = now;
       flushing = annotations.flush();
@@ -119,12 +119,12 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     },
     tick,
     settle: async () => {
-      await pumping;
+      await delivery.idle();
       await flushing;
     },
     close: async () => {
       clearInterval(timer);
-      await pumping;
+      await delivery.idle();
       await annotations.flush();
       engine.saveCadence();
       delivery.close();

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { ConfigError, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../../protocol/index.ts';
 import { BUILTIN_RULES } from './builtin-rules.ts';
+import { ChannelSchema, resolveChannels, type ChannelSettings } from './channels/settings.ts';
 import { parseWindowTime, WEEKDAYS, type MaintenanceWindow } from './maintenance.ts';
 import { buildRules, checkRulesDocument, oneOf, RuleSchema, SEVERITIES, type Rule, type RuleSpec, type Severity } from './rules.ts';
 
@@ -64,6 +65,8 @@ export const AlertsSection = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Webhook and Telegram channels beside e-mail (collector/alerts/channels/). */
+    channels: Type.Array(ChannelSchema, { default: [], maxItems: 50 }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -103,6 +106,8 @@ export interface AlertSettings {
   grafanaUrl?: string;
   maintenance: MaintenanceWindow[];
   storm: { maxMails: number; windowMs: number };
+  /** Channels beside e-mail, routed by agency, severity and rule; they share the mail queue and its history. */
+  channels: ChannelSettings[];
 }
 
 export interface SmtpSettings {
@@ -205,6 +210,7 @@ export function resolveAlertSettings(
     grafanaUrl: raw.grafanaUrl,
     maintenance,
     storm: { maxMails: raw.storm.maxMails, windowMs: ms(raw.storm.window, 'alerts.storm.window', { minMs: 1000 }) },
+    channels: resolveChannels(raw.channels, { ...ctx, rules: merged.rules.map((r) => r.name) }, issues),
   };
   let smtp: SmtpSettings | undefined;
   if (smtpRaw) {

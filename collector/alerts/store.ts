@@ -45,9 +45,14 @@ export interface SilenceRow {
 
 export type NotificationStatus = 'queued' | 'sent' | 'suppressed' | 'held';
 
+/** The channel of a notification that goes out as an e-mail (the others carry a configured channel's name). */
+export const EMAIL_CHANNEL = 'email';
+
 export interface NotificationRow {
   id: number;
   createdAt: number;
+  /** `email`, or the name of the configured channel (webhook, Telegram) it goes through. */
+  channel: string;
   agency: string;
   kind: string;
   recipients: string[];
@@ -98,6 +103,7 @@ function notificationOf(r: Raw): OutgoingMail {
   return {
     id: r.id as number,
     createdAt: r.created_at as number,
+    channel: (r.channel as string | undefined) ?? EMAIL_CHANNEL,
     agency: r.agency as string,
     kind: r.kind as string,
     recipients: JSON.parse(r.recipients as string),
@@ -225,13 +231,25 @@ export class AlertStore {
   // Notifications: history and the outgoing queue in one table
 
   addNotification(
-    n: { agency: string; kind: string; recipients: string[]; subject: string; alertIds: number[]; text?: string; html?: string; status: NotificationStatus; attachments?: MailAttachment[] },
+    n: {
+      agency: string;
+      kind: string;
+      recipients: string[];
+      subject: string;
+      alertIds: number[];
+      text?: string;
+      html?: string;
+      status: NotificationStatus;
+      attachments?: MailAttachment[];
+      /** Default `email`. */
+      channel?: string;
+    },
     now: number,
   ): number {
     return this.db.transaction(() => {
       const r = this.db
-        .prepare(`INSERT INTO notifications (created_at, agency, kind, recipients, subject, alert_ids, text_body, html_body, status, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(now, n.agency, n.kind, JSON.stringify(n.recipients), n.subject, JSON.stringify(n.alertIds), n.text ?? null, n.html ?? null, n.status, n.status === 'queued' ? now : null);
+        .prepare(`INSERT INTO notifications (created_at, channel, agency, kind, recipients, subject, alert_ids, text_body, html_body, status, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(now, n.channel ?? EMAIL_CHANNEL, n.agency, n.kind, JSON.stringify(n.recipients), n.subject, JSON.stringify(n.alertIds), n.text ?? null, n.html ?? null, n.status, n.status === 'queued' ? now : null);
       const id = Number(r.lastInsertRowid);
       const add = this.db.prepare('INSERT INTO notification_attachments (notification_id, position, filename, content_type, content) VALUES (?, ?, ?, ?, ?)');
       (n.attachments ?? []).forEach((a, i) => add.run(id, i, a.filename, a.contentType, a.content));
@@ -250,8 +268,22 @@ export class AlertStore {
     ).map((r) => ({ filename: r.filename, contentType: r.content_type, content: r.content }));
   }
 
-  dueMails(now: number, limit = 20): OutgoingMail[] {
-    return (this.db.prepare(`SELECT * FROM notifications WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).all(now, limit) as Raw[]).map(notificationOf);
+  /** Queued notifications that are due, oldest first: of one channel, or of all (`channel` undefined). */
+  dueMails(now: number, limit = 20, channel?: string): OutgoingMail[] {
+    const rows = channel === undefined
+      ? this.db.prepare(`SELECT * FROM notifications WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).all(now, limit)
+      : this.db.prepare(`SELECT * FROM notifications WHERE channel = ? AND status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).all(channel, now, limit);
+    return (rows as Raw[]).map(notificationOf);
+  }
+
+  /** The channels that have queued notifications (a channel removed from the config may still have some). */
+  queuedChannels(): string[] {
+    return (this.db.prepare(`SELECT DISTINCT channel FROM notifications WHERE status = 'queued'`).all() as { channel: string }[]).map((r) => r.channel);
+  }
+
+  /** A notification that can never go out (its channel is gone from the config): kept in the history with the reason. */
+  markUndeliverable(id: number, reason: string): void {
+    this.db.prepare(`UPDATE notifications SET status = 'suppressed', last_error = ?, next_attempt_at = NULL WHERE id = ? AND status = 'queued'`).run(reason.slice(0, 500), id);
   }
 
   markSent(id: number, now: number): void {
@@ -267,10 +299,11 @@ export class AlertStore {
     return r ? notificationOf(r) : undefined;
   }
 
-  notifications(opts: { agency?: string; limit?: number } = {}): NotificationRow[] {
-    const rows = opts.agency
-      ? this.db.prepare('SELECT * FROM notifications WHERE agency = ? ORDER BY id DESC LIMIT ?').all(opts.agency, opts.limit ?? 200)
-      : this.db.prepare('SELECT * FROM notifications ORDER BY id DESC LIMIT ?').all(opts.limit ?? 200);
+  notifications(opts: { agency?: string; channel?: string; limit?: number } = {}): NotificationRow[] {
+    const filters = (['agency', 'channel'] as const).filter((k) => opts[k]);
+    const args: unknown[] = filters.map((k) => opts[k]);
+    const sql = `SELECT * FROM notifications ${filters.length > 0 ? `WHERE ${filters.map((k) => `${k} = ?`).join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, opts.limit ?? 200);
     return (rows as Raw[]).map((r) => {
       const { text: _t, html: _h, ...rest } = notificationOf(r);
       return rest;

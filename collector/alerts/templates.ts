@@ -69,6 +69,11 @@ const WORDS = {
   },
 } as const;
 
+/** The words of mails, for the messages of the other channels (collector/alerts/channels/). */
+export function mailWords(locale: Locale) {
+  return WORDS[locale];
+}
+
 /** A URL's user:password never leaves the collector, whatever a tag carries. */
 export function redact(value: string): string {
   return value.replace(/(\/\/)[^/@\s]+@/g, '$1***@');
@@ -170,7 +175,7 @@ export function formatTime(t: number, locale: Locale): string {
   return f.format(t);
 }
 
-function formatSpan(ms: number, locale: Locale): string {
+export function formatSpan(ms: number, locale: Locale): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -214,7 +219,7 @@ export function summaryOf(a: AlertView, locale: Locale, agencyName?: string): st
   return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName, locale }) : a.ruleName;
 }
 
-function descriptionOf(a: AlertView, locale: Locale, agencyName?: string): string {
+export function descriptionOf(a: AlertView, locale: Locale, agencyName?: string): string {
   const text = a.rule?.description;
   return text ? renderText(text[locale], { labels: a.labels, value: a.value, threshold: a.rule?.threshold, agencyName, locale }) : '';
 }
@@ -235,7 +240,8 @@ export function measuredOf(a: AlertView, locale: Locale): string | undefined {
   return `${rule.field} = ${n(a.value)} (${condition})`;
 }
 
-function links(a: AlertView, ctx: MailContext): { console?: string; grafana?: string } {
+/** The console page of an alert and the Grafana dashboard of its rule around its time, when configured. */
+export function links(a: AlertView, ctx: Pick<MailContext, 'consoleUrl' | 'grafanaUrl'>): { console?: string; grafana?: string } {
   const out: { console?: string; grafana?: string } = {};
   if (ctx.consoleUrl) out.console = new URL(`alerts/${a.id}`, ctx.consoleUrl.endsWith('/') ? ctx.consoleUrl : `${ctx.consoleUrl}/`).toString();
   if (ctx.grafanaUrl && a.rule?.dashboard) {

@@ -16,7 +16,8 @@ export const ALERTS_USAGE = `  canhgac-collector alerts list   [--agency ID] [--
                                   VALUE: exact, !not, or ~regex (RE2 syntax); --duration at most ${MAX_SILENCE_DAYS}d
   canhgac-collector silence list  [--all] [--json]
   canhgac-collector silence remove ID --by NAME
-  canhgac-collector notifications [--agency ID] [--json]           notification history (recipients, subject, attempts, result)
+  canhgac-collector notifications [--agency ID] [--channel NAME] [--json]
+                                  notification history of every channel (recipients, subject, attempts, result)
   canhgac-collector test-mail --to ADDRESS                         send a test mail with the smtp settings
 `;
 
@@ -120,11 +121,11 @@ function silence(argv: string[]): number {
 }
 
 function notifications(argv: string[]): number {
-  const { values: args } = parseOptions(argv, { agency: { type: 'string' }, json: { type: 'boolean', default: false } });
-  const list = withDb(loadConfig(args), (db) => new AlertStore(db).notifications({ agency: args.agency }));
+  const { values: args } = parseOptions(argv, { agency: { type: 'string' }, channel: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const list = withDb(loadConfig(args), (db) => new AlertStore(db).notifications({ agency: args.agency, channel: args.channel }));
   if (args.json) return stdout(JSON.stringify(list) + '\n'), 0;
-  const rows = list.map((n) => [String(n.id), when(n.createdAt), n.status, String(n.attempts), n.recipients.join(','), n.subject, n.lastError ?? '']);
-  printTable([['ID', 'CREATED', 'STATUS', 'ATTEMPTS', 'RECIPIENTS', 'SUBJECT', 'LAST ERROR'], ...rows]);
+  const rows = list.map((n) => [String(n.id), when(n.createdAt), n.channel, n.status, String(n.attempts), n.recipients.join(','), n.subject, n.lastError ?? '']);
+  printTable([['ID', 'CREATED', 'CHANNEL', 'STATUS', 'ATTEMPTS', 'RECIPIENTS', 'SUBJECT', 'LAST ERROR'], ...rows]);
   return 0;
 }
 

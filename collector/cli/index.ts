@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG_PATH } from '../config.ts';
 import { agentGroup } from './agent.ts';
 import { alertsGroup } from './alerts.ts';
 import { certsGroup } from './certs.ts';
+import { channelsGroup } from './channels.ts';
 import { UsageError, wantsHelp, type CommandGroup } from './common.ts';
 import { devicesGroup } from './devices.ts';
 import { enrollCodeGroup } from './enroll-code.ts';
@@ -31,6 +32,7 @@ export const GROUPS: readonly CommandGroup[] = [
   certsGroup,
   webFindingsGroup,
   alertsGroup,
+  channelsGroup,
   userGroup,
   reportGroup,
   meetingCheckGroup,

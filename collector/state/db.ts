@@ -420,6 +420,10 @@ const MIGRATIONS: string[] = [
      author TEXT NOT NULL
    );
    CREATE INDEX status_notice_updates_notice ON status_notice_updates(notice_id, at);`,
+  // Alert channels beyond e-mail (collector/alerts/channels/): every queued notification names the channel
+  // it goes through ('email', or a configured channel's name), and each channel drains its own queue.
+  `ALTER TABLE notifications ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+   CREATE INDEX notifications_channel_queue ON notifications(channel, status, next_attempt_at);`,
 ];
 
 /**

@@ -1,0 +1,40 @@
+// What a webhook or Telegram notification carries, rendered when it is queued (the notifier) or tested
+// (test-channel): the subject for the history and the exact text the channel will send.
+import { formatTime, renderStormSummary, type Locale, type MailContext } from '../templates.ts';
+import type { ChannelSettings } from './settings.ts';
+import { telegramAlertText, telegramNoticeText } from './telegram-text.ts';
+import { webhookAlertDocument, webhookNoticeDocument } from './webhook-payload.ts';
+
+/** Kept in the notifications row: `text` is the webhook's JSON document or the Telegram message. */
+export interface ChannelMessage {
+  subject: string;
+  text: string;
+}
+
+/** One group of alerts of one agency for one channel. */
+export function renderChannelAlert(channel: ChannelSettings, ctx: MailContext & { agency: string }, now: number): ChannelMessage {
+  const { mail, doc } = webhookAlertDocument(channel.name, ctx, now);
+  if (channel.type === 'webhook') return { subject: mail.subject, text: JSON.stringify(doc) };
+  return { subject: mail.subject, text: telegramAlertText(mail.subject, ctx) };
+}
+
+/** The one message that replaces a storm of them to one channel (as the storm summary mail does). */
+export function renderChannelSummary(channel: ChannelSettings, locale: Locale, held: { subject: string; at: number }[], windowMs: number, consoleUrl: string | undefined, now: number): ChannelMessage {
+  const mail = renderStormSummary(locale, held, windowMs, consoleUrl);
+  if (channel.type === 'webhook') return { subject: mail.subject, text: JSON.stringify(webhookNoticeDocument(channel.name, 'storm-summary', locale, mail, now, held)) };
+  return { subject: mail.subject, text: telegramNoticeText(mail.subject, mail.text) };
+}
+
+const TEST_WORDS = {
+  vi: { subject: (name: string) => `[THỬ NGHIỆM] Tin thử kênh cảnh báo "${name}" của Canh Gác`, body: 'Nếu bạn đọc được tin này, kênh cảnh báo của collector Canh Gác hoạt động. Gửi lúc' },
+  en: { subject: (name: string) => `[TEST] Canh Gác alert channel "${name}" test`, body: 'If you can read this, the Canh Gác collector alert channel works. Sent at' },
+};
+
+/** The message of `canhgac-collector test-channel`: proves address, secret or token, and the receiver. */
+export function renderChannelTest(channel: ChannelSettings, locale: Locale, now: number): ChannelMessage {
+  const w = TEST_WORDS[locale];
+  const subject = w.subject(channel.name);
+  const text = `${w.body} ${formatTime(now, locale)}.`;
+  if (channel.type === 'webhook') return { subject, text: JSON.stringify(webhookNoticeDocument(channel.name, 'test', locale, { subject, text }, now)) };
+  return { subject, text: telegramNoticeText(subject, text) };
+}
