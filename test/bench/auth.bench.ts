@@ -111,7 +111,8 @@ function measure(cmd: string, args: string[]): Promise<Run> {
     child.stderr.resume();
     const timer = setInterval(() => {
       try {
-        rss.push(rssBytes(child.pid!));
+        const r = rssBytes(child.pid!);
+        if (r > 0) rss.push(r); // 0 once the process has exited
       } catch {
         /* exited */
       }

@@ -27,7 +27,13 @@ export interface AuthEvent {
 
 /** Longest user name or source kept; longer values are cut (OpenSSH itself logs at most 100 characters). */
 const MAX_NAME = 100;
-const clip = (s: string) => (s.length > MAX_NAME ? s.slice(0, MAX_NAME) : s);
+/**
+ * A copy that does not hold on to the line it came from: V8 keeps a slice of a string as a view of the
+ * whole (here a 1 MB chunk of the log), so a source or user name kept in the detection state would keep
+ * every chunk it was first seen in.
+ */
+export const detach = (s: string): string => (s.length < 13 ? s : (' ' + s).slice(1));
+const clip = (s: string) => detach(s.length > MAX_NAME ? s.slice(0, MAX_NAME) : s);
 
 /**
  * ` from ADDR port N ssh2...` at the end of an sshd message: the last ` from ` is sshd's own, whatever
@@ -89,14 +95,14 @@ const userOf = (head: string, prefix: string): string | undefined => {
 
 function ev(time: number, kind: EventKind, service: string, source: string | undefined, user: string | undefined, detail?: string): AuthEvent {
   const e: AuthEvent = { time, kind, service };
-  if (source !== undefined) e.source = normalizeSource(source);
+  if (source !== undefined) e.source = clip(normalizeSource(source));
   if (user !== undefined && user !== '') e.user = clip(user);
-  if (detail !== undefined) e.detail = detail;
+  if (detail !== undefined) e.detail = clip(detail);
   return e;
 }
 
 const withConn = (e: AuthEvent, f: { addr: string; port: string }): AuthEvent => {
-  if (f.port) e.conn = `${e.source} port ${f.port}`;
+  if (f.port) e.conn = detach(`${e.source} port ${f.port}`);
   return e;
 };
 const closing = (e: AuthEvent, f: { addr: string; port: string }): AuthEvent => {

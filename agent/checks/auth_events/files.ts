@@ -63,13 +63,6 @@ export interface FileReadResult {
 
 const CHUNK = 1 << 20;
 
-/** The byte just past the `count`-th newline from `start`. */
-function byteAfterLines(buf: Buffer, start: number, count: number): number {
-  let at = start;
-  for (let i = 0; i < count; i++) at = buf.indexOf(10, at) + 1;
-  return at;
-}
-
 /** Read `path` from `pos` to the end (whole lines only) or until the budget is spent; the new offset. */
 function readFrom(path: string, pos: FilePosition, st: Stats, budget: { left: number }, limits: ReadLimits, sink: LineSink, counts: { lines: number; truncated: number }): number {
   let offset = pos.offset;
@@ -108,26 +101,23 @@ function readFrom(path: string, pos: FilePosition, st: Stats, budget: { left: nu
         skipping = true;
         continue;
       }
-      const text = buf.toString('utf8', start, last + 1);
-      let from = 0;
-      let taken = 0;
-      while (from < text.length && budget.left > 0) {
-        const nl = text.indexOf('\n', from);
-        if (nl < 0) break;
-        let line = text.slice(from, nl);
-        if (line.length > limits.maxLineChars) {
-          line = line.slice(0, limits.maxLineChars);
+      // Each line decoded on its own: small strings the young generation frees at once, where one string per
+      // chunk would sit in the large-object space until a full collection (the RSS would climb with the file).
+      let at = start;
+      while (at <= last && budget.left > 0) {
+        const nl = buf.indexOf(10, at);
+        let end = nl > 0 && buf[nl - 1] === 13 ? nl - 1 : nl;
+        if (end - at > limits.maxLineChars) {
+          end = at + limits.maxLineChars;
           counts.truncated++;
         }
         counts.lines++;
         budget.left--;
-        sink(line.endsWith('\r') ? line.slice(0, -1) : line, mtime);
-        from = nl + 1;
-        taken++;
+        sink(buf.toString('utf8', at, end), mtime);
+        at = nl + 1;
       }
-      // Bytes, not characters: an invalid UTF-8 sequence decodes to one replacement character.
-      offset += from === text.length ? last + 1 : byteAfterLines(buf, start, taken);
-      if (n < CHUNK && from === text.length) break;
+      offset += at;
+      if (n < CHUNK && at > last) break;
     }
   } finally {
     closeSync(fd);
