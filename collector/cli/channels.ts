@@ -1,10 +1,8 @@
 // `channels` and `test-channel`: the alert channels beside e-mail as configured, and a test message sent
 // through one of them now (as `test-mail` does for SMTP), so a wrong URL, secret, token or chat shows at once.
-import { channelOf } from '../alerts/channels/index.ts';
-import { renderChannelTest } from '../alerts/channels/render.ts';
-import { channelAddress, type ChannelSettings } from '../alerts/channels/settings.ts';
+import { channelOf, sendChannelTest } from '../alerts/channels/index.ts';
+import { channelAddress, routeSummary } from '../alerts/channels/settings.ts';
 import { channelLocale } from '../alerts/routing.ts';
-import type { OutgoingMail } from '../alerts/store.ts';
 import type { CollectorConfig } from '../config.ts';
 import { loadConfig, parseOptions, printTable, stdout, UsageError, type CommandGroup, type Out } from './common.ts';
 
@@ -12,23 +10,12 @@ export const CHANNELS_USAGE = `  canhgac-collector channels [--json]            
   canhgac-collector test-channel --name NAME                       send a test message through one channel now
 `;
 
-const routeText = (c: ChannelSettings) =>
-  [
-    c.route.agencies ? `agencies=${c.route.agencies.join(',')}` : '',
-    c.route.levels ? `levels=${c.route.levels.join(',')}` : '',
-    `severities=${c.route.severities.join(',')}`,
-    c.route.rules ? `rules=${c.route.rules.join(',')}` : '',
-    c.route.escalation ? 'escalation' : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-
 function listChannels(config: CollectorConfig, json: boolean): number {
   const list = config.alerting.alerts.channels;
   // Paths of secret files are shown, never their content.
   if (json) return stdout(JSON.stringify(list.map((c) => ({ name: c.name, type: c.type, target: channelAddress(c), route: c.route }))) + '\n'), 0;
   if (list.length === 0) return stdout(`no channels besides e-mail in ${config.file} (alerts.channels)\n`), 0;
-  printTable([['NAME', 'TYPE', 'TARGET', 'ROUTE'], ...list.map((c) => [c.name, c.type, channelAddress(c), routeText(c)])]);
+  printTable([['NAME', 'TYPE', 'TARGET', 'ROUTE'], ...list.map((c) => [c.name, c.type, channelAddress(c), routeSummary(c)])]);
   return 0;
 }
 
@@ -38,20 +25,15 @@ export async function testChannel(config: CollectorConfig, name: string | undefi
   if (!name) throw new UsageError('test-channel: --name NAME is required');
   const settings = channels.find((c) => c.name === name);
   if (!settings) throw new UsageError(`test-channel: no channel "${name}" in ${config.file} (channels: ${channels.map((c) => c.name).join(', ') || 'none; see alerts.channels'})`);
-  const agencies = new Map(config.agencies.map((a) => [a.id, a]));
-  const message = renderChannelTest(settings, channelLocale(settings, agencies, config.alerting.alerts), now);
-  const channel = channelOf(settings);
-  // Not a queued notification: id 0, never stored (a receiver should not take it for a duplicate of one).
-  const n: OutgoingMail = { id: 0, createdAt: now, channel: name, agency: '', kind: 'test', recipients: [channel.target], subject: message.subject, alertIds: [], status: 'queued', attempts: 0, nextAttemptAt: now, lastError: null, sentAt: null, text: message.text, html: '' };
+  const locale = channelLocale(settings, new Map(config.agencies.map((a) => [a.id, a])), config.alerting.alerts);
+  const target = channelOf(settings).target;
   try {
-    await channel.send(n);
-    out(`test message sent through channel "${name}" (${channel.target})\n`);
+    await sendChannelTest(settings, locale, now);
+    out(`test message sent through channel "${name}" (${target})\n`);
     return 0;
   } catch (err) {
-    out(`test message through channel "${name}" (${channel.target}) failed: ${(err as Error).message}\n`);
+    out(`test message through channel "${name}" (${target}) failed: ${(err as Error).message}\n`);
     return 1;
-  } finally {
-    channel.close();
   }
 }
 

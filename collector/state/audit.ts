@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'agent_rotate',
   'enroll_code',
   'test_mail',
+  'test_channel',
   'config_push',
   'notice_add',
   'notice_update',

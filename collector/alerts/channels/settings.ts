@@ -84,6 +84,15 @@ export function channelAddress(c: ChannelSettings): string {
   return c.type === 'webhook' ? (URL.canParse(c.url) ? new URL(c.url).origin : '(invalid URL)') : `Telegram chat ${c.chatId}`;
 }
 
+/** What a channel receives, in one line: `agencies=so-y-te severities=warning,critical rules=target_down escalation`. */
+export function routeSummary(c: ChannelSettings): string {
+  const r = c.route;
+  const parts = [r.agencies && `agencies=${r.agencies.join(',')}`, r.levels && `levels=${r.levels.join(',')}`, `severities=${r.severities.join(',')}`, r.rules && `rules=${r.rules.join(',')}`];
+  if (r.escalation) parts.push('escalation');
+  if (!r.sendResolved) parts.push('no-resolved');
+  return parts.filter(Boolean).join(' ');
+}
+
 const OWN_KEYS: Record<ChannelType, string[]> = { webhook: ['url', 'secretFile'], telegram: ['apiUrl', 'botTokenFile', 'chatId'] };
 /** A webhook secret shorter than this is guessable. */
 export const MIN_SECRET_LENGTH = 16;

@@ -1,5 +1,6 @@
 // Renders the alert pages: active and past alerts, one alert with its notifications, silences, and
-// the notification history with the test-mail form; the alert table is reused by other pages.
+// the notification history of every channel with the test-mail form and the channels' test buttons; the
+// alert table is reused by other pages.
 import type { AlertRow, NotificationRow, SilenceRow } from '../../alerts/store.ts';
 import { html, path, type Html } from '../html.ts';
 import { formatTime, t, toLocalDateTimeInput } from '../i18n.ts';
@@ -108,11 +109,12 @@ export function alertPage(ctx: PageContext, a: AlertRow, d: { names: Map<string,
 export function notificationTable(ctx: PageContext, rows: NotificationRow[], names: Map<string, string>): Html {
   const L = ctx.locale;
   return table(
-    ['#', t(L, 'sentAt'), t(L, 'agency'), t(L, 'kind'), t(L, 'subject'), t(L, 'recipients'), t(L, 'status')],
+    ['#', t(L, 'sentAt'), t(L, 'agency'), t(L, 'channel'), t(L, 'kind'), t(L, 'subject'), t(L, 'recipients'), t(L, 'status')],
     rows.map((n) => [
       n.id,
       formatTime(L, n.sentAt ?? n.createdAt),
       names.get(n.agency) ?? n.agency,
+      html`<span class="channel">${n.channel === 'email' ? 'e-mail' : n.channel}</span>`,
       html`<span class="kind">${n.kind}</span>`,
       html`${n.subject}${n.alertIds.length ? html` <span class="muted">(${n.alertIds.map((id) => html`<a href="${CONSOLE}${path`/alerts/${id}`}">#${id}</a> `)})</span>` : ''}`,
       n.recipients.join(', '),
@@ -130,8 +132,30 @@ export interface TestMailForm {
   to?: string;
 }
 
-/** The mail history; for province-wide admins also a test mail through the configured relay. */
-export function notificationsPage(ctx: PageContext, rows: NotificationRow[], names: Map<string, string>, testMail?: TestMailForm): string {
+/** The configured channels besides mail (never a secret: a webhook's origin, a chat id), and the result of a test. */
+export interface ChannelsCard {
+  list: { name: string; type: string; target: string; route: string }[];
+  /** Province-wide admins may send a test message through each. */
+  canTest: boolean;
+  result?: { ok: boolean; message: string };
+}
+
+function channelsCard(ctx: PageContext, c: ChannelsCard): Html {
+  const L = ctx.locale;
+  const test = (name: string) =>
+    html`<form method="post" action="${CONSOLE}/test-channel" class="inline">${csrfField(ctx)}<input type="hidden" name="name" value="${name}"><button type="submit" data-test-channel="${name}">${t(L, 'sendTestMessage')}</button></form>`;
+  return html`${flash(c.result?.message, c.result?.ok === false ? 'error' : 'ok')}
+    <section class="card" id="channels"><h3>${t(L, 'channels')}</h3><p class="muted">${t(L, 'channelsHint')}</p>
+    ${table(
+      [t(L, 'channel'), t(L, 'channelType'), t(L, 'channelTarget'), t(L, 'channelRoute'), ''],
+      c.list.map((ch) => [ch.name, ch.type, ch.target, ch.route, c.canTest ? test(ch.name) : '']),
+      t(L, 'noChannels'),
+      'channels',
+    )}</section>`;
+}
+
+/** The notification history of every channel; for province-wide admins also a test mail and test messages. */
+export function notificationsPage(ctx: PageContext, rows: NotificationRow[], names: Map<string, string>, testMail?: TestMailForm, channels?: ChannelsCard): string {
   const L = ctx.locale;
   const form = testMail
     ? html`${flash(testMail.result?.message, testMail.result?.ok === false ? 'error' : 'ok')}
@@ -142,5 +166,5 @@ export function notificationsPage(ctx: PageContext, rows: NotificationRow[], nam
         <button type="submit" ${testMail.relay ? '' : html`disabled`}>${t(L, 'sendTestMail')}</button>
       </form>`
     : '';
-  return page(ctx, t(L, 'notifications'), html`${form}${notificationTable(ctx, rows, names)}`, { active: 'notifications' });
+  return page(ctx, t(L, 'notifications'), html`${form}${channels ? channelsCard(ctx, channels) : ''}${notificationTable(ctx, rows, names)}`, { active: 'notifications' });
 }

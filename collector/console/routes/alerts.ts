@@ -1,20 +1,24 @@
-// Alerts in the console: the lists, one alert, acknowledging, silences, the notification history and the
-// province-wide admin's test mail through the configured relay.
+// Alerts in the console: the lists, one alert, acknowledging, silences, the notification history of every
+// channel and the province-wide admin's test mail through the relay and test message through each channel.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { channelOf, sendChannelTest } from '../../alerts/channels/index.ts';
+import { channelAddress, routeSummary } from '../../alerts/channels/settings.ts';
 import { sendTestMail } from '../../alerts/delivery.ts';
+import { channelLocale } from '../../alerts/routing.ts';
 import { silenceProblem } from '../../alerts/silences.ts';
 import { getAgency } from '../../state/agencies.ts';
 import { formBody, IdParams, text, type ConsoleContext } from '../context.ts';
 import { parseLocalDateTime, t, type Locale } from '../i18n.ts';
 import { CONSOLE } from '../layout.ts';
-import { alertPage, alertsPage, notificationsPage, type TestMailForm } from '../pages/alerts.ts';
+import { alertPage, alertsPage, notificationsPage, type ChannelsCard, type TestMailForm } from '../pages/alerts.ts';
 import { matcherText } from '../../state/audit.ts';
 
 const AckForm = formBody({ note: text(1000) });
 const SilenceForm = formBody({ agency: text(64), rule: text(128), labels: text(2000), reason: text(1000), endsAt: text(32) });
 const ActionForm = formBody({});
 const TestMailBody = formBody({ to: text(1000) });
+const TestChannelBody = formBody({ name: text(64) });
 
 /** The silence's matchers from the form, or the message saying which field is wrong. */
 function silenceMatchers(cx: ConsoleContext, L: Locale, scope: string | undefined, form: { agency?: string; rule?: string; labels?: string }): { matchers: Record<string, string> } | { error: string } {
@@ -132,10 +136,14 @@ async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
   const relay = smtp ? `${smtp.host}:${smtp.port}` : undefined;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  const renderNotifications = (request: FastifyRequest, reply: FastifyReply, testMail?: Omit<TestMailForm, 'relay'>, status = 200) => {
+  const channels = config?.alerting.alerts.channels ?? [];
+  const channelList = channels.map((c) => ({ name: c.name, type: c.type, target: channelAddress(c), route: routeSummary(c) }));
+  const renderNotifications = (request: FastifyRequest, reply: FastifyReply, testMail?: Omit<TestMailForm, 'relay'>, status = 200, channelResult?: ChannelsCard['result']) => {
     const provinceAdmin = cx.mayAct(request, 'admin') && !cx.scopeOf(request);
     const rows = store.notifications({ agency: cx.scopeOf(request), limit: 300 });
-    return cx.send(reply, notificationsPage(cx.ctxOf(request, reply), rows, cx.names(), provinceAdmin ? { relay, ...testMail } : undefined), status);
+    // Routes name other agencies: the channel list is for province-wide users only.
+    const card = cx.scopeOf(request) ? undefined : { list: channelList, canTest: provinceAdmin, result: channelResult };
+    return cx.send(reply, notificationsPage(cx.ctxOf(request, reply), rows, cx.names(), provinceAdmin ? { relay, ...testMail } : undefined, card), status);
   };
 
   r.get(`${CONSOLE}/notifications`, { preValidation: cx.need('viewer') }, async (request, reply) => renderNotifications(request, reply));
@@ -154,6 +162,25 @@ async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
       const error = (err as Error).message.slice(0, 300);
       request.log.warn({ to, relay, err: error }, 'test mail from the console failed');
       return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'testMailFailed', { to, relay, error }) } }, 502);
+    }
+  });
+
+  // The same test as `canhgac-collector test-channel`; the error shown is the channel's, which never holds a secret.
+  r.post(`${CONSOLE}/test-channel`, { preValidation: cx.needUserAdmin, schema: { body: TestChannelBody } }, async (request, reply) => {
+    const name = (request.body.name ?? '').trim().slice(0, 64);
+    const L = cx.localeOf(request, reply);
+    const settings = channels.find((c) => c.name === name);
+    if (!settings || !config) return renderNotifications(request, reply, undefined, 400, { ok: false, message: t(L, 'unknownChannel', { name }) });
+    const target = channelOf(settings).target;
+    try {
+      await sendChannelTest(settings, channelLocale(settings, new Map(config.agencies.map((a) => [a.id, a])), config.alerting.alerts));
+      cx.audit(request, 'test_channel', { target: name, detail: target });
+      request.log.info({ channel: name, target, by: cx.userName(request) }, 'test message sent through a channel from the console');
+      return renderNotifications(request, reply, undefined, 200, { ok: true, message: t(L, 'testChannelSent', { name, target }) });
+    } catch (err) {
+      const error = (err as Error).message.slice(0, 300);
+      request.log.warn({ channel: name, target, err: error }, 'test message through a channel from the console failed');
+      return renderNotifications(request, reply, undefined, 502, { ok: false, message: t(L, 'testChannelFailed', { name, target, error }) });
     }
   });
 }

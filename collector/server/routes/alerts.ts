@@ -137,11 +137,21 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
 
   r.get(
     PATHS.notifications,
-    { preHandler: app.requireRole('viewer'), schema: { querystring: Type.Object({ agency: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }) } },
+    {
+      preHandler: app.requireRole('viewer'),
+      schema: {
+        querystring: Type.Object({
+          agency: Type.Optional(Type.String({ maxLength: 64 })),
+          // `email`, or a configured channel's name (alerts.channels): one channel's deliveries.
+          channel: Type.Optional(Type.String({ maxLength: 64 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        }),
+      },
+    },
     async (request, reply) => {
       const scope = scoped(request, reply, request.query.agency);
       if (!scope) return reply;
-      return { notifications: store.notifications({ agency: scope.agency, limit: request.query.limit }) };
+      return { notifications: store.notifications({ agency: scope.agency, channel: request.query.channel, limit: request.query.limit }) };
     },
   );
 }
