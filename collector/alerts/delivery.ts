@@ -12,6 +12,8 @@ export const RETRY_BASE_MS = 1000;
 const MAX_ASKED_WAIT_MS = 86_400_000;
 /** Notifications one channel sends in one round before the others' rounds are looked at again. */
 const BATCH = 20;
+/** How often the queue is searched for notifications of channels no longer configured (a scan of the queue). */
+const ORPHAN_SCAN_MS = 60_000;
 
 /** 1 s, 2 s, 4 s … up to the channel's maxBackoff: a receiver that is down gets a breather, and nothing is ever dropped. */
 export function backoffMs(attempts: number, maxMs: number): number {
@@ -28,6 +30,7 @@ export class NotificationDelivery {
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<number>>();
   private readonly orphansLogged = new Set<string>();
+  private lastOrphanScan = -Infinity;
 
   constructor(
     private readonly store: AlertStore,
@@ -37,7 +40,11 @@ export class NotificationDelivery {
 
   /** Starts a drain for each channel that has queued notifications and is not draining; resolves with how many went out. */
   async pump(now: () => number): Promise<number> {
-    const names = new Set([...this.channels.keys(), ...this.store.queuedChannels()]);
+    const names = new Set(this.channels.keys());
+    if (now() - this.lastOrphanScan >= ORPHAN_SCAN_MS) {
+      this.lastOrphanScan = now();
+      for (const name of this.store.queuedChannels()) names.add(name);
+    }
     const started = [...names].filter((name) => !this.busy.has(name)).map((name) => this.track(name, now));
     return (await Promise.all(started)).reduce((a, b) => a + b, 0);
   }
@@ -65,7 +72,7 @@ export class NotificationDelivery {
   private async drain(name: string, now: () => number): Promise<number> {
     const channel = this.channels.get(name);
     if (!channel) {
-      this.orphans(name, now());
+      this.orphans(name);
       return 0;
     }
     let sent = 0;
@@ -80,13 +87,12 @@ export class NotificationDelivery {
    * Notifications of a channel that is not configured. Mail without an smtp section waits (the section may
    * come back with the next start, as before channels); a removed channel's are closed with the reason.
    */
-  private orphans(name: string, now: number): void {
+  private orphans(name: string): void {
     if (name === EMAIL_CHANNEL) return;
-    const due = this.store.dueMails(now, BATCH, name);
-    for (const n of due) this.store.markUndeliverable(n.id, `channel "${name}" is not in the configuration any more`);
-    if (due.length > 0 && !this.orphansLogged.has(name)) {
+    const closed = this.store.closeQueued(name, `channel "${name}" is not in the configuration any more`);
+    if (closed > 0 && !this.orphansLogged.has(name)) {
       this.orphansLogged.add(name);
-      this.log.warn({ channel: name, notifications: due.length }, 'queued notifications of a channel that is no longer configured were closed undelivered');
+      this.log.warn({ channel: name, notifications: closed }, 'queued notifications of a channel that is no longer configured were closed undelivered');
     }
   }
 

@@ -281,9 +281,9 @@ export class AlertStore {
     return (this.db.prepare(`SELECT DISTINCT channel FROM notifications WHERE status = 'queued'`).all() as { channel: string }[]).map((r) => r.channel);
   }
 
-  /** A notification that can never go out (its channel is gone from the config): kept in the history with the reason. */
-  markUndeliverable(id: number, reason: string): void {
-    this.db.prepare(`UPDATE notifications SET status = 'suppressed', last_error = ?, next_attempt_at = NULL WHERE id = ? AND status = 'queued'`).run(reason.slice(0, 500), id);
+  /** Queued notifications that can never go out (their channel is gone from the config): kept in the history with the reason. */
+  closeQueued(channel: string, reason: string): number {
+    return this.db.prepare(`UPDATE notifications SET status = 'suppressed', last_error = ?, next_attempt_at = NULL WHERE channel = ? AND status = 'queued'`).run(reason.slice(0, 500), channel).changes;
   }
 
   markSent(id: number, now: number): void {

@@ -1,6 +1,6 @@
 // What a webhook or Telegram notification carries, rendered when it is queued (the notifier) or tested
 // (test-channel): the subject for the history and the exact text the channel will send.
-import { formatTime, renderStormSummary, type Locale, type MailContext } from '../templates.ts';
+import { formatSpan, formatTime, type Locale, type MailContext } from '../templates.ts';
 import type { ChannelSettings } from './settings.ts';
 import { telegramAlertText, telegramNoticeText } from './telegram-text.ts';
 import { webhookAlertDocument, webhookNoticeDocument } from './webhook-payload.ts';
@@ -18,9 +18,17 @@ export function renderChannelAlert(channel: ChannelSettings, ctx: MailContext & 
   return { subject: mail.subject, text: telegramAlertText(mail.subject, ctx) };
 }
 
-/** The one message that replaces a storm of them to one channel (as the storm summary mail does). */
+const SUMMARY_WORDS = {
+  vi: { subject: (n: number) => `[TỔNG HỢP] ${n} tin cảnh báo bị gộp do quá nhiều tin`, intro: (n: number, span: string) => `Kênh nhận quá nhiều tin trong ${span}; ${n} tin sau được gộp lại:` },
+  en: { subject: (n: number) => `[SUMMARY] ${n} alert messages held back (too many messages)`, intro: (n: number, span: string) => `The channel got too many messages within ${span}; these ${n} were held back:` },
+};
+
+/** The one message that replaces a storm of them to one channel (as the storm summary mail does for a mailbox). */
 export function renderChannelSummary(channel: ChannelSettings, locale: Locale, held: { subject: string; at: number }[], windowMs: number, consoleUrl: string | undefined, now: number): ChannelMessage {
-  const mail = renderStormSummary(locale, held, windowMs, consoleUrl);
+  const w = SUMMARY_WORDS[locale];
+  const lines = held.slice(0, 200).map((h) => `${formatTime(h.at, locale)}  ${h.subject}`);
+  const link = consoleUrl ? `\n\n${new URL('alerts', consoleUrl.endsWith('/') ? consoleUrl : `${consoleUrl}/`)}` : '';
+  const mail = { subject: w.subject(held.length), text: `${w.intro(held.length, formatSpan(windowMs, locale))}\n\n${lines.join('\n')}${link}\n` };
   if (channel.type === 'webhook') return { subject: mail.subject, text: JSON.stringify(webhookNoticeDocument(channel.name, 'storm-summary', locale, mail, now, held)) };
   return { subject: mail.subject, text: telegramNoticeText(mail.subject, mail.text) };
 }
