@@ -27,6 +27,8 @@ describe('report output', () => {
       securitySource: src,
       securityPreviousSource: src,
       incidents: [],
+      webFindings: [],
+      authFindings: [],
     } as unknown as MonthlyReport;
     const csv = reportCsv(r);
     expect(csv).toContain(`"videoconf","so-y-te","'=HYPERLINK(""http://x.invalid"")","availability","99.5","percent","1970-01-01T00:00:00.000Z","1970-01-01T00:00:01.000Z","SQL","SELECT ""x"", 1"`);
