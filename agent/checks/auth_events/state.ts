@@ -3,11 +3,11 @@
 // samples are in the outbox the pending part becomes the committed one. After a kill -9 in between, the
 // next run sends the pending samples again with their first timestamps (InfluxDB keeps one point) and
 // goes on from where they end: every event is counted once.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { FieldsOf, TagsOf } from '../../../protocol/index.ts';
 import { emptySnapshot, type DetectorSnapshot } from './detect.ts';
 import type { FileCursor } from './files.ts';
+import { loadStateFile, saveStateFile } from '../common/state-file.ts';
 
 export const DEFAULT_STATE_FILE =
   process.platform === 'win32' ? join(process.env.ProgramData ?? 'C:\\ProgramData', 'CanhGac', 'auth-events.json') : '/var/lib/canhgac/auth-events.json';
@@ -36,42 +36,14 @@ export const emptyState = (): AuthState => ({ version: 1, files: {}, detector: e
 
 /** The saved state; absent is empty, unreadable is empty too with `problem` saying why (every log starts again from its backfill). */
 export function loadState(file: string): { state: AuthState; problem?: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { state: emptyState(), problem: code === 'ENOENT' ? undefined : `cannot read ${file} (${code})` };
-  }
-  try {
-    const s = JSON.parse(text) as AuthState;
-    if (s?.version !== 1 || typeof s.files !== 'object' || !s.detector || !Array.isArray(s.detector.sources)) throw new Error('unknown format');
-    return { state: s };
-  } catch (err) {
-    return { state: emptyState(), problem: `ignoring ${file}: ${(err as Error).message}` };
-  }
+  return loadStateFile(file, emptyState, (p) => {
+    const s = p as AuthState;
+    return s?.version === 1 && typeof s.files === 'object' && s.detector && Array.isArray(s.detector.sources) ? s : undefined;
+  });
 }
 
-/** Written whole to a temporary file, flushed, renamed over the old one, and the directory flushed. */
-export function saveState(file: string, state: AuthState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(state));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  try {
-    const dir = openSync(dirname(file), 'r');
-    fsyncSync(dir);
-    closeSync(dir);
-  } catch {
-    /* a directory fsync is not possible everywhere (Windows) */
-  }
-}
+/** Written whole, flushed and renamed (common/state-file.ts): a kill -9 leaves the old cursor or the new one. */
+export const saveState = (file: string, state: AuthState): void => saveStateFile(file, state);
 
 export const positionsOf = (s: AuthState): Positions => ({ files: s.files, journal: s.journal, windows: s.windows, detector: s.detector });
 
