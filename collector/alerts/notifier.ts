@@ -194,10 +194,13 @@ export class Notifier {
       const f = firing.filter((a) => channelTakes(channel, a, kind, info));
       const r = resolved.filter((a) => channelTakes(channel, { severity: a.severity, rule: a.rule, resolved: true }, kind, info));
       if (f.length + r.length === 0) continue;
-      const locale = channelLocale(channel, this.agencies, settings);
-      const ctx = { locale, agencyName: this.agencyName(agency, locale), kind, agency, firing: f.map((a) => this.view(a)), resolved: r.map((a) => this.view(a)), consoleUrl: settings.consoleUrl, grafanaUrl: settings.grafanaUrl };
-      this.enqueueChannel(agency, kind, channel, [...f, ...r].map((a) => a.id), renderChannelAlert(channel, ctx, now), now);
       queued++;
+      // One channel whose message cannot be made is logged and skipped: the mail and the other channels still go.
+      this.isolated(`channel:${channel.name}`, { channel: channel.name, agency }, 'alert notification for a channel not composed', () => {
+        const locale = channelLocale(channel, this.agencies, settings);
+        const ctx = { locale, agencyName: this.agencyName(agency, locale), kind, agency, firing: f.map((a) => this.view(a)), resolved: r.map((a) => this.view(a)), consoleUrl: settings.consoleUrl, grafanaUrl: settings.grafanaUrl };
+        this.enqueueChannel(agency, kind, channel, [...f, ...r].map((a) => a.id), renderChannelAlert(channel, ctx, now), now);
+      });
     }
     return queued;
   }
