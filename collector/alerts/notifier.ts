@@ -87,7 +87,9 @@ export class Notifier {
     if (a.ackedAt !== null || suppressed) return;
     const repeat = settings.repeatIntervalMs[a.severity];
     if (repeat > 0 && now - a.lastNotifiedAt >= repeat) store.addEvent(a.id, 'repeat', a.agency, now);
-    if (a.severity === 'critical' && a.escalatedAt === null && settings.escalation.length > 0 && now - (a.firedAt ?? now) >= settings.escalateAfterMs) {
+    // Someone must be there to escalate to: the escalation list, or a channel that asks for escalations.
+    const escalates = settings.escalation.length > 0 || settings.channels.some((c) => c.route.escalation);
+    if (a.severity === 'critical' && a.escalatedAt === null && escalates && now - (a.firedAt ?? now) >= settings.escalateAfterMs) {
       store.addEvent(a.id, 'escalation', a.agency, now);
     }
   }

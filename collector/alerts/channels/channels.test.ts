@@ -184,7 +184,7 @@ describe('routing of a channel', () => {
   });
 });
 
-describe('a storm on a channel is held and summarized, as mail is (manual clock, real receiver)', () => {
+describe('grouping, storms and escalation on a channel, as for mail (manual clock, real receiver)', () => {
   let dir: string;
   let hook: WebhookReceiver;
   beforeAll(async () => {
@@ -195,6 +195,40 @@ describe('a storm on a channel is held and summarized, as mail is (manual clock,
   afterAll(async () => {
     await hook.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a channel with escalation: true gets the escalation of an unacknowledged critical alert, with no e-mail escalation list', async () => {
+    const config = parseCollectorConfig(join(dir, 'collector.yaml'), {
+      agencies: [{ id: 'so-y-te', name: 'Sở Y tế', level: 'department' }],
+      alerts: {
+        groupWait: '0s',
+        escalateAfter: '1m',
+        rules: [{ name: 'target_down', for: '0s' }],
+        channels: [
+          { name: 'lanhdao', type: 'webhook', url: hook.url, secretFile: 'hook.secret', escalation: true, severities: ['critical'] },
+          { name: 'it', type: 'webhook', url: hook.url, secretFile: 'hook.secret' },
+        ],
+      },
+    });
+    const db = openDb(':memory:');
+    db.prepare(`INSERT INTO agencies (id, name, level) VALUES ('so-y-te', 'Sở Y tế', 'department')`).run();
+    const clock = new ManualClock(Date.now());
+    const alerting = startAlerting({ db, settings: config.alerting.alerts, agencies: config.agencies, clock, timers: false });
+    try {
+      alerting.observe({ id: 'pc', agency: 'so-y-te' }, [{ measurement: 'tcp', tags: { target: '127.0.0.1', port: '9', result: 'refused', agency: 'so-y-te', agent: 'pc' }, fields: { up: 0 }, time: new Date(clock.now()).toISOString() }]);
+      for (const ms of [1000, 1000, 61_000, 1000]) {
+        clock.advance(ms);
+        alerting.tick();
+      }
+      await alerting.settle();
+      const kinds = (channel: string) => alerting.store.notifications({ channel }).map((n) => n.kind).reverse();
+      expect(kinds('lanhdao')).toEqual(['alert', 'escalation']);
+      expect(kinds('it')).toEqual(['alert']);
+      expect(kinds('email')).toEqual([]);
+    } finally {
+      await alerting.close();
+      db.close();
+    }
   });
 
   it('past storm.maxMails within storm.window the channel gets one summary instead', async () => {
@@ -227,7 +261,7 @@ describe('a storm on a channel is held and summarized, as mail is (manual clock,
       const summary = await waitFor(async () => hook.accepted.find((d) => d.body.kind === 'storm-summary'), { what: 'storm summary', timeoutMs: 5000 });
       expect(summary.body.subject).toBe('[TỔNG HỢP] 2 tin cảnh báo bị gộp do quá nhiều tin');
       expect((summary.body.held as unknown[]).length).toBe(2);
-      expect(hook.accepted.filter((d) => d.body.kind === 'alert')).toHaveLength(2);
+      expect(hook.accepted.filter((d) => d.body.kind === 'alert' && d.body.channel === 'soc')).toHaveLength(2);
     } finally {
       await alerting.close();
       db.close();

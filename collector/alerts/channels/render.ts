@@ -1,6 +1,6 @@
 // What a webhook or Telegram notification carries, rendered when it is queued (the notifier) or tested
 // (test-channel): the subject for the history and the exact text the channel will send.
-import { formatSpan, formatTime, type Locale, type MailContext } from '../templates.ts';
+import { formatSpan, formatTime, renderMail, type Locale, type MailContext } from '../templates.ts';
 import type { ChannelSettings } from './settings.ts';
 import { telegramAlertText, telegramNoticeText } from './telegram-text.ts';
 import { webhookAlertDocument, webhookNoticeDocument } from './webhook-payload.ts';
@@ -13,9 +13,12 @@ export interface ChannelMessage {
 
 /** One group of alerts of one agency for one channel. */
 export function renderChannelAlert(channel: ChannelSettings, ctx: MailContext & { agency: string }, now: number): ChannelMessage {
-  const { mail, doc } = webhookAlertDocument(channel.name, ctx, now);
-  if (channel.type === 'webhook') return { subject: mail.subject, text: JSON.stringify(doc) };
-  return { subject: mail.subject, text: telegramAlertText(mail.subject, ctx) };
+  if (channel.type === 'webhook') {
+    const { mail, doc } = webhookAlertDocument(channel.name, ctx, now);
+    return { subject: mail.subject, text: JSON.stringify(doc) };
+  }
+  const { subject } = renderMail(ctx);
+  return { subject, text: telegramAlertText(subject, ctx) };
 }
 
 const SUMMARY_WORDS = {
