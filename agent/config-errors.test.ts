@@ -75,6 +75,10 @@ const CORPUS: Record<string, string> = {
   'invalid-auth-events-failures.yaml': 'checks[0].bruteForce.failures: expected a whole number from 2 to 100000, got number 1',
   'invalid-auth-events-unknown-key.yaml': 'checks[0].spraying.user: unknown key (known keys: users, within)',
   'invalid-auth-events-interval.yaml': 'checks[0].interval: must be at least 5s for auth_events, got "2s"',
+  'invalid-dns-server.yaml': 'checks[0].server: expected a DNS server as host, host:port or [IPv6]:port with a port from 1 to 65535, got "127.0.0.1:99999"',
+  'invalid-dns-query-name.yaml': 'checks[0].queries[0].name: expected a DNS name such as portal.example.vn, got "https://portal.example.vn/"',
+  'invalid-dns-expect-a.yaml': 'checks[0].queries[0].expect[0]: expected an IPv4 address for an A record, got "portal.example.vn"',
+  'invalid-dns-unknown-key.yaml': 'checks[0].queries[0].expected: unknown key (known keys: name, type, expect)',
 };
 
 const require = createRequire(import.meta.url);

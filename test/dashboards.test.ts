@@ -16,6 +16,7 @@ import { freePort, rows, startInfluxd, type Influxd, type InfluxSeries } from '.
 import { AGENT_BIN, ROOT, runCli, waitFor, writeYaml } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { expand, loadDashboards, panelQueries, variableQueries, type DashboardQuery, type Expansion } from './support/grafana.ts';
+import { startDnsServer, zone } from './support/dns-server.ts';
 import { createLan, waitListening, type TestLan } from './support/netns-lan.ts';
 import { missing } from './support/require.ts';
 
@@ -45,7 +46,7 @@ const EMPTY_HERE: Record<string, string> = {
   'web_integrity.home_similarity': "the site's first crawl is its baseline: nothing to compare the start page with yet",
 };
 
-const skip = missing({ root: true, commands: ['influxd', 'ping', 'snmpd', 'snmpget', 'openssl', 'ip', 'socat'] });
+const skip = missing({ root: true, commands: ['influxd', 'ping', 'snmpd', 'snmpget', 'openssl', 'ip', 'socat', 'nsd'] });
 
 describe.skipIf(skip)('dashboards against real data', () => {
   let influx: Influxd;
@@ -118,6 +119,9 @@ describe.skipIf(skip)('dashboards against real data', () => {
     closers.push(() => sip.close());
     const snmp = await startSnmpd(dir);
     closers.push(() => snmp.stop());
+    // NSD on a loopback port serving a zone of documentation addresses: real dns samples (ok, mismatch, nxdomain).
+    const dns = await startDnsServer({ 'example.vn': zone('example.vn', 2026120101, ['portal IN A 192.0.2.10', '@ IN MX 10 mail.example.vn.', 'mail IN A 192.0.2.25']) });
+    closers.push(() => dns.stop());
 
     /** A loopback config for every check this test knows; a registered check missing here fails the run. */
     const loopback: Record<string, object> = {
@@ -127,6 +131,16 @@ describe.skipIf(skip)('dashboards against real data', () => {
       http: { type: 'http', timeout: '10s', targets: [`http://127.0.0.1:${httpPort}/`] },
       tls: { type: 'tls', targets: [`127.0.0.1:${httpsPort}`], ca: cert },
       cert_file: { type: 'cert_file', paths: [cert] },
+      dns: {
+        type: 'dns',
+        server: dns.server,
+        queries: [
+          { name: 'portal.example.vn', expect: ['192.0.2.10'] },
+          { name: 'example.vn', type: 'MX', expect: ['20 mail.example.vn'] },
+          { name: 'gone.example.vn' },
+          { name: 'example.vn', type: 'SOA' },
+        ],
+      },
       web_integrity: { type: 'web_integrity', timeout: '10s', budget: '30s', stateFile: join(dir, 'web-integrity.json'), sites: [{ url: `http://127.0.0.1:${webPort}/`, sitemap: false }] },
       // A log written here (documentation addresses, no traffic): a brute force, a login after it and a new admin.
       auth_events: { type: 'auth_events', logFiles: [authLog(dir)], stateFile: join(dir, 'auth-events.json') },

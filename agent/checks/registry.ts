@@ -14,6 +14,7 @@ import { certFileSpec } from './cert_file/spec.ts';
 import { videoconfSpec } from './videoconf/spec.ts';
 import { webIntegritySpec } from './web_integrity/spec.ts';
 import { authEventsSpec } from './auth_events/spec.ts';
+import { dnsSpec } from './dns/spec.ts';
 
 /** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
 export const registry: Record<string, CheckDefinition<any>> = {
@@ -28,6 +29,7 @@ export const registry: Record<string, CheckDefinition<any>> = {
   videoconf: lazyCheck(videoconfSpec, () => import('./videoconf/index.ts').then((m) => m.videoconfCheck)),
   web_integrity: lazyCheck(webIntegritySpec, () => import('./web_integrity/index.ts').then((m) => m.webIntegrityCheck)),
   auth_events: lazyCheck(authEventsSpec, () => import('./auth_events/index.ts').then((m) => m.authEventsCheck)),
+  dns: lazyCheck(dnsSpec, () => import('./dns/index.ts').then((m) => m.dnsCheck)),
 };
 
 export function checkTypes(): string[] {

@@ -70,8 +70,8 @@ export function dnsResolve(tr: Tr, scope: Scope) {
   return timeSeries(tr, {
     title: { vi: 'DNS: thời gian phân giải', en: 'DNS: resolution time' },
     description: { vi: 'Thời gian phân giải mỗi tên trên mỗi máy chủ DNS.', en: 'Resolution time of each name on each DNS server.' },
-    unit: unitOf('dns', 'resolve_ms'),
-    targets: [influx(scoped(from('dns').agg('mean', 'resolve_ms').byTime().by('agency', 'server', 'query'), scope)).alias('$tag_query @ $tag_server')],
+    unit: unitOf('dns', 'rtt_ms'),
+    targets: [influx(scoped(from('dns').agg('mean', 'rtt_ms').byTime().by('agency', 'server', 'query'), scope)).alias('$tag_query @ $tag_server')],
   });
 }
 
