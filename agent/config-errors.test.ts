@@ -79,6 +79,12 @@ const CORPUS: Record<string, string> = {
   'invalid-dns-query-name.yaml': 'checks[0].queries[0].name: expected a DNS name such as portal.example.vn, got "https://portal.example.vn/"',
   'invalid-dns-expect-a.yaml': 'checks[0].queries[0].expect[0]: expected an IPv4 address for an A record, got "portal.example.vn"',
   'invalid-dns-unknown-key.yaml': 'checks[0].queries[0].expected: unknown key (known keys: name, type, expect)',
+  'invalid-snmp-community-in-yaml.yaml':
+    'checks[0].devices[0].community: a secret is never written in the YAML (it would be in backups and logs); use communityFile (a file whose first line is the community) or communityEnv (an environment variable)',
+  'invalid-snmp-unknown-key.yaml':
+    'checks[0].devices[0].wans: unknown key (known keys: host, port, name, version, communityFile, communityEnv, user, authProtocol, authKeyFile, authKeyEnv, privProtocol, privKeyFile, privKeyEnv, wan, community, authKey, privKey)',
+  'invalid-snmp-v3-without-user.yaml': 'checks[0].devices[0].user: missing; SNMP v3 needs the user name (authPriv: user, authKeyFile or authKeyEnv, privKeyFile or privKeyEnv)',
+  'invalid-snmp-host.yaml': 'checks[0].devices[0].host: expected a host name or an IP address, got "udp://192.0.2.1:161"',
 };
 
 const require = createRequire(import.meta.url);

@@ -10,8 +10,11 @@
 
 export type FieldType = 'float' | 'integer' | 'string';
 
-/** `bool` is an integer 0/1 so `mean()` gives a ratio; `count`, `code`, `score` and `text` have no suffix. */
-export type Unit = 'ms' | 'seconds' | 'days' | 'bytes' | 'percent' | 'bool' | 'count' | 'code' | 'score' | 'text';
+/**
+ * `bool` is an integer 0/1 so `mean()` gives a ratio; `count`, `code`, `score` and `text` have no suffix;
+ * `bps` (bits per second) ends in `_bps`, `per_second` (events per second) in `_per_s`.
+ */
+export type Unit = 'ms' | 'seconds' | 'days' | 'bytes' | 'percent' | 'bool' | 'count' | 'code' | 'score' | 'text' | 'bps' | 'per_second';
 
 export interface FieldSpec {
   readonly type: FieldType;
@@ -344,6 +347,47 @@ export const catalogue = {
       detail: str('What happened in words of the log: the group joined, the log cleared, the login method', true),
     },
     alertFields: ['source', 'user', 'detail', 'first_seen_seconds', 'last_seen_seconds', 'window_seconds'],
+  }),
+  net_interface: measurement({
+    doc: 'One interface of a router or switch read over SNMP (IF-MIB); rates between two polls.',
+    source: 'snmp_interfaces',
+    tags: { device: 'required', interface: 'required', wan: 'optional' },
+    fields: {
+      oper_up: bool('1 when ifOperStatus is up'),
+      admin_up: bool('1 when ifAdminStatus is up'),
+      link_down: bool('1 when the interface is administratively up but operationally down'),
+      speed_bps: float('bps', 'ifHighSpeed (ifSpeed when there is none) in bits per second', true),
+      in_bps: float('bps', 'Bits received per second between the last two polls', true),
+      out_bps: float('bps', 'Bits sent per second between the last two polls', true),
+      in_utilisation_percent: float('percent', 'in_bps as a share of the speed', true),
+      out_utilisation_percent: float('percent', 'out_bps as a share of the speed', true),
+      in_errors_per_s: float('per_second', 'ifInErrors per second', true),
+      out_errors_per_s: float('per_second', 'ifOutErrors per second', true),
+      in_discards_per_s: float('per_second', 'ifInDiscards per second', true),
+      out_discards_per_s: float('per_second', 'ifOutDiscards per second', true),
+      in_unicast_packets_per_s: float('per_second', 'Unicast packets received per second', true),
+      out_unicast_packets_per_s: float('per_second', 'Unicast packets sent per second', true),
+      counters_64bit: bool('1 when the rates come from the 64-bit ifHC counters, 0 from 32-bit ones (wraps handled)'),
+      last_change_seconds: float('seconds', 'Seconds since the interface last changed state (ifLastChange against sysUpTime)', true),
+      alias: str('ifAlias: the description the network team gave the interface (at most 64 characters)', true),
+    },
+  }),
+  net_device: measurement({
+    doc: 'One poll of one router or switch over SNMP.',
+    source: 'snmp_interfaces',
+    tags: { device: 'required', result: 'required' },
+    fields: {
+      up: bool('1 when the device answered SNMP'),
+      uptime_seconds: float('seconds', 'sysUpTime: time since the SNMP agent (re)started', true),
+      interfaces: int('count', 'Interfaces reported after the include/exclude filters', true),
+      interfaces_total: int('count', 'Interfaces the device listed (at most maxInterfaces are read)', true),
+      truncated: bool('1 when the device listed more interfaces than maxInterfaces', true),
+      rebooted: bool('1 when sysUpTime went back since the previous poll: no rates for this poll', true),
+      rate_window_seconds: float('seconds', 'Time between the two polls the rates are computed over (absent without rates)', true),
+      poll_ms: float('ms', 'Time to read the system group and the interface tables', true),
+      sys_descr: str('sysDescr: model and firmware (at most 256 characters)', true),
+      error: str('Why the device could not be read (absent when it could)', true),
+    },
   }),
   agent_status: measurement({
     doc: "The agent's own health, once per cycle.",

@@ -146,6 +146,15 @@ describe.skipIf(skip)('dashboards against real data', () => {
       auth_events: { type: 'auth_events', logFiles: [authLog(dir)], stateFile: join(dir, 'auth-events.json') },
       // security_updates asks the package manager and takes 30 s or more: not what this test is about.
       security: { type: 'security', timeout: '30s', interval: '60s', disable: ['linux.security_updates'] },
+      // The loopback snmpd reads this machine's own interface table: `lo` only, marked WAN so the WAN panels have a row.
+      snmp_interfaces: {
+        type: 'snmp_interfaces',
+        timeout: '5s',
+        onceWindow: '1s',
+        include: ['lo'],
+        excludeTypes: [],
+        devices: [{ host: '127.0.0.1', port: snmp.port, name: 'router-loopback', communityFile: communityFile(dir), wan: ['lo'] }],
+      },
       videoconf: {
         type: 'videoconf',
         name: 'vc',
@@ -320,6 +329,13 @@ function runIn(ns: string, cmd: string[]): Promise<{ code: number | null; stdout
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The loopback snmpd's community in a file, as the snmp_interfaces check takes it. */
+function communityFile(dir: string): string {
+  const file = join(dir, 'snmp-community');
+  writeFileSync(file, 'public\n', { mode: 0o600 });
+  return file;
 }
 
 /** A SIP UA on loopback UDP that answers OPTIONS with 200 (copying the dialog headers, RFC 3261). */

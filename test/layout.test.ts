@@ -93,7 +93,7 @@ describe('layout', () => {
         expect(start, `agent/checks/${type}/README.md has no "### ${m}" under Metrics`).toBeGreaterThanOrEqual(0);
         const rest = metrics.slice(start + 4 + m.length);
         const body = rest.split(/\n### /)[0];
-        const rowsInReadme = [...body.matchAll(/^\|\s*`?([a-z0-9_]+)`?\s*\|\s*([a-z]+)\s*\|\s*([a-z]+)\s*\|/gm)]
+        const rowsInReadme = [...body.matchAll(/^\|\s*`?([a-z0-9_]+)`?\s*\|\s*([a-z]+)\s*\|\s*([a-z_]+)\s*\|/gm)]
           .filter((r) => r[1] !== 'name' || r[2] !== 'type')
           .map((r) => `${r[1]} ${r[2]} ${r[3]}`)
           .sort();
@@ -108,7 +108,7 @@ describe('layout', () => {
   });
 
   it('the catalogue follows the naming rules', () => {
-    const suffix: Record<string, RegExp> = { ms: /_ms$/, seconds: /_seconds$/, bytes: /_bytes$/, percent: /_percent$/, days: /_days(_left)?$|^days_left$/ };
+    const suffix: Record<string, RegExp> = { ms: /_ms$/, seconds: /_seconds$/, bytes: /_bytes$/, percent: /_percent$/, days: /_days(_left)?$|^days_left$/, bps: /_bps$/, per_second: /_per_s$/ };
     for (const [m, spec] of Object.entries(catalogue)) {
       expect(m).toMatch(/^[a-z][a-z0-9_]*$/);
       for (const t of Object.keys(spec.tags)) expect(t, `${m} tag ${t}`).toMatch(/^[a-z][a-z0-9_]*$/);

@@ -15,6 +15,7 @@ import { videoconfSpec } from './videoconf/spec.ts';
 import { webIntegritySpec } from './web_integrity/spec.ts';
 import { authEventsSpec } from './auth_events/spec.ts';
 import { dnsSpec } from './dns/spec.ts';
+import { snmpInterfacesSpec } from './snmp_interfaces/spec.ts';
 
 /** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
 export const registry: Record<string, CheckDefinition<any>> = {
@@ -30,6 +31,7 @@ export const registry: Record<string, CheckDefinition<any>> = {
   web_integrity: lazyCheck(webIntegritySpec, () => import('./web_integrity/index.ts').then((m) => m.webIntegrityCheck)),
   auth_events: lazyCheck(authEventsSpec, () => import('./auth_events/index.ts').then((m) => m.authEventsCheck)),
   dns: lazyCheck(dnsSpec, () => import('./dns/index.ts').then((m) => m.dnsCheck)),
+  snmp_interfaces: lazyCheck(snmpInterfacesSpec, () => import('./snmp_interfaces/index.ts').then((m) => m.snmpInterfacesCheck)),
 };
 
 export function checkTypes(): string[] {

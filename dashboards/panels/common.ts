@@ -25,6 +25,8 @@ const GRAFANA_UNITS: Record<Unit, string> = {
   code: 'none',
   score: 'none',
   text: 'string',
+  bps: 'bps',
+  per_second: 'cps',
 };
 
 export function unitOf<M extends MeasurementName>(measurement: M, field: FieldName<M>): string {
