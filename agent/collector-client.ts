@@ -9,6 +9,9 @@ import { gzip as gzipCallback } from 'node:zlib';
 const gzip = promisify(gzipCallback);
 import { collectorUrlIssues } from './config.ts';
 
+/** The largest answer read from the collector: a profile is at most 256 KiB; a taken-over collector must not fill the agent's memory. */
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 export interface CollectorResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -74,7 +77,12 @@ export class CollectorClient {
     return new Promise<CollectorResponse>((resolve, reject) => {
       const req = mod.request(url, { method, headers, agent: this.agent, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_RESPONSE_BYTES) return void req.destroy(new Error(`the collector's answer is larger than ${MAX_RESPONSE_BYTES} bytes`));
+          chunks.push(c);
+        });
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown = text;

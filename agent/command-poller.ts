@@ -15,6 +15,7 @@ import {
 import type { CollectorClient } from './collector-client.ts';
 import type { CheckEntry } from './config.ts';
 import type { Logger } from './log.ts';
+import type { PushedKind } from './remote/pushed.ts';
 import { confirmDelivery, runCheck } from './run-check.ts';
 import { readToken } from './token-store.ts';
 
@@ -68,10 +69,13 @@ export interface CommandPollerOptions {
   client: CollectorClient;
   /** Read at every poll, so a token rotated by the sender is picked up. */
   tokenFile: string;
-  checks: CheckEntry[];
+  /** The checks in force, read at every poll (a configuration from the collector replaces them). */
+  checks: CheckEntry[] | (() => CheckEntry[]);
   log: Logger;
   deliver: (samples: WireSample[]) => void;
   waitSeconds?: number;
+  /** Things the collector pushes (a configuration): their headers go with every poll, their kinds are handled. */
+  pushed?: readonly PushedKind[];
 }
 
 export interface CommandPoller {
@@ -81,7 +85,8 @@ export interface CommandPoller {
 export function startCommandPoller(opts: CommandPollerOptions): CommandPoller {
   const controller = new AbortController();
   const log = opts.log.child({ part: 'commands' });
-  const types = [...new Set(opts.checks.map((e) => e.def.type))].sort().join(',');
+  const checksNow = typeof opts.checks === 'function' ? opts.checks : () => opts.checks as CheckEntry[];
+  const pushed = new Map((opts.pushed ?? []).map((p) => [p.kind, p]));
   const wait = Math.min(opts.waitSeconds ?? POLL_WAIT_SECONDS, COMMAND_POLL_MAX_WAIT_SECONDS);
   let failures = 0;
   let lastProblem = '';
@@ -101,7 +106,11 @@ export function startCommandPoller(opts: CommandPollerOptions): CommandPoller {
     try {
       res = await opts.client.getJson(`${PATHS.agentCommands}?wait=${wait}`, {
         token,
-        headers: { [AGENT_CHECKS_HEADER]: types, [AGENT_VERSION_HEADER]: VERSION },
+        headers: {
+          [AGENT_CHECKS_HEADER]: [...new Set(checksNow().map((e) => e.def.type))].sort().join(','),
+          [AGENT_VERSION_HEADER]: VERSION,
+          ...Object.assign({}, ...[...pushed.values()].map((p) => p.headers())),
+        },
         timeoutMs: (wait + 15) * 1000,
       });
     } catch (err) {
@@ -132,11 +141,14 @@ export function startCommandPoller(opts: CommandPollerOptions): CommandPoller {
   const execute = async (command: AgentCommand, token: string): Promise<void> => {
     const startedAt = new Date().toISOString();
     log.info('command received', { id: command.id, kind: command.kind });
-    const handler = HANDLERS[command.kind];
+    const push = pushed.get(command.kind);
+    const handler = Object.hasOwn(HANDLERS, command.kind) ? HANDLERS[command.kind] : undefined;
     let outcome: Omit<CommandResult, 'startedAt' | 'finishedAt'>;
     try {
-      outcome = handler
-        ? await handler(command.payload, { checks: opts.checks, log, deliver: opts.deliver, signal: controller.signal })
+      outcome = push
+        ? await push.handle(command.payload, controller.signal)
+        : handler
+        ? await handler(command.payload, { checks: checksNow(), log, deliver: opts.deliver, signal: controller.signal })
         : { status: 'unsupported', message: `unknown command kind ${JSON.stringify(command.kind)}`, samples: [] };
     } catch (err) {
       outcome = { status: 'failed', message: (err as Error).message.slice(0, 1000), samples: [] };

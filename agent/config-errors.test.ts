@@ -19,7 +19,7 @@ const CORPUS: Record<string, string> = {
   'invalid-yaml-syntax.yaml': 'line 3 column 3: invalid YAML: Block collections are not allowed within flow collections',
   'invalid-duplicate-key.yaml': 'line 3 column 1: invalid YAML: Map keys must be unique',
   'invalid-missing-checks.yaml': 'checks: missing; expected a list of checks, each with a type',
-  'invalid-unknown-top-level-key.yaml': 'colector: unknown key (known keys: collector, agent, outbox, checks)',
+  'invalid-unknown-top-level-key.yaml': 'colector: unknown key (known keys: collector, agent, outbox, checks, remoteConfig, remotePolicy)',
   'invalid-unknown-key-in-section.yaml': 'agent.sendEvery: unknown key (known keys: logLevel, statusInterval, maxSplay, sendInterval, maxBackoff, sampleLog)',
   'invalid-collector-missing-token-file.yaml': 'collector.tokenFile: missing; expected a path where the agent token is kept',
   'invalid-collector-http-remote.yaml':
@@ -79,6 +79,12 @@ const CORPUS: Record<string, string> = {
   'invalid-dns-query-name.yaml': 'checks[0].queries[0].name: expected a DNS name such as portal.example.vn, got "https://portal.example.vn/"',
   'invalid-dns-expect-a.yaml': 'checks[0].queries[0].expect[0]: expected an IPv4 address for an A record, got "portal.example.vn"',
   'invalid-dns-unknown-key.yaml': 'checks[0].queries[0].expected: unknown key (known keys: name, type, expect)',
+  'invalid-remote-config-not-boolean.yaml': 'remoteConfig: expected true or false, got "no"',
+  'invalid-remote-policy-network.yaml': 'remotePolicy.networks[0]: expected a network in CIDR form or an address, such as 10.12.0.0/24, got "10.12.0.0/33"',
+  'invalid-remote-policy-check-type.yaml': `remotePolicy.checkTypes[0]: unknown check type "shell" (known: ${KNOWN})`,
+  'invalid-remote-policy-path.yaml': 'remotePolicy.paths[0]: expected an absolute path, got "certs"',
+  'invalid-remote-policy-host.yaml': 'remotePolicy.hosts[0]: expected a host name or *.domain, got "http://portal.example.vn/"',
+  'invalid-remote-policy-unknown-key.yaml': 'remotePolicy.network: unknown key (known keys: checkTypes, networks, hosts, paths)',
   'invalid-snmp-community-in-yaml.yaml':
     'checks[0].devices[0].community: a secret is never written in the YAML (it would be in backups and logs); use communityFile (a file whose first line is the community) or communityEnv (an environment variable)',
   'invalid-snmp-unknown-key.yaml':

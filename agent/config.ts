@@ -12,6 +12,7 @@ import {
 } from '../protocol/index.ts';
 import { registry, checkTypes } from './checks/registry.ts';
 import type { CheckDefinition, CommonCheckConfig } from './checks/types.ts';
+import { RemotePolicySection, remotePolicyIssues, type RemotePolicyConfig } from './remote/policy.ts';
 
 export const DEFAULT_CONFIG_PATH = process.platform === 'win32' ? 'C:\\ProgramData\\CanhGac\\agent.yaml' : '/etc/canhgac/agent.yaml';
 
@@ -55,6 +56,10 @@ const TopLevel = Type.Object(
     agent: Type.Optional(AgentSection),
     outbox: Type.Optional(OutboxSection),
     checks: Type.Array(Type.Unknown(), { expected: 'a list of checks, each with a type' }),
+    /** Checks from the collector's profiles (agent/remote/); false keeps to this file's checks. */
+    remoteConfig: Type.Optional(Type.Boolean({ expected: 'true or false' })),
+    /** What a profile from the collector may use, reach and read (agent/remote/policy.ts). */
+    remotePolicy: Type.Optional(RemotePolicySection),
   },
   { additionalProperties: false },
 );
@@ -85,6 +90,9 @@ export interface AgentConfig {
   agent: AgentSettings;
   outbox: OutboxConfig;
   checks: CheckEntry[];
+  /** `remoteConfig` (default true): run the checks of the profile the collector assigns. */
+  remoteConfig: boolean;
+  remotePolicy?: RemotePolicyConfig;
 }
 
 const schemaCache = new Map<string, TObject>();
@@ -126,6 +134,7 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
     const ageIssue = durationIssue(outbox.maxAge, 'outbox.maxAge', { minMs: 60_000 });
     if (ageIssue) issues.push(ageIssue);
     if (collector) issues.push(...collectorUrlIssues(collector.url));
+    if (doc.remotePolicy) issues.push(...remotePolicyIssues(doc.remotePolicy as RemotePolicyConfig, checkTypes()));
   }
 
   const checks: CheckEntry[] = [];
@@ -193,6 +202,8 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
     },
     outbox: { ...outbox, maxAgeMs: parseDuration(outbox.maxAge)! },
     checks,
+    remoteConfig: doc.remoteConfig !== false,
+    remotePolicy: doc.remotePolicy as RemotePolicyConfig | undefined,
   };
 }
 

@@ -9,6 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { WireSample } from '../protocol/index.ts';
 import { DiskOutbox } from './outbox-disk.ts';
 import type { Outbox } from './outbox.ts';
+import { RemoteConfig } from './remote/remote-config.ts';
+import { remoteConfigFile } from './remote/store.ts';
 import { confirmDelivery } from './run-check.ts';
 import { Scheduler } from './scheduler.ts';
 import { Sender } from './sender.ts';
@@ -21,6 +23,8 @@ export interface Daemon {
   stop(): Promise<void>;
   outbox: Outbox;
   sender: Sender;
+  /** The configuration from the collector, as this agent runs it. */
+  remote: RemoteConfig;
 }
 
 /** The long-running agent: scheduler → outbox → sender, plus its own status sample. */
@@ -49,7 +53,18 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
     maxBackoffMs: config.agent.maxBackoffMs,
   });
   let lastCycleMs = 0;
-  const scheduler = new Scheduler(config.checks, {
+  // The checks in force: the local file's, and those of the collector's profile that it allows.
+  const remote = new RemoteConfig(config, {
+    log: log.child({ part: 'remote-config' }),
+    file: remoteConfigFile(config),
+    apply: (next) => {
+      checks = next;
+      const change = scheduler.replace(next);
+      log.info('checks in force changed', { checks: next.length, ...change });
+    },
+  });
+  let checks = remote.startChecks();
+  const scheduler = new Scheduler(checks, {
     log,
     maxSplayMs: config.agent.maxSplayMs,
     onRun: (run) => {
@@ -73,7 +88,8 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
   const commands = startCommandPoller({
     client,
     tokenFile: collector.tokenFile,
-    checks: config.checks,
+    checks: () => checks,
+    pushed: [remote],
     log,
     deliver: (samples) => {
       outbox.append(samples);
@@ -81,12 +97,13 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
       sender.nudge();
     },
   });
-  log.info('agent started', { checks: config.checks.length, collector: client.origin });
+  log.info('agent started', { checks: checks.length, collector: client.origin });
 
   let stopping: Promise<void> | undefined;
   return {
     outbox,
     sender,
+    remote,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(statusTimer);

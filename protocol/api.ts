@@ -144,7 +144,8 @@ export const AGENT_CHECKS_HEADER = 'x-canhgac-checks';
 /** The longest a poll is held open when there is nothing to do; agents poll again at once after an answer. */
 export const COMMAND_POLL_MAX_WAIT_SECONDS = 25;
 
-export const COMMAND_KINDS = ['run-check'] as const;
+/** `apply-config` (protocol/fleet.ts): the agent's effective configuration from its profile. */
+export const COMMAND_KINDS = ['run-check', 'apply-config'] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 /** `run-check`: run every entry of this check type now and report its samples. */
@@ -176,6 +177,8 @@ export const CommandResult = Type.Object(
   {
     status: Type.Union([Type.Literal('done'), Type.Literal('failed'), Type.Literal('unsupported')]),
     message: Type.Optional(Text({ maxLength: 1000 })),
+    /** Why something pushed (a configuration) was refused, one reason per item (bounds: protocol/fleet.ts). */
+    reasons: Type.Optional(Type.Array(Text({ maxLength: 500 }), { maxItems: 100 })),
     startedAt: Type.String({ format: 'date-time' }),
     finishedAt: Type.String({ format: 'date-time' }),
     /** What the work measured; validated one by one like an ingest batch. */

@@ -8,3 +8,4 @@ export * from './version.ts';
 export * from './config.ts';
 export * from './security-checks.ts';
 export * from './compliance.ts';
+export * from './fleet.ts';
