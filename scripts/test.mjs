@@ -28,9 +28,15 @@ if (existsSync(report)) {
   const j = JSON.parse(readFileSync(report, 'utf8'));
   passed = j.numPassedTests ?? 0;
   failed = j.numFailedTests ?? 0;
-  // A file that fails to load has no failed test of its own; count it once.
-  if (failed === 0) failed = j.numFailedTestSuites ?? 0;
   skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+  // A file that fails to load, or whose beforeAll fails, has no failed test of its own (its tests read
+  // as skipped): count the file once as failed and its tests not as skipped.
+  for (const file of j.testResults ?? []) {
+    const results = file.assertionResults ?? [];
+    if (file.status !== 'failed' || results.some((a) => a.status === 'failed')) continue;
+    failed += 1;
+    skipped -= results.filter((a) => a.status === 'skipped' || a.status === 'pending').length;
+  }
 }
 if (r.status !== 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
