@@ -22,7 +22,7 @@ describe('dashboards as code', () => {
     for (const b of vi) expect(readFileSync(join(OUT, b.file), 'utf8'), b.file).toBe(serialize(b.dashboard));
   });
 
-  it('builds the six dashboards of the issue with stable uids', () => {
+  it('builds the six dashboards of the issue and the network board (issue 18) with stable uids', () => {
     expect(vi.map((b) => b.dashboard.uid)).toEqual([
       'canhgac-overview',
       'canhgac-agency',
@@ -30,6 +30,7 @@ describe('dashboards as code', () => {
       'canhgac-certificates',
       'canhgac-compliance',
       'canhgac-pipeline',
+      'canhgac-network',
     ]);
     expect(en.map((b) => b.dashboard.uid)).toEqual(vi.map((b) => b.dashboard.uid));
   });

@@ -5,6 +5,7 @@ import { translator, type Locale } from './i18n.ts';
 import { agencyDetail } from './boards/agency.ts';
 import { certificates } from './boards/certificates.ts';
 import { compliance } from './boards/compliance.ts';
+import { network } from './boards/network.ts';
 import { overview } from './boards/overview.ts';
 import { pipeline } from './boards/pipeline.ts';
 import { videoconf } from './boards/videoconf.ts';
@@ -19,7 +20,7 @@ export interface BuiltDashboard {
 /** Every dashboard, in one locale; the file name is the uid so provisioning keeps links stable. */
 export function buildDashboards(locale: Locale = 'vi'): BuiltDashboard[] {
   const tr = translator(locale);
-  return [overview, agencyDetail, videoconf, certificates, compliance, pipeline].map((make) => {
+  return [overview, agencyDetail, videoconf, certificates, compliance, pipeline, network].map((make) => {
     const dashboard = make(tr);
     return { file: `${dashboard.uid}.json`, dashboard };
   });

@@ -388,6 +388,7 @@ export const catalogue = {
       sys_descr: str('sysDescr: model and firmware (at most 256 characters)', true),
       error: str('Why the device could not be read (absent when it could)', true),
     },
+    alertFields: ['error'],
   }),
   agent_status: measurement({
     doc: "The agent's own health, once per cycle.",

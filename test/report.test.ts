@@ -106,6 +106,11 @@ describe.skipIf(skip)('monthly report', () => {
       p('security_score', { agency: 'so-y-te', agent: 'a1' }, { score_percent: 90 }, START + 14 * DAY),
       p('security_score', { agency: 'so-y-te', agent: 'a1' }, { score_percent: 70 }, START - 10 * DAY),
       p('security_score', { agency: 'so-tu-phap', agent: 'b1' }, { score_percent: 50 }, START + 4 * DAY),
+      // WAN link of so-y-te's router (hourly means of oper_up): 1, 1, 1, 0.5 → 87.5 % over 4 hours; a LAN
+      // port that was down (no wan tag) and an hour of the WAN link in September must not count.
+      ...[1, 1, 1, 0.5].map((v, i) => p('net_interface', { agency: 'so-y-te', agent: 'a1', device: 'router-so-y-te', interface: 'ge-0/0/0', wan: '1' }, { oper_up: v }, START + 6 * DAY + i * H)),
+      p('net_interface', { agency: 'so-y-te', agent: 'a1', device: 'router-so-y-te', interface: 'ge-0/0/5' }, { oper_up: 0 }, START + 6 * DAY),
+      p('net_interface', { agency: 'so-y-te', agent: 'a1', device: 'router-so-y-te', interface: 'ge-0/0/0', wan: '1' }, { oper_up: 0 }, START - H),
     ];
     await client.writePoints(points, { retentionPolicy: ROLLUP_RP, database: tc.config.influx.database });
 
@@ -170,6 +175,10 @@ describe.skipIf(skip)('monthly report', () => {
     expect(v('probes', 'availability', 'so-y-te', 'ping')).toBe(75);
     expect(v('probes', 'availability', 'so-y-te', 'tcp')).toBe(50);
     expect(v('probes', 'availability', 'so-y-te', 'all')).toBe(66.67);
+    expect(v('wan_links', 'availability', 'so-y-te', 'router-so-y-te ge-0/0/0')).toBe(87.5);
+    expect(v('wan_links', 'hours_measured', 'so-y-te', 'router-so-y-te ge-0/0/0')).toBe(4);
+    expect(rows.filter((r) => r.section === 'wan_links')).toHaveLength(2);
+    expect(rows.find((r) => r.section === 'wan_links')!.query).toContain(`FROM "${ROLLUP_RP}"."net_interface" WHERE "wan" = '1'`);
     expect(v('certificates', 'expired', 'so-y-te')).toBe(1);
     expect(v('certificates', 'expiring_30d', 'so-y-te')).toBe(1);
     expect(v('certificates', 'expired', 'so-tu-phap')).toBe(0);
@@ -218,6 +227,7 @@ describe.skipIf(skip)('monthly report', () => {
     expect(html.stdout).toMatch(/<svg [^>]*aria-label="Mức sẵn sàng của điểm cầu hội nghị truyền hình"/);
     expect(html.stdout).not.toMatch(/<script/i);
     expect(html.stdout).toMatch(/Toàn vẹn trang web[^<]*<\/h2><table><thead><tr><th>Cơ quan<\/th><th>Số phát hiện<\/th><th>Số trang web<\/th><th>Loại<\/th><\/tr><\/thead><tbody><tr><td>Sở Y tế<\/td><td>4<\/td><td>2<\/td><td>cloaking 1, spam_keyword 3<\/td>/);
+    expect(html.stdout).toMatch(/Mức sẵn sàng của đường truyền WAN[^<]*<\/h2><table><thead><tr><th>Cơ quan<\/th><th>Thiết bị<\/th><th>Cổng<\/th><th>Sẵn sàng \(%\)<\/th><th>Số giờ có dữ liệu<\/th><\/tr><\/thead><tbody><tr><td>Sở Y tế<\/td><td>router-so-y-te<\/td><td>ge-0\/0\/0<\/td><td><span>87,5<\/span><\/td><td>4<\/td>/);
     const out = join(tc.dir, 'report.pdf');
     const pdf = await runCli(COLLECTOR_BIN, ['report', '--config', tc.configFile, '--month', '2026-10', '--format', 'pdf', '--out', out], { timeoutMs: 150_000 });
     expect(pdf.code, pdf.stderr).toBe(0);

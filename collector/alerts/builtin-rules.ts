@@ -76,6 +76,99 @@ const AUTH_RULES: RuleSpec[] = [
 ];
 
 /**
+ * Routers and switches of the snmp_interfaces check (net_interface, net_device). A link that is
+ * administratively up but operationally down is a cable, a neighbour or a circuit gone: critical on a WAN
+ * link (`wan=1`), a warning elsewhere. Utilisation and errors are judged per direction, one rule each.
+ */
+const ifRule = (spec: Omit<RuleSpec, 'measurement' | 'keyTags' | 'dashboard'>): RuleSpec => ({
+  measurement: 'net_interface',
+  keyTags: ['device', 'interface'],
+  dashboard: 'canhgac-network',
+  ...spec,
+});
+const ifDirection = (dir: 'in' | 'out', vi: string, en: string): RuleSpec[] => [
+  ifRule({
+    name: `interface_utilisation_${dir}`,
+    field: `${dir}_utilisation_percent`,
+    op: '>',
+    threshold: 80,
+    for: '10m',
+    resolveAfter: '10m',
+    severity: 'warning',
+    summary: { vi: `Cổng {{interface}} trên {{device}} quá tải chiều ${vi} ({{value}}%)`, en: `Interface {{interface}} on {{device}} saturated ${en} ({{value}}%)` },
+    description: {
+      vi: `Lưu lượng chiều ${vi} của cổng {{interface}} trên thiết bị {{device}} vượt {{threshold}}% tốc độ cổng suốt 10 phút (hiện {{value}}%). Kiểm tra nguồn lưu lượng hoặc nâng băng thông.`,
+      en: `Traffic ${en} on interface {{interface}} of {{device}} has been above {{threshold}}% of its speed for 10 minutes (now {{value}}%). Find the source or raise the bandwidth.`,
+    },
+  }),
+  ifRule({
+    name: `interface_errors_${dir}`,
+    field: `${dir}_errors_per_s`,
+    op: '>',
+    threshold: 1,
+    for: '5m',
+    resolveAfter: '10m',
+    severity: 'warning',
+    summary: { vi: `Cổng {{interface}} trên {{device}} bị lỗi chiều ${vi} ({{value}} lỗi/giây)`, en: `Interface {{interface}} on {{device}} has ${en} errors ({{value}}/s)` },
+    description: {
+      vi: `Cổng {{interface}} trên thiết bị {{device}} có {{value}} lỗi/giây chiều ${vi} (ngưỡng {{threshold}}) trong 5 phút. Thường do cáp, đầu nối, module quang hoặc lệch duplex.`,
+      en: `Interface {{interface}} of {{device}} has {{value}} ${en} errors per second (threshold {{threshold}}) for 5 minutes. Usually a cable, a connector, an optic or a duplex mismatch.`,
+    },
+  }),
+];
+const NETWORK_RULES: RuleSpec[] = [
+  ifRule({
+    name: 'wan_link_down',
+    field: 'link_down',
+    op: '==',
+    threshold: 1,
+    matchers: { wan: '1' },
+    for: '1m',
+    resolveAfter: '1m',
+    severity: 'critical',
+    summary: { vi: 'Mất đường truyền WAN {{interface}} trên {{device}}', en: 'WAN link {{interface}} on {{device}} is down' },
+    description: {
+      vi: 'Cổng WAN {{interface}} trên thiết bị {{device}} đang bật nhưng không hoạt động (link_down = {{value}}). Đơn vị có thể mất kết nối mạng truyền số liệu chuyên dùng: kiểm tra cáp, thiết bị đầu cuối và báo nhà cung cấp đường truyền.',
+      en: 'WAN interface {{interface}} on {{device}} is enabled but down (link_down = {{value}}). The agency may have lost the provincial data network: check the cable, the terminating equipment and call the carrier.',
+    },
+  }),
+  ifRule({
+    name: 'interface_down',
+    field: 'link_down',
+    op: '==',
+    threshold: 1,
+    matchers: { wan: '!1' },
+    for: '5m',
+    resolveAfter: '2m',
+    severity: 'warning',
+    summary: { vi: 'Cổng {{interface}} trên {{device}} mất kết nối', en: 'Interface {{interface}} on {{device}} is down' },
+    description: {
+      vi: 'Cổng {{interface}} trên thiết bị {{device}} đang bật nhưng không hoạt động (link_down = {{value}}): cáp, thiết bị đầu bên kia hoặc module quang.',
+      en: 'Interface {{interface}} on {{device}} is enabled but down (link_down = {{value}}): the cable, the device at the other end or an optic.',
+    },
+  }),
+  ...ifDirection('in', 'vào', 'in'),
+  ...ifDirection('out', 'ra', 'out'),
+  {
+    name: 'network_device_unreachable',
+    measurement: 'net_device',
+    field: 'up',
+    op: '==',
+    threshold: 0,
+    keyTags: ['device'],
+    for: '5m',
+    resolveAfter: '2m',
+    severity: 'critical',
+    dashboard: 'canhgac-network',
+    summary: { vi: 'Không đọc được thiết bị mạng {{device}} qua SNMP', en: 'Network device {{device}} cannot be read over SNMP' },
+    description: {
+      vi: 'Agent không đọc được {{device}} qua SNMP ({{error|result}}; up = {{value}}): thiết bị tắt, mất kết nối, bị chặn, hoặc thông tin xác thực SNMP sai.',
+      en: 'The agent cannot read {{device}} over SNMP ({{error|result}}; up = {{value}}): the device is off, unreachable, filtered, or the SNMP credentials are wrong.',
+    },
+  },
+];
+
+/**
  * The rules that work with no configuration. A rules file may tune any of them by name
  * (`{ name: target_down, for: 5m }`) or drop one (`{ name: high_loss, disabled: true }`).
  * Templates: `{{tag}}`, `{{a|b}}` (the first tag present), `{{value}}`, `{{threshold}}`, `{{agency}}`,
@@ -391,4 +484,5 @@ export const BUILTIN_RULES: RuleSpec[] = [
     },
   },
   ...AUTH_RULES,
+  ...NETWORK_RULES,
 ];

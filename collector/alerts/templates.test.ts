@@ -52,6 +52,13 @@ const CASES: Record<string, { labels: Record<string, string>; value: number; loc
   auth_success_after_failures: [{ labels: { ...AUTH, kind: 'success_after_failures', service: 'rdp', source: '203.0.113.7', user: 'ketoan', window_seconds: '1800' }, value: 12, location: 'srv-web', value_text: 'count = 12' }],
   auth_new_admin: [{ labels: { ...AUTH, kind: 'new_admin', service: 'system', source: 'local', user: 'mallory', detail: 'usermod: group sudo', window_seconds: '0' }, value: 1, location: 'srv-web', value_text: 'count = 1' }],
   auth_log_cleared: [{ labels: { ...AUTH, kind: 'log_cleared', service: 'windows', source: 'PC-KETOAN\\quantri', detail: 'Security log cleared', window_seconds: '0' }, value: 1, location: 'srv-web', value_text: 'count = 1' }],
+  wan_link_down: [{ labels: { measurement: 'net_interface', device: 'router-so-y-te', interface: 'ge-0/0/0', wan: '1', alias: 'WAN mạng TSLCD' }, value: 1, location: 'router-so-y-te ge-0/0/0', value_text: 'link_down = 1' }],
+  interface_down: [{ labels: { measurement: 'net_interface', device: 'switch-core', interface: 'Gi1/0/7' }, value: 1, location: 'switch-core Gi1/0/7', value_text: 'link_down = 1' }],
+  interface_utilisation_in: [{ labels: { measurement: 'net_interface', device: 'router-so-y-te', interface: 'ge-0/0/0', wan: '1' }, value: 93.4, location: 'router-so-y-te ge-0/0/0', value_text: '93.4' }],
+  interface_utilisation_out: [{ labels: { measurement: 'net_interface', device: 'router-so-y-te', interface: 'ge-0/0/0', wan: '1' }, value: 88, location: 'router-so-y-te ge-0/0/0', value_text: '88' }],
+  interface_errors_in: [{ labels: { measurement: 'net_interface', device: 'switch-core', interface: 'Gi1/0/7' }, value: 12.5, location: 'switch-core Gi1/0/7', value_text: '12.5' }],
+  interface_errors_out: [{ labels: { measurement: 'net_interface', device: 'switch-core', interface: 'Gi1/0/7' }, value: 3, location: 'switch-core Gi1/0/7', value_text: '3' }],
+  network_device_unreachable: [{ labels: { measurement: 'net_device', device: 'router-so-y-te', result: 'timeout', error: 'no SNMP answer (the device is off, filtered, or the community is wrong)' }, value: 0, location: 'router-so-y-te', value_text: 'up = 0' }],
 };
 
 describe('alert mail texts', () => {

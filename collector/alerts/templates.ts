@@ -108,6 +108,9 @@ export function locationOf(labels: Record<string, string>): string | undefined {
   const server = l('server');
   const query = l('query');
   if (server && query) return `${query} @ ${server}`;
+  // A router or switch interface (net_interface), or the device itself (net_device).
+  const device = l('device');
+  if (device) return l('interface') ? `${device} ${l('interface')}` : device;
   return l('path') ?? l('address') ?? l('endpoint') ?? l('subnet') ?? l('instance') ?? host ?? l('agent');
 }
 

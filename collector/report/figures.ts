@@ -44,6 +44,9 @@ export interface MonthlyReport {
   /** Web integrity findings first seen in the month, by agency (and kind), from the findings inventory. */
   webFindings: { agency: string; findings: number; sites: number; byKind: Record<string, number> }[];
   webFindingsSource: Source;
+  /** WAN links (snmp_interfaces, `wan=1`): share of hourly roll-ups in which each link was operationally up. */
+  wanLinks: { agency: string; device: string; interface: string; availabilityPercent: number; hours: number }[];
+  wanLinksSource: Source;
   /** Intrusion signals (auth_events) that began in the month, by agency and kind, from the findings inventory. */
   authFindings: { agency: string; findings: number; byKind: Record<string, number> }[];
   authFindingsSource: Source;
@@ -191,9 +194,23 @@ export async function buildMonthlyReport(opts: { db: DB; influx: InfluxDB; month
     incidentsSource: src('SQL', incidentsQ.replace('?', String(window.start)).replace('?', String(window.end))),
     webFindings,
     webFindingsSource: src('SQL', WEB_FINDINGS_COUNT_SQL.replace(/\?/g, (_, i: number) => String(WEB_FINDINGS_COUNT_SQL.slice(0, i).split('?').length % 2 === 1 ? window.start : window.end))),
+    ...(await wanLinksOf(influx, window)),
     authFindings: authFindingsByAgency(db, window),
     authFindingsSource: src('SQL', AUTH_FINDINGS_COUNT_SQL.replace('?', String(window.start)).replace('?', String(window.end))),
   };
+}
+
+/**
+ * WAN link availability per agency, device and interface: the mean of the hourly means of `oper_up` (one
+ * hour weighs one hour whatever the poll interval), and the hours with data, so a link that was not
+ * polled for part of the month says so rather than counting as down.
+ */
+async function wanLinksOf(influx: InfluxDB, window: MonthWindow): Promise<Pick<MonthlyReport, 'wanLinks' | 'wanLinksSource'>> {
+  const query = `SELECT mean("oper_up"), count("oper_up") FROM "${ROLLUP_RP}"."net_interface" WHERE "wan" = '1' AND ${timeWhere(window)} GROUP BY "agency", "device", "interface"`;
+  const wanLinks = (await influxSeries(influx, query))
+    .map((s) => ({ agency: s.tags?.agency ?? '', device: s.tags?.device ?? '', interface: s.tags?.interface ?? '', availabilityPercent: round((col(s, 'mean') ?? 0) * 100), hours: col(s, 'count') ?? 0 }))
+    .sort((a, b) => a.agency.localeCompare(b.agency) || a.device.localeCompare(b.device) || a.interface.localeCompare(b.interface));
+  return { wanLinks, wanLinksSource: { kind: 'InfluxQL', query, start: window.start, end: window.end } };
 }
 
 /** Intrusion signals that began in the month per agency: how many, of which kinds. */

@@ -25,6 +25,10 @@ export function reportCsv(r: MonthlyReport): string {
     add('probes', p.agency, 'all', 'availability', p.availabilityPercent, 'percent', r.probesSource);
     for (const [m, x] of Object.entries(p.byMeasurement)) add('probes', p.agency, m, 'availability', x.availabilityPercent, 'percent', r.probesSource);
   }
+  for (const w of r.wanLinks ?? []) {
+    add('wan_links', w.agency, `${w.device} ${w.interface}`, 'availability', w.availabilityPercent, 'percent', r.wanLinksSource);
+    add('wan_links', w.agency, `${w.device} ${w.interface}`, 'hours_measured', w.hours, 'hours', r.wanLinksSource);
+  }
   for (const c of r.certificates) {
     add('certificates', c.agency, '', 'expired', c.expired, 'count', r.certificatesSource);
     add('certificates', c.agency, '', 'expiring_30d', c.expiring, 'count', r.certificatesSource);

@@ -14,6 +14,7 @@ const T = {
     reportingText: '{n}/{total} cơ quan có dữ liệu trong tháng ({p}%)',
     videoconf: 'Mức sẵn sàng của điểm cầu hội nghị truyền hình',
     probes: 'Mức sẵn sàng của các dịch vụ được giám sát, theo cơ quan',
+    wan: 'Mức sẵn sàng của đường truyền WAN (cổng WAN của router, qua SNMP)', device: 'Thiết bị', port: 'Cổng',
     certs: 'Chứng thư số đã hết hạn hoặc hết hạn trong 30 ngày (tính đến cuối tháng)',
     security: 'Điểm an ninh theo cơ quan',
     incidents: 'Sự cố theo mức độ',
@@ -33,6 +34,7 @@ const T = {
     reportingText: '{n}/{total} agencies sent data in the month ({p}%)',
     videoconf: 'Availability of video-conference endpoints',
     probes: 'Availability of monitored services, by agency',
+    wan: 'WAN link availability (the routers\' WAN interfaces, over SNMP)', device: 'Device', port: 'Interface',
     certs: 'Certificates expired or expiring within 30 days (as of the end of the month)',
     security: 'Security score by agency',
     incidents: 'Incidents by severity',
@@ -78,6 +80,9 @@ export function reportHtml(r: MonthlyReport, l: L = 'vi'): string {
   const measurements = [...new Set(r.probes.flatMap((p) => Object.keys(p.byMeasurement)))].sort();
   sections.push(`<h2>${e(t.probes)}</h2>` +
     tableOf([t.agency, `${t.all} (%)`, ...measurements.map((m) => `${m} (%)`), t.hours], r.probes.map((p) => [an(p.agency), n(p.availabilityPercent), ...measurements.map((m) => n(p.byMeasurement[m]?.availabilityPercent ?? null)), String(p.hours)]), t.none));
+
+  sections.push(`<h2>${e(t.wan)}</h2>` +
+    tableOf([t.agency, t.device, t.port, `${t.availability} (%)`, t.hours], (r.wanLinks ?? []).map((w) => [an(w.agency), e(w.device), e(w.interface), n(w.availabilityPercent), String(w.hours)]), t.none));
 
   const certRows = r.certificates.filter((c) => c.expired + c.expiring > 0);
   sections.push(`<h2>${e(t.certs)}</h2>` +
