@@ -91,6 +91,8 @@ const CORPUS: Record<string, string> = {
     'checks[0].devices[0].wans: unknown key (known keys: host, port, name, version, communityFile, communityEnv, user, authProtocol, authKeyFile, authKeyEnv, privProtocol, privKeyFile, privKeyEnv, wan, community, authKey, privKey)',
   'invalid-snmp-v3-without-user.yaml': 'checks[0].devices[0].user: missing; SNMP v3 needs the user name (authPriv: user, authKeyFile or authKeyEnv, privKeyFile or privKeyEnv)',
   'invalid-snmp-host.yaml': 'checks[0].devices[0].host: expected a host name or an IP address, got "udp://192.0.2.1:161"',
+  'invalid-mail-domain-not-a-domain.yaml': 'checks[0].domains[0].domain: expected a mail domain such as example.gov.vn (no scheme, address or @), got "vanthu@example.vn"',
+  'invalid-mail-domain-unknown-key.yaml': 'checks[0].domains[0].dkim: unknown key (known keys: domain, dkimSelectors, smtpPort, httpsPort)',
 };
 
 const require = createRequire(import.meta.url);

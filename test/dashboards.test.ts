@@ -18,6 +18,7 @@ import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { expand, loadDashboards, panelQueries, variableQueries, type DashboardQuery, type Expansion } from './support/grafana.ts';
 import { startDnsServer, zone } from './support/dns-server.ts';
 import { createLan, waitListening, type TestLan } from './support/netns-lan.ts';
+import { startSmtpServer } from './support/tls-servers.ts';
 import { missing } from './support/require.ts';
 
 /**
@@ -120,9 +121,8 @@ describe.skipIf(skip)('dashboards against real data', () => {
     closers.push(() => sip.close());
     const snmp = await startSnmpd(dir);
     closers.push(() => snmp.stop());
-    // NSD on a loopback port serving a zone of documentation addresses: real dns samples (ok, mismatch, nxdomain).
-    const dns = await startDnsServer({ 'example.vn': zone('example.vn', 2026120101, ['portal IN A 192.0.2.10', '@ IN MX 10 mail.example.vn.', 'mail IN A 192.0.2.25']) });
-    closers.push(() => dns.stop());
+    const network = await networkPeers(dir, { key, cert, snmpPort: snmp.port });
+    closers.push(() => network.close());
 
     /** A loopback config for every check this test knows; a registered check missing here fails the run. */
     const loopback: Record<string, object> = {
@@ -132,30 +132,12 @@ describe.skipIf(skip)('dashboards against real data', () => {
       http: { type: 'http', timeout: '10s', targets: [`http://127.0.0.1:${httpPort}/`] },
       tls: { type: 'tls', targets: [`127.0.0.1:${httpsPort}`], ca: cert },
       cert_file: { type: 'cert_file', paths: [cert] },
-      dns: {
-        type: 'dns',
-        server: dns.server,
-        queries: [
-          { name: 'portal.example.vn', expect: ['192.0.2.10'] },
-          { name: 'example.vn', type: 'MX', expect: ['20 mail.example.vn'] },
-          { name: 'gone.example.vn' },
-          { name: 'example.vn', type: 'SOA' },
-        ],
-      },
+      ...network.checks,
       web_integrity: { type: 'web_integrity', timeout: '10s', budget: '30s', stateFile: join(dir, 'web-integrity.json'), sites: [{ url: `http://127.0.0.1:${webPort}/`, sitemap: false }] },
       // A log written here (documentation addresses, no traffic): a brute force, a login after it and a new admin.
       auth_events: { type: 'auth_events', logFiles: [authLog(dir)], stateFile: join(dir, 'auth-events.json') },
       // security_updates asks the package manager and takes 30 s or more: not what this test is about.
       security: { type: 'security', timeout: '30s', interval: '60s', disable: ['linux.security_updates'] },
-      // The loopback snmpd reads this machine's own interface table: `lo` only, marked WAN so the WAN panels have a row.
-      snmp_interfaces: {
-        type: 'snmp_interfaces',
-        timeout: '5s',
-        onceWindow: '1s',
-        include: ['lo'],
-        excludeTypes: [],
-        devices: [{ host: '127.0.0.1', port: snmp.port, name: 'router-loopback', communityFile: communityFile(dir), wan: ['lo'] }],
-      },
       videoconf: {
         type: 'videoconf',
         name: 'vc',
@@ -332,11 +314,44 @@ function runIn(ns: string, cmd: string[]): Promise<{ code: number | null; stdout
   });
 }
 
-/** The loopback snmpd's community in a file, as the snmp_interfaces check takes it. */
-function communityFile(dir: string): string {
-  const file = join(dir, 'snmp-community');
-  writeFileSync(file, 'public\n', { mode: 0o600 });
-  return file;
+/**
+ * The peers and configs of the network checks (issue 18): NSD on a loopback port serving a zone of
+ * documentation addresses (real dns samples: ok, mismatch, nxdomain); its MX points at 127.0.0.1, an SMTP
+ * server with STARTTLS and the localhost certificate (not valid for mail.example.vn), so mail_domain reports
+ * real problems without leaving loopback; the loopback snmpd reads this machine's own interface table (`lo`
+ * only, marked WAN so the WAN panels have a row).
+ */
+async function networkPeers(dir: string, o: { key: string; cert: string; snmpPort: number }): Promise<{ checks: Record<string, object>; close(): Promise<void> }> {
+  const dns = await startDnsServer({
+    'example.vn': zone('example.vn', 2026120101, ['portal IN A 192.0.2.10', '@ IN MX 10 mail.example.vn.', 'mail IN A 127.0.0.1', '@ IN TXT "v=spf1 mx -all"', '_dmarc IN TXT "v=DMARC1; p=none"']),
+  });
+  const smtpMx = await startSmtpServer({ key: readFileSync(o.key, 'utf8'), cert: readFileSync(o.cert, 'utf8') });
+  const communityFile = join(dir, 'snmp-community');
+  writeFileSync(communityFile, 'public\n', { mode: 0o600 });
+  const queries = [
+    { name: 'portal.example.vn', expect: ['192.0.2.10'] },
+    { name: 'example.vn', type: 'MX', expect: ['20 mail.example.vn'] },
+    { name: 'gone.example.vn' },
+    { name: 'example.vn', type: 'SOA' },
+  ];
+  return {
+    checks: {
+      dns: { type: 'dns', server: dns.server, queries },
+      mail_domain: { type: 'mail_domain', timeout: '10s', server: dns.server, ca: o.cert, domains: [{ domain: 'example.vn', smtpPort: smtpMx.port, httpsPort: await freePort() }] },
+      snmp_interfaces: {
+        type: 'snmp_interfaces',
+        timeout: '5s',
+        onceWindow: '1s',
+        include: ['lo'],
+        excludeTypes: [],
+        devices: [{ host: '127.0.0.1', port: o.snmpPort, name: 'router-loopback', communityFile, wan: ['lo'] }],
+      },
+    },
+    close: async () => {
+      await smtpMx.close();
+      await dns.stop();
+    },
+  };
 }
 
 /** A SIP UA on loopback UDP that answers OPTIONS with 200 (copying the dialog headers, RFC 3261). */

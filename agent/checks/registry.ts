@@ -16,6 +16,7 @@ import { webIntegritySpec } from './web_integrity/spec.ts';
 import { authEventsSpec } from './auth_events/spec.ts';
 import { dnsSpec } from './dns/spec.ts';
 import { snmpInterfacesSpec } from './snmp_interfaces/spec.ts';
+import { mailDomainSpec } from './mail_domain/spec.ts';
 
 /** Every check the agent knows, by its `type` key. A test fails when a folder is missing here. */
 export const registry: Record<string, CheckDefinition<any>> = {
@@ -32,6 +33,7 @@ export const registry: Record<string, CheckDefinition<any>> = {
   auth_events: lazyCheck(authEventsSpec, () => import('./auth_events/index.ts').then((m) => m.authEventsCheck)),
   dns: lazyCheck(dnsSpec, () => import('./dns/index.ts').then((m) => m.dnsCheck)),
   snmp_interfaces: lazyCheck(snmpInterfacesSpec, () => import('./snmp_interfaces/index.ts').then((m) => m.snmpInterfacesCheck)),
+  mail_domain: lazyCheck(mailDomainSpec, () => import('./mail_domain/index.ts').then((m) => m.mailDomainCheck)),
 };
 
 export function checkTypes(): string[] {

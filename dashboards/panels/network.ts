@@ -102,3 +102,42 @@ export function wanAvailability(tr: Tr, scope: Scope) {
     targets: [influx(onDevice(from('net_interface').agg('mean', 'oper_up').where('wan', '1').by('agency', 'device', 'interface'), scope)).alias('$tag_agency $tag_device $tag_interface')],
   }).thresholds(higherIsBetter(0.99, 0.999));
 }
+
+/** Each mail domain's latest score and checks (mail_domain), worst first. */
+export function mailDomains(tr: Tr, scope: Scope) {
+  const q = from('mail_domain')
+    .agg('last', 'score_percent')
+    .agg('last', 'problems')
+    .agg('last', 'mx_starttls_ok')
+    .agg('last', 'mx_cert_days_left')
+    .agg('last', 'spf_ok')
+    .agg('last', 'dmarc_ok')
+    .pick('last', 'dmarc_policy')
+    .agg('last', 'mta_sts_ok')
+    .agg('last', 'tls_rpt_ok')
+    .rp('raw');
+  return table(tr, {
+    title: { vi: 'Tên miền thư điện tử', en: 'Mail domains' },
+    description: {
+      vi: 'Điểm an toàn của từng tên miền thư: STARTTLS và chứng thư của MX, SPF, DMARC, MTA-STS, TLS-RPT (1 = đạt).',
+      en: 'Security score of each mail domain: MX STARTTLS and certificates, SPF, DMARC, MTA-STS, TLS-RPT (1 = passes).',
+    },
+    width: 24,
+    height: 7,
+    targets: [influx(scoped(q.by('agency', 'domain'), scope)).table()],
+  })
+    .withTransformation(MERGE)
+    .sortBy([sortBy('score_percent')])
+    .overrideByName('score_percent', [{ id: 'thresholds', value: higherIsBetter(60, 90).build() }, { id: 'custom.cellOptions', value: { type: 'color-background' } }]);
+}
+
+/** The latest problem of each kind per mail domain, with what was seen and what to do. */
+export function mailDomainProblems(tr: Tr, scope: Scope) {
+  const q = from('mail_domain_problem').pick('last', 'detail').pick('last', 'remediation').agg('last', 'weight').rp('raw');
+  return table(tr, {
+    title: { vi: 'Vấn đề của tên miền thư và cách khắc phục', en: 'Mail domain problems and what to do' },
+    description: { vi: 'Vấn đề gần nhất của mỗi loại trên mỗi tên miền, điều đã thấy và việc cần làm.', en: 'The latest problem of each kind per domain, what was seen and what to do.' },
+    width: 24,
+    targets: [influx(scoped(q.since('1d').by('agency', 'domain', 'problem', 'severity'), scope)).table()],
+  }).withTransformation(MERGE);
+}
