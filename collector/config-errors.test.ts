@@ -19,6 +19,11 @@ const EXPECTED: Array<[string, string[]]> = [
   ['agency-duplicate', ['agencies[1].id: duplicate agency id "so-y-te"']],
   ['agency-id', ['agencies[0].id: expected a lowercase id of letters, digits and dashes, such as so-y-te, got "Sở Y tế"']],
   ['agency-series-budget', ['agencies[0].seriesBudget: expected a number of series per measurement per agent from 1 to 1000000, such as 5000, got "lots"']],
+  ['agency-vars-builtin', ['agencies[0].vars.id: id is given by the agency itself (${agency.id}); choose another variable name']],
+  ['agency-vars-name', ['agencies[0].vars: expected variable names of letters, digits and _ starting with a letter (written ${agency.NAME} in a profile), got "portal-url"']],
+  ['agency-vars-value', ['agencies[0].vars.portalUrl: expected a text of 1 to 1024 characters without control characters, got "https://soyte.example.gov.vn/\\nx"']],
+  ['fleet-profiles-dir-missing', [`fleet.profilesDir: ${join(DIR, 'no-such-profiles')} is not a directory; expected the directory of profile files (create it, it may be empty)`]],
+  ['fleet-unknown-key', ['fleet.profileDir: unknown key (known keys: profilesDir)']],
   ['agency-level', ['agencies[0].level: expected one of "province", "department", "district", "commune", got "ministry"']],
   ['agency-locale', ['agencies[0].locale: expected one of "vi", "en", got "fr"']],
   ['body-limit-small', ['ingest.bodyLimit: expected a size in bytes, got number 10']],
@@ -56,7 +61,7 @@ const EXPECTED: Array<[string, string[]]> = [
   ['smtp-password-no-user', ['smtp.username: missing; expected the SMTP user name that goes with smtp.passwordFile']],
   ['spool-small', ['spool.maxBytes: expected a size in bytes of at least 1048576 (1 MiB), got number 1000']],
   ['tls-key-missing', ['tls.key: missing; expected a path to the PEM private key']],
-  ['unknown-key', ['lisen: unknown key (known keys: listen, tls, login, dataDir, influx, ingest, spool, agencies, devices, alerts, smtp, report, status)']],
+  ['unknown-key', ['lisen: unknown key (known keys: listen, tls, login, dataDir, influx, ingest, spool, agencies, devices, alerts, smtp, report, status, fleet)']],
   ['yaml-syntax', ['line 3 column 1: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }']],
 ];
 

@@ -6,6 +6,7 @@ import { catalogue, ConfigError, checkSchema, durationIssue, joinPath, parseDura
 import { ReportSection } from './report/settings.ts';
 import { StatusSection, type StatusConfig, type StatusMeasurement } from './status/settings.ts';
 import { AlertsSection, resolveAlertSettings, SmtpSection, type AlertSettings, type SmtpSettings } from './alerts/settings.ts';
+import { AgencyVars, FleetSection, resolveFleet, varsIssues, type FleetSettings } from './fleet/settings.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/canhgac/collector.yaml';
 
@@ -29,6 +30,8 @@ const Agency = Type.Object(
     locale: Type.Union([Type.Literal('vi'), Type.Literal('en')], { default: 'vi' }),
     /** This agency's agents may each create this many series per measurement (overrides ingest.seriesBudget.perMeasurement). */
     seriesBudget: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SERIES_BUDGET, expected: `a number of series per measurement per agent from 1 to ${MAX_SERIES_BUDGET}, such as 5000` })),
+    /** What the profiles' ${agency.NAME} placeholders become for this agency (collector/fleet/template.ts). */
+    vars: Type.Optional(AgencyVars),
   },
   { additionalProperties: false },
 );
@@ -139,13 +142,16 @@ const Schema = Type.Object(
     report: ReportSection,
     /** The public status page of the shared systems (collector/status). */
     status: StatusSection,
+    /** Central check configuration: the profile files (collector/fleet). */
+    fleet: FleetSection,
   },
   { additionalProperties: false },
 );
 
 export type CollectorConfigFile = Static<typeof Schema>;
-export interface CollectorConfig extends CollectorConfigFile {
+export interface CollectorConfig extends Omit<CollectorConfigFile, 'fleet'> {
   file: string;
+  fleet: FleetSettings;
   rawRetentionMs: number;
   rollupRetentionMs: number;
   maxSampleAgeMs: number;
@@ -191,6 +197,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     throw new ConfigError(file, [{ path: '', message: 'expected a mapping' }]);
   }
   const doc = raw as Record<string, unknown>;
+  const fleetGiven = typeof doc.fleet === 'object' && doc.fleet !== null && Object.hasOwn(doc.fleet, 'profilesDir');
   const issues: ConfigIssue[] = checkSchema(Schema, doc);
   if (issues.length > 0) throw new ConfigError(file, issues);
   const cfg = doc as CollectorConfigFile;
@@ -228,6 +235,8 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     seen.add(a.id);
   });
   statusIssues(cfg.status, cfg.agencies.map((a) => a.id), issues);
+  varsIssues(cfg.agencies, issues);
+  const fleet = resolveFleet(cfg.fleet, fleetGiven, dirname(resolve(file)), issues);
   const alerting = resolveAlertSettings(cfg.alerts, cfg.smtp, { base: dirname(resolve(file)), levels: AGENCY_LEVELS, agencies: cfg.agencies.map((a) => a.id) }, issues);
   if (issues.length > 0) throw new ConfigError(file, issues);
 
@@ -247,6 +256,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     maxFutureMs: parseDuration(cfg.ingest.maxFuture)!,
     slowWriteMs: parseDuration(cfg.spool.slowWrite)!,
     devicesStaleAfterMs: parseDuration(cfg.devices.staleAfter)!,
+    fleet,
     http: {
       headersTimeoutMs: parseDuration(cfg.listen.headersTimeout)!,
       requestTimeoutMs: parseDuration(cfg.listen.requestTimeout)!,

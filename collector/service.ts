@@ -30,6 +30,8 @@ import { serverTls, type ServerTls } from './tls.ts';
 import type { InfluxDB } from 'influx';
 import { parseDuration } from '../protocol/index.ts';
 import { StatusCache } from './status/cache.ts';
+import { FleetService } from './fleet/service.ts';
+import { syncProfiles } from './fleet/sync.ts';
 import { startStatusListener } from './status/listener.ts';
 
 export interface Collector {
@@ -124,6 +126,10 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     const db = openDb(statePath(config));
     closers.push(() => db.close());
     syncAgencies(db, config.agencies);
+    // The profile files as they are now become the versions served (a bad one stops the start: exit 2).
+    const changed = syncProfiles(db, config, { actor: 'collector start', actorKind: 'system' });
+    if (changed.length) log.info({ profiles: changed }, 'profile files changed since the last start: new versions recorded');
+    const fleet = new FleetService(db, config.agencies, log);
     const stats = new IngestStats(seriesBudget(config));
     const storage = storagePipeline(config, stats, log, opts);
     closers.push(() => storage.close());
@@ -139,7 +145,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     });
     closers.push(() => alerting.close());
     const status = statusCache(config, db, storage.influx, log);
-    const services: CollectorServices = { db, config, influx: storage.influx, stats, latest: new LatestSamples(), status };
+    const services: CollectorServices = { db, config, influx: storage.influx, stats, latest: new LatestSamples(), status, fleet };
     const observers = [...sampleObservers(db, alerting, services.latest), ...(status ? [status.probes.observe] : [])];
     const { app, url, tls } = await serveHttp(config, services, storage, observers, opts);
     closers.push(() => app.close());

@@ -116,6 +116,15 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     const scopedToken = createAdminToken(db, 'matrix-scoped-admin', 'admin', 'so-y-te');
     const agentToken = callers['agent token']!;
     const result = { status: 'done', startedAt: new Date(now).toISOString(), finishedAt: new Date(now).toISOString(), samples: [] };
+    // A profile of the other agency, put by a province-wide admin.
+    const otherProfile = 'tu-phap-rieng';
+    const otherYaml = 'agencies: [so-tu-phap]\nchecks:\n  - { type: host, name: may-chu }\n';
+    const put = await fetch(`${tc.url}/api/v1/fleet/profiles/${otherProfile}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${callers['admin token']}` },
+      body: JSON.stringify({ yaml: otherYaml }),
+    });
+    expect(put.status).toBe(200);
 
     // [what, method, path with {id}, the other agency's id, an id nobody has, body, token]
     const api: [string, string, string, string, string, unknown, string][] = [
@@ -129,6 +138,10 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
       ['silence another agency', 'POST', '/api/v1/silences', other, 'no-such-agency', { matchers: { agency: '{id}' }, duration: '1h', reason: 'thử' }, scopedToken],
       ['meeting check', 'POST', '/api/v1/videoconf/check', other, 'no-such-agency', { agency: '{id}', wait: 1 }, scopedToken],
       ["another agent's command result", 'POST', '/api/v1/agent/commands/{id}/result', commandId, 'cmd-nosuch-000000000000', result, agentToken],
+      ["another agency's profile", 'GET', '/api/v1/fleet/profiles/{id}', otherProfile, 'no-such-profile', undefined, scopedToken],
+      ["change another agency's profile", 'PUT', '/api/v1/fleet/profiles/{id}', otherProfile, 'no-such-profile', { yaml: 'agencies: [so-y-te]\nchecks: []\n' }, scopedToken],
+      ["delete another agency's profile", 'DELETE', '/api/v1/fleet/profiles/{id}', otherProfile, 'no-such-profile', undefined, scopedToken],
+      ["another agency's fleet state", 'GET', '/api/v1/fleet/agents?agency={id}', other, 'no-such-agency', undefined, scopedToken],
     ];
     const fill = (v: unknown, id: string): unknown => JSON.parse(JSON.stringify(v ?? null).replaceAll('{id}', id));
     const answer = async (method: string, path: string, id: string, body: unknown, token: string, extra: Record<string, string> = {}) => {
@@ -167,7 +180,11 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
       if (a !== b) differences.push(`console ${what}: another agency's id -> ${a.slice(0, 160)} | no such id -> ${b.slice(0, 160)}`);
     }
     expect(differences).toEqual([]);
-    // And nothing of the other agency was touched.
+    // And nothing of the other agency was touched: its profile is as the province-wide admin put it.
+    const profiles = (await (await fetch(`${tc.url}/api/v1/fleet/profiles`, { headers: { authorization: `Bearer ${scopedToken}` } })).json()) as { profiles: { name: string }[] };
+    expect(profiles.profiles.map((p) => p.name)).not.toContain(otherProfile);
+    const detail = (await (await fetch(`${tc.url}/api/v1/fleet/profiles/${otherProfile}`, { headers: { authorization: `Bearer ${callers['admin token']}` } })).json()) as { yaml: string; profile: { version: number } };
+    expect([detail.yaml, detail.profile.version]).toEqual([otherYaml, 1]);
     expect(store.get(alertId)?.ackedAt).toBeNull();
     expect(store.silence(silenceId)?.removedAt).toBeNull();
   });

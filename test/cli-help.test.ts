@@ -32,6 +32,9 @@ const COLLECTOR_COMMANDS = [
   'user list',
   'report',
   'meeting-check',
+  'config check',
+  'config diff',
+  'config push',
   'version',
 ];
 

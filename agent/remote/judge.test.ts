@@ -128,7 +128,7 @@ describe('merging with the local checks', () => {
     if (!v.ok) throw new Error(v.reasons.join('\n'));
     expect(v.overridden).toEqual(['portal']);
     expect(v.checks.map((e) => e.id)).toEqual(['checks[0] (tcp portal)', 'checks[1] (host)', 'profile cap-xa: gw (ping)']);
-    expect((v.checks[0].config as { targets: string[] }).targets).toEqual(['127.0.0.1:80']);
+    expect(v.checks[0].config.targets).toEqual(['127.0.0.1:80']);
   });
 
   it('no profile (null, no checks) leaves the local checks alone', () => {

@@ -20,6 +20,11 @@ export class CommandHub {
     this.fire(this.agents, agentId);
   }
 
+  /** Every held poll answers now (a profile changed: each agent looks whether it concerns it). */
+  wakeAllAgents(): void {
+    for (const id of [...this.agents.keys()]) this.fire(this.agents, id);
+  }
+
   /** Resolves when `done()` holds after a result arrived for one of `ids`, after `ms`, or on close. */
   async waitForResults(ids: readonly string[], ms: number, done: () => boolean, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + ms;

@@ -6,6 +6,7 @@ import { agentGroup } from './agent.ts';
 import { alertsGroup } from './alerts.ts';
 import { certsGroup } from './certs.ts';
 import { channelsGroup } from './channels.ts';
+import { configGroup } from './config.ts';
 import { UsageError, wantsHelp, type CommandGroup } from './common.ts';
 import { devicesGroup } from './devices.ts';
 import { enrollCodeGroup } from './enroll-code.ts';
@@ -36,6 +37,7 @@ export const GROUPS: readonly CommandGroup[] = [
   userGroup,
   reportGroup,
   meetingCheckGroup,
+  configGroup,
   versionGroup,
 ];
 

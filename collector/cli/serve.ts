@@ -1,5 +1,6 @@
 // `serve` and `check-config`: the long-running collector, and the dry run that proves its config
 // without opening a port or the state database.
+import { checkProfiles } from '../fleet/sync.ts';
 import { startCollector } from '../service.ts';
 import { loadConfig, parseOptions, type CommandGroup } from './common.ts';
 
@@ -29,7 +30,9 @@ async function serve(argv: string[]): Promise<number> {
 
 function checkConfig(argv: string[]): number {
   const config = loadConfig(parseOptions(argv, {}).values);
-  process.stdout.write(`${config.file}: ok, ${config.agencies.length} agencies\n`);
+  // `serve` refuses a bad profile file too, so the dry run reads them (config check says more).
+  const { profiles } = checkProfiles(config);
+  process.stdout.write(`${config.file}: ok, ${config.agencies.length} agencies, ${profiles.length} profile(s)\n`);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 import type { InfluxDB } from 'influx';
 import type { CollectorConfig } from '../config.ts';
 import type { LatestSamples } from '../console/latest.ts';
+import type { FleetService } from '../fleet/service.ts';
 import type { IngestStats } from '../ingest/stats.ts';
 import type { DB } from '../state/db.ts';
 import type { StatusCache } from '../status/cache.ts';
@@ -17,4 +18,6 @@ export interface CollectorServices {
   latest: LatestSamples;
   /** The public status page's cache, when `status.enabled` (the console refreshes it after a notice changes). */
   status?: StatusCache;
+  /** Central check configuration (profiles served to agents at their polls). */
+  fleet?: FleetService;
 }

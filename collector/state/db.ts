@@ -424,6 +424,34 @@ const MIGRATIONS: string[] = [
   // it goes through ('email', or a configured channel's name), and each channel drains its own queue.
   `ALTER TABLE notifications ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
    CREATE INDEX notifications_channel_queue ON notifications(channel, status, next_attempt_at);`,
+  // Central check configuration (collector/fleet/): every version of every profile with who and when,
+  // and what each agent runs of it (applied, or refused with the reasons).
+  `CREATE TABLE fleet_profiles (
+     name TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     body TEXT NOT NULL,
+     deleted INTEGER NOT NULL DEFAULT 0,
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     actor_kind TEXT NOT NULL,
+     PRIMARY KEY (name, version)
+   );
+   CREATE TABLE fleet_agent_status (
+     agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+     reported TEXT,
+     reported_at INTEGER,
+     off INTEGER NOT NULL DEFAULT 0,
+     applied_profile TEXT,
+     applied_version INTEGER,
+     applied_hash TEXT,
+     applied_at INTEGER,
+     rejected_hash TEXT,
+     rejected_profile TEXT,
+     rejected_version INTEGER,
+     rejected_reasons TEXT,
+     rejected_at INTEGER
+   );`,
 ];
 
 /**

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   AGENT_CHECKS_HEADER,
   COMMAND_POLL_MAX_WAIT_SECONDS,
@@ -13,9 +14,11 @@ import {
   CommandResultResponse,
   ErrorResponse,
   PATHS,
+  type AgentCommand,
 } from '../../../protocol/index.ts';
 import { CommandHub } from '../../agent-commands/hub.ts';
 import { prepareBatch } from '../../ingest/ingest.ts';
+import type { AgentRow } from '../../state/agents.ts';
 import { finishCommand, hasPendingCommands, recordPoll, sweepCommands, takeCommands } from '../../state/commands.ts';
 import type { CollectorServices } from '../services.ts';
 
@@ -23,7 +26,18 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Wake-ups of the command channel; routes that queue commands use it (see videoconf.ts). */
     commandHub: CommandHub;
+    /** What is pushed to agents at their polls rather than queued (a configuration: routes/fleet.ts). */
+    commandPushers: CommandPusher[];
   }
+}
+
+/**
+ * Something handed to an agent at its poll, decided from what the agent says it runs (poll headers)
+ * rather than queued in advance, and told of the answers.
+ */
+export interface CommandPusher {
+  poll(agent: AgentRow, headers: IncomingHttpHeaders): AgentCommand[];
+  result(agent: AgentRow, id: string, result: CommandResult): void;
 }
 
 const CHECK_TYPE = /^[a-z0-9_-]{1,64}$/;
@@ -43,6 +57,8 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
   const { db } = opts.services;
   const hub = new CommandHub();
   app.decorate('commandHub', hub);
+  app.decorate('commandPushers', []);
+  const pushed = (agent: AgentRow, headers: IncomingHttpHeaders) => app.commandPushers.flatMap((p) => p.poll(agent, headers));
   const sweeper = setInterval(() => sweepCommands(db), SWEEP_MS);
   sweeper.unref();
   // Held polls must not keep a closing server waiting for their timers.
@@ -58,7 +74,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
     async (request, reply) => {
       const agent = request.agent!;
       recordPoll(db, agent.id, parseCheckTypes(request.headers[AGENT_CHECKS_HEADER]));
-      let commands = takeCommands(db, agent.id);
+      let commands = [...pushed(agent, request.headers), ...takeCommands(db, agent.id)];
       const waitMs = Math.min(Number(request.query.wait ?? 0), COMMAND_POLL_MAX_WAIT_SECONDS) * 1000;
       if (commands.length === 0 && waitMs > 0) {
         const gone = new AbortController();
@@ -71,7 +87,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
         reply.raw.off('close', onClose);
         // A poll whose agent went away takes nothing: the commands stay pending for its next poll.
         if (gone.signal.aborted) return { commands: [] };
-        commands = takeCommands(db, agent.id);
+        commands = [...pushed(agent, request.headers), ...takeCommands(db, agent.id)];
       }
       return { commands };
     },
@@ -94,6 +110,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
       if (outcome === 'unknown') return reply.code(404).send({ error: 'not_found', message: `no command ${request.params.id} for this agent` });
       if (outcome === 'finished') return reply.code(409).send({ error: 'conflict', message: `command ${request.params.id} is already finished or expired` });
       hub.resultArrived(request.params.id);
+      for (const p of app.commandPushers) p.result(agent, request.params.id, request.body);
       return { accepted: accepted.length, rejected };
     },
   );

@@ -1,0 +1,135 @@
+// Central check configuration over HTTP: profiles (read by operators, changed by province-wide admins
+// only), each agent's state, a reload of the files; and the pusher that hands agents their config.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import {
+  ConfigError,
+  ErrorResponse,
+  FLEET_PATHS,
+  FleetAgentList,
+  FleetReloadResponse,
+  PROFILE_NAME_PATTERN,
+  ProfileDetail,
+  ProfileSummary,
+  PutProfileRequest,
+  type ProfileSummary as Summary,
+} from '../../../protocol/index.ts';
+import type { FleetService } from '../../fleet/service.ts';
+import { putProfile, syncProfiles, type Who } from '../../fleet/sync.ts';
+import { getAgency } from '../../state/agencies.ts';
+import { listAgents } from '../../state/agents.ts';
+import { actorOf } from '../../state/audit.ts';
+import { profileHistory } from '../../state/fleet.ts';
+import type { CollectorServices } from '../services.ts';
+
+/** How often the state database is looked at for versions recorded by another process (`config push`). */
+const REFRESH_MS = 2000;
+
+const NameParams = Type.Object({ name: Type.String({ pattern: PROFILE_NAME_PATTERN }) });
+const AgentsQuery = Type.Object({ agency: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, { additionalProperties: false });
+const InvalidProfile = Type.Object({ error: Type.String(), message: Type.String(), issues: Type.Optional(Type.Array(Type.Object({ file: Type.String(), path: Type.String(), message: Type.String() }))) });
+const Changed = Type.Object({ changed: FleetReloadResponse.properties.changed, profile: Type.Optional(ProfileSummary) });
+
+/** A scoped principal sees a profile assigned to its agency or to one of its agents; any other is "not found". */
+function visible(s: Summary, agency: string | undefined, agentsOfAgency: () => Set<string>): boolean {
+  return !agency || s.agencies.includes(agency) || s.agents.some((a) => agentsOfAgency().has(a));
+}
+
+export default async function fleetRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {
+  const { db, config } = opts.services;
+  const fleet = opts.services.fleet as FleetService;
+  app.commandPushers.push({ poll: (agent, headers) => fleet.poll(agent, headers), result: (agent, id, result) => fleet.result(agent, id, result) });
+  const timer = setInterval(() => {
+    if (fleet.refresh()) app.commandHub.wakeAllAgents();
+  }, REFRESH_MS);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
+
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const agentsOf = (agency: string) => () => new Set(listAgents(db, { agency }).map((a) => a.id));
+  const who = (request: FastifyRequest): Who => ({ ...actorOf(request.principal), address: request.ip });
+  /** Changing profiles reaches every agency: province-wide administrators only. */
+  const provinceWide = (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.principal?.agency) return true;
+    reply.code(403).send({ error: 'forbidden', message: 'profiles are changed by province-wide administrators only' });
+    return false;
+  };
+  const applied = <T>(change: () => T): T => {
+    const out = change();
+    if (fleet.refresh()) app.commandHub.wakeAllAgents();
+    return out;
+  };
+  const invalid = (reply: FastifyReply, err: ConfigError) => {
+    const errors = 'errors' in err ? (err.errors as ConfigError[]) : [err];
+    return reply.code(400).send({ error: 'invalid_profile', message: err.message, issues: errors.flatMap((e) => e.issues.map((i) => ({ file: e.file, ...i }))) });
+  };
+
+  r.get(FLEET_PATHS.profiles, { preHandler: app.requireRole('viewer'), schema: { response: { 200: Type.Object({ profiles: Type.Array(ProfileSummary) }) } } }, async (request) => {
+    const agency = request.principal?.agency;
+    return { profiles: fleet.current.summaries().filter((s) => visible(s, agency, agentsOf(agency ?? ''))) };
+  });
+
+  r.get(FLEET_PATHS.profile, { preHandler: app.requireRole('viewer'), schema: { params: NameParams, response: { 200: ProfileDetail, 404: ErrorResponse } } }, async (request, reply) => {
+    const { name } = request.params;
+    const agency = request.principal?.agency;
+    const s = fleet.current.summary(name);
+    if (!s || !visible(s, agency, agentsOf(agency ?? ''))) return reply.code(404).send({ error: 'not_found', message: `no profile ${name}` });
+    const history = profileHistory(db, name);
+    return {
+      profile: s,
+      yaml: history.find((h) => h.version === s.version)?.body ?? '',
+      versions: history.map((h) => ({ version: h.version, hash: h.hash, at: new Date(h.at).toISOString(), by: h.actor, deleted: h.deleted })),
+    };
+  });
+
+  r.put(
+    FLEET_PATHS.profile,
+    { preHandler: app.requireRole('admin'), schema: { params: NameParams, body: PutProfileRequest, response: { 200: Changed, 400: InvalidProfile, 403: ErrorResponse, 409: ErrorResponse } } },
+    async (request, reply) => {
+      if (!provinceWide(request, reply)) return reply;
+      const { name } = request.params;
+      try {
+        const changed = applied(() => putProfile(db, config!, name, request.body.yaml, who(request)));
+        return { changed, profile: fleet.current.summary(name) };
+      } catch (err) {
+        if (err instanceof ConfigError) return invalid(reply, err);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+          return reply.code(409).send({ error: 'not_writable', message: `cannot write ${config!.fleet.profilesDir} (${code}); edit the file there and run canhgac-collector config push` });
+        }
+        throw err;
+      }
+    },
+  );
+
+  r.delete(FLEET_PATHS.profile, { preHandler: app.requireRole('admin'), schema: { params: NameParams, response: { 200: Changed, 400: InvalidProfile, 403: ErrorResponse, 404: ErrorResponse } } }, async (request, reply) => {
+    if (!provinceWide(request, reply)) return reply;
+    const { name } = request.params;
+    if (!fleet.current.summary(name)) return reply.code(404).send({ error: 'not_found', message: `no profile ${name}` });
+    try {
+      return { changed: applied(() => putProfile(db, config!, name, null, who(request))) };
+    } catch (err) {
+      if (err instanceof ConfigError) return invalid(reply, err);
+      throw err;
+    }
+  });
+
+  r.post(FLEET_PATHS.reload, { preHandler: app.requireRole('admin'), schema: { response: { 200: FleetReloadResponse, 400: InvalidProfile, 403: ErrorResponse } } }, async (request, reply) => {
+    if (!provinceWide(request, reply)) return reply;
+    try {
+      return { changed: applied(() => syncProfiles(db, config!, who(request))) };
+    } catch (err) {
+      if (err instanceof ConfigError) return invalid(reply, err);
+      throw err;
+    }
+  });
+
+  r.get(FLEET_PATHS.agents, { preHandler: app.requireRole('viewer'), schema: { querystring: AgentsQuery, response: { 200: FleetAgentList, 404: ErrorResponse } } }, async (request, reply) => {
+    const requested = request.query.agency;
+    const scoped = request.principal?.agency;
+    // Another agency's id gets exactly the answer of one that does not exist.
+    if (requested && ((scoped && requested !== scoped) || !getAgency(db, requested))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
+    return { agents: fleet.statuses(listAgents(db, { agency: scoped ?? requested })) };
+  });
+}
