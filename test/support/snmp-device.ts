@@ -97,7 +97,8 @@ async function startRelay(path: string): Promise<{ port: number; close(): void }
   };
 }
 
-export async function createSnmpDevice(opts: { links: number }): Promise<SnmpDevice> {
+/** `pairs`: extra veth pairs with both ends in the router (`va<i>`, `vb<i>`), interfaces without a neighbour (benchmarks). */
+export async function createSnmpDevice(opts: { links: number; pairs?: number; community?: string }): Promise<SnmpDevice> {
   const id = `cs${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const dir = mkdtempSync(join(tmpdir(), 'canhgac-snmpdev-'));
   const ns = `${id}-r`;
@@ -106,7 +107,7 @@ export async function createSnmpDevice(opts: { links: number }): Promise<SnmpDev
   const x = 100 + Math.floor(Math.random() * 100);
   const y = Math.floor(Math.random() * 250);
   const links: SnmpDevice['links'] = [];
-  const community = `c-${Math.random().toString(36).slice(2, 12)}`;
+  const community = opts.community ?? `c-${Math.random().toString(36).slice(2, 12)}`;
   const v3 = { user: 'canhgac', authKey: `a-${Math.random().toString(36).slice(2, 12)}`, privKey: `p-${Math.random().toString(36).slice(2, 12)}` };
   let snmpd: ChildProcess | undefined;
   let relay: { port: number; close(): void } | undefined;
@@ -185,6 +186,7 @@ export async function createSnmpDevice(opts: { links: number }): Promise<SnmpDev
     }
     sh(['-batch', '-'], batch.join('\n') + '\n');
     const inRouter = ['link set lo up', ...links.flatMap((l) => [`addr add ${l.routerIp}/30 dev ${l.ifName}`, `link set ${l.ifName} up`])];
+    for (let i = 1; i <= (opts.pairs ?? 0); i++) inRouter.push(`link add va${i} type veth peer name vb${i}`, `link set va${i} up`, `link set vb${i} up`);
     sh(['-n', ns, '-batch', '-'], inRouter.join('\n') + '\n');
     for (const l of links) sh(['-n', l.neighbourNs, '-batch', '-'], `link set lo up\naddr add ${l.neighbourIp}/30 dev e0\nlink set e0 up\n`);
     await device.startSnmpd();
