@@ -24,6 +24,7 @@ const NAV: { key: TextKey; href: string; role?: Role; unscoped?: boolean }[] = [
   { key: 'certificates', href: `${CONSOLE}/certificates` },
   { key: 'webIntegrity', href: `${CONSOLE}/web` },
   { key: 'agents', href: `${CONSOLE}/agents` },
+  { key: 'fleet', href: `${CONSOLE}/fleet` },
   { key: 'report', href: `${CONSOLE}/report`, unscoped: true },
   { key: 'users', href: `${CONSOLE}/users`, role: 'admin', unscoped: true },
   { key: 'apiTokens', href: `${CONSOLE}/tokens`, role: 'admin', unscoped: true },

@@ -20,6 +20,7 @@ import userRoutes from './routes/users.ts';
 import adminRoutes from './routes/admin.ts';
 import noticeRoutes from './routes/notices.ts';
 import webFindingRoutes from './routes/web-findings.ts';
+import fleetConsoleRoutes from './routes/fleet.ts';
 import { sameToken, sessionIdOf } from './session-cookie.ts';
 
 export interface ConsoleOptions {
@@ -110,5 +111,5 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   app.get('/', async (_q, reply) => reply.redirect(`${CONSOLE}/`, 302));
   app.get(CONSOLE, async (_q, reply) => reply.redirect(`${CONSOLE}/`, 302));
 
-  for (const routes of [sessionRoutes, overviewRoutes, agencyRoutes, alertRoutes, agentRoutes, userRoutes, adminRoutes, noticeRoutes, reportRoutes, webFindingRoutes]) await app.register(routes, { cx });
+  for (const routes of [sessionRoutes, overviewRoutes, agencyRoutes, alertRoutes, agentRoutes, userRoutes, adminRoutes, noticeRoutes, reportRoutes, webFindingRoutes, fleetConsoleRoutes]) await app.register(routes, { cx });
 }
