@@ -144,8 +144,8 @@ export const AGENT_CHECKS_HEADER = 'x-canhgac-checks';
 /** The longest a poll is held open when there is nothing to do; agents poll again at once after an answer. */
 export const COMMAND_POLL_MAX_WAIT_SECONDS = 25;
 
-/** `apply-config` (protocol/fleet.ts): the agent's effective configuration from its profile. */
-export const COMMAND_KINDS = ['run-check', 'apply-config'] as const;
+/** `apply-config` (protocol/fleet.ts): the agent's effective configuration from its profile; `self-update` (protocol/releases.ts): a signed build. */
+export const COMMAND_KINDS = ['run-check', 'apply-config', 'self-update'] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 /** `run-check`: run every entry of this check type now and report its samples. */

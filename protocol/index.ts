@@ -9,3 +9,4 @@ export * from './config.ts';
 export * from './security-checks.ts';
 export * from './compliance.ts';
 export * from './fleet.ts';
+export * from './releases.ts';

@@ -35,6 +35,11 @@ const COLLECTOR_COMMANDS = [
   'config check',
   'config diff',
   'config push',
+  'release keygen',
+  'release sign',
+  'release add',
+  'release list',
+  'release rollout',
   'version',
 ];
 

@@ -11,6 +11,7 @@ import { UsageError, wantsHelp, type CommandGroup } from './common.ts';
 import { devicesGroup } from './devices.ts';
 import { enrollCodeGroup } from './enroll-code.ts';
 import { meetingCheckGroup } from './meeting-check.ts';
+import { releaseGroup } from './release.ts';
 import { reportGroup } from './report.ts';
 import { serveGroup } from './serve.ts';
 import { tokenGroup } from './token.ts';
@@ -38,6 +39,7 @@ export const GROUPS: readonly CommandGroup[] = [
   reportGroup,
   meetingCheckGroup,
   configGroup,
+  releaseGroup,
   versionGroup,
 ];
 

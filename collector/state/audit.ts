@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = [
   'notice_add',
   'notice_update',
   'notice_end',
+  'release_add',
+  'release_rollout',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

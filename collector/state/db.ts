@@ -452,6 +452,35 @@ const MIGRATIONS: string[] = [
      rejected_reasons TEXT,
      rejected_at INTEGER
    );`,
+  // Signed self-update: the builds stored by `release add` (files under dataDir/releases), the rollouts,
+  // and what each agent says it runs and how its last update went.
+  `CREATE TABLE releases (
+     version TEXT NOT NULL,
+     platform TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     signature TEXT NOT NULL,
+     added_at INTEGER NOT NULL,
+     added_by TEXT NOT NULL,
+     PRIMARY KEY (version, platform)
+   );
+   CREATE TABLE release_rollouts (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     version TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     percent INTEGER NOT NULL,
+     agencies TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL
+   );
+   CREATE TABLE release_agent_status (
+     agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+     reported TEXT,
+     reported_at INTEGER,
+     message TEXT,
+     message_version TEXT,
+     message_at INTEGER
+   );`,
 ];
 
 /**

@@ -1,0 +1,130 @@
+// The builds agents may install: `release add` copies a signed build under dataDir/releases and records
+// its size, SHA-256 and signature; rollouts say who should run which version (state tables in state/db.ts).
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareVersions, RELEASE_PLATFORM_PATTERN, RELEASE_VERSION_PATTERN, type ReleaseEntry, type RolloutEntry, type RolloutRequest } from '../../protocol/index.ts';
+import type { DB } from '../state/db.ts';
+import { prepared } from '../state/db.ts';
+import { hashFile, readPublicKey, readSignatureFile, ReleaseInputError, signatureValid } from './signing.ts';
+
+export interface StoredRelease extends ReleaseEntry {
+  signature: string;
+}
+
+/** Where a build's file lives: dataDir/releases/VERSION/PLATFORM/canhgac-agent (.exe on Windows). */
+export function releaseFile(dataDir: string, version: string, platform: string): string {
+  return join(dataDir, 'releases', version, platform, platform.startsWith('win32') ? 'canhgac-agent.exe' : 'canhgac-agent');
+}
+
+export interface AddRelease {
+  file: string;
+  signatureFile: string;
+  version: string;
+  platform: string;
+  /** When given, the signature is checked against it before anything is stored. */
+  publicKey?: string;
+  actor: string;
+}
+
+/** Checks and stores one build; refuses a bad version, platform, signature file, a duplicate or (with a key) a wrong signature. */
+export async function addRelease(db: DB, dataDir: string, r: AddRelease, now = Date.now()): Promise<StoredRelease> {
+  if (!new RegExp(RELEASE_VERSION_PATTERN).test(r.version)) throw new ReleaseInputError(`--version: expected three numbers such as 1.4.0, got ${JSON.stringify(r.version)}`);
+  if (!new RegExp(RELEASE_PLATFORM_PATTERN).test(r.platform)) throw new ReleaseInputError(`--platform: expected linux-x64, win32-x64, linux-arm64, ..., got ${JSON.stringify(r.platform)}`);
+  if (getRelease(db, r.version, r.platform)) throw new ReleaseInputError(`release ${r.version} (${r.platform}) is stored already; a published version is never replaced, publish a new one`);
+  const signature = readSignatureFile(r.signatureFile);
+  const { sha256, size } = await hashFile(r.file);
+  if (r.publicKey && !signatureValid(readPublicKey(r.publicKey), sha256, size, signature)) {
+    throw new ReleaseInputError(`${r.signatureFile}: the signature does not match ${r.file} under the given public key (another file, another key, or a changed file)`);
+  }
+  const target = releaseFile(dataDir, r.version, r.platform);
+  mkdirSync(join(target, '..'), { recursive: true, mode: 0o750 });
+  const tmp = `${target}.tmp-${process.pid}`;
+  copyFileSync(r.file, tmp);
+  // The copy is what agents get: hash it again, so a file changed while it was copied is not published.
+  const copied = await hashFile(tmp);
+  if (copied.sha256 !== sha256) {
+    rmSync(tmp, { force: true });
+    throw new ReleaseInputError(`${r.file} changed while it was copied; nothing was stored`);
+  }
+  renameSync(tmp, target);
+  prepared(db, 'INSERT INTO releases (version, platform, size, sha256, signature, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?)').run(r.version, r.platform, size, sha256, signature, now, r.actor);
+  return { version: r.version, platform: r.platform, size, sha256, signature, addedAt: new Date(now).toISOString(), addedBy: r.actor };
+}
+
+interface ReleaseRow {
+  version: string;
+  platform: string;
+  size: number;
+  sha256: string;
+  signature: string;
+  added_at: number;
+  added_by: string;
+}
+
+const toRelease = (r: ReleaseRow): StoredRelease => ({
+  version: r.version,
+  platform: r.platform,
+  size: r.size,
+  sha256: r.sha256,
+  signature: r.signature,
+  addedAt: new Date(r.added_at).toISOString(),
+  addedBy: r.added_by,
+});
+
+export function getRelease(db: DB, version: string, platform: string): StoredRelease | undefined {
+  const row = prepared(db, 'SELECT * FROM releases WHERE version = ? AND platform = ?').get(version, platform) as ReleaseRow | undefined;
+  return row ? toRelease(row) : undefined;
+}
+
+/** Newest version first. */
+export function listReleases(db: DB): StoredRelease[] {
+  const rows = (prepared(db, 'SELECT * FROM releases').all() as ReleaseRow[]).map(toRelease);
+  return rows.sort((a, b) => (compareVersions(b.version, a.version) ?? 0) || a.platform.localeCompare(b.platform));
+}
+
+/** The stored file of a release, when both the row and the file are there. */
+export function storedFile(db: DB, dataDir: string, version: string, platform: string): { release: StoredRelease; file: string } | undefined {
+  const release = getRelease(db, version, platform);
+  const file = releaseFile(dataDir, version, platform);
+  return release && existsSync(file) ? { release, file } : undefined;
+}
+
+interface RolloutRow {
+  id: number;
+  version: string;
+  channel: string;
+  percent: number;
+  agencies: string;
+  created_at: number;
+  created_by: string;
+}
+
+const toRollout = (r: RolloutRow): RolloutEntry => ({
+  id: r.id,
+  version: r.version,
+  channel: r.channel,
+  percent: r.percent,
+  agencies: JSON.parse(r.agencies) as string[],
+  createdAt: new Date(r.created_at).toISOString(),
+  createdBy: r.created_by,
+});
+
+/** A new rollout replaces the channel's previous one; its version must be stored. */
+export function addRollout(db: DB, req: RolloutRequest, actor: string, now = Date.now()): RolloutEntry {
+  if (!(prepared(db, 'SELECT 1 FROM releases WHERE version = ?').get(req.version))) throw new ReleaseInputError(`no stored release ${req.version}; add it first (canhgac-collector release add)`);
+  const info = prepared(db, 'INSERT INTO release_rollouts (version, channel, percent, agencies, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)').run(
+    req.version,
+    req.channel ?? 'stable',
+    req.percent ?? 100,
+    JSON.stringify([...new Set(req.agencies ?? [])].sort()),
+    now,
+    actor,
+  );
+  return toRollout(prepared(db, 'SELECT * FROM release_rollouts WHERE id = ?').get(info.lastInsertRowid) as RolloutRow);
+}
+
+/** The rollout in force per channel (the newest of each). */
+export function currentRollouts(db: DB): Map<string, RolloutEntry> {
+  const rows = prepared(db, 'SELECT * FROM release_rollouts WHERE id IN (SELECT MAX(id) FROM release_rollouts GROUP BY channel)').all() as RolloutRow[];
+  return new Map(rows.map((r) => [r.channel, toRollout(r)]));
+}
