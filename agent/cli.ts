@@ -11,6 +11,8 @@ import { createLogger } from './log.ts';
 import { MemoryOutbox } from './outbox.ts';
 import { runCheck } from './run-check.ts';
 import { agentStatusSample } from './status.ts';
+import { updateCheck } from './self-update/health-check.ts';
+import { EXIT_RESTART, runningExecutable, SelfUpdater } from './self-update/updater.ts';
 
 /** Each subcommand's lines of the help, and the options it takes (besides --config). */
 const COMMANDS: Record<string, { usage: string; options: readonly string[] }> = {
@@ -23,6 +25,10 @@ const COMMANDS: Record<string, { usage: string; options: readonly string[] }> = 
     options: ['code', 'collector', 'ca'],
   },
   'check-config': { usage: '  canhgac-agent check-config [--config FILE]      validate the config and exit\n', options: [] },
+  'update-check': {
+    usage: '  canhgac-agent update-check [--config FILE]      what a newly installed build runs once: config loads, the collector accepts its status (self-update)\n',
+    options: [],
+  },
   version: { usage: '  canhgac-agent version\n', options: [] },
 };
 
@@ -107,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'enroll':
         return await enrollCommand(args);
+      case 'update-check':
+        return await updateCheck(loadAgentConfig(args.config!));
       default:
         return 2; // unreachable: every key of COMMANDS has its case
     }
@@ -154,16 +162,21 @@ async function once(config: AgentConfig, json: boolean): Promise<number> {
 
 async function run(config: AgentConfig): Promise<number> {
   const log = createLogger({ level: config.agent.logLevel });
-  const daemon = startDaemon(config, log);
-  await new Promise<void>((resolve) => {
+  let restart = () => undefined as void;
+  const restarting = new Promise<void>((resolve) => (restart = resolve));
+  // A new build installed by self-update: stop cleanly, then exit EXIT_RESTART so the service manager starts it.
+  const updater = config.collector ? new SelfUpdater(config, { log, restart, executable: await runningExecutable() }) : undefined;
+  const daemon = startDaemon(config, log, { pushed: updater ? [updater] : [] });
+  const reason = await new Promise<string>((resolve) => {
     const stop = (signal: string) => {
       log.info('stopping', { signal });
-      daemon.stop().then(resolve, resolve);
+      daemon.stop().then(() => resolve(signal), () => resolve(signal));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    void restarting.then(() => stop('restart into the new build'));
   });
-  return 0;
+  return reason === 'SIGTERM' || reason === 'SIGINT' ? 0 : EXIT_RESTART;
 }
 
 async function enrollCommand(args: { config?: string; code?: string; collector?: string; ca?: string }): Promise<number> {

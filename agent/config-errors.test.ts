@@ -19,7 +19,7 @@ const CORPUS: Record<string, string> = {
   'invalid-yaml-syntax.yaml': 'line 3 column 3: invalid YAML: Block collections are not allowed within flow collections',
   'invalid-duplicate-key.yaml': 'line 3 column 1: invalid YAML: Map keys must be unique',
   'invalid-missing-checks.yaml': 'checks: missing; expected a list of checks, each with a type',
-  'invalid-unknown-top-level-key.yaml': 'colector: unknown key (known keys: collector, agent, outbox, checks, remoteConfig, remotePolicy)',
+  'invalid-unknown-top-level-key.yaml': 'colector: unknown key (known keys: collector, agent, outbox, checks, remoteConfig, remotePolicy, selfUpdate)',
   'invalid-unknown-key-in-section.yaml': 'agent.sendEvery: unknown key (known keys: logLevel, statusInterval, maxSplay, sendInterval, maxBackoff, sampleLog)',
   'invalid-collector-missing-token-file.yaml': 'collector.tokenFile: missing; expected a path where the agent token is kept',
   'invalid-collector-http-remote.yaml':
@@ -85,6 +85,12 @@ const CORPUS: Record<string, string> = {
   'invalid-remote-policy-path.yaml': 'remotePolicy.paths[0]: expected an absolute path, got "certs"',
   'invalid-remote-policy-host.yaml': 'remotePolicy.hosts[0]: expected a host name or *.domain, got "http://portal.example.vn/"',
   'invalid-remote-policy-unknown-key.yaml': 'remotePolicy.network: unknown key (known keys: checkTypes, networks, hosts, paths)',
+  'invalid-self-update-public-key.yaml':
+    'selfUpdate.publicKey: expected the Ed25519 public key line `canhgac-collector release keygen` printed (MCowBQYDK2VwAyEA...), got "/etc/canhgac/release.pub"',
+  'invalid-self-update-missing-key.yaml': 'selfUpdate.publicKey: missing; expected the release public key, the one line `canhgac-collector release keygen` printed (MCowBQYDK2VwAyEA...)',
+  'invalid-self-update-health-timeout.yaml': 'selfUpdate.healthTimeout: must be at least 5s, got "1s"',
+  'invalid-self-update-channel.yaml': 'selfUpdate.channel: expected a channel name such as stable or pilot (lower case), got "Pilot"',
+  'invalid-self-update-unknown-key.yaml': 'selfUpdate.allowDowngrades: unknown key (known keys: publicKey, channel, allowDowngrade, healthTimeout, downloadTimeout, maxBytes)',
   'invalid-snmp-community-in-yaml.yaml':
     'checks[0].devices[0].community: a secret is never written in the YAML (it would be in backups and logs); use communityFile (a file whose first line is the community) or communityEnv (an environment variable)',
   'invalid-snmp-unknown-key.yaml':

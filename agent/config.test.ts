@@ -35,7 +35,7 @@ const CASES: { name: string; yaml: string; messages: string[] }[] = [
   { name: 'not a mapping', yaml: '- 1\n- 2\n', messages: ['expected a mapping with at least a `checks` key'] },
   { name: 'broken YAML', yaml: 'checks: [\n', messages: ['line 2 column 1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
   { name: 'missing checks', yaml: 'agent: {}\n', messages: ['checks: missing; expected a list of checks, each with a type'] },
-  { name: 'unknown top-level key', yaml: 'checks: []\ncolector: {}\n', messages: ['colector: unknown key (known keys: collector, agent, outbox, checks, remoteConfig, remotePolicy)'] },
+  { name: 'unknown top-level key', yaml: 'checks: []\ncolector: {}\n', messages: ['colector: unknown key (known keys: collector, agent, outbox, checks, remoteConfig, remotePolicy, selfUpdate)'] },
   { name: 'unknown check type', yaml: 'checks:\n  - type: pong\n', messages: [`checks[0].type: unknown check type "pong" (known: ${KNOWN})`] },
   { name: 'check without type', yaml: 'checks:\n  - targets: [127.0.0.1]\n', messages: [`checks[0].type: missing; expected one of ${KNOWN}`] },
   { name: 'bad interval', yaml: 'checks:\n  - type: tcp\n    targets: ["127.0.0.1:22"]\n    interval: soon\n', messages: ['checks[0].interval: expected a duration such as 30s, 5m or 1h, got "soon"'] },

@@ -13,6 +13,7 @@ import {
 import { registry, checkTypes } from './checks/registry.ts';
 import type { CheckDefinition, CommonCheckConfig } from './checks/types.ts';
 import { RemotePolicySection, remotePolicyIssues, type RemotePolicyConfig } from './remote/policy.ts';
+import { resolveSelfUpdate, SelfUpdateSection, selfUpdateIssues, type SelfUpdateSettings } from './self-update/settings.ts';
 
 export const DEFAULT_CONFIG_PATH = process.platform === 'win32' ? 'C:\\ProgramData\\CanhGac\\agent.yaml' : '/etc/canhgac/agent.yaml';
 
@@ -60,6 +61,8 @@ const TopLevel = Type.Object(
     remoteConfig: Type.Optional(Type.Boolean({ expected: 'true or false' })),
     /** What a profile from the collector may use, reach and read (agent/remote/policy.ts). */
     remotePolicy: Type.Optional(RemotePolicySection),
+    /** Signed self-update: the pinned release key and its bounds (agent/self-update/); absent: updates refused. */
+    selfUpdate: Type.Optional(SelfUpdateSection),
   },
   { additionalProperties: false },
 );
@@ -93,6 +96,8 @@ export interface AgentConfig {
   /** `remoteConfig` (default true): run the checks of the profile the collector assigns. */
   remoteConfig: boolean;
   remotePolicy?: RemotePolicyConfig;
+  /** `selfUpdate`: present only with a pinned release public key. */
+  selfUpdate?: SelfUpdateSettings;
 }
 
 const schemaCache = new Map<string, TObject>();
@@ -135,6 +140,7 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
     if (ageIssue) issues.push(ageIssue);
     if (collector) issues.push(...collectorUrlIssues(collector.url));
     if (doc.remotePolicy) issues.push(...remotePolicyIssues(doc.remotePolicy as RemotePolicyConfig, checkTypes()));
+    if (doc.selfUpdate) issues.push(...selfUpdateIssues(doc.selfUpdate as Parameters<typeof selfUpdateIssues>[0]));
   }
 
   const checks: CheckEntry[] = [];
@@ -204,6 +210,7 @@ export function parseAgentConfig(file: string, raw: unknown): AgentConfig {
     checks,
     remoteConfig: doc.remoteConfig !== false,
     remotePolicy: doc.remotePolicy as RemotePolicyConfig | undefined,
+    selfUpdate: resolveSelfUpdate(doc.selfUpdate as Parameters<typeof resolveSelfUpdate>[0]),
   };
 }
 

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { WireSample } from '../protocol/index.ts';
 import { DiskOutbox } from './outbox-disk.ts';
 import type { Outbox } from './outbox.ts';
+import type { PushedKind } from './remote/pushed.ts';
 import { RemoteConfig } from './remote/remote-config.ts';
 import { remoteConfigFile } from './remote/store.ts';
 import { confirmDelivery } from './run-check.ts';
@@ -28,7 +29,7 @@ export interface Daemon {
 }
 
 /** The long-running agent: scheduler → outbox → sender, plus its own status sample. */
-export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: Outbox } = {}): Daemon {
+export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: Outbox; pushed?: PushedKind[] } = {}): Daemon {
   const collector = config.collector;
   if (!collector) throw new NotEnrolledError(`${config.file}: collector: missing; \`run\` needs collector.url and collector.tokenFile`);
   const token = readToken(collector.tokenFile);
@@ -89,7 +90,8 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
     client,
     tokenFile: collector.tokenFile,
     checks: () => checks,
-    pushed: [remote],
+    // Besides the configuration: whatever else the caller handles (a signed build: agent/self-update/).
+    pushed: [remote, ...(opts.pushed ?? [])],
     log,
     deliver: (samples) => {
       outbox.append(samples);

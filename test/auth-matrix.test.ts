@@ -142,6 +142,8 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
       ["change another agency's profile", 'PUT', '/api/v1/fleet/profiles/{id}', otherProfile, 'no-such-profile', { yaml: 'agencies: [so-y-te]\nchecks: []\n' }, scopedToken],
       ["delete another agency's profile", 'DELETE', '/api/v1/fleet/profiles/{id}', otherProfile, 'no-such-profile', undefined, scopedToken],
       ["another agency's fleet state", 'GET', '/api/v1/fleet/agents?agency={id}', other, 'no-such-agency', undefined, scopedToken],
+      ["another agency's update state", 'GET', '/api/v1/releases/agents?agency={id}', other, 'no-such-agency', undefined, scopedToken],
+      ['roll a release out to another agency', 'POST', '/api/v1/releases/rollout', other, 'no-such-agency', { version: '9.9.9', agencies: ['{id}'] }, scopedToken],
     ];
     const fill = (v: unknown, id: string): unknown => JSON.parse(JSON.stringify(v ?? null).replaceAll('{id}', id));
     const answer = async (method: string, path: string, id: string, body: unknown, token: string, extra: Record<string, string> = {}) => {
@@ -187,5 +189,19 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     expect([detail.yaml, detail.profile.version]).toEqual([otherYaml, 1]);
     expect(store.get(alertId)?.ackedAt).toBeNull();
     expect(store.silence(silenceId)?.removedAt).toBeNull();
+  });
+
+  it('an agency-scoped admin cannot push a release, not even to its own agency; a viewer neither', async () => {
+    const db = tc.collector.db;
+    const callersOf = [createAdminToken(db, 'matrix-scoped-release', 'admin', 'so-y-te'), createAdminToken(db, 'matrix-viewer-release', 'viewer')];
+    for (const token of callersOf) {
+      const res = await fetch(`${tc.url}/api/v1/releases/rollout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ version: '0.1.0', agencies: ['so-y-te'] }),
+      });
+      expect(res.status).toBe(403);
+    }
+    expect(db.prepare('SELECT COUNT(*) AS n FROM release_rollouts').get()).toEqual({ n: 0 });
   });
 });

@@ -43,7 +43,7 @@ const COLLECTOR_COMMANDS = [
   'version',
 ];
 
-const AGENT_COMMANDS = ['once', 'run', 'enroll', 'check-config', 'version'];
+const AGENT_COMMANDS = ['once', 'run', 'enroll', 'check-config', 'update-check', 'version'];
 
 // Help must not need a config: this one does not exist, and nothing may try to read it.
 const NO_CONFIG = ['--config', '/nonexistent/canhgac-cli-help.yaml'];

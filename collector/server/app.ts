@@ -17,6 +17,7 @@ import consolePlugin from '../console/plugin.ts';
 import agentCommandRoutes from './routes/agent-commands.ts';
 import videoconfRoutes from './routes/videoconf.ts';
 import fleetRoutes from './routes/fleet.ts';
+import releaseRoutes from './routes/releases.ts';
 import { NO_CONTROL_PATTERN, type WireSample } from '../../protocol/index.ts';
 import type { SampleObserver } from '../ingest/observers.ts';
 import { AgentRateLimiter, type RateLimitSettings } from '../ingest/rate-limit.ts';
@@ -105,6 +106,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(agentCommandRoutes, { services, window: opts.window });
   await app.register(videoconfRoutes, { services });
   if (services.fleet) await app.register(fleetRoutes, { services });
+  // Signed self-update: builds, rollouts, downloads (collector/releases).
+  if (services.config) await app.register(releaseRoutes, { services });
   // The public status page (no login), when configured.
   if (services.status) await app.register(statusRoutes, { cache: services.status });
   // The web console (pages under /console; its session is also accepted by the operator API above).

@@ -1,0 +1,173 @@
+// The agent end of signed self-update, as a kind of pushed command: says in every poll what it runs and
+// how its last update went, and for a `self-update` command downloads, verifies (pinned key), stages,
+// swaps, health-checks the new build and either hands over (restart) or rolls back.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Value } from 'typebox/value';
+import {
+  AGENT_UPDATE_HEADER,
+  compareVersions,
+  formatUpdateHeader,
+  RELEASE_PATHS,
+  SELF_UPDATE_KIND,
+  SelfUpdatePayload,
+  VERSION,
+  type UpdateOutcome,
+} from '../../protocol/index.ts';
+import type { AgentConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { PushedKind, PushedOutcome } from '../remote/pushed.ts';
+import { readToken } from '../token-store.ts';
+import { downloadBuild, DownloadError } from './download.ts';
+import { checkSignature, healthProblem, RefusedBuild, rollBack, stagedVersion, swapIn } from './install.ts';
+
+/** Exit code of an agent that installed a new build and wants its service manager to start it (EX_TEMPFAIL). */
+export const EXIT_RESTART = 75;
+
+export interface UpdaterOptions {
+  log: Logger;
+  /** Stop cleanly and exit with EXIT_RESTART (the CLI's `run`). */
+  restart: () => void;
+  /** The running executable; undefined when this is not a single executable (node + tsx): updates refused. */
+  executable?: string;
+  platform?: string;
+}
+
+interface LastAttempt {
+  version: string;
+  state: UpdateOutcome;
+  message?: string;
+  at: string;
+}
+
+/** The update directory: `update/` next to the token file (the agent's state directory). */
+export function updateDir(config: AgentConfig): string {
+  return join(dirname(resolve(dirname(config.file), config.collector!.tokenFile)), 'update');
+}
+
+/** This process's executable when it is a single executable (the only thing self-update replaces). */
+export async function runningExecutable(): Promise<string | undefined> {
+  try {
+    const sea = await import('node:sea');
+    return sea.isSea() ? process.execPath : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class SelfUpdater implements PushedKind {
+  readonly kind = SELF_UPDATE_KIND;
+  private readonly dir: string;
+  private last: LastAttempt | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly opts: UpdaterOptions,
+  ) {
+    this.dir = updateDir(config);
+    this.last = this.readLast();
+  }
+
+  headers(): Record<string, string> {
+    const s = this.config.selfUpdate;
+    if (!s) return { [AGENT_UPDATE_HEADER]: 'off' };
+    return { [AGENT_UPDATE_HEADER]: formatUpdateHeader({ off: false, channel: s.channel, version: VERSION, platform: this.platform(), last: this.last }) };
+  }
+
+  async handle(payload: unknown, signal: AbortSignal): Promise<PushedOutcome> {
+    if (this.busy) return { status: 'failed', message: 'an update is already in progress', samples: [] };
+    this.busy = true;
+    try {
+      return await this.attempt(payload, signal);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private platform(): string {
+    return this.opts.platform ?? `${process.platform}-${process.arch}`;
+  }
+
+  private async attempt(payload: unknown, signal: AbortSignal): Promise<PushedOutcome> {
+    const s = this.config.selfUpdate;
+    if (!s) return this.refuse(undefined, 'self-update is off: this agent’s config has no selfUpdate.publicKey');
+    if (!Value.Check(SelfUpdatePayload, payload)) return this.refuse(undefined, 'not a self-update command this agent understands (bad payload)');
+    const p = payload as SelfUpdatePayload;
+    if (p.platform !== this.platform()) return this.refuse(p.version, `a build for ${p.platform}; this agent runs on ${this.platform()}`);
+    const order = compareVersions(p.version, VERSION);
+    if (order === 0) return this.refuse(p.version, `version ${p.version} runs already`);
+    if (order === undefined || (order < 0 && !s.allowDowngrade)) return this.refuse(p.version, `${p.version} is older than the running ${VERSION}: a downgrade (allowed only with selfUpdate.allowDowngrade: true)`);
+    const exe = this.opts.executable;
+    if (!exe) return this.refuse(p.version, 'this agent does not run as the single executable (node with tsx): nothing to replace');
+    const token = readToken(this.config.collector!.tokenFile);
+    if (!token) return { status: 'failed', message: 'no agent token', samples: [] };
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const part = join(this.dir, `canhgac-agent-${p.version}-${p.platform}.part`);
+    const log = this.opts.log.child({ part: 'self-update', version: p.version });
+    try {
+      log.info('downloading a new build', { size: p.size });
+      const path = RELEASE_PATHS.agentDownload.replace(':version', p.version).replace(':platform', p.platform);
+      await downloadBuild({ base: this.config.collector!.url, ca: this.config.collector!.ca, path, token, size: p.size, sha256: p.sha256, partFile: part, maxBytes: s.maxBytes, timeoutMs: s.downloadTimeoutMs, signal });
+      checkSignature(s.publicKey, p.sha256, p.size, p.signature);
+      const actual = await stagedVersion(part, p.version);
+      if ((compareVersions(actual, VERSION) ?? -1) < 0 && !s.allowDowngrade) throw new RefusedBuild(`the build is version ${actual}, older than the running ${VERSION}`);
+    } catch (err) {
+      if (err instanceof DownloadError && (err.kind === 'interrupted' || err.kind === 'network')) {
+        log.warn('download not complete; the running version is untouched', { error: err.message });
+        return { status: 'failed', message: err.message, samples: [] };
+      }
+      rmSync(part, { force: true });
+      log.warn('new build refused; the running version is untouched', { error: (err as Error).message });
+      return this.refuse(p.version, (err as Error).message);
+    }
+    return this.install(exe, part, p.version, log);
+  }
+
+  /** Swap, health check, then hand over to the new build or put the old one back. */
+  private async install(exe: string, staged: string, version: string, log: Logger): Promise<PushedOutcome> {
+    try {
+      swapIn(exe, staged);
+    } catch (err) {
+      return this.refuse(version, `cannot put the new build in place of ${exe}: ${(err as Error).message}`);
+    } finally {
+      rmSync(staged, { force: true });
+    }
+    const problem = await healthProblem(exe, this.config.file, this.config.selfUpdate!.healthTimeoutMs);
+    if (problem) {
+      rollBack(exe);
+      log.error('the new build failed its health check; rolled back to the running version', { problem });
+      this.remember(version, 'rolled-back', problem);
+      return { status: 'failed', message: `rolled back to ${VERSION}: ${problem}`.slice(0, 1000), reasons: [problem.slice(0, 500)], samples: [] };
+    }
+    this.remember(version, 'installed');
+    log.info('new build installed and healthy; restarting into it', { from: VERSION });
+    setImmediate(() => this.opts.restart());
+    return { status: 'done', message: `installed ${version} (was ${VERSION}); restarting through the service manager`, samples: [] };
+  }
+
+  private refuse(version: string | undefined, reason: string): PushedOutcome {
+    if (version) this.remember(version, 'refused', reason);
+    this.opts.log.warn('self-update refused', { version, reason });
+    return { status: 'failed', message: `refused: ${reason}`.slice(0, 1000), reasons: [reason.slice(0, 500)], samples: [] };
+  }
+
+  private remember(version: string, state: UpdateOutcome, message?: string): void {
+    this.last = { version, state, message, at: new Date().toISOString() };
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(this.dir, 'last.json'), JSON.stringify(this.last), { mode: 0o600 });
+    } catch (err) {
+      this.opts.log.warn('cannot record the update outcome', { error: (err as Error).message });
+    }
+  }
+
+  private readLast(): LastAttempt | undefined {
+    try {
+      const doc = JSON.parse(readFileSync(join(this.dir, 'last.json'), 'utf8').slice(0, 10_000)) as LastAttempt;
+      return compareVersions(doc.version, doc.version) === 0 && ['installed', 'refused', 'rolled-back'].includes(doc.state) ? doc : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

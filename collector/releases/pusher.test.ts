@@ -1,0 +1,65 @@
+// Rollout decisions at the collector: channel, percentage (stable per agent, growing only by adding
+// agents), agency list, never a build already refused, never one for another platform, and the fleet by version.
+import { describe, expect, it } from 'vitest';
+import { formatUpdateHeader, AGENT_UPDATE_HEADER, type AgentUpdateState } from '../../protocol/index.ts';
+import { syncAgencies } from '../state/agencies.ts';
+import { createAgent, type AgentRow } from '../state/agents.ts';
+import { openDb, prepared } from '../state/db.ts';
+import { inRollout, ReleasePusher, rolloutBucket } from './pusher.ts';
+import { addRollout } from './store.ts';
+
+function setup() {
+  const db = openDb(':memory:');
+  syncAgencies(db, [
+    { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [] },
+    { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [] },
+  ] as never);
+  const insert = (version: string, platform = 'linux-x64') =>
+    prepared(db, 'INSERT INTO releases (version, platform, size, sha256, signature, added_at, added_by) VALUES (?, ?, 10, ?, ?, 0, ?)').run(version, platform, 'a'.repeat(64), `${'A'.repeat(86)}==`, 'test');
+  return { db, insert };
+}
+
+const header = (s: Partial<AgentUpdateState>) => ({ [AGENT_UPDATE_HEADER]: formatUpdateHeader({ off: false, channel: 'stable', version: '0.1.0', platform: 'linux-x64', ...s }) });
+
+describe('release rollout', () => {
+  it('a percentage picks a stable share of agents, and raising it only adds agents', () => {
+    const ids = Array.from({ length: 400 }, (_, i) => `agent-${i}`);
+    const at = (p: number) => new Set(ids.filter((id) => inRollout({ id, agency: 'so-y-te' }, { id: 1, version: '0.2.0', channel: 'stable', percent: p, agencies: [], createdAt: '', createdBy: '' })));
+    const ten = at(10);
+    const fifty = at(50);
+    expect(ten.size).toBeGreaterThan(20);
+    expect(ten.size).toBeLessThan(70);
+    expect(fifty.size).toBeGreaterThan(160);
+    expect([...ten].every((id) => fifty.has(id))).toBe(true);
+    expect(at(100).size).toBe(400);
+    expect(at(0).size).toBe(0);
+    expect(rolloutBucket('agent-1', '0.2.0')).toBe(rolloutBucket('agent-1', '0.2.0'));
+  });
+
+  it('offers the channel’s build to agents of the listed agencies only, once, never again after a refusal', () => {
+    const { db, insert } = setup();
+    insert('0.2.0');
+    const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent as AgentRow;
+    const b = createAgent(db, { agency: 'so-tu-phap', hostname: 'pc-b' }).agent as AgentRow;
+    const pusher = new ReleasePusher(db);
+    expect(pusher.poll(a, header({}))).toEqual([]);
+    addRollout(db, { version: '0.2.0', agencies: ['so-y-te'] }, 'test');
+    const [cmd] = pusher.poll(a, header({}));
+    expect(cmd).toMatchObject({ kind: 'self-update', payload: { version: '0.2.0', platform: 'linux-x64', size: 10 } });
+    expect(pusher.poll(a, header({}))).toEqual([]);
+    expect(pusher.poll(b, header({}))).toEqual([]);
+    expect(pusher.poll(a, header({ channel: 'pilot' }))).toEqual([]);
+    expect(pusher.poll(a, { [AGENT_UPDATE_HEADER]: 'off' })).toEqual([]);
+    expect(pusher.poll(a, {})).toEqual([]);
+    pusher.rolloutChanged();
+    expect(pusher.poll(a, header({ last: { version: '0.2.0', state: 'refused' } }))).toEqual([]);
+    expect(pusher.poll(a, header({ platform: 'win32-x64' }))).toEqual([]);
+    expect(pusher.poll(a, header({ version: '0.2.0' }))).toEqual([]);
+    const fleet = pusher.statuses([a, b]);
+    expect(fleet.versions).toEqual({ '0.1.0': 1, '0.2.0': 1 });
+    expect(fleet.agents.map((x) => [x.hostname, x.state, x.target ?? '-'])).toEqual([
+      ['pc-a', 'current', '0.2.0'],
+      ['pc-b', 'none', '-'],
+    ]);
+  });
+});

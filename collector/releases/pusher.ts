@@ -1,0 +1,139 @@
+// Rollout at the collector: at each poll, from the agent's update header (channel, version, platform,
+// last outcome), whether it is in its channel's rollout and needs the build; then a `self-update` command.
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  AGENT_UPDATE_HEADER,
+  parseUpdateHeader,
+  SELF_UPDATE_KIND,
+  type AgentCommand,
+  type AgentUpdateState,
+  type CommandResult,
+  type RolloutEntry,
+  type SelfUpdatePayload,
+  type UpdateAgentStatus,
+} from '../../protocol/index.ts';
+import type { AgentRow } from '../state/agents.ts';
+import { prepared, type DB } from '../state/db.ts';
+import { pushedCommand, recordPushedCommand } from '../state/fleet.ts';
+import { currentRollouts, getRelease } from './store.ts';
+
+/** An unanswered or failed offer is made again after this (an interrupted download resumes then). */
+const RESEND_MS = 10 * 60_000;
+/** How long the agent has to answer: a download of 100 MB over a slow agency line, and the health check. */
+const RESULT_TTL_MS = 60 * 60_000;
+/** After a failed attempt (network, interrupted download): offered again this much later. */
+const RETRY_MS = 30_000;
+
+/** The agent's stable place in 0-99 for a version's rollout: raising the percentage only adds agents. */
+export function rolloutBucket(agentId: string, version: string): number {
+  return createHash('sha256').update(`${version}\n${agentId}`).digest().readUInt32BE(0) % 100;
+}
+
+export function inRollout(agent: Pick<AgentRow, 'id' | 'agency'>, rollout: RolloutEntry): boolean {
+  if (rollout.agencies.length > 0 && !rollout.agencies.includes(agent.agency)) return false;
+  return rolloutBucket(agent.id, rollout.version) < rollout.percent;
+}
+
+export class ReleasePusher {
+  private readonly reported = new Map<string, string>();
+  private readonly sent = new Map<string, { key: string; at: number }>();
+
+  constructor(private readonly db: DB) {}
+
+  /** A new rollout: offers are made again at once, not after RESEND_MS. */
+  rolloutChanged(): void {
+    this.sent.clear();
+  }
+
+  poll(agent: AgentRow, headers: IncomingHttpHeaders, now = Date.now()): AgentCommand[] {
+    const raw = headers[AGENT_UPDATE_HEADER];
+    const state = parseUpdateHeader(raw);
+    if (!state) return [];
+    if (this.reported.get(agent.id) !== raw) {
+      prepared(this.db, 'INSERT INTO release_agent_status (agent_id, reported, reported_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET reported = excluded.reported, reported_at = excluded.reported_at').run(agent.id, raw, now);
+      this.reported.set(agent.id, raw as string);
+    }
+    const offer = this.offerFor(agent, state);
+    if (!offer) return [];
+    const key = `${offer.version}/${offer.platform}`;
+    const last = this.sent.get(agent.id);
+    if (last && last.key === key && now - last.at < RESEND_MS) return [];
+    this.sent.set(agent.id, { key, at: now });
+    const id = `upd-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
+    recordPushedCommand(this.db, id, agent.id, SELF_UPDATE_KIND, { version: offer.version, platform: offer.platform }, now, RESULT_TTL_MS);
+    return [{ id, kind: SELF_UPDATE_KIND, payload: offer, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + RESULT_TTL_MS).toISOString() }];
+  }
+
+  /** The build this agent should get now, if any: in its channel's rollout, not running it, not refused it. */
+  private offerFor(agent: AgentRow, state: AgentUpdateState): SelfUpdatePayload | undefined {
+    if (state.off) return undefined;
+    const rollout = currentRollouts(this.db).get(state.channel!);
+    if (!rollout || !inRollout(agent, rollout) || rollout.version === state.version) return undefined;
+    if (state.last?.version === rollout.version && state.last.state !== 'installed') return undefined;
+    const release = getRelease(this.db, rollout.version, state.platform!);
+    if (!release) return undefined;
+    return { version: release.version, platform: release.platform, size: release.size, sha256: release.sha256, signature: release.signature };
+  }
+
+  /** What the agent answered, kept for the console (a refusal's or a rollback's reason). */
+  result(agent: AgentRow, id: string, result: CommandResult, now = Date.now()): void {
+    const cmd = pushedCommand(this.db, id, agent.id);
+    if (cmd?.kind !== SELF_UPDATE_KIND) return;
+    const { version, platform } = cmd.payload as { version: string; platform: string };
+    prepared(this.db, 'INSERT INTO release_agent_status (agent_id, message, message_version, message_at) VALUES (?, ?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET message = excluded.message, message_version = excluded.message_version, message_at = excluded.message_at').run(
+      agent.id,
+      `${result.status}: ${result.message ?? ''}`.slice(0, 1000),
+      version,
+      now,
+    );
+    // A failed attempt (an interrupted download resumes) is offered again after RETRY_MS; a refusal never (the agent says so in its header).
+    if (result.status === 'failed') this.sent.set(agent.id, { key: `${version}/${platform}`, at: now - RESEND_MS + RETRY_MS });
+  }
+
+  /** The fleet by version, and per agent where it stands in its channel's rollout. */
+  statuses(agents: readonly AgentRow[]): { agents: UpdateAgentStatus[]; versions: Record<string, number> } {
+    const rows = new Map((prepared(this.db, 'SELECT * FROM release_agent_status').all() as StatusRow[]).map((r) => [r.agent_id, r]));
+    const rollouts = currentRollouts(this.db);
+    const versions: Record<string, number> = {};
+    const out = agents.filter((a) => !a.revokedAt).map((a) => {
+      const row = rows.get(a.id);
+      const state = parseUpdateHeader(row?.reported ?? undefined);
+      const version = state?.version ?? a.version;
+      if (version) versions[version] = (versions[version] ?? 0) + 1;
+      return statusOf(a, state, version, row, state?.channel ? rollouts.get(state.channel) : undefined);
+    });
+    return { agents: out, versions };
+  }
+}
+
+interface StatusRow {
+  agent_id: string;
+  reported: string | null;
+  reported_at: number | null;
+  message: string | null;
+  message_version: string | null;
+  message_at: number | null;
+}
+
+function statusOf(a: AgentRow, state: AgentUpdateState | undefined, version: string | undefined, row: StatusRow | undefined, rollout: RolloutEntry | undefined): UpdateAgentStatus {
+  const target = rollout && inRollout(a, rollout) ? rollout.version : undefined;
+  let s = 'unknown';
+  if (state?.off) s = 'off';
+  else if (state && !target) s = 'none';
+  else if (state && target === version) s = 'current';
+  else if (state?.last && state.last.version === target && state.last.state !== 'installed') s = state.last.state;
+  else if (state) s = 'pending';
+  const message = row?.message && row.message_version === target ? row.message : undefined;
+  return {
+    agent: a.id,
+    agency: a.agency,
+    hostname: a.hostname,
+    channel: state?.channel,
+    version,
+    target,
+    state: s,
+    message,
+    reportedAt: row?.reported_at ? new Date(row.reported_at).toISOString() : undefined,
+  };
+}
