@@ -2,6 +2,7 @@
 // videoconf check's management-interface probe so both accept the same URLs and time the same way.
 import http from 'node:http';
 import https from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { resultOfError, VERSION, type FieldsOf, type Result } from '../../../protocol/index.ts';
 import { elapsedMs, specialUseLookup } from './probe.ts';
 
@@ -11,8 +12,29 @@ const MAX_REDIRECTS = 5;
 // The URL rules live with the other target syntax (probe.ts), which check specs import without this module.
 export { urlTargetProblem } from './probe.ts';
 
+// A context built from the ~140 PEM roots plus a CA file costs about 18 ms of CPU, and `ca` on a request
+// builds one per request (and frees it after). The same trust serves every request of every run, so
+// each distinct list of CA certificates gets one context, kept: about 1 MB each, a few at most (one per
+// configured ca file). Node's own root store cannot be shared instead: a context's store is either its
+// own list or that shared store, to which nothing may be added.
+const TRUST_CONTEXTS_MAX = 8;
+const trustContexts = new Map<string, SecureContext>();
+
+/** The TLS context trusting exactly `ca` (PEM texts), built once per distinct list. */
+export function trustContext(ca: readonly string[]): SecureContext {
+  const key = ca.join('\n');
+  let context = trustContexts.get(key);
+  if (!context) {
+    context = createSecureContext({ ca: [...ca] });
+    if (trustContexts.size >= TRUST_CONTEXTS_MAX) trustContexts.delete(trustContexts.keys().next().value!);
+    trustContexts.set(key, context);
+  }
+  return context;
+}
+
 export interface FetchOptions {
   method: 'GET' | 'HEAD';
+  /** PEM texts of the CAs to trust instead of the system's (the http check adds the public roots to its ca file). */
   ca?: string[];
   followRedirects: boolean;
   timeoutMs: number;
@@ -66,7 +88,7 @@ function requestOnce(url: URL, opts: FetchOptions, signal: AbortSignal): Promise
         agent: false,
         lookup: specialUseLookup,
         headers: { 'user-agent': `canhgac-agent/${VERSION}`, accept: '*/*', connection: 'close' },
-        ...(url.protocol === 'https:' ? { ca: opts.ca, rejectUnauthorized: true } : {}),
+        ...(url.protocol === 'https:' ? { secureContext: opts.ca ? trustContext(opts.ca) : undefined, rejectUnauthorized: true } : {}),
       },
       (res) => {
         let bytes = 0;
