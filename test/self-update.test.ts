@@ -16,9 +16,11 @@ import { bundleAgent, postjectPath, singleExecutable } from '../deploy/agent/bui
 import { main as collectorMain } from '../collector/cli/index.ts';
 import { releaseFile } from '../collector/releases/store.ts';
 import { createAdminToken } from '../collector/state/admin-tokens.ts';
+import { createUser } from '../collector/state/users.ts';
 import { VERSION, type UpdateAgentStatus } from '../protocol/index.ts';
 import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { waitFor } from './support/agent.ts';
+import { consoleLogin } from './support/console-session.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { inCI, missing } from './support/require.ts';
 
@@ -253,4 +255,19 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
     expect(runs.map((r) => r.code)).toEqual([75]);
     expect(output).not.toContain('PRIVATE KEY');
   }, 180_000);
+
+  it('the console shows the fleet by version and the rollout progress; a user of another agency sees neither agent', async () => {
+    await createUser(tc.collector.db, { name: 'qt.release', password: 'qt-release-password-1', role: 'viewer' });
+    await createUser(tc.collector.db, { name: 'xem.tuphap', password: 'xem-tuphap-password-1', role: 'viewer', agency: 'so-tu-phap' });
+    const { cookie } = await consoleLogin(tc.url, 'qt.release', 'qt-release-password-1', '/console/releases');
+    const pageText = await (await fetch(`${tc.url}/console/releases`, { headers: { cookie } })).text();
+    expect(pageText).toContain('Phiên bản agent');
+    expect(pageText).toMatch(/<code>0\.2\.0<\/code><\/td>\s*<td[^>]*>1<\/td>/);
+    expect(pageText).toContain('data-rollout-progress="stable">1/1<');
+    expect(pageText).toContain('data-update-state="current"');
+    const other = await consoleLogin(tc.url, 'xem.tuphap', 'xem-tuphap-password-1', '/console/releases');
+    const scoped = await (await fetch(`${tc.url}/console/releases`, { headers: { cookie: other.cookie } })).text();
+    expect(scoped).not.toContain('pc-update');
+    expect(scoped).toContain('data-rollout-progress="stable">0/0<');
+  }, 60_000);
 });

@@ -25,6 +25,7 @@ const NAV: { key: TextKey; href: string; role?: Role; unscoped?: boolean }[] = [
   { key: 'webIntegrity', href: `${CONSOLE}/web` },
   { key: 'agents', href: `${CONSOLE}/agents` },
   { key: 'fleet', href: `${CONSOLE}/fleet` },
+  { key: 'releases', href: `${CONSOLE}/releases` },
   { key: 'report', href: `${CONSOLE}/report`, unscoped: true },
   { key: 'users', href: `${CONSOLE}/users`, role: 'admin', unscoped: true },
   { key: 'apiTokens', href: `${CONSOLE}/tokens`, role: 'admin', unscoped: true },

@@ -21,6 +21,7 @@ import adminRoutes from './routes/admin.ts';
 import noticeRoutes from './routes/notices.ts';
 import webFindingRoutes from './routes/web-findings.ts';
 import fleetConsoleRoutes from './routes/fleet.ts';
+import releaseConsoleRoutes from './routes/releases.ts';
 import { sameToken, sessionIdOf } from './session-cookie.ts';
 
 export interface ConsoleOptions {
@@ -111,5 +112,5 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   app.get('/', async (_q, reply) => reply.redirect(`${CONSOLE}/`, 302));
   app.get(CONSOLE, async (_q, reply) => reply.redirect(`${CONSOLE}/`, 302));
 
-  for (const routes of [sessionRoutes, overviewRoutes, agencyRoutes, alertRoutes, agentRoutes, userRoutes, adminRoutes, noticeRoutes, reportRoutes, webFindingRoutes, fleetConsoleRoutes]) await app.register(routes, { cx });
+  for (const routes of [sessionRoutes, overviewRoutes, agencyRoutes, alertRoutes, agentRoutes, userRoutes, adminRoutes, noticeRoutes, reportRoutes, webFindingRoutes, fleetConsoleRoutes, releaseConsoleRoutes]) await app.register(routes, { cx });
 }

@@ -67,6 +67,8 @@ fi
 if [ -z "$root" ]; then
   chown root:canhgac "$etc" "$config"
   chown canhgac:canhgac "$state"
+  # Signed self-update renames the executable in its directory (the files stay root's until replaced).
+  chown canhgac:canhgac "$bin"
 fi
 
 "$bin/canhgac-agent" check-config --config "$config"
