@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AgentCommand, CommandResult, WireSample } from '../../protocol/index.ts';
-import type { DB } from './db.ts';
+import { prepared, type DB } from './db.ts';
 
 export type CommandStatus = 'pending' | 'delivered' | 'done' | 'failed' | 'unsupported' | 'expired';
 
@@ -47,9 +47,9 @@ export function createCommand(db: DB, agentId: string, kind: string, payload: un
 /** Hand the agent its pending commands (oldest first), marking them delivered; expired ones are closed. */
 export function takeCommands(db: DB, agentId: string, now = Date.now()): AgentCommand[] {
   return db.transaction(() => {
-    db.prepare("UPDATE agent_commands SET status = 'expired' WHERE agent_id = ? AND status = 'pending' AND expires_at <= ?").run(agentId, now);
-    const rows = db.prepare("SELECT * FROM agent_commands WHERE agent_id = ? AND status = 'pending' ORDER BY created_at, id LIMIT 20").all(agentId) as Record<string, unknown>[];
-    const mark = db.prepare("UPDATE agent_commands SET status = 'delivered', delivered_at = ? WHERE id = ?");
+    prepared(db, "UPDATE agent_commands SET status = 'expired' WHERE agent_id = ? AND status = 'pending' AND expires_at <= ?").run(agentId, now);
+    const rows = prepared(db, "SELECT * FROM agent_commands WHERE agent_id = ? AND status = 'pending' ORDER BY created_at, id LIMIT 20").all(agentId) as Record<string, unknown>[];
+    const mark = prepared(db, "UPDATE agent_commands SET status = 'delivered', delivered_at = ? WHERE id = ?");
     for (const r of rows) mark.run(now, r.id);
     return rows.map((r) => ({
       id: r.id as string,
@@ -62,7 +62,7 @@ export function takeCommands(db: DB, agentId: string, now = Date.now()): AgentCo
 }
 
 export function hasPendingCommands(db: DB, agentId: string, now = Date.now()): boolean {
-  return db.prepare("SELECT 1 FROM agent_commands WHERE agent_id = ? AND status = 'pending' AND expires_at > ? LIMIT 1").get(agentId, now) !== undefined;
+  return prepared(db, "SELECT 1 FROM agent_commands WHERE agent_id = ? AND status = 'pending' AND expires_at > ? LIMIT 1").get(agentId, now) !== undefined;
 }
 
 /** Store an agent's answer. False when the command is not that agent's or is already finished. */
@@ -99,7 +99,7 @@ export function sweepCommands(db: DB, now = Date.now()): void {
 
 /** What an agent said it runs at its last poll. */
 export function recordPoll(db: DB, agentId: string, checks: readonly string[], now = Date.now()): void {
-  db.prepare('INSERT INTO agent_polls (agent_id, checks, polled_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET checks = excluded.checks, polled_at = excluded.polled_at').run(
+  prepared(db, 'INSERT INTO agent_polls (agent_id, checks, polled_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET checks = excluded.checks, polled_at = excluded.polled_at').run(
     agentId,
     checks.join(','),
     now,

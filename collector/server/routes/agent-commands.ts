@@ -70,11 +70,14 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(
     PATHS.agentCommands,
-    { preHandler: app.requireAgent, schema: { querystring: CommandPollQuery, response: { 200: CommandPollResponse, 401: ErrorResponse } } },
+    // Every agent polls about three times a minute: a log line per poll would be noise (and the biggest cost of an idle fleet).
+    { preHandler: app.requireAgent, logLevel: 'warn', schema: { querystring: CommandPollQuery, response: { 200: CommandPollResponse, 401: ErrorResponse } } },
     async (request, reply) => {
       const agent = request.agent!;
       recordPoll(db, agent.id, parseCheckTypes(request.headers[AGENT_CHECKS_HEADER]));
-      let commands = [...pushed(agent, request.headers), ...takeCommands(db, agent.id)];
+      // Most polls find nothing queued: a read, rather than takeCommands' write transaction, says so.
+      const queued = () => (hasPendingCommands(db, agent.id) ? takeCommands(db, agent.id) : []);
+      let commands = [...pushed(agent, request.headers), ...queued()];
       const waitMs = Math.min(Number(request.query.wait ?? 0), COMMAND_POLL_MAX_WAIT_SECONDS) * 1000;
       if (commands.length === 0 && waitMs > 0) {
         const gone = new AbortController();
@@ -87,7 +90,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
         reply.raw.off('close', onClose);
         // A poll whose agent went away takes nothing: the commands stay pending for its next poll.
         if (gone.signal.aborted) return { commands: [] };
-        commands = [...pushed(agent, request.headers), ...takeCommands(db, agent.id)];
+        commands = [...pushed(agent, request.headers), ...queued()];
       }
       return { commands };
     },

@@ -36,8 +36,9 @@ function visible(s: Summary, agency: string | undefined, agentsOfAgency: () => S
   return !agency || s.agencies.includes(agency) || s.agents.some((a) => agentsOfAgency().has(a));
 }
 
+
+/** The pusher that hands agents their configuration, the watch on recorded versions, and the routes. */
 export default async function fleetRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {
-  const { db, config } = opts.services;
   const fleet = opts.services.fleet as FleetService;
   app.commandPushers.push({ poll: (agent, headers) => fleet.poll(agent, headers), result: (agent, id, result) => fleet.result(agent, id, result) });
   const timer = setInterval(() => {
@@ -45,25 +46,14 @@ export default async function fleetRoutes(app: FastifyInstance, opts: { services
   }, REFRESH_MS);
   timer.unref();
   app.addHook('onClose', async () => clearInterval(timer));
+  readRoutes(app, opts.services, fleet);
+  changeRoutes(app, opts.services, fleet);
+}
 
+/** Profiles and agents' states for operators; a scoped principal sees its own agency's only. */
+function readRoutes(app: FastifyInstance, { db }: CollectorServices, fleet: FleetService): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const agentsOf = (agency: string) => () => new Set(listAgents(db, { agency }).map((a) => a.id));
-  const who = (request: FastifyRequest): Who => ({ ...actorOf(request.principal), address: request.ip });
-  /** Changing profiles reaches every agency: province-wide administrators only. */
-  const provinceWide = (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.principal?.agency) return true;
-    reply.code(403).send({ error: 'forbidden', message: 'profiles are changed by province-wide administrators only' });
-    return false;
-  };
-  const applied = <T>(change: () => T): T => {
-    const out = change();
-    if (fleet.refresh()) app.commandHub.wakeAllAgents();
-    return out;
-  };
-  const invalid = (reply: FastifyReply, err: ConfigError) => {
-    const errors = 'errors' in err ? (err.errors as ConfigError[]) : [err];
-    return reply.code(400).send({ error: 'invalid_profile', message: err.message, issues: errors.flatMap((e) => e.issues.map((i) => ({ file: e.file, ...i }))) });
-  };
 
   r.get(FLEET_PATHS.profiles, { preHandler: app.requireRole('viewer'), schema: { response: { 200: Type.Object({ profiles: Type.Array(ProfileSummary) }) } } }, async (request) => {
     const agency = request.principal?.agency;
@@ -83,6 +73,36 @@ export default async function fleetRoutes(app: FastifyInstance, opts: { services
     };
   });
 
+  r.get(FLEET_PATHS.agents, { preHandler: app.requireRole('viewer'), schema: { querystring: AgentsQuery, response: { 200: FleetAgentList, 404: ErrorResponse } } }, async (request, reply) => {
+    const requested = request.query.agency;
+    const scoped = request.principal?.agency;
+    // Another agency's id gets exactly the answer of one that does not exist.
+    if (requested && ((scoped && requested !== scoped) || !getAgency(db, requested))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
+    return { agents: fleet.statuses(listAgents(db, { agency: scoped ?? requested })) };
+  });
+}
+
+/**
+ * Changes: a profile reaches every agency it names, so province-wide administrators only; each change is
+ * checked with the other files before anything is written, then recorded, and the agents are woken.
+ */
+function changeRoutes(app: FastifyInstance, { db, config }: CollectorServices, fleet: FleetService): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const who = (request: FastifyRequest): Who => ({ ...actorOf(request.principal), address: request.ip });
+  const provinceWide = (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.principal?.agency) return true;
+    reply.code(403).send({ error: 'forbidden', message: 'profiles are changed by province-wide administrators only' });
+    return false;
+  };
+  const applied = <T>(change: () => T): T => {
+    const out = change();
+    if (fleet.refresh()) app.commandHub.wakeAllAgents();
+    return out;
+  };
+  const invalid = (reply: FastifyReply, err: ConfigError) => {
+    const errors = 'errors' in err ? (err.errors as ConfigError[]) : [err];
+    return reply.code(400).send({ error: 'invalid_profile', message: err.message, issues: errors.flatMap((e) => e.issues.map((i) => ({ file: e.file, ...i }))) });
+  };
   r.put(
     FLEET_PATHS.profile,
     { preHandler: app.requireRole('admin'), schema: { params: NameParams, body: PutProfileRequest, response: { 200: Changed, 400: InvalidProfile, 403: ErrorResponse, 409: ErrorResponse } } },
@@ -123,13 +143,5 @@ export default async function fleetRoutes(app: FastifyInstance, opts: { services
       if (err instanceof ConfigError) return invalid(reply, err);
       throw err;
     }
-  });
-
-  r.get(FLEET_PATHS.agents, { preHandler: app.requireRole('viewer'), schema: { querystring: AgentsQuery, response: { 200: FleetAgentList, 404: ErrorResponse } } }, async (request, reply) => {
-    const requested = request.query.agency;
-    const scoped = request.principal?.agency;
-    // Another agency's id gets exactly the answer of one that does not exist.
-    if (requested && ((scoped && requested !== scoped) || !getAgency(db, requested))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
-    return { agents: fleet.statuses(listAgents(db, { agency: scoped ?? requested })) };
   });
 }
