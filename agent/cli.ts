@@ -12,7 +12,7 @@ import { MemoryOutbox } from './outbox.ts';
 import { runCheck } from './run-check.ts';
 import { agentStatusSample } from './status.ts';
 import { updateCheck } from './self-update/health-check.ts';
-import { EXIT_RESTART, runningExecutable, SelfUpdater } from './self-update/updater.ts';
+import { EXIT_RESTART, selfUpdateForRun } from './self-update/updater.ts';
 
 /** Each subcommand's lines of the help, and the options it takes (besides --config). */
 const COMMANDS: Record<string, { usage: string; options: readonly string[] }> = {
@@ -165,8 +165,9 @@ async function run(config: AgentConfig): Promise<number> {
   let restart = () => undefined as void;
   const restarting = new Promise<void>((resolve) => (restart = resolve));
   // A new build installed by self-update: stop cleanly, then exit EXIT_RESTART so the service manager starts it.
-  const updater = config.collector ? new SelfUpdater(config, { log, restart, executable: await runningExecutable() }) : undefined;
-  const daemon = startDaemon(config, log, { pushed: updater ? [updater] : [] });
+  const selfUpdate = await selfUpdateForRun(config, log, restart);
+  if (selfUpdate.restartNow) return EXIT_RESTART;
+  const daemon = startDaemon(config, log, { pushed: selfUpdate.pushed });
   const reason = await new Promise<string>((resolve) => {
     const stop = (signal: string) => {
       log.info('stopping', { signal });
@@ -174,8 +175,9 @@ async function run(config: AgentConfig): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    void restarting.then(() => stop('restart into the new build'));
+    void restarting.then(() => stop('restart into another build'));
   });
+  selfUpdate.stop();
   return reason === 'SIGTERM' || reason === 'SIGINT' ? 0 : EXIT_RESTART;
 }
 

@@ -1,5 +1,5 @@
 // Signed self-update with real single executables built here (0.1.0 running, a 0.2.0, a 0.3.0 that exits
-// at start), a real collector and influxd: every refusal leaves the running executable untouched; the bad
+// at start, a 0.4.0 whose `run` cannot reach anything), a real collector and influxd: every refusal leaves the running executable untouched; the bad
 // build is rolled back and reported; the good one, after an interrupted download resumed, is verified,
 // swapped and restarted through the same restart rule as the systemd unit (exit 75 restarts).
 // Network safety: everything on 127.0.0.1 (the collector, a cutting proxy in front of it).
@@ -35,14 +35,19 @@ function why(): string | undefined {
   return 'needs postject';
 }
 
-/** A single executable of this source saying `version`; `exitAtStart` makes every command but --version exit 3. */
-async function build(dir: string, version: string, exitAtStart = false): Promise<string> {
+/** Every command but --version exits 3 at once. */
+const EXIT_AT_START = 'if(!process.argv.includes("--version")){process.stderr.write("broken build\\n");process.exit(3);}';
+/** `run` cannot reach anything (update-check still can): healthy before the handover, not after. */
+const BROKEN_RUN = 'if(process.argv[2]==="run"){require("node:http").request=function(){throw new Error("broken network stack")};}';
+
+/** A single executable of this source saying `version`, with `prelude` run first. */
+async function build(dir: string, version: string, prelude = ''): Promise<string> {
   const bundle = await bundleAgent(dir);
   let text = readFileSync(bundle, 'utf8');
   const pattern = new RegExp(`\\bVERSION\\s*=\\s*"${VERSION.replaceAll('.', '\\.')}"`, 'g');
   expect(text.match(pattern)).toHaveLength(1);
   text = text.replace(pattern, `VERSION="${version}"`);
-  if (exitAtStart) text = text.replace('"use strict";', '"use strict";if(!process.argv.includes("--version")){process.stderr.write("broken build\\n");process.exit(3);}');
+  if (prelude) text = text.replace('"use strict";', `"use strict";${prelude}`);
   writeFileSync(bundle, text);
   return singleExecutable(bundle, dir);
 }
@@ -143,11 +148,11 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'canhgac-self-update-'));
     const started = Date.now();
-    for (const [name, version, broken] of [['current', VERSION, false], ['new', '0.2.0', false], ['broken', '0.3.0', true]] as const) {
+    for (const [name, version, prelude] of [['current', VERSION, ''], ['new', '0.2.0', ''], ['broken', '0.3.0', EXIT_AT_START], ['brokenRun', '0.4.0', BROKEN_RUN]] as const) {
       const dir = join(work, 'build', name);
-      builds[name] = await build(dir, version, broken);
+      builds[name] = await build(dir, version, prelude);
     }
-    console.log(`three single executables built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`four single executables built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
     admin = createAdminToken(tc.collector.db, 'self-update-admin', 'admin');
@@ -168,7 +173,7 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
         collector: { url: proxy.url, tokenFile: join(work, 'state', 'token') },
         agent: { maxSplay: '0s', logLevel: 'info' },
         checks: [{ type: 'host', interval: '10s' }],
-        selfUpdate: { publicKey: readFileSync(`${key}.pub`, 'utf8').trim(), healthTimeout: '20s', downloadTimeout: '60s' },
+        selfUpdate: { publicKey: readFileSync(`${key}.pub`, 'utf8').trim(), healthTimeout: '8s', downloadTimeout: '60s' },
       }),
     );
     supervise(config);
@@ -270,4 +275,22 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
     expect(scoped).not.toContain('pc-update');
     expect(scoped).toContain('data-rollout-progress="stable">0/0<');
   }, 60_000);
+
+  it('a build healthy at its check but not once running for real is rolled back after the restart, and reported', async () => {
+    await publish('0.4.0', builds.brokenRun);
+    await rollout('0.4.0');
+    const s = await waitFor(async () => {
+      const x = await status();
+      return x?.state === 'rolled-back' && x.version === '0.2.0' && runs.length === 3 ? x : undefined;
+    }, { timeoutMs: 90_000, what: 'the rollback after the handover' });
+    expect(s.target).toBe('0.4.0');
+    expect(runs.map((r) => r.code)).toEqual([75, 75, 75]);
+    expect(sha(exe())).toBe(sha(builds.new));
+    expect(sha(`${exe()}.failed`)).toBe(sha(builds.brokenRun));
+    expect(output).toMatch(/did not report healthy within 8000 ms after the restart \(cannot reach the collector: .*broken network stack/);
+    // The running 0.2.0 keeps reporting, and 0.4.0 is not offered again.
+    const commands = tc.collector.db.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE '%0.4.0%'").get() as { n: number };
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(tc.collector.db.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE '%0.4.0%'").get()).toEqual(commands);
+  }, 120_000);
 });

@@ -7,26 +7,30 @@ import { MemoryOutbox } from '../outbox.ts';
 import { agentStatusSample } from '../status.ts';
 import { readToken } from '../token-store.ts';
 
-/** Exit code 0 when healthy; 1 with the reason on stderr otherwise. Bounded by the client's timeout (20 s). */
-export async function updateCheck(config: AgentConfig): Promise<number> {
-  if (!config.collector) return fail(`${config.file}: collector: missing`);
+/** Why this build is not healthy, or undefined when the collector accepted its status sample. Bounded (20 s). */
+export async function healthReason(config: AgentConfig): Promise<string | undefined> {
+  if (!config.collector) return `${config.file}: collector: missing`;
   const token = readToken(config.collector.tokenFile);
-  if (!token) return fail(`no agent token in ${config.collector.tokenFile}`);
+  if (!token) return `no agent token in ${config.collector.tokenFile}`;
   const client = new CollectorClient(config.collector.url, { ca: config.collector.ca, timeoutMs: 20_000 });
   try {
     const res = await client.postJson(PATHS.samples, { samples: [agentStatusSample(new MemoryOutbox().stats(), 0)] }, { token, headers: { [AGENT_VERSION_HEADER]: VERSION } });
     const accepted = (res.body as IngestResponse | undefined)?.accepted;
-    if (res.status !== 200 || accepted !== 1) return fail(`the collector answered ${res.status} to the health sample`);
-    process.stdout.write(`healthy: version ${VERSION}, the collector accepted its status sample\n`);
-    return 0;
+    return res.status === 200 && accepted === 1 ? undefined : `the collector answered ${res.status} to the health sample`;
   } catch (err) {
-    return fail(`cannot reach the collector: ${(err as Error).message}`);
+    return `cannot reach the collector: ${(err as Error).message}`;
   } finally {
     client.close();
   }
 }
 
-function fail(message: string): number {
-  process.stderr.write(`update-check: ${message}\n`);
-  return 1;
+/** Exit code 0 when healthy; 1 with the reason on stderr otherwise. */
+export async function updateCheck(config: AgentConfig): Promise<number> {
+  const reason = await healthReason(config);
+  if (reason) {
+    process.stderr.write(`update-check: ${reason}\n`);
+    return 1;
+  }
+  process.stdout.write(`healthy: version ${VERSION}, the collector accepted its status sample\n`);
+  return 0;
 }

@@ -1,7 +1,7 @@
 // The agent end of signed self-update, as a kind of pushed command: says in every poll what it runs and
 // how its last update went, and for a `self-update` command downloads, verifies (pinned key), stages,
 // swaps, health-checks the new build and either hands over (restart) or rolls back.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Value } from 'typebox/value';
 import {
@@ -19,7 +19,9 @@ import type { Logger } from '../log.ts';
 import type { PushedKind, PushedOutcome } from '../remote/pushed.ts';
 import { readToken } from '../token-store.ts';
 import { downloadBuild, DownloadError } from './download.ts';
+import { startHandover, watchHandover, writeHandover } from './handover.ts';
 import { checkSignature, healthProblem, RefusedBuild, rollBack, stagedVersion, swapIn } from './install.ts';
+import { readOutcome, writeOutcome, type LastAttempt } from './outcome.ts';
 
 /** Exit code of an agent that installed a new build and wants its service manager to start it (EX_TEMPFAIL). */
 export const EXIT_RESTART = 75;
@@ -31,13 +33,6 @@ export interface UpdaterOptions {
   /** The running executable; undefined when this is not a single executable (node + tsx): updates refused. */
   executable?: string;
   platform?: string;
-}
-
-interface LastAttempt {
-  version: string;
-  state: UpdateOutcome;
-  message?: string;
-  at: string;
 }
 
 /** The update directory: `update/` next to the token file (the agent's state directory). */
@@ -66,7 +61,7 @@ export class SelfUpdater implements PushedKind {
     private readonly opts: UpdaterOptions,
   ) {
     this.dir = updateDir(config);
-    this.last = this.readLast();
+    this.last = readOutcome(this.dir);
   }
 
   headers(): Record<string, string> {
@@ -141,6 +136,8 @@ export class SelfUpdater implements PushedKind {
       return { status: 'failed', message: `rolled back to ${VERSION}: ${problem}`.slice(0, 1000), reasons: [problem.slice(0, 500)], samples: [] };
     }
     this.remember(version, 'installed');
+    // The new build checks itself again once it runs for real (handover.ts), and goes back if it cannot.
+    writeHandover(this.dir, { from: VERSION, to: version, at: new Date().toISOString(), starts: 0 });
     log.info('new build installed and healthy; restarting into it', { from: VERSION });
     setImmediate(() => this.opts.restart());
     return { status: 'done', message: `installed ${version} (was ${VERSION}); restarting through the service manager`, samples: [] };
@@ -155,19 +152,22 @@ export class SelfUpdater implements PushedKind {
   private remember(version: string, state: UpdateOutcome, message?: string): void {
     this.last = { version, state, message, at: new Date().toISOString() };
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(join(this.dir, 'last.json'), JSON.stringify(this.last), { mode: 0o600 });
+      writeOutcome(this.dir, this.last);
     } catch (err) {
       this.opts.log.warn('cannot record the update outcome', { error: (err as Error).message });
     }
   }
+}
 
-  private readLast(): LastAttempt | undefined {
-    try {
-      const doc = JSON.parse(readFileSync(join(this.dir, 'last.json'), 'utf8').slice(0, 10_000)) as LastAttempt;
-      return compareVersions(doc.version, doc.version) === 0 && ['installed', 'refused', 'rolled-back'].includes(doc.state) ? doc : undefined;
-    } catch {
-      return undefined;
-    }
-  }
+/** What `run` needs: the pushed kind, and the watch of a build that was just handed over (handover.ts). */
+export async function selfUpdateForRun(config: AgentConfig, log: Logger, restart: () => void): Promise<{ pushed: PushedKind[]; restartNow: boolean; stop: () => void }> {
+  const controller = new AbortController();
+  const none = { pushed: [], restartNow: false, stop: () => controller.abort() };
+  if (!config.collector) return none;
+  const executable = await runningExecutable();
+  const dir = updateDir(config);
+  const handover = startHandover(dir, executable, log);
+  if (handover === 'restart') return { ...none, restartNow: true };
+  if (handover) void watchHandover(config, dir, executable!, handover, config.selfUpdate?.healthTimeoutMs ?? 120_000, restart, log.child({ part: 'self-update' }), controller.signal);
+  return { ...none, pushed: [new SelfUpdater(config, { log, restart, executable })] };
 }
