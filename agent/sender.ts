@@ -19,7 +19,12 @@ export interface SenderOptions {
   batchBytes?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Wait after a nudge for more samples before sending (default 250 ms). */
+  gatherMs?: number;
 }
+
+/** How long a nudged sender waits for the samples of other checks ending at the same moment. */
+const GATHER_MS = 250;
 
 /** Consecutive accepted requests after which a batch size cut by a 413 doubles again. */
 const GROW_AFTER_SENDS = 4;
@@ -78,19 +83,23 @@ export class Sender {
       if (this.stopped) break;
       if (r.kind === 'sent') continue;
       const delay = r.kind === 'empty' ? this.opts.intervalMs : r.delayMs;
-      await this.sleep(delay, r.kind === 'empty');
+      const nudged = await this.sleep(delay, r.kind === 'empty');
+      // Checks whose intervals line up end within moments of each other: a short wait after the first
+      // nudge lets their samples go in one request (and one acknowledgement written to disk), not one each.
+      if (nudged && !this.stopped) await this.sleep(this.opts.gatherMs ?? GATHER_MS, false);
     }
   }
 
-  private sleep(ms: number, wakeable: boolean): Promise<void> {
+  /** Resolves true when woken early by nudge() (or stop()), false when the time ran out. */
+  private sleep(ms: number, wakeable: boolean): Promise<boolean> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
+      const t = setTimeout(() => done(false), ms);
+      function done(early: boolean) {
         clearTimeout(t);
-        resolve();
+        resolve(early);
       }
       // Backoff is not cut short by new samples, only by stop().
-      this.wake = wakeable ? done : () => (this.stopped ? done() : undefined);
+      this.wake = wakeable ? () => done(true) : () => (this.stopped ? done(true) : undefined);
     });
   }
 

@@ -196,6 +196,13 @@ describe('Windows service files (checked statically: no Windows here)', () => {
     expect(xml).toContain(`<id>${/\$ServiceName = '(\w+)'/.exec(ps1)![1]}</id>`);
   });
 
+  it('the service gives the agent the V8 flags of the systemd unit', () => {
+    const unit = readFileSync(join(DEPLOY, 'systemd', 'canhgac-agent.service'), 'utf8');
+    const flags = /^Environment=NODE_OPTIONS=(.+)$/m.exec(unit)?.[1];
+    expect(flags).toBeTruthy();
+    expect(xml).toContain(`<env name="NODE_OPTIONS" value="${flags}" />`);
+  });
+
   it('the install script copies exactly the files the Windows build steps put in the bundle', () => {
     const copied = /foreach \(\$f in ([^)]+)\)/.exec(ps1)![1].split(',').map((s) => s.trim().replace(/'/g, ''));
     const steps = readFileSync(join(DEPLOY, 'docs', 'operations.md'), 'utf8');
