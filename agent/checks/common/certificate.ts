@@ -24,7 +24,21 @@ export interface CertFacts {
   fingerprint256: string;
 }
 
+// The same certificates come back at every run (and a wildcard or an intermediate at many endpoints);
+// what is read from one never changes, so it is read once. Bounded, the oldest forgotten first.
+const FACTS_MAX = 4096;
+const factsByFingerprint = new Map<string, CertFacts>();
+
 export function describeCertificate(cert: X509Certificate): CertFacts {
+  const known = factsByFingerprint.get(cert.fingerprint256);
+  if (known) return known;
+  const facts = readFacts(cert);
+  if (factsByFingerprint.size >= FACTS_MAX) factsByFingerprint.delete(factsByFingerprint.keys().next().value!);
+  factsByFingerprint.set(cert.fingerprint256, Object.freeze(facts));
+  return facts;
+}
+
+function readFacts(cert: X509Certificate): CertFacts {
   const { keyType, keyBits } = keyOf(cert);
   const selfSigned = isSelfSigned(cert);
   const signatureAlgorithm = signatureAlgorithmOf(cert.raw);
