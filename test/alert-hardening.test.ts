@@ -1,13 +1,12 @@
 // Issue 15, alerting: a bad or hostile silence cannot stop anyone's mail or freeze the collector, mails
 // stay bounded and name what is down, and query parameters are read as the numbers and booleans they are.
 // A real collector (in this process), real influxd, a real SMTP server (smtp-server + mailparser).
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore } from '../collector/alerts/store.ts';
 import { createAdminToken } from '../collector/state/admin-tokens.ts';
 import { createUser } from '../collector/state/users.ts';
 import { toLocalDateTimeInput } from '../collector/console/i18n.ts';
-import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
+import { freePort, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { startMailServer, type MailServer, type ReceivedMail } from '../scripts/lib/mail-server.ts';
 import { COLLECTOR_BIN, runCli, waitFor } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
@@ -28,14 +27,6 @@ const PROBE = `(async () => {
   }
   console.log(JSON.stringify(times));
 })();`;
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe.skipIf(skip)('alerting hardening (issue 15) against a real collector, influxd and SMTP server', () => {
   let influx: Influxd;
@@ -173,7 +164,7 @@ describe.skipIf(skip)('alerting hardening (issue 15) against a real collector, i
   }, 120_000);
 
   it('two down tcp targets of one check named file-server: two mails, each naming its own 127.0.0.1:port', async () => {
-    const [a, b] = [await closedPort(), await closedPort()];
+    const [a, b] = [await freePort(), await freePort()];
     await post('so-tu-phap', [tcp('127.0.0.1', a, 'file-server')]);
     const [first] = await waitMails(() => about(`127.0.0.1:${a}`), 1, 'mail of port A');
     await post('so-tu-phap', [tcp('127.0.0.1', b, 'file-server')]);
