@@ -79,6 +79,60 @@ function col(s: Series, name: string, row = 0): number | null {
   return typeof v === 'number' ? v : null;
 }
 
+/** A report query's SQL as a reader can run it: each `?` bound in turn to the window's start and end. */
+function windowSql(sql: string, window: { start: number; end: number }): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => String(i++ % 2 === 0 ? window.start : window.end));
+}
+
+/** Probes per agency: sum and count of hourly `up` per measurement, so the overall figure is a plain
+ * mean over every probe-hour of the agency (not a mean of means). */
+async function probeFigures(influx: InfluxDB, rp: string, window: MonthWindow): Promise<{ probes: MonthlyReport['probes']; probesQ: string }> {
+  const probesQ = `SELECT sum("up"), count("up") FROM ${PROBE_MEASUREMENTS.map((m) => `${rp}."${m}"`).join(', ')} WHERE ${timeWhere(window)} GROUP BY "agency"`;
+  const probeMap = new Map<string, { byMeasurement: Record<string, { sum: number; count: number }> }>();
+  for (const s of await influxSeries(influx, probesQ)) {
+    const agency = s.tags?.agency ?? '';
+    const e = probeMap.get(agency) ?? { byMeasurement: {} };
+    e.byMeasurement[s.name] = { sum: col(s, 'sum') ?? 0, count: col(s, 'count') ?? 0 };
+    probeMap.set(agency, e);
+  }
+  const probes = [...probeMap]
+    .map(([agency, e]) => {
+      const all = Object.values(e.byMeasurement).reduce((a, x) => ({ sum: a.sum + x.sum, count: a.count + x.count }), { sum: 0, count: 0 });
+      return {
+        agency,
+        byMeasurement: Object.fromEntries(Object.entries(e.byMeasurement).map(([m, x]) => [m, { availabilityPercent: x.count ? round((x.sum / x.count) * 100) : 0, hours: x.count }])),
+        availabilityPercent: all.count ? round((all.sum / all.count) * 100) : 0,
+        hours: all.count,
+      };
+    })
+    .sort((a, b) => a.agency.localeCompare(b.agency));
+
+  return { probes, probesQ };
+}
+
+/** Certificates: the last known expiry of each certificate seen in the month, against the month's end. */
+async function certificateFigures(influx: InfluxDB, rp: string, window: MonthWindow): Promise<{ certs: MonthlyReport['certificates']; certQ: string }> {
+  const certQ = `SELECT last("not_after_seconds") FROM ${rp}."tls_cert", ${rp}."cert_file" WHERE ${timeWhere(window)} GROUP BY "agency", "target", "path"`;
+  const certMap = new Map<string, MonthlyReport['certificates'][number]>();
+  for (const s of await influxSeries(influx, certQ)) {
+    const notAfterS = col(s, 'last');
+    if (notAfterS === null) continue;
+    const notAfter = notAfterS * 1000;
+    const state = notAfter <= window.end ? 'expired' : notAfter <= window.end + EXPIRING_WITHIN_DAYS * 86_400_000 ? 'expiring' : undefined;
+    const agency = s.tags?.agency ?? '';
+    const e = certMap.get(agency) ?? { agency, expired: 0, expiring: 0, items: [] };
+    if (state) {
+      e[state]++;
+      e.items.push({ kind: s.name === 'cert_file' ? 'file' : 'tls', where: (s.name === 'cert_file' ? s.tags?.path : s.tags?.target) ?? '', notAfter, state });
+    }
+    certMap.set(agency, e);
+  }
+  const certs = [...certMap.values()].sort((a, b) => a.agency.localeCompare(b.agency));
+
+  return { certs, certQ };
+}
+
 /**
  * The monthly figures. Time series come from the `rollup_1h` retention policy (hourly means: one hour
  * of data weighs one hour, whatever the probe interval), incidents from the alert store in SQLite.
@@ -111,45 +165,8 @@ export async function buildMonthlyReport(opts: { db: DB; influx: InfluxDB; month
     .map((s) => ({ agency: s.tags?.agency ?? '', endpoint: s.tags?.endpoint ?? '', availabilityPercent: round((col(s, 'mean') ?? 0) * 100), hours: col(s, 'count') ?? 0 }))
     .sort((a, b) => a.agency.localeCompare(b.agency) || a.endpoint.localeCompare(b.endpoint, 'vi'));
 
-  // Probes per agency: sum and count of hourly `up` per measurement, so the overall figure is a plain
-  // mean over every probe-hour of the agency (not a mean of means).
-  const probesQ = `SELECT sum("up"), count("up") FROM ${PROBE_MEASUREMENTS.map((m) => `${rp}."${m}"`).join(', ')} WHERE ${timeWhere(window)} GROUP BY "agency"`;
-  const probeMap = new Map<string, { byMeasurement: Record<string, { sum: number; count: number }> }>();
-  for (const s of await influxSeries(influx, probesQ)) {
-    const agency = s.tags?.agency ?? '';
-    const e = probeMap.get(agency) ?? { byMeasurement: {} };
-    e.byMeasurement[s.name] = { sum: col(s, 'sum') ?? 0, count: col(s, 'count') ?? 0 };
-    probeMap.set(agency, e);
-  }
-  const probes = [...probeMap]
-    .map(([agency, e]) => {
-      const all = Object.values(e.byMeasurement).reduce((a, x) => ({ sum: a.sum + x.sum, count: a.count + x.count }), { sum: 0, count: 0 });
-      return {
-        agency,
-        byMeasurement: Object.fromEntries(Object.entries(e.byMeasurement).map(([m, x]) => [m, { availabilityPercent: x.count ? round((x.sum / x.count) * 100) : 0, hours: x.count }])),
-        availabilityPercent: all.count ? round((all.sum / all.count) * 100) : 0,
-        hours: all.count,
-      };
-    })
-    .sort((a, b) => a.agency.localeCompare(b.agency));
-
-  // Certificates: the last known expiry of each certificate seen in the month, against the month's end.
-  const certQ = `SELECT last("not_after_seconds") FROM ${rp}."tls_cert", ${rp}."cert_file" WHERE ${timeWhere(window)} GROUP BY "agency", "target", "path"`;
-  const certMap = new Map<string, MonthlyReport['certificates'][number]>();
-  for (const s of await influxSeries(influx, certQ)) {
-    const notAfterS = col(s, 'last');
-    if (notAfterS === null) continue;
-    const notAfter = notAfterS * 1000;
-    const state = notAfter <= window.end ? 'expired' : notAfter <= window.end + EXPIRING_WITHIN_DAYS * 86_400_000 ? 'expiring' : undefined;
-    const agency = s.tags?.agency ?? '';
-    const e = certMap.get(agency) ?? { agency, expired: 0, expiring: 0, items: [] };
-    if (state) {
-      e[state]++;
-      e.items.push({ kind: s.name === 'cert_file' ? 'file' : 'tls', where: (s.name === 'cert_file' ? s.tags?.path : s.tags?.target) ?? '', notAfter, state });
-    }
-    certMap.set(agency, e);
-  }
-  const certs = [...certMap.values()].sort((a, b) => a.agency.localeCompare(b.agency));
+  const { probes, probesQ } = await probeFigures(influx, rp, window);
+  const { certs, certQ } = await certificateFigures(influx, rp, window);
 
   // Security score: mean of the hourly scores in the month, and the same for the month before.
   const scoreQ = (w: MonthWindow) => `SELECT mean("score_percent") FROM ${rp}."security_score" WHERE ${timeWhere(w)} GROUP BY "agency"`;
@@ -191,12 +208,12 @@ export async function buildMonthlyReport(opts: { db: DB; influx: InfluxDB; month
     securitySource: src('InfluxQL', scoreQ(window)),
     securityPreviousSource: src('InfluxQL', scoreQ(prev), prev),
     incidents,
-    incidentsSource: src('SQL', incidentsQ.replace('?', String(window.start)).replace('?', String(window.end))),
+    incidentsSource: src('SQL', windowSql(incidentsQ, window)),
     webFindings,
-    webFindingsSource: src('SQL', WEB_FINDINGS_COUNT_SQL.replace(/\?/g, (_, i: number) => String(WEB_FINDINGS_COUNT_SQL.slice(0, i).split('?').length % 2 === 1 ? window.start : window.end))),
+    webFindingsSource: src('SQL', windowSql(WEB_FINDINGS_COUNT_SQL, window)),
     ...(await wanLinksOf(influx, window)),
     authFindings: authFindingsByAgency(db, window),
-    authFindingsSource: src('SQL', AUTH_FINDINGS_COUNT_SQL.replace('?', String(window.start)).replace('?', String(window.end))),
+    authFindingsSource: src('SQL', windowSql(AUTH_FINDINGS_COUNT_SQL, window)),
   };
 }
 
