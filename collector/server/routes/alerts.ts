@@ -100,40 +100,7 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
     },
   );
 
-  r.get(PATHS.silences, { preHandler: app.requireRole('viewer'), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }) } }, async (request) => {
-    const list = store.silences(Date.now(), { includeEnded: request.query.all });
-    const agency = request.principal?.agency;
-    return { silences: agency ? list.filter((s) => s.matchers.agency === agency) : list };
-  });
-
-  r.post(
-    PATHS.silences,
-    {
-      preHandler: app.requireRole('operator'),
-      schema: { body: SilenceBody },
-    },
-    async (request, reply) => {
-      const built = silenceOf(request.body, request.principal?.agency, Date.now());
-      if ('status' in built) return reply.code(built.status).send({ error: built.status === 403 ? 'forbidden' : 'bad_request', message: built.message });
-      const silence = store.addSilence({ ...built, author: request.principal!.name }, Date.now());
-      recordAudit(opts.services.db, { ...actorOf(request.principal), action: 'silence_add', target: String(silence.id), agency: built.matchers.agency, address: request.ip, detail: matcherText(built.matchers) });
-      return { silence };
-    },
-  );
-
-  r.delete(
-    PATHS.silence,
-    { preHandler: app.requireRole('operator'), schema: { params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }) } },
-    async (request, reply) => {
-      const s = store.silence(Number(request.params.id));
-      const own = request.principal?.agency;
-      // Another agency's silence is answered exactly as a missing one.
-      if (!s || s.removedAt !== null || (own && s.matchers.agency !== own)) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
-      store.removeSilence(s.id, request.principal!.name, Date.now());
-      recordAudit(opts.services.db, { ...actorOf(request.principal), action: 'silence_remove', target: String(s.id), agency: s.matchers.agency, address: request.ip, detail: matcherText(s.matchers) });
-      return { removed: s.id };
-    },
-  );
+  silenceRoutes(app, store, opts.services.db);
 
   r.get(
     PATHS.notifications,
@@ -152,6 +119,45 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
       const scope = scoped(request, reply, request.query.agency);
       if (!scope) return reply;
       return { notifications: store.notifications({ agency: scope.agency, channel: request.query.channel, limit: request.query.limit }) };
+    },
+  );
+}
+
+/** Silences through the API: listed by scope, added pinned to the caller's agency, removed; each change audited. */
+function silenceRoutes(app: FastifyInstance, store: AlertStore, db: CollectorServices['db']): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  r.get(PATHS.silences, { preHandler: app.requireRole('viewer'), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }) } }, async (request) => {
+    const list = store.silences(Date.now(), { includeEnded: request.query.all });
+    const agency = request.principal?.agency;
+    return { silences: agency ? list.filter((s) => s.matchers.agency === agency) : list };
+  });
+
+  r.post(
+    PATHS.silences,
+    {
+      preHandler: app.requireRole('operator'),
+      schema: { body: SilenceBody },
+    },
+    async (request, reply) => {
+      const built = silenceOf(request.body, request.principal?.agency, Date.now());
+      if ('status' in built) return reply.code(built.status).send({ error: built.status === 403 ? 'forbidden' : 'bad_request', message: built.message });
+      const silence = store.addSilence({ ...built, author: request.principal!.name }, Date.now());
+      recordAudit(db, { ...actorOf(request.principal), action: 'silence_add', target: String(silence.id), agency: built.matchers.agency, address: request.ip, detail: matcherText(built.matchers) });
+      return { silence };
+    },
+  );
+
+  r.delete(
+    PATHS.silence,
+    { preHandler: app.requireRole('operator'), schema: { params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }) } },
+    async (request, reply) => {
+      const s = store.silence(Number(request.params.id));
+      const own = request.principal?.agency;
+      // Another agency's silence is answered exactly as a missing one.
+      if (!s || s.removedAt !== null || (own && s.matchers.agency !== own)) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
+      store.removeSilence(s.id, request.principal!.name, Date.now());
+      recordAudit(db, { ...actorOf(request.principal), action: 'silence_remove', target: String(s.id), agency: s.matchers.agency, address: request.ip, detail: matcherText(s.matchers) });
+      return { removed: s.id };
     },
   );
 }
