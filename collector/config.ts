@@ -4,7 +4,7 @@ import { isAbsolute, resolve, dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { catalogue, ConfigError, checkSchema, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../protocol/index.ts';
 import { ReportSection } from './report/settings.ts';
-import { StatusSection, type StatusConfig, type StatusMeasurement } from './status/settings.ts';
+import { StatusSection, type StatusConfig } from './status/settings.ts';
 import { AlertsSection, resolveAlertSettings, SmtpSection, type AlertSettings, type SmtpSettings } from './alerts/settings.ts';
 import { AgencyVars, FleetSection, resolveFleet, varsIssues, type FleetSettings } from './fleet/settings.ts';
 
@@ -177,7 +177,7 @@ function statusIssues(status: StatusConfig, agencies: string[], issues: ConfigIs
     if (ids.has(svc.id)) issues.push({ path: `${at}.id`, message: `duplicate service id "${svc.id}"` });
     ids.add(svc.id);
     svc.probes.forEach((probe, j) => {
-      const known = Object.keys(catalogue[probe.measurement as StatusMeasurement].tags);
+      const known = Object.keys(catalogue[probe.measurement].tags);
       for (const tag of Object.keys(probe.tags)) {
         if (!known.includes(tag)) issues.push({ path: `${joinPath(`${at}.probes`, j)}.tags.${tag}`, message: `"${probe.measurement}" has no tag "${tag}" (tags: ${known.join(', ')})` });
       }

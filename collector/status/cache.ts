@@ -11,6 +11,8 @@ import { ProbeState } from './probe-state.ts';
 import type { StatusConfig } from './settings.ts';
 
 export const STATUS_REFRESH_MS = 30_000;
+/** The 90-day read gives up after this; the page keeps the last record it had. */
+const HISTORY_TIMEOUT_MS = 10_000;
 
 // Compressed once per refresh, not per request: the crowd pays for bytes on the wire only.
 const body = (text: string): Body => {
@@ -41,7 +43,7 @@ export class StatusCache {
 
   constructor(
     private readonly db: DB,
-    private readonly config: StatusConfig & { staleAfterMs: number },
+    private readonly config: StatusConfig & { staleAfterMs: number; historyTimeoutMs?: number },
     influx: InfluxDB | undefined,
     database: string,
     private readonly log: { warn(o: object, m: string): void },
@@ -59,7 +61,11 @@ export class StatusCache {
   refresh(now = Date.now()): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        await this.history.refresh(now);
+        // Bounded: a hung InfluxDB must not hold back the current state, which comes from the ingest stream.
+        const ms = this.config.historyTimeoutMs ?? HISTORY_TIMEOUT_MS;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+        await Promise.race([this.history.refresh(now), timeout]).finally(() => clearTimeout(timer));
       } catch (err) {
         // The current state comes from the ingest stream: the page stays right about "now" without InfluxDB.
         this.log.warn({ err: (err as Error).message }, 'status page: the 90-day record could not be read; showing the last one');
