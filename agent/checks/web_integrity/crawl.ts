@@ -8,7 +8,7 @@ import { parsePage, similarity, wordCounts, type PageModel } from './html.ts';
 import { FLAG_SCORE, judgeContent, type ContentVerdict } from './judge.ts';
 import type { PhraseMatcher } from './matcher.ts';
 import { ALLOW_ALL, type Robots } from './robots.ts';
-import { looksLikeTrap, registrableDomain, type SiteScope } from './urls.ts';
+import { looksLikeTrap, registrableDomain, UrlCache, type SiteScope } from './urls.ts';
 
 const MAX_HOPS = 5;
 /** Query variants of one path crawled at most (calendars, filters, paging without end). */
@@ -18,6 +18,8 @@ const MAX_QUEUE = 50_000;
 const DIFFERENT_TEXT = 0.7;
 /** The browser view fetched twice must be at least this alike for a difference to be cloaking, not a live page. */
 const STABLE_TEXT = 0.9;
+
+const NO_LONGER_NEEDED = Object.assign(new Error('no longer needed'), { code: 'ABORT_ERR' });
 
 const VIEW_LABEL: Record<View, string> = { browser: 'browser', googlebot: 'Googlebot', search: 'visitor from a search engine' };
 
@@ -71,6 +73,9 @@ export class Crawl {
   private waiters: (() => void)[] = [];
   private readonly cloaked = new Set<string>();
   private readonly offsite = new Set<string>();
+  private readonly otherViewNames: View[];
+  /** Links parsed once for the whole crawl (shared URLs: never changed). */
+  private readonly urls = new UrlCache();
 
   constructor(
     readonly scope: SiteScope,
@@ -78,7 +83,9 @@ export class Crawl {
     readonly matcher: PhraseMatcher,
     private readonly settings: CrawlSettings,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.otherViewNames = settings.views.filter((v) => v !== 'browser');
+  }
 
   get cloakedPages(): number {
     return this.cloaked.size;
@@ -92,8 +99,9 @@ export class Crawl {
 
   /** Adds a URL of this site to the queue unless seen, too deep, trap-shaped or one variant too many. */
   enqueue(u: URL, depth: number, urgent = false): void {
-    if (!this.scope.has(u) || depth > this.settings.maxDepth || looksLikeTrap(u)) return;
-    if (this.seen.has(u.href) || this.queue.length - this.head + this.urgent.length >= MAX_QUEUE) return;
+    // Most links of a page were seen already (menus): the cheapest test first.
+    if (this.seen.has(u.href) || depth > this.settings.maxDepth || !this.scope.has(u) || looksLikeTrap(u)) return;
+    if (this.queue.length - this.head + this.urgent.length >= MAX_QUEUE) return;
     const path = `${u.host}${u.pathname}`;
     const n = this.variants.get(path) ?? 0;
     if (u.search && n >= MAX_VARIANTS_PER_PATH) return;
@@ -165,14 +173,16 @@ export class Crawl {
       this.skipped++;
       return undefined;
     }
+    if (this.otherViewNames.length === 0) return this.judgeViews(item, isHome, []);
     // The other views are asked at the same time as the browser's: a page costs one round trip, not two.
     const cancel = new AbortController();
-    const others = this.settings.views.filter((v) => v !== 'browser').map((v) => ({ view: v, outcome: this.follow(item.url, v, cancel.signal).catch(() => undefined) }));
+    const others = this.otherViewNames.map((v) => ({ view: v, outcome: this.follow(item.url, v, cancel.signal).catch(() => undefined) }));
     try {
       return await this.judgeViews(item, isHome, others);
     } finally {
-      // Not HTML, not on this site, already seen: the other views are no longer needed.
-      cancel.abort();
+      // Not HTML, not on this site, already seen: the other views are no longer needed. A reason of our
+      // own: abort() without one builds a DOMException and its stack for every page.
+      cancel.abort(NO_LONGER_NEEDED);
     }
   }
 
@@ -193,7 +203,7 @@ export class Crawl {
       return browser;
     }
     this.crawled++;
-    const page = parsePage(decodeHtml(r.body, r.contentType), r.url);
+    const page = parsePage(decodeHtml(r.body, r.contentType), r.url, this.urls);
     if (isHome) this.home = page;
     for (const l of page.links) this.enqueue(l.url, item.depth + 1);
     const content = judgeContent(page, this.matcher, { isHome, foreign: this.foreign });
@@ -265,7 +275,7 @@ export class Crawl {
     const a = browser.final!;
     const b = o.final!;
     if (sameButNumbers(a.body, b.body) || !isHtml(b)) return undefined;
-    const other = parsePage(decodeHtml(b.body, b.contentType), b.url);
+    const other = parsePage(decodeHtml(b.body, b.contentType), b.url, this.urls);
     const otherRedirect = this.pageRedirects(other, url, view, Number.MAX_SAFE_INTEGER);
     if (otherRedirect && !page.redirects.some((r) => this.foreign(r.url))) return `${label}: ${otherRedirect}`;
     const verdict = judgeContent(other, this.matcher, { isHome: false, foreign: this.foreign });
@@ -278,7 +288,7 @@ export class Crawl {
     // A page that changes on every request (a clock, a random banner) is not cloaking: ask again as a browser.
     const again = await this.follow(url, 'browser').catch(() => undefined);
     if (!again?.final || !isHtml(again.final)) return undefined;
-    const second = parsePage(decodeHtml(again.final.body, again.final.contentType), again.final.url);
+    const second = parsePage(decodeHtml(again.final.body, again.final.contentType), again.final.url, this.urls);
     if (similarity(words, wordCounts(second.visible)) < STABLE_TEXT || this.newLinkDomains(page, second).length > 0) return undefined;
     const parts = [`text similarity ${textSimilarity.toFixed(2)} to the browser view`];
     if (newDomains.length) parts.push(`links to ${newDomains.slice(0, 5).join(', ')}`);

@@ -33,10 +33,12 @@ interface CharFold {
 }
 
 const cache = new Map<number, CharFold>();
+/** Folds of the characters below U+2000 (Latin, Vietnamese, Greek, Cyrillic, combining marks): an array lookup. */
+const low: (CharFold | undefined)[] = new Array(0x2000);
 const SEPARATOR: CharFold = { letters: '', mask: 0, invisible: false, combining: 0 };
 
 function foldChar(code: number, ch: string): CharFold {
-  let f = cache.get(code);
+  let f = code < 0x2000 ? low[code] : cache.get(code);
   if (f) return f;
   if (code >= 0x300 && code <= 0x36f) f = { letters: '', mask: 0, invisible: false, combining: MARK_BITS[code] ?? 0 };
   else if (INVISIBLE.test(ch)) f = { letters: '', mask: 0, invisible: true, combining: 0 };
@@ -58,7 +60,8 @@ function foldChar(code: number, ch: string): CharFold {
     }
     f = letters ? { letters, mask, invisible: false, combining: 0 } : SEPARATOR;
   }
-  if (cache.size < 4096) cache.set(code, f);
+  if (code < 0x2000) low[code] = f;
+  else if (cache.size < 4096) cache.set(code, f);
   return f;
 }
 
@@ -82,39 +85,69 @@ export interface Folded {
 const code = (c: string) => c.charCodeAt(0);
 const LEET_CODES = new Uint8Array(10).map((_, d) => code(LEET[String(d)] ?? String(d)));
 
-/** Fold `text` (already HTML-decoded). */
-export function fold(text: string): Folded {
+/**
+ * Room for folding texts again and again without allocating (a page has a dozen texts, and a crawl
+ * hundreds of pages): the matcher keeps one. A Folded made in it is valid until its next use.
+ */
+export class FoldScratch {
+  skel = new Uint8Array(0);
+  pos = new Int32Array(0);
+  gap = new Uint8Array(1);
+  digit = new Uint8Array(0);
+  mask = new Uint16Array(0);
+
+  /** Room for `room` letters; a very long text gets arrays of its own, so the scratch stays small. */
+  arrays(room: number): FoldArrays {
+    if (room > MAX_SCRATCH) return freshArrays(room);
+    if (this.skel.length < room) {
+      const size = Math.min(MAX_SCRATCH, Math.max(room, 2 * this.skel.length, 1024));
+      Object.assign(this, freshArrays(size));
+    }
+    return this;
+  }
+}
+
+/** Letters a scratch keeps room for (about 2.3 MB): the visible text of a large page. */
+const MAX_SCRATCH = 256 * 1024;
+
+type FoldArrays = Pick<FoldScratch, 'skel' | 'pos' | 'gap' | 'digit' | 'mask'>;
+
+function freshArrays(room: number): FoldArrays {
+  return { skel: new Uint8Array(room), pos: new Int32Array(room), gap: new Uint8Array(room + 1), digit: new Uint8Array(room), mask: new Uint16Array(room) };
+}
+
+/** Fold `text` (already HTML-decoded), in `scratch` when given (then valid until its next use). */
+export function fold(text: string, scratch?: FoldScratch): Folded {
   const n = text.length;
   // A character folds to at most a few letters (ligatures); 2n + 8 is room enough and is checked.
   const room = 2 * n + 8;
-  const skel = new Uint8Array(room);
-  const pos = new Int32Array(room);
-  const gap = new Uint8Array(room + 1);
-  const digit = new Uint8Array(room);
-  const mask = new Uint16Array(room);
+  const { skel, pos, gap, digit, mask } = scratch ? scratch.arrays(room) : freshArrays(room);
   let k = 0;
   let marked = 0;
   let pendingGap = 1;
-  const push = (c: number, at: number, isDigit: number, m: number) => {
-    skel[k] = c;
-    pos[k] = at;
-    gap[k] = pendingGap;
-    digit[k] = isDigit;
-    mask[k] = m;
-    if (m) marked++;
-    pendingGap = 0;
-    k++;
-  };
+  // Every array is written at each index below k (a scratch holds an earlier text's letters past it).
   for (let i = 0; i < n && k < room - 4; i++) {
     const c = text.charCodeAt(i);
     // ASCII letters and digits are most of any page: no lookup for them.
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
       const lower = c | 32;
-      push(lower === 108 ? 105 : lower, i, 0, 0);
+      skel[k] = lower === 108 ? 105 : lower;
+      pos[k] = i;
+      gap[k] = pendingGap;
+      digit[k] = 0;
+      mask[k] = 0;
+      pendingGap = 0;
+      k++;
       continue;
     }
     if (c >= 48 && c <= 57) {
-      push(LEET_CODES[c - 48], i, 1, 0);
+      skel[k] = LEET_CODES[c - 48];
+      pos[k] = i;
+      gap[k] = pendingGap;
+      digit[k] = 1;
+      mask[k] = 0;
+      pendingGap = 0;
+      k++;
       continue;
     }
     if (c < 128) {
@@ -135,7 +168,17 @@ export function fold(text: string): Folded {
       pendingGap = 1;
       continue;
     }
-    for (let j = 0; j < f.letters.length; j++) push(f.letters.charCodeAt(j), i, 0, j === 0 ? f.mask : 0);
+    for (let j = 0; j < f.letters.length; j++) {
+      const m = j === 0 ? f.mask : 0;
+      skel[k] = f.letters.charCodeAt(j);
+      pos[k] = i;
+      gap[k] = pendingGap;
+      digit[k] = 0;
+      mask[k] = m;
+      if (m) marked++;
+      pendingGap = 0;
+      k++;
+    }
   }
   gap[k] = 1;
   return { text, skel: skel.subarray(0, k), pos: pos.subarray(0, k), gap: gap.subarray(0, k + 1), digit: digit.subarray(0, k), mask: mask.subarray(0, k), marked };

@@ -4,7 +4,7 @@
 // inline scripts assign to `location`, plus the tag structure for comparing the start page.
 import { Parser } from 'htmlparser2';
 import { hidingReason, hidingRulesOf, type HidingRules } from './hiding.ts';
-import { normalizeUrl } from './urls.ts';
+import { normalizeUrl, type UrlCache } from './urls.ts';
 
 /** Bounds per page, whatever it holds. */
 const MAX_TEXT = 1_000_000;
@@ -67,8 +67,14 @@ class Extractor {
   constructor(
     pageUrl: URL,
     private readonly rules: HidingRules,
+    private readonly urls?: UrlCache,
   ) {
     this.base = pageUrl;
+  }
+
+  private url(raw: string | undefined): URL | undefined {
+    if (!raw) return undefined;
+    return this.urls ? this.urls.normalize(raw, this.base) : normalizeUrl(raw, this.base);
   }
 
   private hiddenNow(): string | undefined {
@@ -92,10 +98,9 @@ class Extractor {
     const parentHidden = this.hiddenNow();
     const hidden = parentHidden ?? this.hidingOf(name, attrs);
     if (this.stack.length < MAX_DEPTH) this.stack.push({ name, hidden });
-    if (this.page.structure.size < MAX_STRUCTURE_TOKENS || this.page.structure.has(structureToken(name, attrs))) {
-      const token = structureToken(name, attrs);
-      this.page.structure.set(token, (this.page.structure.get(token) ?? 0) + 1);
-    }
+    const token = structureToken(name, attrs);
+    const count = this.page.structure.get(token);
+    if (count !== undefined || this.page.structure.size < MAX_STRUCTURE_TOKENS) this.page.structure.set(token, (count ?? 0) + 1);
     if (name === 'title') this.inTitle++;
     if (HEADINGS.has(name)) this.heading++;
     if (SKIP_TEXT.has(name) && name !== 'head') this.skip++;
@@ -118,10 +123,9 @@ class Extractor {
   }
 
   private element(name: string, attrs: Record<string, string>, hidden: string | undefined): void {
-    const url = (raw: string | undefined) => (raw ? normalizeUrl(raw, this.base) : undefined);
     switch (name) {
       case 'base': {
-        const b = url(attrs.href);
+        const b = this.url(attrs.href);
         if (b) this.base = b;
         break;
       }
@@ -135,7 +139,7 @@ class Extractor {
       case 'script':
       case 'iframe':
       case 'frame': {
-        const src = url(attrs.src);
+        const src = this.url(attrs.src);
         if (src && this.page.embeds.length < MAX_LINKS) this.page.embeds.push(src);
         if (src && name !== 'script' && this.page.links.length < MAX_LINKS) this.page.links.push({ url: src, text: '', hidden });
         break;
@@ -153,13 +157,13 @@ class Extractor {
     }
     if ((attrs['http-equiv'] ?? '').toLowerCase() === 'refresh' && attrs.content) {
       const m = /url\s*=\s*['"]?([^'"\s]+)/i.exec(attrs.content.slice(0, MAX_SCRIPT_CHARS));
-      const target = m ? normalizeUrl(m[1], this.base) : undefined;
+      const target = m ? this.url(m[1]) : undefined;
       if (target) this.page.redirects.push({ url: target, how: 'meta refresh' });
     }
   }
 
   private link(href: string, text: string, hidden: string | undefined): void {
-    const u = normalizeUrl(href, this.base);
+    const u = this.url(href);
     if (u) this.page.links.push({ url: u, text: text.trim().slice(0, 500), hidden });
   }
 
@@ -217,7 +221,7 @@ class Extractor {
       if (quote !== '"' && quote !== "'" && quote !== '`') continue;
       const end = s.indexOf(quote, i + 1);
       if (end < 0 || end - i > 2048) continue;
-      const target = normalizeUrl(s.slice(i + 1, end), this.base);
+      const target = this.url(s.slice(i + 1, end));
       if (target) this.page.redirects.push({ url: target, how: 'script' });
     }
   }
@@ -240,9 +244,9 @@ function structureToken(name: string, attrs: Record<string, string>): string {
   return cls ? `${name}.${cls.slice(0, 40)}` : name;
 }
 
-/** One pass over `html` (already decoded to text) of the page at `url`. */
-export function parsePage(html: string, url: URL): PageModel {
-  const x = new Extractor(url, hidingRulesOf(html));
+/** One pass over `html` (already decoded to text) of the page at `url`; `urls`: the crawl's parsed links. */
+export function parsePage(html: string, url: URL, urls?: UrlCache): PageModel {
+  const x = new Extractor(url, hidingRulesOf(html), urls);
   const parser = new Parser(
     {
       onopentag: (name, attrs) => x.open(name, attrs),

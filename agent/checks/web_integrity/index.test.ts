@@ -13,12 +13,13 @@ import { createLogger } from '../../log.ts';
 import { SampleRecorder } from '../../recorder.ts';
 import { AGENT_BIN, runCli, writeYaml } from '../../../test/support/agent.ts';
 import { startOffsite, startTrapSite, startWebSite, type WebSite } from '../../../test/support/web-site.ts';
+import { fold } from './fold.ts';
 import { parsePage } from './html.ts';
 import { hidingReason } from './hiding.ts';
 import { buildMatcher, FLAG_SCORE, judgeContent } from './judge.ts';
 import { globMatches, parseRobots } from './robots.ts';
 import { parseSitemap } from './sitemap.ts';
-import { looksLikeTrap, normalizeUrl, registrableDomain } from './urls.ts';
+import { looksLikeTrap, normalizeUrl, registrableDomain, UrlCache } from './urls.ts';
 import { webIntegrityCheck } from './index.ts';
 
 const matcher = buildMatcher({ extra: [], disable: [] }, []);
@@ -71,6 +72,25 @@ describe('web_integrity: phrases survive the usual disguises', () => {
     expect(spam('Kết quả xổ số kiến thiết')).toEqual([]);
     expect(spam('Xổ số online hôm nay')).toContain('xổ số');
     expect(spam('casino')).toEqual([]);
+  });
+
+  it('a text folded in the matcher\'s reused scratch matches as one folded afresh, whatever was folded there before', () => {
+    const texts = [
+      `${'Ủy ban nhân dân tỉnh thông báo lịch tiếp công dân. '.repeat(200)} nổ hũ đổi thưởng`,
+      'nha cai uy tin',
+      'Chơi n . h . à   c . á . i ngay',
+      'c4s1n0 và s l o t',
+      'Chơi nổ\u200b hũ\u200c đổi\u200d thưởng',
+      'lo để',
+      `${'x'.repeat(300_000)} nhà cái`,
+      'tài xỉu',
+      '',
+    ];
+    const m = buildMatcher({ extra: [], disable: [] }, []);
+    const fresh = (t: string) => m.find(fold(t)).map((x) => [x.entry.text, x.start, x.end, x.from, x.to]);
+    const reused = (t: string) => m.findIn(t).map((x) => [x.entry.text, x.start, x.end, x.from, x.to]);
+    for (const t of [...texts, ...texts.slice().reverse()]) expect(reused(t)).toEqual(fresh(t));
+    expect(reused(texts[0]).map(([text]) => text)).toContain('nổ hũ');
   });
 
   it('evidence is the phrase in its context, at most 300 characters, without control characters', () => {
@@ -140,12 +160,22 @@ describe('web_integrity: robots.txt, URLs and sitemaps', () => {
     expect(normalizeUrl('/a;jsessionid=ABC?utm_source=fb', 'http://site.vn/')!.href).toBe('http://site.vn/a');
     expect(normalizeUrl('mailto:a@b.vn', 'http://site.vn/')).toBeUndefined();
     expect(normalizeUrl('javascript:void(0)', 'http://site.vn/')).toBeUndefined();
+    expect(normalizeUrl('/a#', 'http://site.vn/')!.href).toBe('http://site.vn/a');
     expect(looksLikeTrap(new URL('http://s/a/b/a/b/a/b/a/b/'))).toBe(true);
     expect(looksLikeTrap(new URL('http://s/tin-tuc/2024/bai-1.html'))).toBe(false);
     expect(registrableDomain('soyte.example.gov.vn')).toBe('example.gov.vn');
     expect(registrableDomain('www.example.gov.vn')).toBe(registrableDomain('dichvucong.example.gov.vn'));
     expect(registrableDomain('a.gov.vn')).not.toBe(registrableDomain('b.gov.vn'));
     expect(registrableDomain('127.0.0.2')).toBe('127.0.0.2');
+  });
+
+  it('the crawl\'s link cache resolves every link as normalizeUrl does, on any page of any site', () => {
+    const raws = ['/a', '/a?b=1&sid=2#x', '//other.vn/x', '/\\evil.vn/x', '/./a/../b', ' /a ', '/a\tb', 'http://x.vn/p#f', 'HTTPS://X.VN/', 'http:rel', 'rel.html', '?page=2', '#top', '', 'javascript:void(0)', `/${'a'.repeat(3000)}`];
+    const bases = ['http://site.vn/', 'http://site.vn/tin-tuc/2024/bai.html', 'https://site.vn/', 'http://site.vn:8080/x/', 'http://u:p@site.vn/', 'http://www.site.vn/y'].map((b) => new URL(b));
+    const cache = new UrlCache();
+    for (let round = 0; round < 2; round++) {
+      for (const base of bases) for (const raw of raws) expect([base.href, raw, cache.normalize(raw, base)?.href]).toEqual([base.href, raw, normalizeUrl(raw, base)?.href]);
+    }
   });
 
   it('sitemaps: urlset, sitemap index, gzip, CDATA and entities, plain text', () => {

@@ -1,6 +1,5 @@
 // How one page's content is judged: spam phrases in what a visitor sees and, apart, in what is hidden
 // from them; defacement markers; the score that turns matches into a finding, with the evidence.
-import { fold } from './fold.ts';
 import type { PageModel } from './html.ts';
 import { BUILTIN_PHRASES, DEFACE_MARKERS, HEADING_MARKERS, REPORTING_WORDS, type Phrase } from './keywords.ts';
 import { contextOf, PhraseMatcher, type Entry, type Match } from './matcher.ts';
@@ -101,7 +100,7 @@ export interface ContentVerdict {
  * elsewhere only in the title and h1-h3. `foreign(url)`: a link to another domain.
  */
 export function judgeContent(page: PageModel, matcher: PhraseMatcher, opts: { isHome: boolean; foreign: (u: URL) => boolean }): ContentVerdict {
-  const run = (zone: Zone): ZoneMatches => ({ zone, matches: zone.text ? matcher.find(fold(zone.text)) : [] });
+  const run = (zone: Zone): ZoneMatches => ({ zone, matches: zone.text ? matcher.findIn(zone.text) : [] });
   const title = run({ label: 'title', text: page.title, weakIsStrong: false });
   const description = run({ label: 'description', text: page.description, weakIsStrong: false });
   const visible = run({ label: '', text: page.visible, weakIsStrong: false });
@@ -140,5 +139,5 @@ export function judgeContent(page: PageModel, matcher: PhraseMatcher, opts: { is
 
 /** The spam verdict of a URL's slug (a new sitemap URL): its words against the same phrases. */
 export function judgeSlug(slug: string, matcher: PhraseMatcher): SpamVerdict {
-  return score([{ zone: { label: 'slug', text: slug, weakIsStrong: false }, matches: matcher.find(fold(slug)) }], true);
+  return score([{ zone: { label: 'slug', text: slug, weakIsStrong: false }, matches: matcher.findIn(slug) }], true);
 }

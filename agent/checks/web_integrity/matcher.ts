@@ -1,7 +1,7 @@
 // Finds phrases (spam keywords, allowed phrases, defacement markers) in folded text: one Aho-Corasick
 // pass over the skeleton, linear in the text whatever the phrases, then each candidate is checked for
 // word boundaries, leetspeak sanity and agreement of Vietnamese diacritics.
-import { ALPHABET, fold, foldPhrase, letterIndex, type Folded } from './fold.ts';
+import { ALPHABET, fold, FoldScratch, foldPhrase, letterIndex, type Folded } from './fold.ts';
 import type { Category } from './keywords.ts';
 
 export type EntryKind = 'spam' | 'allow' | 'deface' | 'heading_deface' | 'reporting';
@@ -46,6 +46,7 @@ export class PhraseMatcher {
   private goto = new Int32Array(ALPHABET);
   private out: number[][] = [[]];
   private outLink = new Int32Array(1);
+  private readonly scratch = new FoldScratch();
 
   constructor(entries: readonly Entry[]) {
     const seen = new Set<string>();
@@ -133,9 +134,9 @@ export class PhraseMatcher {
     return dropAllowed(found);
   }
 
-  /** Matches in a plain string (folds it first). */
+  /** Matches in a plain string (folds it first, in the matcher's own scratch: a match keeps no part of it). */
   findIn(text: string): Match[] {
-    return this.find(fold(text));
+    return this.find(fold(text, this.scratch));
   }
 }
 

@@ -46,13 +46,49 @@ export function normalizeUrl(raw: string, base: URL | string): URL | undefined {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
   if (u.username || u.password) return undefined;
-  u.hash = '';
+  // Setting a URL's part parses it again: only when there is something to take away (`#` alone too,
+  // whose hash reads as empty). A `#` in a URL is always its fragment's (others are percent-encoded).
+  if (u.href.includes('#')) u.hash = '';
   if (u.pathname.includes(';')) u.pathname = u.pathname.replace(/;(jsessionid|phpsessid|sid)=[^/]*/gi, '');
   if (u.search) {
     const params = [...u.searchParams].filter(([k]) => !NOISE_PARAM.test(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     u.search = params.length ? new URLSearchParams(params).toString() : '';
   }
   return u.href.length > MAX_URL_LENGTH ? undefined : u;
+}
+
+/** Links remembered by one crawl: a site's menus are the same on every page. */
+const MAX_CACHED_URLS = 4096;
+
+/**
+ * normalizeUrl for the links of one crawl, each spelling parsed once (a 200-page portal has about 40
+ * links a page, mostly the same menus). Only links whose meaning does not depend on the page's path
+ * are remembered: absolute ones, and root-relative ones per origin. The URLs it returns are shared
+ * between pages and must never be changed.
+ */
+export class UrlCache {
+  private readonly urls = new Map<string, URL | null>();
+
+  normalize(raw: string, base: URL): URL | undefined {
+    const key = cacheKey(raw, base);
+    if (key === undefined) return normalizeUrl(raw, base);
+    const hit = this.urls.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const u = normalizeUrl(raw, base);
+    if (this.urls.size < MAX_CACHED_URLS) this.urls.set(key, u ?? null);
+    return u;
+  }
+}
+
+/**
+ * A key that fixes what `raw` resolves to against `base`: `http(s)://…` resolves alike against any
+ * base; `/…` (and `//host…`) against any base of the same scheme, host and port (without user or
+ * password). Neither a scheme nor a host holds a line feed, so the keys of the two kinds never meet.
+ */
+function cacheKey(raw: string, base: URL): string | undefined {
+  if (/^https?:\/\//i.test(raw)) return `\n${raw}`;
+  if (raw.charCodeAt(0) === 0x2f && !base.username && !base.password) return `${base.protocol}//${base.host}\n${raw}`;
+  return undefined;
 }
 
 /** The hosts of one watched site: its own host and the same host with or without `www.`. */
