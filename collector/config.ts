@@ -10,6 +10,9 @@ import { AgencyVars, FleetSection, resolveFleet, varsIssues, type FleetSettings 
 
 export const DEFAULT_CONFIG_PATH = '/etc/canhgac/collector.yaml';
 
+/** At most this many InfluxDB nodes in influx.urls (each has a replay loop and a position in the spool). */
+export const MAX_INFLUX_NODES = 8;
+
 /** Upper bound of a series budget: the collector keeps one 8-byte hash per series in memory. */
 export const MAX_SERIES_BUDGET = 1_000_000;
 
@@ -76,6 +79,13 @@ const Schema = Type.Object(
     influx: Type.Object(
       {
         url: Type.String({ default: 'http://127.0.0.1:8086', expected: 'the InfluxDB URL, such as http://127.0.0.1:8086' }),
+        /** Several InfluxDB nodes, each written every sample from the spool (instead of `url`). */
+        urls: Type.Optional(
+          Type.Array(Type.String({ maxLength: 300, expected: 'an InfluxDB URL such as http://10.0.0.2:8086' }), {
+            minItems: 1,
+            expected: `a list of 1 to ${MAX_INFLUX_NODES} InfluxDB URLs, such as [http://influx-1:8086, http://influx-2:8086]`,
+          }),
+        ),
         database: Type.String({ default: 'canhgac', pattern: '^[A-Za-z0-9_]+$' }),
         username: Type.Optional(Type.String()),
         passwordFile: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a file holding the InfluxDB password' })),
@@ -127,6 +137,11 @@ const Schema = Type.Object(
         slowWrite: Type.String({ default: '5s', expected: 'a duration such as 5s' }),
         /** Disk budget of dataDir/deadletter: writes InfluxDB refused outright, kept for an operator (oldest file dropped past it). */
         deadLetterMaxBytes: Type.Integer({ minimum: 65_536, maximum: 1024 ** 4, default: 64 * 1024 * 1024, expected: 'a size in bytes of at least 65536 (64 KiB)' }),
+        /**
+         * With several influx.urls: a node further behind than this is out of sync, and gives up its oldest
+         * spooled samples when the spool is full so that the others go on (default: half of maxBytes).
+         */
+        maxLagBytes: Type.Optional(Type.Integer({ minimum: 1_048_576, expected: 'a size in bytes of at least 1048576 (1 MiB), at most spool.maxBytes' })),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -149,8 +164,11 @@ const Schema = Type.Object(
 );
 
 export type CollectorConfigFile = Static<typeof Schema>;
-export interface CollectorConfig extends Omit<CollectorConfigFile, 'fleet'> {
+export interface CollectorConfig extends Omit<CollectorConfigFile, 'fleet' | 'influx' | 'spool'> {
   file: string;
+  /** `url` is the first node (where the console, status page and report read); `urls` every node written, as origins. */
+  influx: Omit<CollectorConfigFile['influx'], 'urls'> & { urls: string[] };
+  spool: CollectorConfigFile['spool'] & { maxLagBytes: number };
   fleet: FleetSettings;
   rawRetentionMs: number;
   rollupRetentionMs: number;
@@ -188,6 +206,32 @@ function statusIssues(status: StatusConfig, agencies: string[], issues: ConfigIs
   });
 }
 
+/** influx.url or influx.urls: the nodes as origins (what the writer uses), or the issues with them. */
+function influxNodes(influx: CollectorConfigFile['influx'], urlGiven: boolean, issues: ConfigIssue[]): string[] {
+  if (influx.urls && urlGiven) {
+    issues.push({ path: 'influx.urls', message: 'give either influx.url (one node) or influx.urls (several nodes), not both' });
+    return [];
+  }
+  if (influx.urls && influx.urls.length > MAX_INFLUX_NODES) {
+    issues.push({ path: 'influx.urls', message: `expected at most ${MAX_INFLUX_NODES} InfluxDB nodes, got ${influx.urls.length}` });
+    return [];
+  }
+  const list: [string, string][] = influx.urls ? influx.urls.map((u, i) => [joinPath('influx.urls', i), u]) : [['influx.url', influx.url]];
+  const seen = new Map<string, string>();
+  for (const [path, value] of list) {
+    // `localhost:8086` parses as a URL with the scheme "localhost:": only http and https reach InfluxDB.
+    const u = URL.canParse(value) ? new URL(value) : undefined;
+    if (!u || !['http:', 'https:'].includes(u.protocol)) {
+      issues.push({ path, message: `expected an http:// or https:// URL such as http://127.0.0.1:8086, got ${JSON.stringify(value)}` });
+    } else if (u.username || u.password) {
+      issues.push({ path, message: 'credentials do not belong in the URL: give influx.username and influx.passwordFile' });
+    } else if (seen.has(u.origin)) {
+      issues.push({ path, message: `the same node as ${seen.get(u.origin)} (${u.origin}); expected each node once` });
+    } else seen.set(u.origin, path);
+  }
+  return [...seen.keys()];
+}
+
 export function loadCollectorConfig(file: string): CollectorConfig {
   return parseCollectorConfig(file, readYamlFile(file));
 }
@@ -198,6 +242,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
   }
   const doc = raw as Record<string, unknown>;
   const fleetGiven = typeof doc.fleet === 'object' && doc.fleet !== null && Object.hasOwn(doc.fleet, 'profilesDir');
+  const influxUrlGiven = typeof doc.influx === 'object' && doc.influx !== null && Object.hasOwn(doc.influx, 'url');
   const issues: ConfigIssue[] = checkSchema(Schema, doc);
   if (issues.length > 0) throw new ConfigError(file, issues);
   const cfg = doc as CollectorConfigFile;
@@ -225,10 +270,9 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
   if (cfg.listen.plainHttp && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(cfg.listen.host)) {
     issues.push({ path: 'listen.plainHttp', message: `plain HTTP is allowed only when listen.host is a loopback address, got "${cfg.listen.host}"` });
   }
-  // `localhost:8086` parses as a URL with the scheme "localhost:": only http and https reach InfluxDB.
-  if (!URL.canParse(cfg.influx.url) || !['http:', 'https:'].includes(new URL(cfg.influx.url).protocol)) {
-    issues.push({ path: 'influx.url', message: `expected an http:// or https:// URL such as http://127.0.0.1:8086, got ${JSON.stringify(cfg.influx.url)}` });
-  }
+  const urls = influxNodes(cfg.influx, influxUrlGiven, issues);
+  const maxLagBytes = cfg.spool.maxLagBytes ?? Math.floor(cfg.spool.maxBytes / 2);
+  if (maxLagBytes > cfg.spool.maxBytes) issues.push({ path: 'spool.maxLagBytes', message: `must be at most spool.maxBytes (${cfg.spool.maxBytes}), got ${maxLagBytes}` });
   const seen = new Set<string>();
   cfg.agencies.forEach((a, i) => {
     if (seen.has(a.id)) issues.push({ path: `${joinPath('agencies', i)}.id`, message: `duplicate agency id "${a.id}"` });
@@ -250,6 +294,8 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
   return {
     ...cfg,
     file,
+    influx: { ...cfg.influx, url: cfg.influx.urls ? urls[0] : cfg.influx.url, urls },
+    spool: { ...cfg.spool, maxLagBytes },
     rawRetentionMs: parseDuration(cfg.influx.rawRetention)!,
     rollupRetentionMs: parseDuration(cfg.influx.rollupRetention)!,
     maxSampleAgeMs: parseDuration(cfg.ingest.maxSampleAge)!,

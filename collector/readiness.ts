@@ -1,9 +1,10 @@
-// What /readyz reports: whether the state database, InfluxDB and the spool can take samples now,
-// with the ingest counters a person looks at first when something is off.
+// What /readyz reports: whether the state database, InfluxDB (each node) and the spool can take samples
+// now, each node's lag, and the ingest counters a person looks at first when something is off.
 import type { CollectorConfig } from './config.ts';
 import type { IngestStats } from './ingest/stats.ts';
 import type { Readiness } from './server/routes/health.ts';
 import type { DB } from './state/db.ts';
+import type { NodeStatus } from './spool/spool.ts';
 import type { Storage } from './storage.ts';
 
 export function readiness(db: DB, config: CollectorConfig, stats: IngestStats, storage: Storage): () => Promise<Readiness> {
@@ -15,9 +16,13 @@ export function readiness(db: DB, config: CollectorConfig, stats: IngestStats, s
     } catch (err) {
       checks.state = { ok: false, detail: (err as Error).message };
     }
-    checks.influxdb = await influxCheck(config.influx.url, storage.schema());
+    const schemas = storage.schemas();
+    const pings = await Promise.all(schemas.map((s) => influxCheck(s.node, s)));
+    checks.influxdb = schemas.length === 1 ? pings[0] : combined(schemas.map((s) => s.node), pings);
     const spool = storage.spool;
     const depth = spool.stats();
+    const nodes = spool.nodes();
+    if (nodes.length > 1) checks.influxSync = syncCheck(nodes, config.spool.maxLagBytes);
     checks.spool = depth.full ? { ok: false, detail: `spool full: ${depth.samples} samples (${depth.bytes} bytes) waiting for InfluxDB` } : { ok: true, detail: `${depth.samples} samples waiting` };
     const refusals = refusalChecks(stats, storage, Date.now());
     Object.assign(checks, refusals.checks);
@@ -35,6 +40,7 @@ export function readiness(db: DB, config: CollectorConfig, stats: IngestStats, s
         ratePerSecond: Math.round(stats.currentRate() * 1000) / 1000,
       },
       spool: { samples: depth.samples, bytes: depth.bytes, replaying: spool.isReplaying, replayedSamples: spool.replayedSamples },
+      influxNodes: nodes.map((n, i) => nodeReport(n, pings[i].ok)),
       seriesBudget: refusals.seriesBudget,
       deadLetter: refusals.deadLetter,
     };
@@ -62,6 +68,46 @@ function refusalChecks(stats: IngestStats, storage: Storage, now: number) {
 }
 
 const RECENT_MS = 3_600_000;
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** One InfluxDB node as /readyz shows it: reachable, how far behind, and any gap it has. */
+function nodeReport(n: NodeStatus, ok: boolean) {
+  return {
+    node: n.node,
+    /** Answers /ping and has its schema. */
+    ok,
+    lagSamples: n.lagSamples,
+    lagBytes: n.lagBytes,
+    failing: n.failing,
+    outOfSync: n.outOfSync,
+    skippedSamples: n.skippedSamples,
+    gapSince: n.skippedSamples > 0 ? (iso(n.gapSince) ?? 'unknown') : undefined,
+    gapUntil: iso(n.gapUntil),
+    lastError: n.failing ? n.lastError : undefined,
+    lastWriteAt: iso(n.lastWriteAt),
+    caughtUpAt: iso(n.caughtUpAt),
+    replayedSamples: n.replayedSamples,
+  };
+}
+
+/** Every node reachable with its schema; the detail names each one that is not. */
+function combined(nodes: string[], pings: { ok: boolean; detail?: string }[]): { ok: boolean; detail?: string } {
+  const bad = nodes.map((node, i) => ({ node, ...pings[i] })).filter((p) => !p.ok);
+  if (bad.length === 0) return { ok: true };
+  return { ok: false, detail: `${bad.length} of ${nodes.length} nodes: ${bad.map((b) => `${b.node} ${b.detail ?? 'not ready'}`).join('; ')}` };
+}
+
+/** Not ok while a node is over spool.maxLagBytes behind or has a gap (samples it gave up); does not make the collector unready. */
+function syncCheck(nodes: NodeStatus[], maxLagBytes: number): { ok: boolean; detail?: string } {
+  const out = nodes.filter((n) => n.outOfSync);
+  if (out.length === 0) return { ok: true };
+  const what = (n: NodeStatus) =>
+    n.skippedSamples > 0
+      ? `${n.node} gave up ${n.skippedSamples} samples that reached the collector from ${iso(n.gapSince) ?? 'an unknown time'} to ${iso(n.gapUntil)} (fill the gap from another node)`
+      : `${n.node} is ${n.lagBytes} bytes behind (more than spool.maxLagBytes, ${maxLagBytes})`;
+  return { ok: false, detail: `out of sync: ${out.map(what).join('; ')}` };
+}
 
 async function influxCheck(url: string, schema: { ok: boolean; error: string }): Promise<{ ok: boolean; detail?: string }> {
   try {

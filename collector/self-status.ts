@@ -1,5 +1,5 @@
-// The collector's own health as a sample (collector_status), written like any other and shown to the
-// alert engine, so a growing spool or write errors raise an alert and appear in Grafana.
+// The collector's own health as samples (collector_status, and collector_influx_node per InfluxDB node),
+// written like any other and shown to the alert engine, so a growing spool or write errors raise an alert.
 import { hostname } from 'node:os';
 import type { WireSample } from '../protocol/index.ts';
 import type { Alerting } from './alerts/service.ts';
@@ -12,7 +12,7 @@ export function statusTimer(stats: IngestStats, storage: Storage, alerting: Aler
     const now = Date.now();
     const sample = statusSample(instance, stats, storage, agenciesConfigured);
     const refusals = stats.refusals.takeSamples(instance, now);
-    storage.store([sample, ...refusals.map((r) => r.sample)]).catch(() => undefined);
+    storage.store([sample, ...nodeSamples(instance, storage, sample.time), ...refusals.map((r) => r.sample)]).catch(() => undefined);
     // It has no agency: the rules that read it (collector_spool_growing) are province-wide.
     alerting.observe({ id: '', agency: '' }, [sample], now);
     // A refusal sample is about one agent: its alert goes to that agent's agency (and the security team).
@@ -40,7 +40,18 @@ function statusSample(instance: string, stats: IngestStats, storage: Storage, ag
       spool_samples: spool.samples,
       spool_bytes: spool.bytes,
       agencies_configured: agenciesConfigured,
+      influx_nodes_out_of_sync: storage.spool.nodes().filter((n) => n.outOfSync).length,
     },
     time: new Date().toISOString(),
   };
+}
+
+/** One collector_influx_node sample per InfluxDB node: its lag, whether writes to it succeed, any gap. */
+function nodeSamples(instance: string, storage: Storage, time: string): WireSample[] {
+  return storage.spool.nodes().map((n) => ({
+    measurement: 'collector_influx_node',
+    tags: { instance, node: n.node },
+    fields: { lag_samples: n.lagSamples, lag_bytes: n.lagBytes, writing: n.failing ? 0 : 1, out_of_sync: n.outOfSync ? 1 : 0, skipped_samples: n.skippedSamples },
+    time,
+  }));
 }

@@ -1,14 +1,14 @@
-// The durable write path of accepted samples: InfluxDB first, the disk spool when InfluxDB is down,
-// slow or already behind, the dead letter for what InfluxDB refuses outright. Samples are durable before
-// an agent gets its 2xx.
+// The durable write path of accepted samples. One InfluxDB node: InfluxDB first, the disk spool when it
+// is down, slow or already behind. Several nodes: every sample through the spool, a position per node.
+// The dead letter takes what a node refuses outright. Samples are durable before an agent gets its 2xx.
 import { join } from 'node:path';
 import type { InfluxDB } from 'influx';
 import type { WireSample } from '../protocol/index.ts';
 import type { CollectorConfig } from './config.ts';
 import { WriteCoalescer } from './influx/coalescer.ts';
 import { toLines } from './influx/line-protocol.ts';
-import { ensureSchema, influxClient, RAW_RP } from './influx/setup.ts';
-import { InfluxWriteError, InfluxWriter } from './influx/writer.ts';
+import { influxNode, type InfluxNode } from './influx/nodes.ts';
+import { InfluxWriteError, type InfluxWriter } from './influx/writer.ts';
 import type { IngestStats } from './ingest/stats.ts';
 import { DeadLetter } from './spool/dead-letter.ts';
 import { Spool, SpoolFullError } from './spool/spool.ts';
@@ -22,14 +22,18 @@ export interface StorageOptions {
 }
 
 export interface Storage {
+  /** The first node's admin client: where the console, status page and report read. */
   influx: InfluxDB;
+  /** The first node's writer. */
   writer: InfluxWriter;
   spool: Spool;
   /** Writes InfluxDB refused outright (dataDir/deadletter). */
   deadLetter: DeadLetter;
   /** Resolves once the database, retention policies and continuous queries exist. */
+  /** Resolves once every node has the database, retention policies and continuous queries. */
   schemaReady: Promise<void>;
-  schema(): { ok: boolean; error: string };
+  /** Each node's schema, in influx.urls order. */
+  schemas(): { node: string; ok: boolean; error: string }[];
   /**
    * Durable hand-off; rejects with SpoolFullError when neither InfluxDB nor the spool can take them, and
    * with StoreRefusedError when InfluxDB refused some of them for good (they are in the dead letter by then).
@@ -53,19 +57,19 @@ export class StoreRefusedError extends Error {
   }
 }
 
-/** Opens the spool and starts preparing InfluxDB (retrying in the background until it answers). */
+/** Opens the spool and starts preparing every InfluxDB node (retrying in the background until it answers). */
 export function storagePipeline(config: CollectorConfig, stats: IngestStats, log: Log, opts: StorageOptions = {}): Storage {
   const settings = { ...config.influx, rawRetentionMs: config.rawRetentionMs, rollupRetentionMs: config.rollupRetentionMs };
-  const influx = influxClient(settings);
-  const writer = new InfluxWriter({ ...config.influx, retentionPolicy: RAW_RP });
+  const nodes = config.influx.urls.map((url) => influxNode({ ...settings, url }, opts.schemaRetryMs ?? 5000));
+  const several = nodes.length > 1;
   let spool: Spool;
   let deadLetter: DeadLetter;
   /** Keeps a refused write and says how many of its samples were refused; throws if the disk does. */
-  const refuse = (parts: readonly (string | Buffer)[], samples: number, err: InfluxWriteError): number => {
+  const refuse = (parts: readonly (string | Buffer)[], samples: number, err: InfluxWriteError, node?: string): number => {
     const refused = Math.min(samples, err.dropped ?? samples);
-    deadLetter.add(parts, { samples, refused, reason: err.message });
+    deadLetter.add(parts, { samples, refused, reason: err.message, node });
     stats.pointsRefused += refused;
-    log.error({ err: err.message, samples, refused, deadLetter: join(config.dataDir, 'deadletter') }, 'InfluxDB refused points; the write is kept in the dead letter');
+    log.error({ err: err.message, samples, refused, node, deadLetter: join(config.dataDir, 'deadletter') }, 'InfluxDB refused points; the write is kept in the dead letter');
     return refused;
   };
   try {
@@ -73,39 +77,64 @@ export function storagePipeline(config: CollectorConfig, stats: IngestStats, log
     spool = new Spool({
       dir: join(config.dataDir, 'spool'),
       maxBytes: config.spool.maxBytes,
-      write: (lines) => writer.writeLines(lines),
+      maxLagBytes: config.spool.maxLagBytes,
+      targets: nodes.map((n) => ({
+        node: n.url,
+        write: (lines) => n.writer.writeLines(lines),
+        // With one node the spool holds only what a direct write could not place; it may go as soon as InfluxDB answers.
+        ready: several ? n.ready : undefined,
+        onWriteError: () => stats.writeErrors++,
+        // A spooled write mixes agents: its refusals are the collector's, not one agent's.
+        onRefused: (parts, samples, err) => stats.refusals.note(undefined, 'influxdb', refuse(parts, samples, err, several ? n.url : undefined)),
+      })),
       log,
-      onWriteError: () => stats.writeErrors++,
-      // A spooled write mixes agents: its refusals are the collector's, not one agent's.
-      onRefused: (parts, samples, err) => stats.refusals.note(undefined, 'influxdb', refuse(parts, samples, err)),
       minRetryMs: opts.spoolRetryMs?.min,
       maxRetryMs: opts.spoolRetryMs?.max,
     });
   } catch (err) {
-    writer.close();
+    for (const n of nodes) n.close();
     throw err;
   }
 
-  const schema = { ok: false, error: 'not checked yet' };
-  let closed = false;
-  let retryTimer: NodeJS.Timeout | undefined;
-  const schemaReady = new Promise<void>((resolve) => {
-    const attempt = async () => {
-      try {
-        await ensureSchema(influx, settings);
-        schema.ok = true;
-        resolve();
-      } catch (err) {
-        schema.error = (err as Error).message;
-        if (!closed) retryTimer = setTimeout(attempt, opts.schemaRetryMs ?? 5000);
-      }
-    };
-    void attempt();
-  });
+  const spoolLines = async (lines: string, count: number) => {
+    try {
+      await spool.append(lines, count);
+    } catch (err) {
+      if (err instanceof SpoolFullError) log.error({ err: err.message }, 'spool full: refusing samples until InfluxDB catches up');
+      throw err;
+    }
+  };
+  const storeLines = several ? spoolLines : directFirst(nodes[0], spool, config.slowWriteMs, stats, refuse, spoolLines);
 
+  return {
+    influx: nodes[0].influx,
+    writer: nodes[0].writer,
+    spool,
+    deadLetter,
+    schemaReady: Promise.all(nodes.map((n) => n.ready)).then(() => undefined),
+    schemas: () => nodes.map((n) => ({ node: n.url, ...n.schema() })),
+    // Not async: the line protocol is built at once and the samples are not kept while the write waits
+    // (with InfluxDB slow, hundreds of batches wait, and holding their objects is what made the GC busy).
+    store: (samples) => (samples.length === 0 ? Promise.resolve() : storeLines(toLines(samples), samples.length)),
+    close: async () => {
+      await spool.close();
+      for (const n of nodes) n.close();
+    },
+  };
+}
+
+/** One node: written directly (concurrent requests coalesced) while nothing is spooled, else spooled behind the rest. */
+function directFirst(
+  node: InfluxNode,
+  spool: Spool,
+  slowWriteMs: number,
+  stats: IngestStats,
+  refuse: (parts: readonly string[], samples: number, err: InfluxWriteError) => number,
+  spoolLines: (lines: string, count: number) => Promise<void>,
+): (lines: string, count: number) => Promise<void> {
   const permanent = (err: unknown) => err instanceof InfluxWriteError && err.permanent;
-  const direct = new WriteCoalescer((body) => writer.writeLines(body, config.slowWriteMs), 5000, 2, permanent);
-  const storeLines = async (lines: string, count: number) => {
+  const direct = new WriteCoalescer((body) => node.writer.writeLines(body, slowWriteMs), 5000, 2, permanent);
+  return async (lines, count) => {
     if (!spool.active) {
       try {
         await direct.submit(lines, count);
@@ -118,29 +147,6 @@ export function storagePipeline(config: CollectorConfig, stats: IngestStats, log
         }
       }
     }
-    try {
-      await spool.append(lines, count);
-    } catch (err) {
-      if (err instanceof SpoolFullError) log.error({ err: err.message }, 'spool full: refusing samples until InfluxDB catches up');
-      throw err;
-    }
-  };
-
-  return {
-    influx,
-    writer,
-    spool,
-    deadLetter,
-    schemaReady,
-    schema: () => ({ ...schema }),
-    // Not async: the line protocol is built at once and the samples are not kept while the write waits
-    // (with InfluxDB slow, hundreds of batches wait, and holding their objects is what made the GC busy).
-    store: (samples) => (samples.length === 0 ? Promise.resolve() : storeLines(toLines(samples), samples.length)),
-    close: async () => {
-      closed = true;
-      clearTimeout(retryTimer);
-      await spool.close();
-      writer.close();
-    },
+    await spoolLines(lines, count);
   };
 }

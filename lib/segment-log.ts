@@ -73,6 +73,11 @@ interface State {
 
 export class SegmentLogBusyError extends Error {}
 
+/** Order of two positions of one log: negative when `a` comes first. */
+export function comparePositions(a: LogPosition, b: LogPosition): number {
+  return a.seq !== b.seq ? a.seq - b.seq : a.offset - b.offset;
+}
+
 export class SegmentLog {
   readonly dir: string;
   private readonly segments: Segment[] = [];
@@ -166,12 +171,20 @@ export class SegmentLog {
 
   /** Up to `maxRecords` records (and `maxUnits` of weight) from the head, stopping before `maxBytes` of data (at least one record). */
   read(maxRecords: number, maxBytes: number, maxUnits = Number.MAX_SAFE_INTEGER): LogRecord[] {
+    return this.readFrom(this.head, maxRecords, maxBytes, maxUnits);
+  }
+
+  /**
+   * As `read`, from a reader's own position (one of several readers of the same log, each with its
+   * position kept by the caller; `clamp` it first). Nothing is acknowledged.
+   */
+  readFrom(from: LogPosition, maxRecords: number, maxBytes: number, maxUnits = Number.MAX_SAFE_INTEGER): LogRecord[] {
     const out: LogRecord[] = [];
     let bytes = 0;
     let weightRead = 0;
-    let i = this.segments.findIndex((s) => s.seq === this.head.seq);
-    let offset = this.head.offset;
-    let units = this.head.units;
+    let i = this.segments.findIndex((s) => s.seq === from.seq);
+    let offset = from.offset;
+    let units = from.units;
     for (; i >= 0 && i < this.segments.length; i++, offset = 0, units = 0) {
       const seg = this.segments[i];
       if (offset >= seg.size) continue;
@@ -215,6 +228,45 @@ export class SegmentLog {
     this.head = { ...pos };
     this.releaseFinished();
     this.writeState();
+  }
+
+  /** The acknowledged head: where the slowest reader is. */
+  get headPosition(): LogPosition {
+    return { ...this.head };
+  }
+
+  /**
+   * A reader's position made valid for this log: before the head (or in a segment gone since) it
+   * becomes the head or the start of the next segment that exists; past a segment's end (a torn tail
+   * cut off on open), that end.
+   */
+  clamp(pos: LogPosition): LogPosition {
+    if (comparePositions(pos, this.head) <= 0) return { ...this.head };
+    const seg = this.segments.find((s) => s.seq >= pos.seq);
+    if (!seg) {
+      const last = this.segments.at(-1);
+      return last ? { seq: last.seq, offset: last.size, units: last.units } : { ...this.head };
+    }
+    if (seg.seq > pos.seq) return { seq: seg.seq, offset: 0, units: 0 };
+    return pos.offset > seg.size ? { seq: seg.seq, offset: seg.size, units: seg.units } : { ...pos };
+  }
+
+  /** Weight and bytes (framing included) from a (clamped) position to the end: a reader's lag. */
+  since(pos: LogPosition): { units: number; bytes: number } {
+    let units = 0;
+    let bytes = 0;
+    for (const s of this.segments) {
+      if (s.seq < pos.seq) continue;
+      units += s.units - (s.seq === pos.seq ? pos.units : 0);
+      bytes += s.size - (s.seq === pos.seq ? pos.offset : 0);
+    }
+    return { units, bytes };
+  }
+
+  /** The start of the segment after the oldest one, when there is one: where a reader lands if the oldest segment is given up. */
+  afterOldestSegment(): LogPosition | undefined {
+    const next = this.segments[1];
+    return next ? { seq: next.seq, offset: 0, units: 0 } : undefined;
   }
 
   /** Count weight as dropped (e.g. too old to deliver) after acknowledging it. */

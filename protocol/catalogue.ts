@@ -454,6 +454,20 @@ export const catalogue = {
       samples_over_budget: int('count', "Samples refused since start because their agent was over its series budget", true),
       points_refused: int('count', 'Samples InfluxDB refused outright since start (kept in the dead letter)', true),
       deadletter_bytes: int('bytes', 'Bytes in the dead letter (dataDir/deadletter)', true),
+      influx_nodes_out_of_sync: int('count', 'InfluxDB nodes of influx.urls over spool.maxLagBytes behind or with a gap (samples they gave up)', true),
+    },
+  }),
+  collector_influx_node: measurement({
+    doc: "One InfluxDB node the collector writes (influx.url or each of influx.urls): how far behind it is, written each status period.",
+    source: 'collector',
+    origin: 'collector',
+    tags: { instance: 'required', node: 'required' },
+    fields: {
+      lag_samples: int('count', 'Samples accepted by the collector that this node does not have yet (waiting in the spool)'),
+      lag_bytes: int('bytes', 'Spooled bytes this node has not been written yet'),
+      writing: bool('1 while writes to the node succeed, 0 after a failed write until the next success'),
+      out_of_sync: bool('1 while the node is over spool.maxLagBytes behind or has a gap (samples it gave up), else 0'),
+      skipped_samples: int('count', 'Samples this node gave up because it was too far behind when the spool was full (kept across restarts)'),
     },
   }),
   collector_refusals: measurement({

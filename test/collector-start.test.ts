@@ -53,7 +53,7 @@ afterAll(async () => {
 describe('collector start-up', () => {
   it("the spool's start-up message (samples left from the last run) reaches the collector's log", async () => {
     const config = configAt('spooled', 0);
-    const spool = new Spool({ dir: join(config.dataDir, 'spool'), maxBytes: 1 << 20, write: () => Promise.reject(new Error('InfluxDB down')), minRetryMs: 60_000, maxRetryMs: 60_000 });
+    const spool = new Spool({ dir: join(config.dataDir, 'spool'), maxBytes: 1 << 20, targets: [{ node: config.influx.url, write: () => Promise.reject(new Error('InfluxDB down')) }], minRetryMs: 60_000, maxRetryMs: 60_000 });
     await spool.append('host,agency=so-y-te cpu_percent=1 1700000000000000000\n', 1);
     await spool.close();
 

@@ -55,14 +55,19 @@ describe('dead letter', () => {
       maxBytes: 1 << 20,
       minRetryMs: 10,
       maxRetryMs: 20,
-      write: async () => {
-        writes++;
-        throw new InfluxWriteError('InfluxDB write failed (400): partial write: dropped=1', 400, true, 1);
-      },
-      onRefused: (lines) => {
-        if (!keep) throw new Error('disk full');
-        refusedBatches.push(lines.map((l) => l.toString()));
-      },
+      targets: [
+        {
+          node: 'http://127.0.0.1:8086',
+          write: async () => {
+            writes++;
+            throw new InfluxWriteError('InfluxDB write failed (400): partial write: dropped=1', 400, true, 1);
+          },
+          onRefused: (lines) => {
+            if (!keep) throw new Error('disk full');
+            refusedBatches.push(lines.map((l) => l.toString()));
+          },
+        },
+      ],
     });
     try {
       await spool.append('ping,target=a up=1i 1', 1);

@@ -15,6 +15,8 @@ export interface DeadLetterEntry {
   /** Of those, how many InfluxDB said it dropped (a partial write stored the rest). */
   refused: number;
   reason: string;
+  /** The node that refused it, when there are several (influx.urls). */
+  node?: string;
   now?: number;
 }
 
@@ -61,7 +63,8 @@ export class DeadLetter {
     const now = entry.now ?? Date.now();
     const reason = entry.reason.replace(/[\r\n]+/g, ' ').slice(0, 1000);
     const body = Buffer.concat(parts.flatMap((p) => [Buffer.isBuffer(p) ? p : Buffer.from(p, 'utf8'), Buffer.from('\n')]));
-    const header = `# ${new Date(now).toISOString()} samples=${entry.samples} refused=${entry.refused} reason: ${reason}\n`;
+    const node = entry.node ? ` node=${entry.node.replace(/\s+/g, '')}` : '';
+    const header = `# ${new Date(now).toISOString()} samples=${entry.samples} refused=${entry.refused}${node} reason: ${reason}\n`;
     // A write larger than the whole budget keeps only its header: the count is what must not be lost.
     const data = header.length + body.length > this.opts.maxBytes ? Buffer.from(`${header}# (${body.length} bytes of line protocol not kept: larger than spool.deadLetterMaxBytes)\n`) : Buffer.concat([Buffer.from(header), body]);
     let last = this.files.at(-1);
