@@ -2,7 +2,7 @@
 // the rest of the sitemap), four workers, and for every HTML page the browser view judged, then the
 // Googlebot and search-visitor views compared with it. Stays on the site's host, within maxPages,
 // maxDepth and the time budget; trap-shaped URLs and endless query variants are cut.
-import { decodeHtml, isHtml, type FetchResult, type SiteFetcher, type View } from './fetcher.ts';
+import { Cancel, decodeHtml, isHtml, type FetchResult, type SiteFetcher, type View } from './fetcher.ts';
 import { FindingList } from './findings.ts';
 import { parsePage, similarity, wordCounts, type PageModel } from './html.ts';
 import { FLAG_SCORE, judgeContent, type ContentVerdict } from './judge.ts';
@@ -18,8 +18,6 @@ const MAX_QUEUE = 50_000;
 const DIFFERENT_TEXT = 0.7;
 /** The browser view fetched twice must be at least this alike for a difference to be cloaking, not a live page. */
 const STABLE_TEXT = 0.9;
-
-const NO_LONGER_NEEDED = Object.assign(new Error('no longer needed'), { code: 'ABORT_ERR' });
 
 const VIEW_LABEL: Record<View, string> = { browser: 'browser', googlebot: 'Googlebot', search: 'visitor from a search engine' };
 
@@ -118,7 +116,7 @@ export class Crawl {
   }
 
   /** Follows on-site redirects of one view (at most five hops); stops where it leaves the site. */
-  async follow(url: URL, view: View, cancel?: AbortSignal): Promise<ViewOutcome> {
+  async follow(url: URL, view: View, cancel?: Cancel): Promise<ViewOutcome> {
     let current = url;
     const hops: string[] = [];
     for (let hop = 0; hop <= MAX_HOPS; hop++) {
@@ -175,14 +173,13 @@ export class Crawl {
     }
     if (this.otherViewNames.length === 0) return this.judgeViews(item, isHome, []);
     // The other views are asked at the same time as the browser's: a page costs one round trip, not two.
-    const cancel = new AbortController();
-    const others = this.otherViewNames.map((v) => ({ view: v, outcome: this.follow(item.url, v, cancel.signal).catch(() => undefined) }));
+    const cancel = new Cancel();
+    const others = this.otherViewNames.map((v) => ({ view: v, outcome: this.follow(item.url, v, cancel).catch(() => undefined) }));
     try {
       return await this.judgeViews(item, isHome, others);
     } finally {
-      // Not HTML, not on this site, already seen: the other views are no longer needed. A reason of our
-      // own: abort() without one builds a DOMException and its stack for every page.
-      cancel.abort(NO_LONGER_NEEDED);
+      // Not HTML, not on this site, already seen: the other views are no longer needed.
+      cancel.cancel();
     }
   }
 

@@ -35,17 +35,41 @@ class Slots {
   constructor(n: number) {
     this.free = n;
   }
-  async take(): Promise<void> {
+  /** Undefined when a slot was free (no promise to wait for), else a promise of one. */
+  take(): Promise<void> | undefined {
     if (this.free > 0) {
       this.free--;
-      return;
+      return undefined;
     }
-    await new Promise<void>((r) => this.waiting.push(r));
+    return new Promise<void>((r) => this.waiting.push(r));
   }
   give(): void {
     const next = this.waiting.shift();
     if (next) next();
     else this.free++;
+  }
+}
+
+interface Destroyable {
+  destroy(err: Error): void;
+}
+
+const abortError = (message: string) => Object.assign(new Error(message), { code: 'ABORT_ERR' });
+
+/**
+ * The requests of one page's other views, given up together once the page turns out not to need them
+ * (not HTML, off the site, seen already). A plain set: an AbortSignal costs an event target and two
+ * listeners per request, at 600 requests a crawl.
+ */
+export class Cancel {
+  cancelled = false;
+  readonly live = new Set<Destroyable>();
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    for (const req of this.live) req.destroy(abortError('no longer needed'));
+    this.live.clear();
   }
 }
 
@@ -57,6 +81,8 @@ export interface FetcherOptions {
   signal: AbortSignal;
 }
 
+const DEFAULT_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
 /** The requests of one site's crawl. */
 export class SiteFetcher {
   private readonly slots = new Slots(MAX_IN_FLIGHT);
@@ -64,25 +90,37 @@ export class SiteFetcher {
     http: new http.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT }),
     https: new https.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT }),
   };
+  /** Requests under way: the site's signal (budget, shutdown) ends them all through one listener. */
+  private readonly live = new Set<Destroyable>();
+  private readonly onAbort = () => {
+    for (const req of this.live) req.destroy(abortError('aborted'));
+  };
+  /** Each view's request options for the usual Accept header, made once (node:http copies, never changes, them). */
+  private readonly usual = new Map<View, http.RequestOptions>();
   requests = 0;
   inFlight = 0;
   maxInFlight = 0;
 
-  constructor(private readonly opts: FetcherOptions) {}
+  constructor(private readonly opts: FetcherOptions) {
+    opts.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
 
   close(): void {
+    this.opts.signal.removeEventListener('abort', this.onAbort);
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
 
   /** One GET, no redirect followed; rejects on network errors, timeouts and aborts. */
-  async get(url: URL, view: View, cancel?: AbortSignal, accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'): Promise<FetchResult> {
-    await this.slots.take();
+  async get(url: URL, view: View, cancel?: Cancel, accept = DEFAULT_ACCEPT): Promise<FetchResult> {
+    const wait = this.slots.take();
+    if (wait) await wait;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     this.requests++;
     try {
-      if (cancel?.aborted) throw Object.assign(new Error('no longer needed'), { code: 'ABORT_ERR' });
+      if (cancel?.cancelled) throw abortError('no longer needed');
+      if (this.opts.signal.aborted) throw abortError('aborted');
       return await this.request(url, view, accept, cancel);
     } finally {
       this.inFlight--;
@@ -102,37 +140,38 @@ export class SiteFetcher {
     return h;
   }
 
-  private request(url: URL, view: View, accept: string, cancel?: AbortSignal): Promise<FetchResult> {
+  private options(view: View, accept: string, isHttps: boolean): http.RequestOptions {
+    const make = (): http.RequestOptions => ({
+      method: 'GET',
+      agent: isHttps ? this.agents.https : this.agents.http,
+      lookup: specialUseLookup,
+      headers: this.headers(view, accept),
+      ...(isHttps ? { ca: this.opts.ca, rejectUnauthorized: true } : {}),
+    });
+    if (accept !== DEFAULT_ACCEPT || isHttps) return make();
+    let o = this.usual.get(view);
+    if (!o) this.usual.set(view, (o = make()));
+    return o;
+  }
+
+  private request(url: URL, view: View, accept: string, cancel?: Cancel): Promise<FetchResult> {
     const isHttps = url.protocol === 'https:';
-    const lib = isHttps ? https : http;
     return new Promise((resolve, reject) => {
-      const req = lib.request(
-        url,
-        {
-          method: 'GET',
-          agent: isHttps ? this.agents.https : this.agents.http,
-          lookup: specialUseLookup,
-          headers: this.headers(view, accept),
-          ...(isHttps ? { ca: this.opts.ca, rejectUnauthorized: true } : {}),
-        },
-        (res) => this.response(url, res).then(resolve, reject),
-      );
-      // One timer and two listeners per request, instead of AbortSignal.any/timeout (costly at 600 requests a crawl).
-      const stop = (err: Error) => req.destroy(err);
-      const onTimeout = setTimeout(() => stop(Object.assign(new Error(`no complete answer within ${this.opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })), this.opts.timeoutMs);
-      const onAbort = () => stop(Object.assign(new Error('aborted'), { code: 'ABORT_ERR' }));
-      const signals = [this.opts.signal, ...(cancel ? [cancel] : [])];
-      for (const sig of signals) sig.addEventListener('abort', onAbort, { once: true });
+      const req = (isHttps ? https : http).request(url, this.options(view, accept, isHttps), (res) => this.response(url, res).then(resolve, reject));
+      // One timer per request, and the request in the sets that the site's signal and the page's Cancel empty.
+      const onTimeout = setTimeout(() => req.destroy(Object.assign(new Error(`no complete answer within ${this.opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })), this.opts.timeoutMs);
+      this.live.add(req);
+      cancel?.live.add(req);
       const done = () => {
         clearTimeout(onTimeout);
-        for (const sig of signals) sig.removeEventListener('abort', onAbort);
+        this.live.delete(req);
+        cancel?.live.delete(req);
       };
       req.on('close', done);
       req.on('error', (err) => {
         done();
         reject(err);
       });
-      if (signals.some((sig) => sig.aborted)) onAbort();
       req.end();
     });
   }

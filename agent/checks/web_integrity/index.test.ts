@@ -13,6 +13,7 @@ import { createLogger } from '../../log.ts';
 import { SampleRecorder } from '../../recorder.ts';
 import { AGENT_BIN, runCli, writeYaml } from '../../../test/support/agent.ts';
 import { startOffsite, startTrapSite, startWebSite, type WebSite } from '../../../test/support/web-site.ts';
+import { Cancel, SiteFetcher } from './fetcher.ts';
 import { fold } from './fold.ts';
 import { parsePage } from './html.ts';
 import { hidingReason } from './hiding.ts';
@@ -302,6 +303,11 @@ describe('web_integrity: a loopback portal through `canhgac-agent once --json`',
 });
 
 /** A loopback server with a handler of the test's own, closed after the test. */
+/** Waits for `cond`, at most 10 s. */
+async function until(cond: () => boolean): Promise<void> {
+  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 10))) if (Date.now() - t0 > 10_000) throw new Error('condition not met within 10 s');
+}
+
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server }> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -348,6 +354,38 @@ describe('web_integrity: polite and bounded against hostile sites', () => {
       server.close();
     }
   }, 60_000);
+
+  it('a page\'s other views are given up together when cancelled, and the site\'s signal ends every request under way', async () => {
+    let asked = 0;
+    let closed = 0;
+    const { url, server } = await serve((req) => {
+      asked++;
+      req.socket.on('close', () => closed++);
+    }); // never answers
+    const site = new AbortController();
+    const fetcher = new SiteFetcher({ timeoutMs: 30_000, maxBytes: 65_536, searchReferer: 'https://www.google.com.vn/', signal: site.signal });
+    try {
+      const cancel = new Cancel();
+      const u = new URL(url);
+      const others = [fetcher.get(u, 'googlebot', cancel), fetcher.get(u, 'search', cancel)].map((p) => p.then(() => 'answered', (e: NodeJS.ErrnoException) => e.code));
+      const browser = fetcher.get(u, 'browser').then(() => 'answered', (e: NodeJS.ErrnoException) => e.code);
+      await until(() => asked === 3);
+      const t0 = Date.now();
+      cancel.cancel();
+      expect(await Promise.all(others)).toEqual(['ABORT_ERR', 'ABORT_ERR']);
+      // Asked after the page gave them up: no request at all.
+      expect(await fetcher.get(u, 'search', cancel).catch((e: NodeJS.ErrnoException) => e.code)).toBe('ABORT_ERR');
+      site.abort();
+      expect(await browser).toBe('ABORT_ERR');
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      await until(() => closed === 3);
+      expect([asked, fetcher.inFlight]).toEqual([3, 0]);
+    } finally {
+      fetcher.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 30_000);
 
   it('a page over the byte ceiling is cut there; a page that never ends is given up at the timeout; the budget ends the crawl', async () => {
     const { url, server } = await serve((req, res) => {
