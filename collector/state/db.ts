@@ -9,7 +9,7 @@ export type DB = Database.Database;
  * Schema migrations, applied in order; `user_version` records how far a file is.
  * Add new steps at the end, never edit a shipped one.
  */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE agencies (
      id TEXT PRIMARY KEY,
      name TEXT NOT NULL,
