@@ -298,21 +298,47 @@ export class Crawl {
   }
 }
 
+/** Bytes compared natively at a time where two bodies agree. */
+const CHUNK = 64;
+const MAX_CHUNK = 64 * 1024;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
 /**
  * Whether two bodies are the same once runs of digits are ignored: a visitor counter, a clock or a date
- * changes on every request and is not cloaking. One pass over the bytes, no copy.
+ * changes on every request and is not cloaking. One pass over the bytes, no copy: where the bodies
+ * agree byte for byte (nearly everywhere) by the native compare, in stretches that double from 64
+ * bytes, a byte at a time only where they differ (a byte loop in JavaScript was the largest part of comparing
+ * a page's three views).
  */
 export function sameButNumbers(a: Buffer, b: Buffer): boolean {
+  if (a.length === b.length && a.equals(b)) return true;
+  const al = a.length;
+  const bl = b.length;
   let i = 0;
   let j = 0;
-  const digit = (c: number) => c >= 0x30 && c <= 0x39;
   for (;;) {
-    while (i < a.length && digit(a[i])) i++;
-    while (j < b.length && digit(b[j])) j++;
-    if (i >= a.length || j >= b.length) return i >= a.length && j >= b.length;
-    if (a[i] !== b[j]) return false;
-    i++;
-    j++;
+    // Equal bytes are equal once their digits are taken out too: skipped whole, wherever they end.
+    // The stretch doubles while the bodies agree, and starts again from CHUNK where they stop agreeing.
+    for (let size = CHUNK; i + CHUNK <= al && j + CHUNK <= bl; ) {
+      const n = Math.min(size, al - i, bl - j);
+      if (a.compare(b, j, j + n, i, i + n) !== 0) {
+        if (size === CHUNK) break;
+        size = CHUNK;
+        continue;
+      }
+      i += n;
+      j += n;
+      size = Math.min(2 * size, MAX_CHUNK);
+    }
+    // A byte at a time until the next chance of an equal chunk.
+    for (let step = 0; step < CHUNK; step++) {
+      while (i < al && isDigit(a[i])) i++;
+      while (j < bl && isDigit(b[j])) j++;
+      if (i >= al || j >= bl) return i >= al && j >= bl;
+      if (a[i] !== b[j]) return false;
+      i++;
+      j++;
+    }
   }
 }
 

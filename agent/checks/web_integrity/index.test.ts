@@ -7,12 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireSample } from '../../../protocol/index.ts';
 import { createLogger } from '../../log.ts';
 import { SampleRecorder } from '../../recorder.ts';
 import { AGENT_BIN, runCli, writeYaml } from '../../../test/support/agent.ts';
 import { startOffsite, startTrapSite, startWebSite, type WebSite } from '../../../test/support/web-site.ts';
+import { sameButNumbers } from './crawl.ts';
 import { Cancel, SiteFetcher } from './fetcher.ts';
 import { fold } from './fold.ts';
 import { parsePage } from './html.ts';
@@ -138,6 +140,35 @@ describe('web_integrity: hidden content', () => {
       new URL('http://127.0.0.1/'),
     );
     expect(page.redirects.map((r) => `${r.how} ${r.url.href}`)).toEqual(['meta refresh http://127.0.0.2/a', 'script http://127.0.0.2/b', 'script http://127.0.0.1/noi-bo']);
+  });
+});
+
+describe('web_integrity: views that differ only in their digits', () => {
+  const strip = (b: Buffer) => Buffer.from([...b].filter((c) => c < 0x30 || c > 0x39));
+
+  it('are the same as if every digit were taken out of both', () => {
+    const piece = fc.oneof(fc.constantFrom('a', 'b', '<p>', '7', '42', '2024', 'x'.repeat(70)), fc.string({ maxLength: 3 }));
+    const body = fc.array(piece, { maxLength: 300 }).map((p) => p.join(''));
+    const edit = fc.tuple(fc.nat(), fc.constantFrom('', '1', '99', '123456', 'x', '<b>'));
+    fc.assert(
+      fc.property(body, fc.array(edit, { maxLength: 4 }), (text, edits) => {
+        let other = text;
+        for (const [at, s] of edits) other = other.slice(0, at % (other.length + 1)) + s + other.slice(at % (other.length + 1));
+        const [a, b] = [Buffer.from(text), Buffer.from(other)];
+        expect(sameButNumbers(a, b)).toBe(strip(a).equals(strip(b)));
+        expect(sameButNumbers(b, a)).toBe(strip(a).equals(strip(b)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('long bodies: a counter anywhere is no difference, a letter anywhere is', () => {
+    const page = (counter: string, letter = 'a') => Buffer.from(`${'<li>Tin 2024 lần 7</li>'.repeat(4000)}${counter}${letter}${'<p>Địa chỉ số 1</p>'.repeat(5000)}`);
+    expect(sameButNumbers(page('123'), page('98765'))).toBe(true);
+    expect(sameButNumbers(page('123'), page(''))).toBe(true);
+    expect(sameButNumbers(page('123'), page('123', 'b'))).toBe(false);
+    expect(sameButNumbers(page('1'), Buffer.concat([page('1'), Buffer.from('x')]))).toBe(false);
+    expect(sameButNumbers(page('1'), Buffer.concat([page('1'), Buffer.from('2026')]))).toBe(true);
   });
 });
 
