@@ -1,0 +1,109 @@
+// One SQL layer for the collector's state on either engine: Kysely over better-sqlite3 (the embedded
+// default) or over node-postgres (several collectors sharing one database). Stores written against
+// `StateSql` run unchanged on both.
+import { readFileSync } from 'node:fs';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { prepared, type DB } from '../db.ts';
+import { migratePostgres } from './postgres-schema.ts';
+
+export type StateDriver = 'sqlite' | 'postgres';
+
+export interface StateSql {
+  driver: StateDriver;
+  // The stores speak SQL through Kysely's `sql` tag (portable text, parameters bound per dialect).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: Kysely<any>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL's 64-bit integers (our millisecond times, counts) as numbers, as SQLite gives them. */
+let typesSet = false;
+function numbersAsNumbers(): void {
+  if (typesSet) return;
+  typesSet = true;
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+}
+
+/**
+ * The state SQL over an open SQLite handle (the same connection the rest of the collector uses),
+ * reusing each statement once prepared: on the ingest path parsing SQL again cost more than running it.
+ */
+export function sqliteStateSql(handle: DB): StateSql {
+  const database = { prepare: (text: string) => prepared(handle, text), close: () => {} };
+  return { driver: 'sqlite', db: new Kysely({ dialect: new SqliteDialect({ database }) }), close: async () => {} };
+}
+
+export class StateConnectError extends Error {}
+
+/** A URL fit for logs and errors: the user, host, port and database, never a password. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+export interface PostgresStateOptions {
+  url: string;
+  /** The password lives in a file of its own (mode 0600), never in the URL or the config. */
+  passwordFile?: string;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  /** Statements that run longer are cancelled by the server: no request waits on a stuck query forever. */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * The URL's parts as pg's fields (given a connection string, pg would let its missing password win
+ * over the one from the file). `sslmode`: disable (default), require (encrypted), verify-full.
+ */
+function connectionFields(url: string): pg.PoolConfig {
+  const u = new URL(url);
+  const mode = u.searchParams.get('sslmode') ?? 'disable';
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username),
+    database: decodeURIComponent(u.pathname.slice(1)),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(mode === 'verify-full' ? { ssl: true } : mode === 'require' ? { ssl: { rejectUnauthorized: false } } : {}),
+  };
+}
+
+/** Connects, proves the server answers, and brings the schema to this collector's version. */
+export async function openPostgresStateSql(opts: PostgresStateOptions): Promise<StateSql> {
+  numbersAsNumbers();
+  const where = redactedUrl(opts.url);
+  const password = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8').trim() : undefined;
+  const pool = new pg.Pool({
+    ...connectionFields(opts.url),
+    ...(password !== undefined ? { password } : {}),
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A connection the server drops while idle (a restart, a failover) must not crash the collector.
+  pool.on('error', () => {});
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new StateConnectError(`cannot reach the state database ${where}: ${(err as Error).message}`);
+  }
+  try {
+    await migratePostgres(client);
+  } catch (err) {
+    throw new StateConnectError(`the state database ${where}: ${(err as Error).message}`);
+  } finally {
+    client.release();
+  }
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  return { driver: 'postgres', db, close: () => db.destroy() };
+}
