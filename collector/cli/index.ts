@@ -14,6 +14,7 @@ import { meetingCheckGroup } from './meeting-check.ts';
 import { releaseGroup } from './release.ts';
 import { reportGroup } from './report.ts';
 import { serveGroup } from './serve.ts';
+import { stateGroup } from './state.ts';
 import { tokenGroup } from './token.ts';
 import { userGroup } from './user.ts';
 import { webFindingsGroup } from './web-findings.ts';
@@ -40,6 +41,7 @@ export const GROUPS: readonly CommandGroup[] = [
   meetingCheckGroup,
   configGroup,
   releaseGroup,
+  stateGroup,
   versionGroup,
 ];
 

@@ -19,7 +19,7 @@ export interface StateSql {
 
 /** PostgreSQL's 64-bit integers (our millisecond times, counts) as numbers, as SQLite gives them. */
 let typesSet = false;
-function numbersAsNumbers(): void {
+export function numbersAsNumbers(): void {
   if (typesSet) return;
   typesSet = true;
   pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
