@@ -236,12 +236,17 @@ export function decodeHtml(body: Buffer, contentType: string): string {
     const head = body.subarray(0, 2048).toString('latin1');
     charset = /<meta[^>]{0,200}?charset\s*=\s*["']?([\w-]+)/i.exec(head)?.[1];
   }
+  if (!charset || UTF8_LABELS.has(charset.toLowerCase())) return UTF8.decode(body);
   try {
-    return new TextDecoder(charset ?? 'utf-8').decode(body);
+    return new TextDecoder(charset).decode(body);
   } catch {
-    return new TextDecoder('utf-8').decode(body);
+    return UTF8.decode(body);
   }
 }
+
+/** Most pages are UTF-8: one decoder for all of them (decode() without `stream` keeps no state). */
+const UTF8 = new TextDecoder('utf-8');
+const UTF8_LABELS = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
 
 /** Whether a response is an HTML page (by its type, or by its first bytes when it has none). */
 export function isHtml(r: FetchResult): boolean {

@@ -77,12 +77,18 @@ export interface HidingRules {
  */
 export function hidingRulesOf(html: string): HidingRules {
   const rules: HidingRules = { classes: new Map(), ids: new Map() };
-  const lower = html.toLowerCase();
+  // Found without a lowercase copy of the whole page (literal patterns: linear).
+  const find = (re: RegExp, from: number) => {
+    re.lastIndex = from;
+    return re.exec(html)?.index ?? -1;
+  };
+  const openTag = /<style/gi;
+  const closeTag = /<\/style/gi;
   let css = '';
-  for (let at = lower.indexOf('<style'); at >= 0 && css.length < MAX_CSS_CHARS; at = lower.indexOf('<style', at + 6)) {
-    const open = lower.indexOf('>', at);
+  for (let at = find(openTag, 0); at >= 0 && css.length < MAX_CSS_CHARS; at = find(openTag, at + 6)) {
+    const open = html.indexOf('>', at);
     if (open < 0) break;
-    const close = lower.indexOf('</style', open);
+    const close = find(closeTag, open);
     css += html.slice(open + 1, close < 0 ? Math.min(html.length, open + 1 + MAX_CSS_CHARS) : close) + '\n';
     if (close < 0) break;
   }

@@ -15,10 +15,10 @@ import { SampleRecorder } from '../../recorder.ts';
 import { AGENT_BIN, runCli, writeYaml } from '../../../test/support/agent.ts';
 import { startOffsite, startTrapSite, startWebSite, type WebSite } from '../../../test/support/web-site.ts';
 import { sameButNumbers } from './crawl.ts';
-import { Cancel, SiteFetcher } from './fetcher.ts';
+import { Cancel, decodeHtml, SiteFetcher } from './fetcher.ts';
 import { fold } from './fold.ts';
 import { parsePage } from './html.ts';
-import { hidingReason } from './hiding.ts';
+import { hidingReason, hidingRulesOf } from './hiding.ts';
 import { buildMatcher, FLAG_SCORE, judgeContent } from './judge.ts';
 import { globMatches, parseRobots } from './robots.ts';
 import { parseSitemap } from './sitemap.ts';
@@ -134,6 +134,14 @@ describe('web_integrity: hidden content', () => {
     expect(v.visible.score).toBe(0);
   });
 
+  it('<style> blocks in any case, after text whose lowercase is longer (İ), each read whole', () => {
+    const rules = hidingRulesOf(`<title>İİİİ TİN</title><STYLE type="text/css">.a{display:none}</Style><p>x</p><style>#b { visibility: hidden }</STYLE>`);
+    expect([...rules.classes]).toEqual([['a', '.a {display:none}']]);
+    expect([...rules.ids]).toEqual([['b', '#b {visibility:hidden}']]);
+    // An unclosed block: read to the end of the page.
+    expect([...hidingRulesOf('<p>x</p><style>.c{font-size:0}').classes.keys()]).toEqual(['c']);
+  });
+
   it('meta refresh and location assignments in inline scripts are redirects', () => {
     const page = parsePage(
       `<html><head><meta http-equiv="refresh" content="0; url=http://127.0.0.2/a"></head><body><script>if (document.referrer.indexOf('google') > -1) { window.location.href = "http://127.0.0.2/b"; }</script><script>top.location.replace('/noi-bo')</script></body></html>`,
@@ -208,6 +216,16 @@ describe('web_integrity: robots.txt, URLs and sitemaps', () => {
     for (let round = 0; round < 2; round++) {
       for (const base of bases) for (const raw of raws) expect([base.href, raw, cache.normalize(raw, base)?.href]).toEqual([base.href, raw, normalizeUrl(raw, base)?.href]);
     }
+  });
+
+  it('a page is read in its charset: the header\'s, then its <meta>, else UTF-8 (a byte-order mark dropped)', () => {
+    const cp1258 = Buffer.from([0x6e, 0xe0, 0x20, 0x63, 0xe1, 0x69]); // "nà cái": à and á are bytes of their own
+    expect(decodeHtml(cp1258, 'text/html; charset=windows-1258')).toBe('nà cái');
+    expect(decodeHtml(Buffer.concat([Buffer.from('<meta charset="windows-1258">'), cp1258]), 'text/html')).toBe('<meta charset="windows-1258">nà cái');
+    expect(decodeHtml(cp1258, 'text/html')).toBe('n\ufffd c\ufffdi');
+    expect(decodeHtml(Buffer.from('\ufeffnhà cái'), 'text/html; charset=UTF-8')).toBe('nhà cái');
+    expect(decodeHtml(Buffer.from('nhà cái'), 'text/html; charset=no-such-charset')).toBe('nhà cái');
+    expect(decodeHtml(Buffer.from([0x6e, 0xff, 0x61]), '')).toBe('n\ufffda');
   });
 
   it('sitemaps: urlset, sitemap index, gzip, CDATA and entities, plain text', () => {
