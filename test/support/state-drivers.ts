@@ -1,0 +1,41 @@
+// Store tests run once per state engine: SQLite in memory, and a real PostgreSQL (one server per test
+// file, a new database per `open()`). PostgreSQL skips with a printed reason outside CI only.
+import { afterAll, describe } from 'vitest';
+import { startPostgres, type Postgres } from '../../scripts/lib/postgres.ts';
+import { openDb } from '../../collector/state/db.ts';
+import { openPostgresStateSql, sqliteStateSql, type StateDriver, type StateSql } from '../../collector/state/sql/connect.ts';
+import { missing } from './require.ts';
+
+export type OpenState = () => Promise<StateSql>;
+
+let server: Promise<Postgres> | undefined;
+let databases = 0;
+
+async function openPostgres(opened: StateSql[]): Promise<StateSql> {
+  const s = await (server ??= startPostgres());
+  const url = await s.createDatabase(`store_${process.pid}_${++databases}`);
+  const state = await openPostgresStateSql({ url, passwordFile: s.passwordFile });
+  opened.push(state);
+  return state;
+}
+
+/**
+ * `body` is declared once per engine, inside a describe named for it: the same tests, the same
+ * expectations, on SQLite and on PostgreSQL.
+ */
+export function describeEachStateDriver(name: string, body: (open: OpenState, driver: StateDriver) => void): void {
+  describe(`${name} (sqlite)`, () => body(async () => sqliteStateSql(openDb(':memory:')), 'sqlite'));
+  const skip = missing({ postgres: true });
+  describe.skipIf(skip)(`${name} (postgres)`, () => {
+    const opened: StateSql[] = [];
+    afterAll(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+    body(() => openPostgres(opened), 'postgres');
+  });
+  afterAll(async () => {
+    const s = server;
+    server = undefined;
+    if (s) await (await s).stop();
+  });
+}
