@@ -65,17 +65,20 @@ export class CollectorClient {
     return this.request('POST', path, body, headers, opts.token);
   }
 
-  /** A GET; `timeoutMs` overrides the client's own (a long poll needs longer than its wait). */
-  async getJson(path: string, opts: { token?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<CollectorResponse> {
-    return this.request('GET', path, undefined, { ...opts.headers }, opts.token, opts.timeoutMs);
+  /**
+   * A GET; `timeoutMs` overrides the client's own (a long poll needs longer than its wait); `signal`
+   * ends it, closing the connection, so a collector holding a poll sees the agent go.
+   */
+  async getJson(path: string, opts: { token?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CollectorResponse> {
+    return this.request('GET', path, undefined, { ...opts.headers }, opts.token, opts.timeoutMs, opts.signal);
   }
 
-  private request(method: string, path: string, body: Buffer | undefined, headers: Record<string, string>, token?: string, timeoutMs = this.timeoutMs): Promise<CollectorResponse> {
+  private request(method: string, path: string, body: Buffer | undefined, headers: Record<string, string>, token?: string, timeoutMs = this.timeoutMs, signal?: AbortSignal): Promise<CollectorResponse> {
     if (token) headers.authorization = `Bearer ${token}`;
     const url = new URL(path, this.base);
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<CollectorResponse>((resolve, reject) => {
-      const req = mod.request(url, { method, headers, agent: this.agent, timeout: timeoutMs }, (res) => {
+      const req = mod.request(url, { method, headers, agent: this.agent, timeout: timeoutMs, signal }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {

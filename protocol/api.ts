@@ -141,6 +141,27 @@ export type CertificateList = Static<typeof CertificateList>;
 
 /** Header of a command poll: the check types this agent runs, comma separated, so the collector knows whom to ask. */
 export const AGENT_CHECKS_HEADER = 'x-canhgac-checks';
+/**
+ * Header of a command poll: the ids of the commands this agent received and has not answered yet
+ * (a build downloading in the background), comma separated. What the collector sent and does not find
+ * here nor among the results never reached the agent, so it may be sent again.
+ */
+export const AGENT_RUNNING_HEADER = 'x-canhgac-running';
+const COMMAND_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** At most this many ids in the header: an agent runs its commands one at a time, a build beside them. */
+export const RUNNING_IDS_MAX = 8;
+
+/** The running header as the collector reads it: well-formed ids only, at most RUNNING_IDS_MAX. */
+export function parseRunningHeader(header: string | string[] | undefined): string[] {
+  if (typeof header !== 'string' || header.length > RUNNING_IDS_MAX * 65) return [];
+  return header.split(',').map((id) => id.trim()).filter((id) => COMMAND_ID.test(id)).slice(0, RUNNING_IDS_MAX);
+}
+
+/** The running header as the agent writes it (ids it could not name safely are left out). */
+export function formatRunningHeader(ids: Iterable<string>): string {
+  return [...ids].filter((id) => COMMAND_ID.test(id)).slice(0, RUNNING_IDS_MAX).join(',');
+}
+
 /** The longest a poll is held open when there is nothing to do; agents poll again at once after an answer. */
 export const COMMAND_POLL_MAX_WAIT_SECONDS = 25;
 

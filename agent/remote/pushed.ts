@@ -16,4 +16,9 @@ export interface PushedKind {
   headers(): Record<string, string>;
   /** Apply or refuse; never throws for a bad payload (that is a refusal with reasons). */
   handle(payload: unknown, signal: AbortSignal): Promise<PushedOutcome>;
+  /**
+   * Handled beside the command poll rather than in it (a build's download takes minutes): polling and
+   * other commands go on meanwhile; one at a time of this kind is the kind's own business.
+   */
+  readonly background?: boolean;
 }

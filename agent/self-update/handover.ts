@@ -26,6 +26,11 @@ export function writeHandover(dir: string, h: Handover): void {
   writeFileSync(fileOf(dir), JSON.stringify(h), { mode: 0o600 });
 }
 
+/** No handover to watch any more (the new build is healthy, or it was put back before the restart). */
+export function clearHandover(dir: string): void {
+  rmSync(fileOf(dir), { force: true });
+}
+
 function readHandover(dir: string): Handover | undefined {
   try {
     const h = JSON.parse(readFileSync(fileOf(dir), 'utf8').slice(0, 4096)) as Handover;

@@ -26,36 +26,53 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Killed because `stop` aborted (the agent is stopping), not for anything the program did. */
+  stopped: boolean;
 }
 
-/** Runs a program with a deadline and bounded output (the last 4 KiB of each stream). */
-export function runBounded(file: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
+/** Runs a program with a deadline and bounded output (the last 4 KiB of each stream); `stop` kills it. */
+export function runBounded(file: string, args: string[], timeoutMs: number, stop?: AbortSignal): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
+    let stopped = false;
     child.stdout!.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4096)));
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.on('error', (err) => {
+    const onStop = () => {
+      stopped = true;
+      child.kill('SIGKILL');
+    };
+    if (stop?.aborted) onStop();
+    else stop?.addEventListener('abort', onStop, { once: true });
+    const end = () => {
       clearTimeout(timer);
-      resolve({ code: null, signal: null, stdout, stderr: `${stderr}${err.message}`, timedOut });
+      stop?.removeEventListener('abort', onStop);
+    };
+    child.on('error', (err) => {
+      end();
+      resolve({ code: null, signal: null, stdout, stderr: `${stderr}${err.message}`, timedOut, stopped });
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut });
+      end();
+      resolve({ code, signal, stdout, stderr, timedOut, stopped });
     });
   });
 }
 
+/** The agent began to stop while it was checking a build: not the build's fault, tried again later. */
+export class StoppedDuringUpdate extends Error {}
+
 /** The staged build made executable and asked its version, which must be the announced one. */
-export async function stagedVersion(staged: string, announced: string): Promise<string> {
+export async function stagedVersion(staged: string, announced: string, stop?: AbortSignal): Promise<string> {
   chmodSync(staged, 0o755);
-  const r = await runBounded(staged, ['--version'], 30_000);
+  const r = await runBounded(staged, ['--version'], 30_000, stop);
+  if (r.stopped) throw new StoppedDuringUpdate('the agent is stopping');
   const version = r.stdout.trim();
   if (r.code !== 0) throw new RefusedBuild(`the new build does not run here (\`--version\` ${r.timedOut ? 'timed out' : `exited with ${r.code ?? r.signal}`}${r.stderr ? `: ${r.stderr.trim().slice(-200)}` : ''})`);
   if (version !== announced) throw new RefusedBuild(`the build says it is version ${JSON.stringify(version.slice(0, 40))}, not the announced ${announced}`);
@@ -93,8 +110,9 @@ export function rollBack(exe: string): void {
  * its own validation, reach the collector with the agent's token and have its `agent_status` sample
  * (which carries its version) accepted, within `timeoutMs`. Returns why not, or undefined when healthy.
  */
-export async function healthProblem(exe: string, configFile: string, timeoutMs: number): Promise<string | undefined> {
-  const r = await runBounded(exe, ['update-check', '--config', configFile], timeoutMs);
+export async function healthProblem(exe: string, configFile: string, timeoutMs: number, stop?: AbortSignal): Promise<string | undefined> {
+  const r = await runBounded(exe, ['update-check', '--config', configFile], timeoutMs, stop);
+  if (r.stopped) throw new StoppedDuringUpdate('the agent is stopping');
   if (r.code === 0) return undefined;
   const what = r.timedOut ? `did not report healthy within ${timeoutMs} ms` : `exited with ${r.code ?? r.signal} before reporting healthy`;
   const tail = r.stderr.trim().split('\n').slice(-3).join(' | ').slice(-300);

@@ -19,8 +19,8 @@ import type { Logger } from '../log.ts';
 import type { PushedKind, PushedOutcome } from '../remote/pushed.ts';
 import { readToken } from '../token-store.ts';
 import { downloadBuild, DownloadError } from './download.ts';
-import { startHandover, watchHandover, writeHandover } from './handover.ts';
-import { checkSignature, healthProblem, RefusedBuild, rollBack, stagedVersion, swapIn } from './install.ts';
+import { clearHandover, startHandover, watchHandover, writeHandover } from './handover.ts';
+import { checkSignature, healthProblem, RefusedBuild, rollBack, stagedVersion, StoppedDuringUpdate, swapIn } from './install.ts';
 import { readOutcome, writeOutcome, type LastAttempt } from './outcome.ts';
 
 /** Exit code of an agent that installed a new build and wants its service manager to start it (EX_TEMPFAIL). */
@@ -52,9 +52,12 @@ export async function runningExecutable(): Promise<string | undefined> {
 
 export class SelfUpdater implements PushedKind {
   readonly kind = SELF_UPDATE_KIND;
+  /** A download takes minutes on a slow agency line: config pushes and meeting checks go on meanwhile. */
+  readonly background = true;
   private readonly dir: string;
   private last: LastAttempt | undefined;
-  private busy = false;
+  /** The version being fetched, checked or installed: one update at a time. */
+  private current: string | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -71,12 +74,12 @@ export class SelfUpdater implements PushedKind {
   }
 
   async handle(payload: unknown, signal: AbortSignal): Promise<PushedOutcome> {
-    if (this.busy) return { status: 'failed', message: 'an update is already in progress', samples: [] };
-    this.busy = true;
+    if (this.current !== undefined) return { status: 'failed', message: `an update to ${this.current} is already in progress; offer this one again later`, samples: [] };
+    this.current = Value.Check(SelfUpdatePayload, payload) ? (payload as SelfUpdatePayload).version : 'an unreadable version';
     try {
       return await this.attempt(payload, signal);
     } finally {
-      this.busy = false;
+      this.current = undefined;
     }
   }
 
@@ -105,22 +108,23 @@ export class SelfUpdater implements PushedKind {
       const path = RELEASE_PATHS.agentDownload.replace(':version', p.version).replace(':platform', p.platform);
       await downloadBuild({ base: this.config.collector!.url, ca: this.config.collector!.ca, path, token, size: p.size, sha256: p.sha256, partFile: part, maxBytes: s.maxBytes, timeoutMs: s.downloadTimeoutMs, signal });
       checkSignature(s.publicKey, p.sha256, p.size, p.signature);
-      const actual = await stagedVersion(part, p.version);
+      const actual = await stagedVersion(part, p.version, signal);
       if ((compareVersions(actual, VERSION) ?? -1) < 0 && !s.allowDowngrade) throw new RefusedBuild(`the build is version ${actual}, older than the running ${VERSION}`);
     } catch (err) {
-      if (err instanceof DownloadError && (err.kind === 'interrupted' || err.kind === 'network')) {
-        log.warn('download not complete; the running version is untouched', { error: err.message });
-        return { status: 'failed', message: err.message, samples: [] };
+      if (err instanceof StoppedDuringUpdate || (err instanceof DownloadError && (err.kind === 'interrupted' || err.kind === 'network'))) {
+        log.warn('download not complete; the running version is untouched', { error: (err as Error).message });
+        return { status: 'failed', message: err instanceof StoppedDuringUpdate ? 'the agent stopped before the new build was checked; offered again later' : err.message, samples: [] };
       }
       rmSync(part, { force: true });
       log.warn('new build refused; the running version is untouched', { error: (err as Error).message });
       return this.refuse(p.version, (err as Error).message);
     }
-    return this.install(exe, part, p.version, log);
+    if (signal.aborted) return { status: 'failed', message: 'the agent is stopping; the new build is kept downloaded and installed at the next offer', samples: [] };
+    return this.install(exe, part, p.version, log, signal);
   }
 
   /** Swap, health check, then hand over to the new build or put the old one back. */
-  private async install(exe: string, staged: string, version: string, log: Logger): Promise<PushedOutcome> {
+  private async install(exe: string, staged: string, version: string, log: Logger, signal: AbortSignal): Promise<PushedOutcome> {
     try {
       swapIn(exe, staged);
     } catch (err) {
@@ -128,16 +132,27 @@ export class SelfUpdater implements PushedKind {
     } finally {
       rmSync(staged, { force: true });
     }
-    const problem = await healthProblem(exe, this.config.file, this.config.selfUpdate!.healthTimeoutMs);
+    // Written before the check: should this process die now, the new build starts watched (handover.ts), not trusted.
+    writeHandover(this.dir, { from: VERSION, to: version, at: new Date().toISOString(), starts: 0 });
+    let problem: string | undefined;
+    try {
+      problem = await healthProblem(exe, this.config.file, this.config.selfUpdate!.healthTimeoutMs, signal);
+    } catch (err) {
+      if (!(err instanceof StoppedDuringUpdate)) throw err;
+      rollBack(exe);
+      clearHandover(this.dir);
+      log.warn('the agent is stopping during the new build’s health check; the running version is back');
+      return { status: 'failed', message: `the agent stopped during the health check of ${version}; ${VERSION} is back, offered again later`, samples: [] };
+    }
     if (problem) {
       rollBack(exe);
+      clearHandover(this.dir);
       log.error('the new build failed its health check; rolled back to the running version', { problem });
       this.remember(version, 'rolled-back', problem);
       return { status: 'failed', message: `rolled back to ${VERSION}: ${problem}`.slice(0, 1000), reasons: [problem.slice(0, 500)], samples: [] };
     }
     this.remember(version, 'installed');
     // The new build checks itself again once it runs for real (handover.ts), and goes back if it cannot.
-    writeHandover(this.dir, { from: VERSION, to: version, at: new Date().toISOString(), starts: 0 });
     log.info('new build installed and healthy; restarting into it', { from: VERSION });
     setImmediate(() => this.opts.restart());
     return { status: 'done', message: `installed ${version} (was ${VERSION}); restarting through the service manager`, samples: [] };

@@ -1,7 +1,7 @@
 // Rollout decisions at the collector: channel, percentage (stable per agent, growing only by adding
 // agents), agency list, never a build already refused, never one for another platform, and the fleet by version.
 import { describe, expect, it } from 'vitest';
-import { formatUpdateHeader, AGENT_UPDATE_HEADER, type AgentUpdateState } from '../../protocol/index.ts';
+import { formatUpdateHeader, AGENT_RUNNING_HEADER, AGENT_UPDATE_HEADER, type AgentUpdateState } from '../../protocol/index.ts';
 import { syncAgencies } from '../state/agencies.ts';
 import { createAgent, type AgentRow } from '../state/agents.ts';
 import { openDb, prepared } from '../state/db.ts';
@@ -46,7 +46,7 @@ describe('release rollout', () => {
     addRollout(db, { version: '0.2.0', agencies: ['so-y-te'] }, 'test');
     const [cmd] = pusher.poll(a, header({}));
     expect(cmd).toMatchObject({ kind: 'self-update', payload: { version: '0.2.0', platform: 'linux-x64', size: 10 } });
-    expect(pusher.poll(a, header({}))).toEqual([]);
+    expect(pusher.poll(a, { ...header({}), [AGENT_RUNNING_HEADER]: cmd.id })).toEqual([]);
     expect(pusher.poll(b, header({}))).toEqual([]);
     expect(pusher.poll(a, header({ channel: 'pilot' }))).toEqual([]);
     expect(pusher.poll(a, { [AGENT_UPDATE_HEADER]: 'off' })).toEqual([]);
@@ -61,5 +61,32 @@ describe('release rollout', () => {
       ['pc-a', 'current', '0.2.0'],
       ['pc-b', 'none', '-'],
     ]);
+  });
+
+  it('an offer whose poll never reached the agent is made again at its next poll; one it runs or answered is not', () => {
+    const { db, insert } = setup();
+    insert('0.2.0');
+    const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent as AgentRow;
+    const pusher = new ReleasePusher(db);
+    addRollout(db, { version: '0.2.0' }, 'test');
+    const t = 1_000_000;
+    const [first] = pusher.poll(a, header({}), t, t);
+    expect(first?.kind).toBe('self-update');
+    // A poll that was already held when the offer went out (it woke with it) proves nothing.
+    expect(pusher.poll(a, header({}), t - 5000, t + 10)).toEqual([]);
+    // The agent polls again (after the offer) without naming it: the answer was lost on the way.
+    const [again] = pusher.poll(a, header({}), t + 1000, t + 1000);
+    expect(again).toMatchObject({ kind: 'self-update', payload: { version: '0.2.0' } });
+    expect(again.id).not.toBe(first.id);
+    // Named as running: delivered; nothing more while it runs, even after a new rollout.
+    const running = (id: string) => ({ ...header({}), [AGENT_RUNNING_HEADER]: id });
+    expect(pusher.poll(a, running(again.id), t + 2000, t + 2000)).toEqual([]);
+    pusher.rolloutChanged();
+    expect(pusher.poll(a, running(again.id), t + 3000, t + 3000)).toEqual([]);
+    // Its result came (a failed download): offered again after RETRY_MS, not at the next poll.
+    const [third] = pusher.poll(a, header({}), t + 4000, t + 4000);
+    pusher.result(a, third.id, { status: 'failed', message: 'interrupted', startedAt: '', finishedAt: '', samples: [] }, t + 5000);
+    expect(pusher.poll(a, header({}), t + 6000, t + 6000)).toEqual([]);
+    expect(pusher.poll(a, header({}), t + 36_000, t + 36_000)).toHaveLength(1);
   });
 });

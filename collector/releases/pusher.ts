@@ -3,7 +3,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  AGENT_RUNNING_HEADER,
   AGENT_UPDATE_HEADER,
+  parseRunningHeader,
   parseUpdateHeader,
   SELF_UPDATE_KIND,
   type AgentCommand,
@@ -35,9 +37,20 @@ export function inRollout(agent: Pick<AgentRow, 'id' | 'agency'>, rollout: Rollo
   return rolloutBucket(agent.id, rollout.version) < rollout.percent;
 }
 
+/** The offer last made to an agent; `confirmed` once the agent named it running or answered it. */
+interface Offer {
+  key: string;
+  id: string;
+  at: number;
+  confirmed: boolean;
+}
+
+/** Ids of this pusher's commands (an agent naming one as running is busy with a build). */
+const ID_PREFIX = 'upd-';
+
 export class ReleasePusher {
   private readonly reported = new Map<string, string>();
-  private readonly sent = new Map<string, { key: string; at: number }>();
+  private readonly sent = new Map<string, Offer>();
 
   constructor(private readonly db: DB) {}
 
@@ -46,7 +59,14 @@ export class ReleasePusher {
     this.sent.clear();
   }
 
-  poll(agent: AgentRow, headers: IncomingHttpHeaders, now = Date.now()): AgentCommand[] {
+  /**
+   * At each poll (`polledAt`: when it arrived). An offer is not taken as delivered when it is written:
+   * the poll that carried it may have been dead (an agent restarted behind a proxy that kept the
+   * connection, a response lost on the way). The agent names the commands it is working on in every
+   * poll (AGENT_RUNNING_HEADER) until their result is posted; a poll that arrived after the offer and
+   * names neither it nor an answer for it shows the offer was lost, and it is made again at once.
+   */
+  poll(agent: AgentRow, headers: IncomingHttpHeaders, polledAt = Date.now(), now = Date.now()): AgentCommand[] {
     const raw = headers[AGENT_UPDATE_HEADER];
     const state = parseUpdateHeader(raw);
     if (!state) return [];
@@ -54,13 +74,18 @@ export class ReleasePusher {
       prepared(this.db, 'INSERT INTO release_agent_status (agent_id, reported, reported_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET reported = excluded.reported, reported_at = excluded.reported_at').run(agent.id, raw, now);
       this.reported.set(agent.id, raw as string);
     }
+    const last = this.sent.get(agent.id);
+    const running = parseRunningHeader(headers[AGENT_RUNNING_HEADER]);
+    if (last && running.includes(last.id)) last.confirmed = true;
+    // One update at a time: an agent still working on an offer of ours gets no other.
+    if (running.some((id) => id.startsWith(ID_PREFIX))) return [];
     const offer = this.offerFor(agent, state);
     if (!offer) return [];
     const key = `${offer.version}/${offer.platform}`;
-    const last = this.sent.get(agent.id);
-    if (last && last.key === key && now - last.at < RESEND_MS) return [];
-    this.sent.set(agent.id, { key, at: now });
-    const id = `upd-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
+    const lost = last !== undefined && !last.confirmed && polledAt > last.at;
+    if (last && last.key === key && !lost && now - last.at < RESEND_MS) return [];
+    const id = `${ID_PREFIX}${now.toString(36)}-${randomBytes(6).toString('hex')}`;
+    this.sent.set(agent.id, { key, id, at: now, confirmed: false });
     recordPushedCommand(this.db, id, agent.id, SELF_UPDATE_KIND, { version: offer.version, platform: offer.platform }, now, RESULT_TTL_MS);
     return [{ id, kind: SELF_UPDATE_KIND, payload: offer, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + RESULT_TTL_MS).toISOString() }];
   }
@@ -87,8 +112,10 @@ export class ReleasePusher {
       version,
       now,
     );
+    const offer = this.sent.get(agent.id);
+    if (offer?.id === id) offer.confirmed = true;
     // A failed attempt (an interrupted download resumes) is offered again after RETRY_MS; a refusal never (the agent says so in its header).
-    if (result.status === 'failed') this.sent.set(agent.id, { key: `${version}/${platform}`, at: now - RESEND_MS + RETRY_MS });
+    if (result.status === 'failed') this.sent.set(agent.id, { key: `${version}/${platform}`, id, at: now - RESEND_MS + RETRY_MS, confirmed: true });
   }
 
   /** The fleet by version, and per agent where it stands in its channel's rollout. */

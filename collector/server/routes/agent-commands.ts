@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import {
   AGENT_CHECKS_HEADER,
   COMMAND_POLL_MAX_WAIT_SECONDS,
@@ -36,7 +36,8 @@ declare module 'fastify' {
  * rather than queued in advance, and told of the answers.
  */
 export interface CommandPusher {
-  poll(agent: AgentRow, headers: IncomingHttpHeaders): AgentCommand[];
+  /** `polledAt`: when this poll arrived (a held poll is asked again when it wakes, with the same time). */
+  poll(agent: AgentRow, headers: IncomingHttpHeaders, polledAt: number): AgentCommand[];
   result(agent: AgentRow, id: string, result: CommandResult): void;
 }
 
@@ -58,7 +59,10 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
   const hub = new CommandHub();
   app.decorate('commandHub', hub);
   app.decorate('commandPushers', []);
-  const pushed = (agent: AgentRow, headers: IncomingHttpHeaders) => app.commandPushers.flatMap((p) => p.poll(agent, headers));
+  const pushed = (agent: AgentRow, headers: IncomingHttpHeaders, polledAt: number) => app.commandPushers.flatMap((p) => p.poll(agent, headers, polledAt));
+  /** The newest poll of each agent: an agent polls one at a time, so an older poll still held is a dead one. */
+  const newest = new Map<string, number>();
+  let polls = 0;
   const sweeper = setInterval(() => sweepCommands(db), SWEEP_MS);
   sweeper.unref();
   // Held polls must not keep a closing server waiting for their timers.
@@ -74,27 +78,41 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
     { preHandler: app.requireAgent, logLevel: 'warn', schema: { querystring: CommandPollQuery, response: { 200: CommandPollResponse, 401: ErrorResponse } } },
     async (request, reply) => {
       const agent = request.agent!;
-      recordPoll(db, agent.id, parseCheckTypes(request.headers[AGENT_CHECKS_HEADER]));
-      // Most polls find nothing queued: a read, rather than takeCommands' write transaction, says so.
-      const queued = () => (hasPendingCommands(db, agent.id) ? takeCommands(db, agent.id) : []);
-      let commands = [...pushed(agent, request.headers), ...queued()];
-      const waitMs = Math.min(Number(request.query.wait ?? 0), COMMAND_POLL_MAX_WAIT_SECONDS) * 1000;
-      if (commands.length === 0 && waitMs > 0) {
-        const gone = new AbortController();
-        const onClose = () => gone.abort();
-        reply.raw.once('close', onClose);
-        // The check after registering closes the gap between the first look and the wait.
-        const waiting = hub.waitForAgentWork(agent.id, waitMs, gone.signal);
-        if (hasPendingCommands(db, agent.id)) hub.wakeAgent(agent.id);
-        await waiting;
-        reply.raw.off('close', onClose);
-        // A poll whose agent went away takes nothing: the commands stay pending for its next poll.
-        if (gone.signal.aborted) return { commands: [] };
-        commands = [...pushed(agent, request.headers), ...queued()];
+      const poll = ++polls;
+      // A poll of this agent still held is one whose agent went away unseen (restarted behind a proxy
+      // that keeps the connection, or a NAT that dropped it): it ends now and takes nothing.
+      if (newest.has(agent.id)) hub.wakeAgent(agent.id);
+      newest.set(agent.id, poll);
+      try {
+        return { commands: await answerPoll(agent, request.headers, Number(request.query.wait ?? 0), reply.raw, () => newest.get(agent.id) === poll) };
+      } finally {
+        if (newest.get(agent.id) === poll) newest.delete(agent.id);
       }
-      return { commands };
     },
   );
+
+  /** What one poll takes: pushed and queued work now, or after waiting up to `wait` seconds for some. */
+  async function answerPoll(agent: AgentRow, headers: IncomingHttpHeaders, wait: number, raw: ServerResponse, current: () => boolean): Promise<AgentCommand[]> {
+    const polledAt = Date.now();
+    recordPoll(db, agent.id, parseCheckTypes(headers[AGENT_CHECKS_HEADER]));
+    // Most polls find nothing queued: a read, rather than takeCommands' write transaction, says so.
+    const queued = () => (hasPendingCommands(db, agent.id) ? takeCommands(db, agent.id) : []);
+    const commands = [...pushed(agent, headers, polledAt), ...queued()];
+    const waitMs = Math.min(wait, COMMAND_POLL_MAX_WAIT_SECONDS) * 1000;
+    if (commands.length > 0 || waitMs <= 0) return commands;
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    raw.once('close', onClose);
+    // The check after registering closes the gap between the first look and the wait.
+    const waiting = hub.waitForAgentWork(agent.id, waitMs, gone.signal);
+    if (hasPendingCommands(db, agent.id)) hub.wakeAgent(agent.id);
+    await waiting;
+    raw.off('close', onClose);
+    // A poll whose agent went away, or that a newer poll of the same agent replaced, takes nothing:
+    // the commands stay pending for the poll that is really there.
+    if (gone.signal.aborted || !current()) return [];
+    return [...pushed(agent, headers, polledAt), ...queued()];
+  }
 
   r.post(
     PATHS.agentCommandResult,
