@@ -8,6 +8,7 @@ import type { CollectorConfig } from './config.ts';
 import { WriteCoalescer } from './influx/coalescer.ts';
 import { toLines } from './influx/line-protocol.ts';
 import { influxNode, type InfluxNode } from './influx/nodes.ts';
+import { refreshRollups } from './influx/setup.ts';
 import { InfluxWriteError, type InfluxWriter } from './influx/writer.ts';
 import type { IngestStats } from './ingest/stats.ts';
 import { DeadLetter } from './spool/dead-letter.ts';
@@ -86,6 +87,7 @@ export function storagePipeline(config: CollectorConfig, stats: IngestStats, log
         onWriteError: () => stats.writeErrors++,
         // A spooled write mixes agents: its refusals are the collector's, not one agent's.
         onRefused: (parts, samples, err) => stats.refusals.note(undefined, 'influxdb', refuse(parts, samples, err, several ? n.url : undefined)),
+        onCaughtUp: (since) => refreshAfterOutage(n, config.influx.database, since, log),
       })),
       log,
       minRetryMs: opts.spoolRetryMs?.min,
@@ -121,6 +123,18 @@ export function storagePipeline(config: CollectorConfig, stats: IngestStats, log
       for (const n of nodes) n.close();
     },
   };
+}
+
+/**
+ * The hourly roll-ups of the hours a node missed (from an hour before it was last caught up, or before its
+ * first failed write), made again once it has caught up.
+ */
+function refreshAfterOutage(node: InfluxNode, database: string, since: number, log: Log): void {
+  const from = since - 3_600_000;
+  refreshRollups(node.influx, database, from).then(
+    (queries) => log.info({ node: node.url, from: new Date(from).toISOString(), queries }, 'InfluxDB caught up: hourly roll-ups of the hours it missed made again'),
+    (err: Error) => log.warn({ node: node.url, err: err.message }, 'InfluxDB caught up, but its roll-ups could not be made again (the continuous queries go on from the next hour)'),
+  );
 }
 
 /** One node: written directly (concurrent requests coalesced) while nothing is spooled, else spooled behind the rest. */

@@ -471,6 +471,17 @@ function takeLock(file: string): void {
   throw new SegmentLogBusyError(`cannot lock ${file}`);
 }
 
+/** The live process holding a queue directory, if any (a tool must not edit a queue its owner runs). */
+export function lockHolder(dir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, 'lock'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

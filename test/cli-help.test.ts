@@ -40,6 +40,7 @@ const COLLECTOR_COMMANDS = [
   'release add',
   'release list',
   'release rollout',
+  'spool clear-gap',
   'state migrate',
   'version',
 ];

@@ -172,6 +172,13 @@ describe.skipIf(skip)('replicated time-series writes: two real influxd, a real a
     b = await startInfluxd({ dir: join(root, 'influxd-b'), ...bPorts });
     const backAt = Date.now();
     await waitFor(async () => nodeOf(await readyz(), b).lagSamples === 0, { what: 'node b caught up', timeoutMs: 60_000, intervalMs: 100 });
+    // Its continuous queries ran while it lacked the data: the hours it missed are rolled up again once it
+    // has caught up (here the current hour, which a continuous query never writes before it ends).
+    const hour = Math.floor(backAt / 3_600_000) * 3_600_000;
+    await waitFor(async () => ((rows(await b.query(`SELECT count("up") AS n FROM "rollup_1h"."tcp" WHERE time >= ${hour}ms`, database))[0]?.n as number) ?? 0) > 0, {
+      what: "node b's roll-ups of the hours it missed",
+      timeoutMs: 30_000,
+    });
     console.log(`node b was down ${((backAt - downAt) / 1000).toFixed(1)} s, ${lagAtRestart} samples behind; caught up ${((Date.now() - backAt) / 1000).toFixed(1)} s after its restart`);
 
     // Freeze: no more agent samples; the collector's own ones stop with it.

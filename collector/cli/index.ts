@@ -14,6 +14,7 @@ import { meetingCheckGroup } from './meeting-check.ts';
 import { releaseGroup } from './release.ts';
 import { reportGroup } from './report.ts';
 import { serveGroup } from './serve.ts';
+import { spoolGroup } from './spool.ts';
 import { stateGroup } from './state.ts';
 import { tokenGroup } from './token.ts';
 import { userGroup } from './user.ts';
@@ -41,6 +42,7 @@ export const GROUPS: readonly CommandGroup[] = [
   meetingCheckGroup,
   configGroup,
   releaseGroup,
+  spoolGroup,
   stateGroup,
   versionGroup,
 ];

@@ -40,6 +40,27 @@ export function rollupQuery(database: string, name: MeasurementName): string | u
   return `SELECT ${fields.join(', ')} INTO "${database}"."${ROLLUP_RP}"."${name}" FROM "${database}"."${RAW_RP}"."${name}" GROUP BY time(1h), *`;
 }
 
+const HOUR = 3_600_000;
+
+/**
+ * Runs each roll-up query over the whole hours from `fromMs` to the current hour included: what the
+ * continuous queries missed or computed on partial data while the node was down or behind (a
+ * continuous query covers only the hour that just ended, when it ends). Hours already right are
+ * rewritten with the same values; the current one is finished by its continuous query.
+ */
+export async function refreshRollups(influx: InfluxDB, database: string, fromMs: number, nowMs = Date.now()): Promise<number> {
+  const from = Math.floor(fromMs / HOUR) * HOUR;
+  const to = (Math.floor(nowMs / HOUR) + 1) * HOUR;
+  let queries = 0;
+  for (const name of Object.keys(catalogue) as MeasurementName[]) {
+    const query = rollupQuery(database, name);
+    if (!query) continue;
+    await influx.query(query.replace(' GROUP BY ', ` WHERE time >= ${from}ms AND time < ${to}ms GROUP BY `));
+    queries++;
+  }
+  return queries;
+}
+
 /** Create (or bring up to date) the database, the two retention policies and the roll-up queries. */
 export async function ensureSchema(influx: InfluxDB, s: InfluxSettings): Promise<void> {
   const names = await influx.getDatabaseNames();
@@ -50,8 +71,10 @@ export async function ensureSchema(influx: InfluxDB, s: InfluxSettings): Promise
     { name: ROLLUP_RP, duration: formatDuration(s.rollupRetentionMs), isDefault: false },
   ];
   for (const rp of want) {
-    const opts = { duration: rp.duration, replication: 1, isDefault: rp.isDefault, database: s.database };
-    if (existing.some((e) => e.name === rp.name)) await influx.alterRetentionPolicy(rp.name, opts);
+    const current = existing.find((e) => e.name === rp.name);
+    // Created with replication 1; a factor an operator set (InfluxDB Enterprise) is kept.
+    const opts = { duration: rp.duration, replication: current?.replicaN ?? 1, isDefault: rp.isDefault, database: s.database };
+    if (current) await influx.alterRetentionPolicy(rp.name, opts);
     else await influx.createRetentionPolicy(rp.name, opts);
   }
   const cqs = await influx.showContinousQueries(s.database);

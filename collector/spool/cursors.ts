@@ -36,22 +36,28 @@ export class CursorFile {
   /** The stored cursors of `nodes` (absent: unknown), and the nodes in the file that are not configured any more. */
   load(nodes: readonly string[], warn: (msg: string, fields: object) => void): { cursors: Map<string, NodeCursor>; forgotten: string[] } {
     const cursors = new Map<string, NodeCursor>();
-    let raw: unknown;
+    const forgotten: string[] = [];
     try {
-      raw = JSON.parse(readFileSync(this.file, 'utf8'));
+      for (const [node, c] of this.readAll()) {
+        if (nodes.includes(node)) cursors.set(node, c);
+        else forgotten.push(node);
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn('spool: node cursors unreadable; every node starts from the oldest spooled sample', { file: this.file, error: (err as Error).message });
-      return { cursors, forgotten: [] };
-    }
-    const entries = raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries((raw as { nodes?: unknown }).nodes ?? {}).slice(0, MAX_ENTRIES) : [];
-    const forgotten: string[] = [];
-    for (const [node, value] of entries) {
-      const c = parseCursor(value);
-      if (!c) continue;
-      if (nodes.includes(node)) cursors.set(node, c);
-      else forgotten.push(node);
     }
     return { cursors, forgotten };
+  }
+
+  /** Every valid entry of the file (throws when it cannot be read or parsed: ENOENT when there is none). */
+  readAll(): Map<string, NodeCursor> {
+    const raw: unknown = JSON.parse(readFileSync(this.file, 'utf8'));
+    const entries = raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries((raw as { nodes?: unknown }).nodes ?? {}).slice(0, MAX_ENTRIES) : [];
+    const out = new Map<string, NodeCursor>();
+    for (const [node, value] of entries) {
+      const c = parseCursor(value);
+      if (c) out.set(node, c);
+    }
+    return out;
   }
 
   save(cursors: ReadonlyMap<string, NodeCursor>): void {

@@ -17,6 +17,8 @@ export interface ReplaySource {
   delivered(records: LogRecord[]): void;
   /** Weight still to be written to this node. */
   remaining(): number;
+  /** When the node last had everything, if known (kept across restarts). */
+  caughtUpAt?(): number | undefined;
 }
 
 export interface ReplayerOptions {
@@ -32,6 +34,8 @@ export interface ReplayerOptions {
   onRefused?: (lines: Buffer[], samples: number, err: InfluxWriteError) => void;
   minRetryMs?: number;
   maxRetryMs?: number;
+  /** The node has everything again after failing writes since `since` (ms): what it missed meanwhile can be made good. */
+  onCaughtUp?: (since: number) => void;
 }
 
 /**
@@ -47,6 +51,8 @@ export class Replayer {
   lastError?: string;
   lastErrorAt?: number;
   lastWriteAt?: number;
+  /** When the first write failed since the node last had everything. */
+  private behindSince?: number;
   private stopped = false;
   private wakeUp?: () => void;
   private readonly stopSignal: Promise<void>;
@@ -72,6 +78,8 @@ export class Replayer {
   }
 
   private async run(): Promise<void> {
+    // A backlog at start (left from the last run, or the node away since): behind since it last had everything.
+    if (this.o.source.remaining() > 0) this.behindSince = this.o.source.caughtUpAt?.() ?? Date.now();
     if (this.o.ready) await Promise.race([this.o.ready, this.stopSignal]);
     const minRetry = this.o.minRetryMs ?? 500;
     const maxRetry = this.o.maxRetryMs ?? 5000;
@@ -95,6 +103,8 @@ export class Replayer {
       this.o.source.delivered(records);
       if (this.o.source.remaining() === 0) {
         this.o.log?.info({ ...fields, replayed: this.replayedSamples }, this.o.node ? 'spool: node caught up' : 'spool: drained, writing to InfluxDB directly again');
+        if (this.behindSince !== undefined) this.o.onCaughtUp?.(this.behindSince);
+        this.behindSince = undefined;
       }
     }
   }
@@ -115,6 +125,7 @@ export class Replayer {
       this.failing = true;
       this.lastError = (err as Error).message;
       this.lastErrorAt = Date.now();
+      this.behindSince ??= this.lastErrorAt;
       if (!(err instanceof InfluxWriteError && err.permanent)) return 'retry';
       // The node wrote what it could and refused the rest; the same bytes would be refused forever,
       // so they leave this node's queue, but only once they are kept elsewhere.

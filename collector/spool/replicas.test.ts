@@ -1,9 +1,11 @@
 // The spool with several InfluxDB nodes, against in-process nodes that can be made to fail: each node
 // gets every line once and in order, resumes after a restart, and the full-spool choice holds.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { clearGap } from '../cli/spool.ts';
+import { parseCollectorConfig } from '../config.ts';
 import { InfluxWriteError } from '../influx/writer.ts';
 import { Spool, SpoolFullError, type SpoolTarget } from './spool.ts';
 
@@ -161,6 +163,27 @@ describe('the spool with several InfluxDB nodes', () => {
       expect(numbers(a.lines)).toEqual(range(0, total));
       const after = spool.nodes()[1];
       expect(after).toMatchObject({ skippedSamples: skipped, outOfSync: true, lagSamples: 0 });
+    } finally {
+      await spool.close();
+    }
+
+    // The operator filled the gap: `spool clear-gap` clears the mark, only while no collector owns the spool.
+    const config = parseCollectorConfig(join(dir, '..', 'collector.yaml'), { dataDir: join(dir, '..'), influx: { urls: [a.node, b.node] } });
+    const printed: string[] = [];
+    writeFileSync(join(dir, 'lock'), String(process.ppid));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(clearGap(config, b.node, (t) => printed.push(t)), 'a running collector owns the spool').toBe(1);
+    } finally {
+      stderr.mockRestore();
+    }
+    rmSync(join(dir, 'lock'));
+    expect(clearGap(config, `${b.node}/`, (t) => printed.push(t))).toBe(0);
+    expect(printed.at(-1)).toContain(`gap mark cleared (it was ${skipped} samples`);
+    expect(clearGap(config, b.node, (t) => printed.push(t)), 'nothing left to clear').toBe(1);
+    spool = new Spool({ ...opts, targets: [a.target(), b.target()] });
+    try {
+      expect(spool.nodes()[1]).toMatchObject({ skippedSamples: 0, outOfSync: false });
     } finally {
       await spool.close();
     }

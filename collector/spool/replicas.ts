@@ -78,6 +78,7 @@ export class Replicas {
       },
       delivered: (records) => this.delivered(node, c, records),
       remaining: () => this.o.queue.since(c.pos).units,
+      caughtUpAt: () => c.caughtUpAt,
     };
   }
 

@@ -22,6 +22,8 @@ export interface SpoolTarget {
    * it go for this node. Throwing keeps the batch, to be tried again.
    */
   onRefused?: (lines: Buffer[], samples: number, err: InfluxWriteError) => void;
+  /** The node has everything again after failing since `since` (ms). */
+  onCaughtUp?: (since: number) => void;
 }
 
 export interface SpoolOptions {
@@ -98,8 +100,8 @@ export class Spool {
         delivered: (records) => this.queue.ackTo(records.at(-1)!.end),
         remaining: () => this.queue.units,
       };
-      const { write, ready, onWriteError, onRefused } = t;
-      this.replayers.push(new Replayer({ node: several ? t.node : undefined, source, write, ready, onWriteError, onRefused, log: opts.log, minRetryMs: opts.minRetryMs, maxRetryMs: opts.maxRetryMs }));
+      const { write, ready, onWriteError, onRefused, onCaughtUp } = t;
+      this.replayers.push(new Replayer({ node: several ? t.node : undefined, source, write, ready, onWriteError, onRefused, onCaughtUp, log: opts.log, minRetryMs: opts.minRetryMs, maxRetryMs: opts.maxRetryMs }));
     }
   }
 

@@ -25,6 +25,9 @@ const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const POINTS = Number(process.env.BENCH_POINTS ?? 400_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+// BENCH_INFLUX_NODES=2: the collector writes two influxd (influx.urls, every sample through the spool); a
+// round of it lasts until both nodes have every point. The raw path writes the first node only.
+const NODES = Number(process.env.BENCH_INFLUX_NODES ?? 1);
 // e.g. BENCH_COLLECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the collector under load.
 const COLLECTOR_NODE_ARGS = (process.env.BENCH_COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -95,6 +98,7 @@ async function quiet(pid: number): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), 'canhgac-bench-ingest-'));
 const influx = await startInfluxd();
+const second = NODES > 1 ? await startInfluxd() : undefined;
 let collector: ReturnType<typeof spawn> | undefined;
 try {
   const port = await freePort();
@@ -102,7 +106,7 @@ try {
   const configFile = writeYaml(join(dir, 'collector.yaml'), {
     listen: { host: '127.0.0.1', port, plainHttp: !TLS },
     dataDir: join(dir, 'data'),
-    influx: { url: influx.url, database },
+    influx: second ? { urls: [influx.url, second.url], database } : { url: influx.url, database },
     ingest: { rateLimit: { requestsPerSecond: 100_000, samplesPerSecond: 100_000_000 } },
     agencies: TEST_AGENCIES,
   });
@@ -172,12 +176,18 @@ try {
       const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(collector!.pid!))), 100);
       const cpu0 = cpuSeconds(influxPid);
       const collectorCpu0 = cpuSeconds(collector!.pid!);
+      const started = performance.now();
       const c = await drive(viaCollector);
+      if (second) {
+        // Accepted is not stored: the round ends when both nodes have every point.
+        await waitFor(async () => (JSON.parse((await send(`${url}/readyz`, 'GET')).text) as { spool: { samples: number } }).spool.samples === 0, { what: 'both nodes written', timeoutMs: 600_000, intervalMs: 50 });
+        c.rate = (perAgent * AGENTS * 1000) / (performance.now() - started);
+      }
       clearInterval(sampler);
       peak = Math.max(peak, rssBytes(collector!.pid!));
       const collectorCpu = cpuSeconds(collector!.pid!) - collectorCpu0;
       await quiet(influxPid);
-      if (round > 0) results.push({ round, via: 'agents → collector → influxd', rate: c.rate, p99: percentile(c.latencies, 99), rss: peak, failed: c.failed, influxCpu: cpuSeconds(influxPid) - cpu0, collectorCpu, points: perAgent * AGENTS });
+      if (round > 0) results.push({ round, via: second ? 'agents → collector → 2 influxd' : 'agents → collector → influxd', rate: c.rate, p99: percentile(c.latencies, 99), rss: peak, failed: c.failed, influxCpu: cpuSeconds(influxPid) - cpu0, collectorCpu, points: perAgent * AGENTS });
     };
     if (round % 2 === 0) {
       await runRaw();
@@ -188,16 +198,17 @@ try {
     }
   }
   // Every point must be in InfluxDB, through either path, or the rates mean nothing.
-  const stored = async (database: string) => {
+  const stored = async (database: string, at = influx.url) => {
     let n = 0;
     for (const [m, field] of [['tcp', 'up'], ['ping', 'up'], ['http', 'up'], ['host', 'cpu_percent']]) {
-      const series = await influxQuery(influx.url, `SELECT count("${field}") FROM "${m}"`, database);
+      const series = await influxQuery(at, `SELECT count("${field}") FROM "${m}"`, database);
       n += Number(series[0]?.values[0][1] ?? 0);
     }
     return n;
   };
   const expected = (ROUNDS + 1) * perAgent * AGENTS;
   const [viaCollectorStored, rawStored] = [await stored(database), await stored('raw_bench')];
+  const secondStored = second ? await stored(database, second.url) : expected;
   const rawRate = (round: number) => results.find((r) => r.round === round && r.via.startsWith('raw'))!.rate;
   console.log(
     `${AGENTS} simulated agents, ${BATCH}-sample batches (gzip JSON to the collector; line protocol for raw), ${POINTS} points a round after one unreported warm-up round; agents → collector over ${TLS ? 'HTTPS (keep-alive)' : 'plain HTTP'}, writes to influxd over plain HTTP, all on loopback\n`,
@@ -220,8 +231,8 @@ try {
   );
   const ratios = results.filter((r) => !r.via.startsWith('raw')).map((r) => r.rate / rawRate(r.round));
   console.log(`\nmedian ratio collector/raw over ${ROUNDS} rounds: ${fmt(median(ratios))} (goal ≥ 0.7)`);
-  console.log(`points in InfluxDB: ${viaCollectorStored} via the collector, ${rawStored} raw, ${expected} sent each way`);
-  if (viaCollectorStored !== expected || rawStored !== expected) {
+  console.log(`points in InfluxDB: ${viaCollectorStored} via the collector${second ? ` (${secondStored} in the second node)` : ''}, ${rawStored} raw, ${expected} sent each way`);
+  if (viaCollectorStored !== expected || rawStored !== expected || secondStored !== expected) {
     console.error('some points are missing from InfluxDB');
     process.exitCode = 1;
   }
@@ -229,5 +240,6 @@ try {
   collector?.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
   await influx.stop();
+  await second?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
