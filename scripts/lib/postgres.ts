@@ -38,13 +38,17 @@ export function postgresBinDir(): string | undefined {
   return versions[0] ? join(root, versions[0], 'bin') : undefined;
 }
 
-/** As root, the cluster runs as Debian's `postgres` user (postgres refuses root); otherwise as us. */
-function runAs(): { prefix: string[]; uid?: number; gid?: number } {
-  if (userInfo().uid !== 0) return { prefix: [] };
+/**
+ * As root, the cluster runs as Debian's `postgres` user (postgres refuses root); otherwise as us. The
+ * processes are spawned with that uid directly (not through runuser, which would stand between our
+ * signals and the postmaster).
+ */
+function runAs(): { uid?: number; gid?: number } {
+  if (userInfo().uid !== 0) return {};
   const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
   if (id.status !== 0) throw new Error('running as root and there is no `postgres` user to run PostgreSQL as (apt-get install -y postgresql-15)');
-  return { prefix: ['runuser', '-u', 'postgres', '--'], uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
 function initCluster(bin: string, dir: string, password: string, as: ReturnType<typeof runAs>): void {
@@ -56,7 +60,7 @@ function initCluster(bin: string, dir: string, password: string, as: ReturnType<
   }
   const data = join(dir, 'data');
   const args = ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'];
-  const r = spawnSync(as.prefix[0] ?? join(bin, 'initdb'), [...as.prefix.slice(1), ...(as.prefix.length ? [join(bin, 'initdb')] : []), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(join(bin, 'initdb'), args, { encoding: 'utf8', timeout: 60_000, ...as, cwd: dir });
   rmSync(pwfile, { force: true });
   if (r.status !== 0) throw new Error(`initdb failed (${r.status}): ${r.stderr || r.stdout}`);
 }
@@ -64,9 +68,7 @@ function initCluster(bin: string, dir: string, password: string, as: ReturnType<
 function startServer(bin: string, dir: string, port: number, as: ReturnType<typeof runAs>): ChildProcess {
   // Durability settings off: a test cluster is thrown away, and fsync would dominate the run time.
   const args = ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
-  const cmd = as.prefix.length ? as.prefix[0] : join(bin, 'postgres');
-  const full = as.prefix.length ? [...as.prefix.slice(1), join(bin, 'postgres'), ...args] : args;
-  return spawn(cmd, full, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...as, cwd: dir });
 }
 
 async function waitReady(port: number, password: string, child: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<void> {
