@@ -1,15 +1,34 @@
 // The collector's end of the agent command channel (not the CLI): wake-ups between waiting polls and
 // waiting operators.
+import type { Wake } from '../state/sql/notify-relay.ts';
+
+/** Tells the other collectors sharing the state (state/sql/notify-relay.ts on PostgreSQL). */
+export interface WakePublisher {
+  publish(w: Wake): void;
+}
+
 /**
- * In-process wake-ups for the command channel: a held agent poll wakes when a command is queued for
- * it, and an operator request wakes when a result comes back. The state itself is in SQLite; this only
- * saves waiting for a timer. (Behind a load balancer with several collectors, a command created on
- * another instance is seen at the agent's next poll, at most one poll wait later.)
+ * Wake-ups for the command channel: a held agent poll wakes when a command is queued for it, and an
+ * operator request wakes when a result comes back. The state itself is in the database; this only
+ * saves waiting for a timer. With several collectors on one PostgreSQL, a relay carries each wake-up
+ * to the others (`receive`), so a command queued on one collector wakes a poll held by another.
  */
 export class CommandHub {
   private readonly agents = new Map<string, Set<() => void>>();
   private readonly results = new Map<string, Set<() => void>>();
   private closed = false;
+  private relay?: WakePublisher;
+
+  /** From now on every wake-up is also published to the other collectors. */
+  relayTo(relay: WakePublisher): void {
+    this.relay = relay;
+  }
+
+  /** A wake-up from another collector: acted on here only (never published again). */
+  receive(w: Wake): void {
+    if (w.kind === 'all') for (const id of [...this.agents.keys()]) this.fire(this.agents, id);
+    else this.fire(w.kind === 'agent' ? this.agents : this.results, w.id);
+  }
 
   /** Resolves after `ms`, when `wakeAgent(agentId)` is called, when `signal` aborts or on close. */
   waitForAgentWork(agentId: string, ms: number, signal?: AbortSignal): Promise<void> {
@@ -18,11 +37,13 @@ export class CommandHub {
 
   wakeAgent(agentId: string): void {
     this.fire(this.agents, agentId);
+    this.relay?.publish({ kind: 'agent', id: agentId });
   }
 
   /** Every held poll answers now (a profile changed: each agent looks whether it concerns it). */
   wakeAllAgents(): void {
     for (const id of [...this.agents.keys()]) this.fire(this.agents, id);
+    this.relay?.publish({ kind: 'all' });
   }
 
   /** Resolves when `done()` holds after a result arrived for one of `ids`, after `ms`, or on close. */
@@ -37,6 +58,7 @@ export class CommandHub {
 
   resultArrived(id: string): void {
     this.fire(this.results, id);
+    this.relay?.publish({ kind: 'result', id });
   }
 
   /** Release every waiter (server shutdown). */
