@@ -333,7 +333,9 @@ export class SegmentLog {
       if (first.seq > this.head.seq) break;
       this.segments.shift();
       this.unlinkSegment(first);
-      this.head = { seq: this.segments[0].seq, offset: 0, units: 0 };
+      // A head further on (a batch that ended past the segment's end) stays where it is: resetting it to
+      // the next segment's start would deliver that segment's first records again.
+      if (first.seq === this.head.seq) this.head = { seq: this.segments[0].seq, offset: 0, units: 0 };
     }
   }
 

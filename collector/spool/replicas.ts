@@ -50,6 +50,7 @@ export class Replicas {
   private readonly inFlight = new Map<string, InFlight>();
   private readonly file: CursorFile;
   private readonly overLag = new Set<string>();
+  private saveTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: ReplicasOptions) {
     this.file = new CursorFile(o.dir);
@@ -90,6 +91,16 @@ export class Replicas {
     const end = records.at(-1)!.end;
     if (comparePositions(end, c.pos) > 0) c.pos = end;
     if (this.o.queue.since(c.pos).units === 0) c.caughtUpAt = Date.now();
+    // Saved a moment later, for every node at once: two fsyncs a batch per node kept the event loop busy.
+    // A position saved late only means a batch written again after a crash (InfluxDB absorbs it): the
+    // spool's head is the slowest position in memory, which every node had really passed.
+    this.saveTimer ??= setTimeout(() => this.save(), SAVE_DELAY_MS);
+  }
+
+  /** Positions to cursors.json, then the spool's head to the slowest of them (deleting what every node passed). */
+  save(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     this.file.save(this.cursors);
     this.o.queue.ackTo(this.min());
   }
@@ -134,6 +145,8 @@ export class Replicas {
    */
   makeRoom(over: () => boolean, now = Date.now()): number {
     let given = 0;
+    // Segments every node has passed may still be waiting for the delayed save.
+    if (this.saveTimer) this.save();
     while (over()) {
       const next = this.o.queue.afterOldestSegment();
       if (!next) break;
@@ -169,5 +182,7 @@ export class Replicas {
     f.overlap += comparePositions(end, next) <= 0 ? f.records.reduce((n, r) => n + r.weight, 0) : this.o.queue.since(f.from).units - unitsAfterNext;
   }
 }
+
+const SAVE_DELAY_MS = 200;
 
 const iso = (ms: number | undefined) => (ms === undefined ? 'unknown' : new Date(ms).toISOString());

@@ -175,6 +175,7 @@ export class Spool {
     if (this.flushScheduled) this.flush();
     this.stopped = true;
     await Promise.all(this.replayers.map((r) => r.stop()));
+    this.replicas?.save();
     this.queue.close();
   }
 
