@@ -46,6 +46,10 @@ const EXPECTED: Array<[string, string[]]> = [
   ['deadletter-small', ['spool.deadLetterMaxBytes: expected a size in bytes of at least 65536 (64 KiB), got number 1000']],
   ['duration-word', ['ingest.maxSampleAge: expected a duration such as 30s, 5m or 1h, got "a week"']],
   ['history-short', ['alerts.historyRetention: must be at least 62d, got "30d"']],
+  ['trusted-proxy', [
+    'listen.trustedProxies[1]: expected an address or network such as 127.0.0.1 or 10.0.0.0/24, got "haproxy.local"',
+    'listen.trustedProxies[2]: expected an address or network such as 127.0.0.1 or 10.0.0.0/24, got "10.0.0.0/33"',
+  ]],
   ['influx-url', ['influx.url: expected an http:// or https:// URL such as http://127.0.0.1:8086, got "localhost:8086"']],
   ['influx-url-and-urls', ['influx.urls: give either influx.url (one node) or influx.urls (several nodes), not both']],
   ['influx-urls-credentials', ['influx.urls[1]: credentials do not belong in the URL: give influx.username and influx.passwordFile']],

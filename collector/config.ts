@@ -1,5 +1,6 @@
 // The collector's YAML config (collector.yaml): its schema, defaults and cross-checks, read once at
 // start into a CollectorConfig; alert, SMTP and report sections come from their own modules.
+import { isIP } from 'node:net';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { catalogue, ConfigError, checkSchema, durationIssue, joinPath, parseDuration, readYamlFile, type ConfigIssue } from '../protocol/index.ts';
@@ -53,6 +54,13 @@ const Schema = Type.Object(
         requestTimeout: Type.String({ default: '60s', expected: 'a duration such as 60s' }),
         idleTimeout: Type.String({ default: '60s', expected: 'a duration such as 60s' }),
         maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 100_000, default: 256, expected: 'a number of connections (behind a load balancer, raise it above the balancer\'s own pool)' }),
+        // Load balancers (HAProxy) whose X-Forwarded-For is believed: the client's address then drives
+        // per-address limits and the audit log. Anyone else's X-Forwarded-For is ignored.
+        trustedProxies: Type.Array(Type.String({ maxLength: 64, expected: 'an address or network such as 127.0.0.1 or 10.0.0.0/24' }), {
+          maxItems: 32,
+          default: [],
+          expected: 'a list of load balancer addresses or networks, such as [10.0.0.5, 10.0.1.0/24]',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -177,9 +185,18 @@ export interface CollectorConfig extends Omit<CollectorConfigFile, 'fleet' | 'in
   slowWriteMs: number;
   devicesStaleAfterMs: number;
   /** Per-connection bounds of the HTTP listener (listen.*Timeout, listen.maxConnectionsPerAddress). */
-  http: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnectionsPerAddress: number };
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnectionsPerAddress: number; trustedProxies?: string[] };
   /** Alert rules and notification settings, resolved (collector/alerts/settings.ts). */
   alerting: { alerts: AlertSettings; smtp?: SmtpSettings };
+}
+
+/** An IPv4 or IPv6 address, or one with a prefix length that fits it (10.0.0.0/24, fd00::/64). */
+function isAddressOrNetwork(text: string): boolean {
+  const [address, prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** What the status section's schema cannot say: unique ids, known agencies and tags, a safe listener. */
@@ -270,6 +287,9 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
   if (cfg.listen.plainHttp && !/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(cfg.listen.host)) {
     issues.push({ path: 'listen.plainHttp', message: `plain HTTP is allowed only when listen.host is a loopback address, got "${cfg.listen.host}"` });
   }
+  cfg.listen.trustedProxies.forEach((p, i) => {
+    if (!isAddressOrNetwork(p)) issues.push({ path: `listen.trustedProxies[${i}]`, message: `expected an address or network such as 127.0.0.1 or 10.0.0.0/24, got ${JSON.stringify(p)}` });
+  });
   const urls = influxNodes(cfg.influx, influxUrlGiven, issues);
   const maxLagBytes = cfg.spool.maxLagBytes ?? Math.floor(cfg.spool.maxBytes / 2);
   if (maxLagBytes > cfg.spool.maxBytes) issues.push({ path: 'spool.maxLagBytes', message: `must be at most spool.maxBytes (${cfg.spool.maxBytes}), got ${maxLagBytes}` });
@@ -308,6 +328,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
       requestTimeoutMs: parseDuration(cfg.listen.requestTimeout)!,
       idleTimeoutMs: parseDuration(cfg.listen.idleTimeout)!,
       maxConnectionsPerAddress: cfg.listen.maxConnectionsPerAddress,
+      trustedProxies: cfg.listen.trustedProxies,
     },
     alerting,
   };

@@ -41,11 +41,11 @@ export interface AppOptions {
   enrollLimit?: KeyLimit;
   https?: { cert: string; key: string };
   /** Per-connection bounds (listen.headersTimeout, requestTimeout, idleTimeout, maxConnectionsPerAddress). */
-  http?: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnectionsPerAddress: number };
+  http?: { headersTimeoutMs: number; requestTimeoutMs: number; idleTimeoutMs: number; maxConnectionsPerAddress: number; trustedProxies?: string[] };
   logger?: FastifyServerOptions['logger'];
 }
 
-const DEFAULT_HTTP = { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxConnectionsPerAddress: 256 };
+const DEFAULT_HTTP: NonNullable<AppOptions['http']> = { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxConnectionsPerAddress: 256 };
 
 /** A schema failure as a person reads it: which field, and what was wrong with it. */
 function validationMessage(errors: FastifySchemaValidationError[], dataVar: string): Error {
@@ -62,7 +62,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimit,
-    trustProxy: false,
+    // Only the configured load balancers' X-Forwarded-For sets request.ip (listen.trustedProxies).
+    trustProxy: limits.trustedProxies?.length ? limits.trustedProxies : false,
     // Node checks header and request deadlines on a timer; a short period keeps them close to what is configured.
     ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key, ...serverLimits } } : { http: serverLimits }),
     requestTimeout: limits.requestTimeoutMs,
@@ -94,7 +95,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { db } = services;
   await app.register(agentAuth, { db });
   await app.register(healthRoutes, { readiness: opts.readiness });
-  await app.register(enrollRoutes, { db, limit: opts.enrollLimit });
+  await app.register(enrollRoutes, { db, state: services.state, limit: opts.enrollLimit });
   await app.register(operatorAuth, { db });
   await app.register(samplesRoutes, { db, stats: services.stats, store: opts.store, window: opts.window, observers: opts.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.
