@@ -112,7 +112,9 @@ export class CommandRunner {
   private async post(command: AgentCommand, token: string, startedAt: string, outcome: Outcome): Promise<void> {
     const result: CommandResult = { ...outcome, startedAt, finishedAt: new Date().toISOString() };
     try {
-      const res = await this.opts.client.postJson(PATHS.agentCommandResult.replace(':id', encodeURIComponent(command.id)), result, { token, gzip: true });
+      // With the pushed kinds' headers: what the agent runs after this command (a refused build in `last`), for the console now rather than at the next poll.
+      const headers = Object.assign({}, ...[...this.opts.pushed.values()].map((p) => p.headers())) as Record<string, string>;
+      const res = await this.opts.client.postJson(PATHS.agentCommandResult.replace(':id', encodeURIComponent(command.id)), result, { token, gzip: true, headers });
       if (res.status !== 200) this.opts.log.warn('the collector refused a command result', { id: command.id, status: res.status, body: res.body });
     } catch (err) {
       // The samples also went through the outbox; the collector, not finding this command running

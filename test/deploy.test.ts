@@ -51,6 +51,8 @@ describe.skipIf(missing({ commands: ['systemd-analyze'] }))('systemd units', () 
     expect(k.get('AmbientCapabilities')).toBe('CAP_NET_RAW');
     expect(k.get('ExecStart')).toContain('--config /etc/canhgac/agent.yaml');
     expect(k.get('RestartPreventExitStatus')).toBe('2');
+    // Self-update's guard runs before every start, on the executable the unit starts (test/self-update.test.ts runs this very line).
+    expect(k.get('ExecStartPre')).toBe('-/bin/sh /opt/canhgac/canhgac-agent-guard /opt/canhgac/canhgac-agent /var/lib/canhgac/update');
   });
 
   it('the collector unit runs as its own user with no capability', () => {

@@ -116,7 +116,7 @@ describe.skipIf(why())('agent single executable (linux-x64)', () => {
       expect(dirName).toBe(`canhgac-agent-${VERSION}-linux-x64`);
       const bundleDir = join(unpack, dirName);
       expect(readdirSync(bundleDir).sort()).toEqual(
-        ['SHA256SUMS', 'agent.yaml', 'canhgac-agent', 'canhgac-agent.service', 'huong-dan-cai-dat.md', 'install.sh', 'oui.tsv.br'],
+        ['SHA256SUMS', 'agent.yaml', 'canhgac-agent', 'canhgac-agent-guard', 'canhgac-agent.service', 'huong-dan-cai-dat.md', 'install.sh', 'oui.tsv.br'],
       );
       const code = tc.enrollCode('ubnd-cang-long');
       const install = await new Promise<{ code: number | null; out: string }>((resolve) => {
@@ -135,6 +135,7 @@ describe.skipIf(why())('agent single executable (linux-x64)', () => {
       expect(readFileSync(join(root, 'var/lib/canhgac/token'), 'utf8')).toMatch(/^cga_/);
       expect(existsSync(join(root, 'etc/systemd/system/canhgac-agent.service'))).toBe(true);
       expect(statSync(join(root, 'opt/canhgac/canhgac-agent')).mode & 0o111).not.toBe(0);
+      expect(statSync(join(root, 'opt/canhgac/canhgac-agent-guard')).mode & 0o777).toBe(0o755);
     });
 
     it('refuses a damaged bundle before installing anything', async () => {

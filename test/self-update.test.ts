@@ -1,9 +1,12 @@
 // Signed self-update with real single executables built here (0.1.0 running, a 0.2.0, a 0.3.0 that exits
-// at start, a 0.4.0 whose `run` cannot reach anything), a real collector and influxd: every refusal leaves the running executable untouched; the bad
-// build is rolled back and reported; the good one, after an interrupted download resumed, is verified,
-// swapped and restarted through the same restart rule as the systemd unit (exit 75 restarts).
+// at start, a 0.4.0 whose `run` cannot reach anything, a 0.9.0 that dies before the agent's code runs), a
+// real collector and influxd: every refusal leaves the running executable untouched; while a build
+// downloads the agent answers other commands; the bad builds are rolled back and reported, before the
+// handover or after it (by the build's own watch, or by the systemd unit's guard); the good one, after an
+// interrupted download resumed, is verified, swapped and restarted through the unit's own start hook
+// (ExecStartPre) and restart rule (exit 75 restarts).
 // Network safety: everything on 127.0.0.1 (the collector, a cutting proxy in front of it).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -20,7 +23,7 @@ import { createCommand, getCommands } from '../collector/state/commands.ts';
 import { createUser } from '../collector/state/users.ts';
 import { AGENT_RUNNING_HEADER, AGENT_UPDATE_HEADER, PATHS, VERSION, type UpdateAgentStatus } from '../protocol/index.ts';
 import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
-import { waitFor } from './support/agent.ts';
+import { ROOT, waitFor } from './support/agent.ts';
 import { consoleLogin } from './support/console-session.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
 import { inCI, missing } from './support/require.ts';
@@ -38,6 +41,8 @@ function why(): string | undefined {
 
 /** Every command but --version exits 3 at once. */
 const EXIT_AT_START = 'if(!process.argv.includes("--version")){process.stderr.write("broken build\\n");process.exit(3);}';
+/** `run` dies before any of the agent's code (a damaged runtime, seen from outside); --version and update-check work. */
+const DIES_AT_RUN = 'if(process.argv[2]==="run"){process.exit(70);}';
 /** `run` cannot reach anything (update-check still can): healthy before the handover, not after. */
 const BROKEN_RUN = 'if(process.argv[2]==="run"){require("node:http").request=function(){throw new Error("broken network stack")};}';
 
@@ -146,9 +151,23 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
   let output = '';
   let stopping = false;
 
-  /** The restart rule of deploy/systemd/canhgac-agent.service: restart after a non-zero exit other than 2. */
+  /** The unit's ExecStartPre line (self-update's guard), its paths pointed at this test's files. */
+  function startHook(): string[] {
+    const unit = readFileSync(join(ROOT, 'deploy', 'systemd', 'canhgac-agent.service'), 'utf8');
+    const line = /^ExecStartPre=-(.+)$/m.exec(unit)![1];
+    return line
+      .replace('/opt/canhgac/canhgac-agent-guard', join(ROOT, 'deploy', 'agent', 'canhgac-agent-guard'))
+      .replace('/opt/canhgac/canhgac-agent', exe())
+      .replace('/var/lib/canhgac/update', join(work, 'state', 'update'))
+      .split(' ');
+  }
+
+  /** deploy/systemd/canhgac-agent.service as systemd runs it: its ExecStartPre before each start, a restart after a non-zero exit other than 2. */
   function supervise(config: string): void {
+    const hook = startHook();
     const start = () => {
+      const pre = spawnSync(hook[0], hook.slice(1), { encoding: 'utf8', timeout: 10_000 });
+      output += pre.stderr;
       const version = readFileSync(exe()).includes(Buffer.from('VERSION="0.2.0"')) ? '0.2.0' : 'running';
       child = spawn(exe(), ['run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
       child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -182,11 +201,11 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'canhgac-self-update-'));
     const started = Date.now();
-    for (const [name, version, prelude] of [['current', VERSION, ''], ['new', '0.2.0', ''], ['broken', '0.3.0', EXIT_AT_START], ['brokenRun', '0.4.0', BROKEN_RUN]] as const) {
+    for (const [name, version, prelude] of [['current', VERSION, ''], ['new', '0.2.0', ''], ['broken', '0.3.0', EXIT_AT_START], ['brokenRun', '0.4.0', BROKEN_RUN], ['diesAtRun', '0.9.0', DIES_AT_RUN]] as const) {
       const dir = join(work, 'build', name);
       builds[name] = await build(dir, version, prelude);
     }
-    console.log(`four single executables built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`five single executables built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
     admin = createAdminToken(tc.collector.db, 'self-update-admin', 'admin');
@@ -352,5 +371,22 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
     const commands = tc.collector.db.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE '%0.4.0%'").get() as { n: number };
     await new Promise((r) => setTimeout(r, 3000));
     expect(tc.collector.db.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE '%0.4.0%'").get()).toEqual(commands);
+  }, 120_000);
+
+  it("a build that dies before the agent's code runs is put back by the unit's guard after 4 starts, and reported", async () => {
+    await publish('0.9.0', builds.diesAtRun);
+    const exits = runs.length;
+    await rollout('0.9.0');
+    const s = await waitFor(async () => {
+      const x = await status();
+      return x?.state === 'rolled-back' && x.target === '0.9.0' && x.version === '0.2.0' ? x : undefined;
+    }, { timeoutMs: 90_000, what: 'the rollback by the guard' });
+    expect(s.version).toBe('0.2.0');
+    // 0.2.0 hands over (75); 0.9.0 dies at each of 4 starts (70); then the guard puts 0.2.0 back, which runs on.
+    expect(runs.slice(exits).map((r) => r.code)).toEqual([75, 70, 70, 70, 70]);
+    expect(sha(exe())).toBe(sha(builds.new));
+    expect(sha(`${exe()}.failed`)).toBe(sha(builds.diesAtRun));
+    expect(output).toMatch(/canhgac-agent-guard: 0\.9\.0 started 4 times without confirming its health/);
+    expect(JSON.parse(readFileSync(join(work, 'state', 'update', 'last.json'), 'utf8'))).toMatchObject({ version: '0.9.0', state: 'rolled-back' });
   }, 120_000);
 });

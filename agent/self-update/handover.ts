@@ -21,14 +21,23 @@ export interface Handover {
 }
 
 const fileOf = (dir: string) => join(dir, 'handover.json');
+/** Starts counted by the service manager's guard (deploy/agent/canhgac-agent-guard) for builds that die before this code runs. */
+const guardCountOf = (dir: string) => join(dir, 'handover.starts');
 
-export function writeHandover(dir: string, h: Handover): void {
+function writeHandover(dir: string, h: Handover): void {
   writeFileSync(fileOf(dir), JSON.stringify(h), { mode: 0o600 });
 }
 
-/** No handover to watch any more (the new build is healthy, or it was put back before the restart). */
+/** A new handover from the running build to `to`, its start counts (its own and the guard's) at zero. */
+export function beginHandover(dir: string, to: string): void {
+  rmSync(guardCountOf(dir), { force: true });
+  writeHandover(dir, { from: VERSION, to, at: new Date().toISOString(), starts: 0 });
+}
+
+/** No handover to watch any more (the new build is healthy, or it was put back). */
 export function clearHandover(dir: string): void {
   rmSync(fileOf(dir), { force: true });
+  rmSync(guardCountOf(dir), { force: true });
 }
 
 function readHandover(dir: string): Handover | undefined {
@@ -42,7 +51,7 @@ function readHandover(dir: string): Handover | undefined {
 
 /** Back to the previous executable, the outcome recorded for the collector. */
 function giveUp(dir: string, exe: string, h: Handover, reason: string, log: Logger): void {
-  rmSync(fileOf(dir), { force: true });
+  clearHandover(dir);
   rollBack(exe);
   writeOutcome(dir, { version: h.to, state: 'rolled-back', message: reason, at: new Date().toISOString() });
   log.error('the new build is not healthy after the handover; the previous executable is back, restarting into it', { version: h.to, reason });
@@ -57,7 +66,7 @@ export function startHandover(dir: string, exe: string | undefined, log: Logger)
   if (!h) return undefined;
   if (h.to !== VERSION || !exe || !existsSync(`${exe}.previous`)) {
     // Another build runs (put back by hand, or the old one after a rollback): nothing of ours to watch.
-    rmSync(fileOf(dir), { force: true });
+    clearHandover(dir);
     return undefined;
   }
   h.starts++;
@@ -76,7 +85,7 @@ export async function watchHandover(config: AgentConfig, dir: string, exe: strin
   while (!signal.aborted && Date.now() < deadline) {
     const why = await healthReason(config);
     if (!why) {
-      rmSync(fileOf(dir), { force: true });
+      clearHandover(dir);
       log.info('the new build reported healthy after the handover', { version: VERSION, from: h.from });
       return;
     }

@@ -19,7 +19,7 @@ import type { Logger } from '../log.ts';
 import type { PushedKind, PushedOutcome } from '../remote/pushed.ts';
 import { readToken } from '../token-store.ts';
 import { downloadBuild, DownloadError } from './download.ts';
-import { clearHandover, startHandover, watchHandover, writeHandover } from './handover.ts';
+import { beginHandover, clearHandover, startHandover, watchHandover } from './handover.ts';
 import { checkSignature, healthProblem, RefusedBuild, rollBack, stagedVersion, StoppedDuringUpdate, swapIn } from './install.ts';
 import { readOutcome, writeOutcome, type LastAttempt } from './outcome.ts';
 
@@ -133,7 +133,7 @@ export class SelfUpdater implements PushedKind {
       rmSync(staged, { force: true });
     }
     // Written before the check: should this process die now, the new build starts watched (handover.ts), not trusted.
-    writeHandover(this.dir, { from: VERSION, to: version, at: new Date().toISOString(), starts: 0 });
+    beginHandover(this.dir, version);
     let problem: string | undefined;
     try {
       problem = await healthProblem(exe, this.config.file, this.config.selfUpdate!.healthTimeoutMs, signal);

@@ -3,14 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { formatUpdateHeader, AGENT_RUNNING_HEADER, AGENT_UPDATE_HEADER, type AgentUpdateState } from '../../protocol/index.ts';
 import { syncAgencies } from '../state/agencies.ts';
+import { sqliteStateSql } from '../state/sql/connect.ts';
 import { createAgent, type AgentRow } from '../state/agents.ts';
 import { openDb, prepared } from '../state/db.ts';
 import { inRollout, ReleasePusher, rolloutBucket } from './pusher.ts';
 import { addRollout } from './store.ts';
 
-function setup() {
+async function setup() {
   const db = openDb(':memory:');
-  syncAgencies(db, [
+  await syncAgencies(sqliteStateSql(db), [
     { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [] },
     { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [] },
   ] as never);
@@ -36,8 +37,8 @@ describe('release rollout', () => {
     expect(rolloutBucket('agent-1', '0.2.0')).toBe(rolloutBucket('agent-1', '0.2.0'));
   });
 
-  it('offers the channel’s build to agents of the listed agencies only, once, never again after a refusal', () => {
-    const { db, insert } = setup();
+  it('offers the channel’s build to agents of the listed agencies only, once, never again after a refusal', async () => {
+    const { db, insert } = await setup();
     insert('0.2.0');
     const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent as AgentRow;
     const b = createAgent(db, { agency: 'so-tu-phap', hostname: 'pc-b' }).agent as AgentRow;
@@ -63,8 +64,8 @@ describe('release rollout', () => {
     ]);
   });
 
-  it('an offer whose poll never reached the agent is made again at its next poll; one it runs or answered is not', () => {
-    const { db, insert } = setup();
+  it('an offer whose poll never reached the agent is made again at its next poll; one it runs or answered is not', async () => {
+    const { db, insert } = await setup();
     insert('0.2.0');
     const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent as AgentRow;
     const pusher = new ReleasePusher(db);
@@ -85,7 +86,7 @@ describe('release rollout', () => {
     expect(pusher.poll(a, running(again.id), t + 3000, t + 3000)).toEqual([]);
     // Its result came (a failed download): offered again after RETRY_MS, not at the next poll.
     const [third] = pusher.poll(a, header({}), t + 4000, t + 4000);
-    pusher.result(a, third.id, { status: 'failed', message: 'interrupted', startedAt: '', finishedAt: '', samples: [] }, t + 5000);
+    pusher.result(a, third.id, { status: 'failed', message: 'interrupted', startedAt: '', finishedAt: '', samples: [] }, {}, t + 5000);
     expect(pusher.poll(a, header({}), t + 6000, t + 6000)).toEqual([]);
     expect(pusher.poll(a, header({}), t + 36_000, t + 36_000)).toHaveLength(1);
   });

@@ -49,7 +49,8 @@ interface Offer {
 const ID_PREFIX = 'upd-';
 
 export class ReleasePusher {
-  private readonly reported = new Map<string, string>();
+  /** The update header last recorded per agent, and when the request that carried it arrived. */
+  private readonly reported = new Map<string, { raw: string; at: number }>();
   private readonly sent = new Map<string, Offer>();
 
   constructor(private readonly db: DB) {}
@@ -70,10 +71,7 @@ export class ReleasePusher {
     const raw = headers[AGENT_UPDATE_HEADER];
     const state = parseUpdateHeader(raw);
     if (!state) return [];
-    if (this.reported.get(agent.id) !== raw) {
-      prepared(this.db, 'INSERT INTO release_agent_status (agent_id, reported, reported_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET reported = excluded.reported, reported_at = excluded.reported_at').run(agent.id, raw, now);
-      this.reported.set(agent.id, raw as string);
-    }
+    this.record(agent, raw as string, polledAt, now);
     const last = this.sent.get(agent.id);
     const running = parseRunningHeader(headers[AGENT_RUNNING_HEADER]);
     if (last && running.includes(last.id)) last.confirmed = true;
@@ -90,6 +88,19 @@ export class ReleasePusher {
     return [{ id, kind: SELF_UPDATE_KIND, payload: offer, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + RESULT_TTL_MS).toISOString() }];
   }
 
+  /**
+   * What the agent says it runs, for the console. A held poll woken later carries what was true when it
+   * arrived: it must not undo what a newer request (a result with its outcome) said.
+   */
+  private record(agent: AgentRow, raw: string, arrivedAt: number, now: number): void {
+    const last = this.reported.get(agent.id);
+    if (last && last.at > arrivedAt) return;
+    if (last?.raw !== raw) {
+      prepared(this.db, 'INSERT INTO release_agent_status (agent_id, reported, reported_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET reported = excluded.reported, reported_at = excluded.reported_at').run(agent.id, raw, now);
+    }
+    this.reported.set(agent.id, { raw, at: arrivedAt });
+  }
+
   /** The build this agent should get now, if any: in its channel's rollout, not running it, not refused it. */
   private offerFor(agent: AgentRow, state: AgentUpdateState): SelfUpdatePayload | undefined {
     if (state.off) return undefined;
@@ -101,8 +112,10 @@ export class ReleasePusher {
     return { version: release.version, platform: release.platform, size: release.size, sha256: release.sha256, signature: release.signature };
   }
 
-  /** What the agent answered, kept for the console (a refusal's or a rollback's reason). */
-  result(agent: AgentRow, id: string, result: CommandResult, now = Date.now()): void {
+  /** What the agent answered, kept for the console (a refusal's or a rollback's reason); `headers` say its state after it. */
+  result(agent: AgentRow, id: string, result: CommandResult, headers: IncomingHttpHeaders = {}, now = Date.now()): void {
+    const raw = headers[AGENT_UPDATE_HEADER];
+    if (parseUpdateHeader(raw)) this.record(agent, raw as string, now, now);
     const cmd = pushedCommand(this.db, id, agent.id);
     if (cmd?.kind !== SELF_UPDATE_KIND) return;
     const { version, platform } = cmd.payload as { version: string; platform: string };

@@ -124,7 +124,7 @@ export function singleExecutable(bundle: string, outDir = OUT_DIR): string {
 /**
  * The agency's offline bundle: everything an install needs, nothing fetched at the agency.
  * canhgac-agent-VERSION-linux-x64.tar.gz with the executable, the OUI table, the sample config,
- * the systemd unit, install.sh, the Vietnamese install guide and SHA256SUMS.
+ * the systemd unit and its self-update guard, install.sh, the Vietnamese install guide and SHA256SUMS.
  */
 export function offlineBundle(exe: string, outDir = OUT_DIR): string {
   const name = `canhgac-agent-${VERSION}-${process.platform}-${process.arch}`;
@@ -137,6 +137,7 @@ export function offlineBundle(exe: string, outDir = OUT_DIR): string {
     [join(ROOT, 'deploy', 'agent', 'agent.yaml'), 'agent.yaml'],
     [join(ROOT, 'deploy', 'agent', 'install-linux.sh'), 'install.sh'],
     [join(ROOT, 'deploy', 'systemd', 'canhgac-agent.service'), 'canhgac-agent.service'],
+    [join(ROOT, 'deploy', 'agent', 'canhgac-agent-guard'), 'canhgac-agent-guard'],
     [join(ROOT, 'deploy', 'docs', 'huong-dan-cai-dat.md'), 'huong-dan-cai-dat.md'],
   ];
   for (const [from, to] of files) copyFileSync(from, join(stage, to));

@@ -44,6 +44,8 @@ install -d -m 0755 "$bin"
 # Replace the program atomically so a running agent is never half-written.
 install -m 0755 "$here/canhgac-agent" "$bin/canhgac-agent.new" && mv -f "$bin/canhgac-agent.new" "$bin/canhgac-agent"
 install -m 0644 "$here/oui.tsv.br" "$bin/oui.tsv.br"
+# Run by the unit before each start: puts the previous executable back after a self-update that never starts.
+install -m 0755 "$here/canhgac-agent-guard" "$bin/canhgac-agent-guard"
 install -m 0644 "$here/huong-dan-cai-dat.md" "$bin/huong-dan-cai-dat.md"
 install -d -m 0750 "$etc" "$state"
 

@@ -38,7 +38,8 @@ declare module 'fastify' {
 export interface CommandPusher {
   /** `polledAt`: when this poll arrived (a held poll is asked again when it wakes, with the same time). */
   poll(agent: AgentRow, headers: IncomingHttpHeaders, polledAt: number): AgentCommand[];
-  result(agent: AgentRow, id: string, result: CommandResult): void;
+  /** `headers`: the result's own, which carry what the agent runs now (its state after this command). */
+  result(agent: AgentRow, id: string, result: CommandResult, headers: IncomingHttpHeaders): void;
 }
 
 const CHECK_TYPE = /^[a-z0-9_-]{1,64}$/;
@@ -60,8 +61,8 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
   app.decorate('commandHub', hub);
   app.decorate('commandPushers', []);
   const pushed = (agent: AgentRow, headers: IncomingHttpHeaders, polledAt: number) => app.commandPushers.flatMap((p) => p.poll(agent, headers, polledAt));
-  /** The newest poll of each agent: an agent polls one at a time, so an older poll still held is a dead one. */
-  const newest = new Map<string, number>();
+  /** The newest poll of each agent, and how to end it: an agent polls one at a time, so an older poll still held is a dead one. */
+  const newest = new Map<string, { poll: number; end: AbortController }>();
   let polls = 0;
   const sweeper = setInterval(() => sweepCommands(db), SWEEP_MS);
   sweeper.unref();
@@ -79,20 +80,22 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
     async (request, reply) => {
       const agent = request.agent!;
       const poll = ++polls;
-      // A poll of this agent still held is one whose agent went away unseen (restarted behind a proxy
-      // that keeps the connection, or a NAT that dropped it): it ends now and takes nothing.
-      if (newest.has(agent.id)) hub.wakeAgent(agent.id);
-      newest.set(agent.id, poll);
+      // A poll of this agent still held here is one whose agent went away unseen (restarted behind a
+      // proxy that keeps the connection, or a NAT that dropped it): it ends now and takes nothing. Only
+      // here: a wake-up through the hub would reach the other collectors, and their polls are not dead.
+      newest.get(agent.id)?.end.abort();
+      const end = new AbortController();
+      newest.set(agent.id, { poll, end });
       try {
-        return { commands: await answerPoll(agent, request.headers, Number(request.query.wait ?? 0), reply.raw, () => newest.get(agent.id) === poll) };
+        return { commands: await answerPoll(agent, request.headers, Number(request.query.wait ?? 0), reply.raw, end) };
       } finally {
-        if (newest.get(agent.id) === poll) newest.delete(agent.id);
+        if (newest.get(agent.id)?.poll === poll) newest.delete(agent.id);
       }
     },
   );
 
   /** What one poll takes: pushed and queued work now, or after waiting up to `wait` seconds for some. */
-  async function answerPoll(agent: AgentRow, headers: IncomingHttpHeaders, wait: number, raw: ServerResponse, current: () => boolean): Promise<AgentCommand[]> {
+  async function answerPoll(agent: AgentRow, headers: IncomingHttpHeaders, wait: number, raw: ServerResponse, end: AbortController): Promise<AgentCommand[]> {
     const polledAt = Date.now();
     recordPoll(db, agent.id, parseCheckTypes(headers[AGENT_CHECKS_HEADER]));
     // Most polls find nothing queued: a read, rather than takeCommands' write transaction, says so.
@@ -100,17 +103,16 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
     const commands = [...pushed(agent, headers, polledAt), ...queued()];
     const waitMs = Math.min(wait, COMMAND_POLL_MAX_WAIT_SECONDS) * 1000;
     if (commands.length > 0 || waitMs <= 0) return commands;
-    const gone = new AbortController();
-    const onClose = () => gone.abort();
+    const onClose = () => end.abort();
     raw.once('close', onClose);
     // The check after registering closes the gap between the first look and the wait.
-    const waiting = hub.waitForAgentWork(agent.id, waitMs, gone.signal);
+    const waiting = hub.waitForAgentWork(agent.id, waitMs, end.signal);
     if (hasPendingCommands(db, agent.id)) hub.wakeAgent(agent.id);
     await waiting;
     raw.off('close', onClose);
-    // A poll whose agent went away, or that a newer poll of the same agent replaced, takes nothing:
-    // the commands stay pending for the poll that is really there.
-    if (gone.signal.aborted || !current()) return [];
+    // A poll whose agent went away, or that a newer poll of the same agent ended, takes nothing: the
+    // commands stay pending for the poll that is really there.
+    if (end.signal.aborted) return [];
     return [...pushed(agent, headers, polledAt), ...queued()];
   }
 
@@ -131,7 +133,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
       if (outcome === 'unknown') return reply.code(404).send({ error: 'not_found', message: `no command ${request.params.id} for this agent` });
       if (outcome === 'finished') return reply.code(409).send({ error: 'conflict', message: `command ${request.params.id} is already finished or expired` });
       hub.resultArrived(request.params.id);
-      for (const p of app.commandPushers) p.result(agent, request.params.id, request.body);
+      for (const p of app.commandPushers) p.result(agent, request.params.id, request.body, request.headers);
       return { accepted: accepted.length, rejected };
     },
   );

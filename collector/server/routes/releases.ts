@@ -28,7 +28,7 @@ export default async function releaseRoutes(app: FastifyInstance, opts: { servic
   const { db, config } = opts.services;
   const dataDir = config!.dataDir;
   const pusher = new ReleasePusher(db);
-  app.commandPushers.push({ poll: (agent, headers) => pusher.poll(agent, headers), result: (agent, id, result) => pusher.result(agent, id, result) });
+  app.commandPushers.push({ poll: (agent, headers, polledAt) => pusher.poll(agent, headers, polledAt), result: (agent, id, result, headers) => pusher.result(agent, id, result, headers) });
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(RELEASE_PATHS.agentDownload, { preHandler: app.requireAgent, schema: { params: DownloadParams } }, async (request, reply) => {
