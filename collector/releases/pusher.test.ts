@@ -3,15 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { formatUpdateHeader, AGENT_RUNNING_HEADER, AGENT_UPDATE_HEADER, type AgentUpdateState } from '../../protocol/index.ts';
 import { syncAgencies } from '../state/agencies.ts';
-import { sqliteStateSql } from '../state/sql/connect.ts';
 import { createAgent, type AgentRow } from '../state/agents.ts';
 import { openDb, prepared } from '../state/db.ts';
 import { inRollout, ReleasePusher, rolloutBucket } from './pusher.ts';
 import { addRollout } from './store.ts';
 
-async function setup() {
+function setup() {
   const db = openDb(':memory:');
-  await syncAgencies(sqliteStateSql(db), [
+  syncAgencies(db, [
     { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [] },
     { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [] },
   ] as never);
@@ -37,8 +36,8 @@ describe('release rollout', () => {
     expect(rolloutBucket('agent-1', '0.2.0')).toBe(rolloutBucket('agent-1', '0.2.0'));
   });
 
-  it('offers the channel’s build to agents of the listed agencies only, once, never again after a refusal', async () => {
-    const { db, insert } = await setup();
+  it('offers the channel’s build to agents of the listed agencies only, once, never again after a refusal', () => {
+    const { db, insert } = setup();
     insert('0.2.0');
     const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent as AgentRow;
     const b = createAgent(db, { agency: 'so-tu-phap', hostname: 'pc-b' }).agent as AgentRow;
@@ -64,8 +63,8 @@ describe('release rollout', () => {
     ]);
   });
 
-  it('an offer whose poll never reached the agent is made again at its next poll; one it runs or answered is not', async () => {
-    const { db, insert } = await setup();
+  it('an offer whose poll never reached the agent is made again at its next poll; one it runs or answered is not', () => {
+    const { db, insert } = setup();
     insert('0.2.0');
     const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent as AgentRow;
     const pusher = new ReleasePusher(db);
