@@ -25,8 +25,13 @@ export function influxClient(s: Pick<InfluxSettings, 'url' | 'database' | 'usern
     database: s.database,
     username: s.username,
     password: s.passwordFile ? readFileSync(s.passwordFile, 'utf8').trim() : undefined,
+    // One host per client: the pool's own backoff (up to 10 s) only delayed the first query after InfluxDB
+    // came back (the schema check a node's catch-up waits for); our callers retry on their own schedule.
+    pool: { backoff: HOST_BACKOFF },
   });
 }
+
+const HOST_BACKOFF = { getDelay: () => 500, next: () => HOST_BACKOFF, reset: () => HOST_BACKOFF };
 
 /**
  * The hourly roll-up of one measurement: the mean of each numeric field under the same name,

@@ -36,8 +36,8 @@ export interface DeadLetterStats {
 const FILE = /^(\d{13})-(\d{6})\.lp$/;
 
 /**
- * Each refused write is appended, with a `#` comment line giving the time, the counts and InfluxDB's
- * answer, to a file of line protocol that an operator can post to /write again once InfluxDB's limit is
+ * Each refused write is appended, with a `#` comment line giving the time, the counts, the node that
+ * refused it (with several influx.urls) and InfluxDB's answer, to a file of line protocol that an operator can post to /write again once InfluxDB's limit is
  * raised (InfluxDB skips the comment lines; points it already has are overwritten with the same values).
  * A file holds up to 1/8 of the budget; past the budget the oldest file goes. Appends are fdatasync'ed:
  * the agent is answered only after its refused samples are on disk here.
