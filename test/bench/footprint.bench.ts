@@ -19,7 +19,7 @@ const INTERVAL_S = 5;
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 8);
 /** Extra V8 flag sets to compare, `;`-separated (e.g. "--lite-mode;--max-semi-space-size=2"), given on node's command line. */
 const EXTRA_FLAGS = (process.env.BENCH_FLAGS ?? '').split(';').map((s) => s.trim()).filter(Boolean);
-/** Extra environments to compare, `;`-separated, each `K=V K2=V2` (e.g. "MALLOC_TRIM_THRESHOLD_=0"), on top of the shipped one. */
+/** Extra environments to compare, `;`-separated, each `K=V K2=V2` (e.g. "MALLOC_TRIM_THRESHOLD_=0"), on top of the shipped one; `K=-` leaves K out. */
 const EXTRA_ENVS = (process.env.BENCH_ENVS ?? '').split(';').map((s) => s.trim()).filter(Boolean);
 
 /** The environment of the agent's systemd unit (NODE_OPTIONS, MALLOC_ARENA_MAX): what the shipped agent runs with. */
@@ -83,7 +83,10 @@ try {
     ...EXTRA_ENVS.map((vars) => ({
       label: `bundled, as shipped + ${vars}`,
       args: (c: string) => [bundled, 'run', '--config', c],
-      env: { NODE_OPTIONS: '', ...shipped, ...Object.fromEntries(vars.split(/\s+/).map((kv) => kv.split('=', 2))) },
+      // `K=-` leaves K out of the shipped environment (to measure what one setting buys).
+      env: Object.fromEntries(
+        Object.entries({ NODE_OPTIONS: '', ...shipped, ...Object.fromEntries(vars.split(/\s+/).map((kv) => kv.split('=', 2))) }).filter(([, v]) => v !== '-'),
+      ),
     })),
     { label: 'bundled, MALLOC_ARENA_MAX=2 only', args: (c) => [bundled, 'run', '--config', c], env: { NODE_OPTIONS: '', MALLOC_ARENA_MAX: '2' } },
     { label: 'from source (tsx)', args: (c) => [AGENT_BIN, 'run', '--config', c], env: { NODE_OPTIONS: '' } },
