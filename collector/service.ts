@@ -25,6 +25,7 @@ import { StartupLog } from './startup-log.ts';
 import { syncAgencies } from './state/agencies.ts';
 import { pruneAudit } from './state/audit.ts';
 import { openDb, type DB } from './state/db.ts';
+import { sqliteStateSql, type StateSql } from './state/sql/connect.ts';
 import { storagePipeline } from './storage.ts';
 import { serverTls, type ServerTls } from './tls.ts';
 import type { InfluxDB } from 'influx';
@@ -37,6 +38,8 @@ import { startStatusListener } from './status/listener.ts';
 export interface Collector {
   app: FastifyInstance;
   db: DB;
+  /** The same state through the SQL layer (over the same SQLite connection). */
+  state: StateSql;
   url: string;
   tls?: ServerTls;
   stats: IngestStats;
@@ -125,7 +128,9 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
   try {
     const db = openDb(statePath(config));
     closers.push(() => db.close());
-    syncAgencies(db, config.agencies);
+    // Converted stores speak through Kysely over this very connection: one file, one writer.
+    const state = sqliteStateSql(db);
+    await syncAgencies(state, config.agencies);
     // The profile files as they are now become the versions served (a bad one stops the start: exit 2).
     const changed = syncProfiles(db, config, { actor: 'collector start', actorKind: 'system' });
     if (changed.length) log.info({ profiles: changed }, 'profile files changed since the last start: new versions recorded');
@@ -145,7 +150,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     });
     closers.push(() => alerting.close());
     const status = statusCache(config, db, storage.influx, log);
-    const services: CollectorServices = { db, config, influx: storage.influx, stats, latest: new LatestSamples(), status, fleet };
+    const services: CollectorServices = { db, state, config, influx: storage.influx, stats, latest: new LatestSamples(), status, fleet };
     const observers = [...sampleObservers(db, alerting, services.latest), ...(status ? [status.probes.observe] : [])];
     const { app, url, tls } = await serveHttp(config, services, storage, observers, opts);
     closers.push(() => app.close());
@@ -160,11 +165,11 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     }
     const timer = statusTimer(stats, storage, alerting, config.agencies.length, opts.statusIntervalMs ?? 60_000);
     closers.push(() => clearInterval(timer));
-    const reports = startReportMailer({ db, influx: storage.influx, settings: config.report, log });
+    const reports = startReportMailer({ db, state, influx: storage.influx, settings: config.report, log });
     closers.push(() => reports.close());
     const pruner = auditPruneTimer(db, config.alerting.alerts.historyRetentionMs, log);
     closers.push(() => clearInterval(pruner));
-    return { app, db, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, status, statusUrl, close: closeAll };
+    return { app, db, state, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, status, statusUrl, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -33,7 +33,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     const a = await tc.enrolAgent('so-y-te', 'pc-a');
     const b = await tc.enrolAgent('so-tu-phap', 'pc-b');
     const revoked = await tc.enrolAgent('so-y-te', 'pc-old');
-    revokeAgent(tc.collector.db, revoked.agentId);
+    await revokeAgent(tc.collector.state, revoked.agentId);
     agentA = a.agentId;
     agentB = b.agentId;
     callers['no token'] = undefined;

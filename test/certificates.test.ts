@@ -171,7 +171,7 @@ describe.skipIf(skip)('certificate inventory: agents → collector → API and C
     expect(fromCli).toEqual((await list('?expiring=30d')).map((c) => [c.location, c.serial, c.problems]));
 
     let text = '';
-    expect(listCerts(tc.config, { expiring: '7d' }, (s) => (text += s))).toBe(0);
+    expect(await listCerts(tc.config, { expiring: '7d' }, (s) => (text += s))).toBe(0);
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^DAYS\s+EXPIRES\s+AGENCY\s+WHERE\s+SUBJECT\s+ISSUER\s+PROBLEMS$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[2])).toEqual(['so-y-te', 'so-y-te']);

@@ -113,14 +113,15 @@ describe.skipIf(skip)('console at scale: caps per agency, pages that stay small 
     const db = tc.collector.db;
     const now = Date.now();
     let agent = '';
-    db.transaction(() => {
-      for (let i = 0; i < 10_000; i++) agent = createAgent(db, { agency: 'vc-01', hostname: `may-tram-${i}` }, now).agent.id;
+    // One transaction (Kysely's, on the same SQLite connection the certificate store writes through).
+    await tc.collector.state.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 10_000; i++) agent = (await createAgent(trx, { agency: 'vc-01', hostname: `may-tram-${i}` }, now)).agent.id;
       for (let i = 0; i < 10_000; i++) {
         // Days left: -30 + an hour, ..., 369 + an hour (an hour off the day boundaries the counts use).
         const notAfter = Math.floor(now / 1000) + ((i % 400) - 30) * 86_400 + 3600;
         recordCertificate(db, { agent, agency: 'vc-01', kind: 'endpoint', location: `portal-${i}.example.vn:443`, item: '', time: now, result: 'ok', cert: { subjectCn: `portal-${i}.example.vn`, issuerCn: 'CA', notAfter, earliestNotAfter: notAfter } }, now);
       }
-    })();
+    });
     const pages = ['/console/agents', '/console/agents?page=21', '/console/certificates', '/console/certificates?page=20&agency=vc-01', '/console/agencies/vc-01'];
     const results: Record<string, { status: number; kb: number; blockedMs: number }> = {};
     for (const p of pages) {

@@ -50,7 +50,7 @@ describe.skipIf(skip)('collector ingest: auth and bad input (real influxd)', () 
     expect((await send('cga_not-a-real-token', { samples: [tcp('1')] })).status).toBe(401);
     const a = await enrol('so-tu-phap');
     expect((await send(a.token, { samples: [tcp('2')] })).status).toBe(200);
-    revokeAgent(tc.collector.db, a.agentId);
+    await revokeAgent(tc.collector.state, a.agentId);
     const after = await send(a.token, { samples: [tcp('3')] });
     expect(after.status).toBe(401);
     expect(await after.json()).toMatchObject({ message: 'unknown or revoked token' });

@@ -242,7 +242,7 @@ describe.skipIf(skip)('monthly report', () => {
   it('mails the previous month once, on the configured day, through the alerting mail queue', async () => {
     // The collector's own mailer has no recipients in this config (its timer would race the clock below);
     // this one, on the same state, is driven by hand. The collector's alerting pump delivers the mail.
-    const mailer = startReportMailer({ db: tc.collector.db, influx: influxClient(tc.config.influx), settings: { recipients: ['lanh-dao@example.vn'], day: 1, hour: 7, locale: 'vi' }, timers: false });
+    const mailer = startReportMailer({ db: tc.collector.db, state: tc.collector.state, influx: influxClient(tc.config.influx), settings: { recipients: ['lanh-dao@example.vn'], day: 1, hour: 7, locale: 'vi' }, timers: false });
     expect(await mailer.runOnce(Date.parse('2026-10-31T23:00:00Z'))).toBeUndefined(); // 1 Nov 06:00 VN: before 07:00
     expect(await mailer.runOnce(Date.parse('2026-11-01T00:30:00Z'))).toBe('2026-10');
     expect(await mailer.runOnce(Date.parse('2026-11-02T00:30:00Z'))).toBeUndefined(); // once per month
@@ -269,6 +269,7 @@ describe.skipIf(skip)('monthly report', () => {
     // A collector host without Chromium still mails the report, with the CSV, and says why there is no PDF.
     const errors: string[] = [];
     const noChromium = startReportMailer({
+      state: tc.collector.state,
       db: tc.collector.db,
       influx: influxClient(tc.config.influx),
       settings: { recipients: ['lanh-dao@example.vn'], day: 1, hour: 7, locale: 'vi' },

@@ -44,7 +44,7 @@ describe.skipIf(missing({ commands: ['influxd'] }))('control characters from age
   });
 
   it('`agent list` escapes a hostname stored before the check: one row, no escape byte', async () => {
-    createAgent(tc.collector.db, { agency: 'so-y-te', hostname: HOSTILE, version: '0.1.0' });
+    await createAgent(tc.collector.state.db, { agency: 'so-y-te', hostname: HOSTILE, version: '0.1.0' });
     const r = await runCli(COLLECTOR_BIN, ['agent', 'list', '--config', tc.configFile]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);

@@ -2,15 +2,16 @@
 // by handing over a new one at the agent's next contact).
 import { listAgents, requestTokenRotation, revokeAgent } from '../state/agents.ts';
 import type { DB } from '../state/db.ts';
-import { cliAudit, loadConfig, parseOptions, printTable, UsageError, withDb, type CommandGroup } from './common.ts';
+import type { StateSql } from '../state/sql/connect.ts';
+import { cliAudit, loadConfig, parseOptions, printTable, UsageError, withState, type CommandGroup } from './common.ts';
 
 export const AGENT_USAGE = `  canhgac-collector agent list   [--config FILE] [--agency ID] [--json]
   canhgac-collector agent revoke ID [--config FILE]         refuse this agent's token from now on
   canhgac-collector agent rotate ID [--config FILE]         hand the agent a new token on its next contact
 `;
 
-function list(db: DB, args: { agency?: string; json: boolean }): number {
-  const agents = listAgents(db, { agency: args.agency });
+async function list(state: StateSql, args: { agency?: string; json: boolean }): Promise<number> {
+  const agents = await listAgents(state, { agency: args.agency });
   if (args.json) {
     process.stdout.write(JSON.stringify(agents) + '\n');
     return 0;
@@ -20,9 +21,9 @@ function list(db: DB, args: { agency?: string; json: boolean }): number {
   return 0;
 }
 
-function revokeOrRotate(db: DB, sub: 'revoke' | 'rotate', id: string | undefined): number {
+async function revokeOrRotate(state: StateSql, db: DB, sub: 'revoke' | 'rotate', id: string | undefined): Promise<number> {
   if (!id) throw new UsageError(`agent ${sub} needs an agent id (see: canhgac-collector agent list)`);
-  const ok = sub === 'revoke' ? revokeAgent(db, id) : requestTokenRotation(db, id);
+  const ok = sub === 'revoke' ? await revokeAgent(state, id) : await requestTokenRotation(state, id);
   if (!ok) {
     process.stderr.write(`no active agent "${id}"\n`);
     return 1;
@@ -32,13 +33,13 @@ function revokeOrRotate(db: DB, sub: 'revoke' | 'rotate', id: string | undefined
   return 0;
 }
 
-export function agentCommand(_command: string, argv: string[]): number {
+export function agentCommand(_command: string, argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, { agency: { type: 'string' }, json: { type: 'boolean', default: false } }, 2);
   const config = loadConfig(values);
   const [sub, id] = positionals;
-  return withDb(config, (db) => {
-    if (sub === 'list') return list(db, values);
-    if (sub === 'revoke' || sub === 'rotate') return revokeOrRotate(db, sub, id);
+  return withState(config, (state, db) => {
+    if (sub === 'list') return list(state, values);
+    if (sub === 'revoke' || sub === 'rotate') return revokeOrRotate(state, db, sub, id);
     throw new UsageError('agent: expected list, revoke ID or rotate ID');
   });
 }

@@ -4,7 +4,7 @@ import type { CollectorConfig } from '../config.ts';
 import { expiringDays } from '../server/routes/certificates.ts';
 import { getAgency } from '../state/agencies.ts';
 import { listCertificates } from '../state/certificates.ts';
-import { loadConfig, parseOptions, printTable, stdout, UsageError, withDb, type CommandGroup, type Out } from './common.ts';
+import { loadConfig, parseOptions, printTable, stdout, UsageError, withState, type CommandGroup, type Out } from './common.ts';
 
 export const CERTS_USAGE = `  canhgac-collector certs        [--expiring 30d] [--agency ID] [--json] [--config FILE]
                                                             the certificate inventory, soonest expiry first
@@ -17,14 +17,14 @@ export interface CertsArgs {
 }
 
 /** The listing itself, apart from option parsing, so that a test can call it with a config in hand. */
-export function listCerts(config: CollectorConfig, args: CertsArgs, out: Out = stdout): number {
+export function listCerts(config: CollectorConfig, args: CertsArgs, out: Out = stdout): Promise<number> {
   let withinDays: number | undefined;
   if (args.expiring !== undefined) {
     withinDays = expiringDays(args.expiring);
     if (withinDays === undefined) throw new UsageError(`--expiring: expected a duration from 1h to 3650d such as 30d, got "${args.expiring}"`);
   }
-  return withDb(config, (db) => {
-    if (args.agency && !getAgency(db, args.agency)) throw new UsageError(`--agency: unknown agency "${args.agency}"`);
+  return withState(config, async (state, db) => {
+    if (args.agency && !(await getAgency(state, args.agency))) throw new UsageError(`--agency: unknown agency "${args.agency}"`);
     const rows = listCertificates(db, { agency: args.agency, withinDays });
     if (args.json) {
       out(JSON.stringify(rows) + '\n');
@@ -45,7 +45,7 @@ export function listCerts(config: CollectorConfig, args: CertsArgs, out: Out = s
   });
 }
 
-export function certsCommand(_command: string, argv: string[]): number {
+export function certsCommand(_command: string, argv: string[]): Promise<number> {
   const { values } = parseOptions(argv, { expiring: { type: 'string' }, agency: { type: 'string' }, json: { type: 'boolean', default: false } });
   return listCerts(loadConfig(values), values);
 }

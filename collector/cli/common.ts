@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG_PATH, loadCollectorConfig, type CollectorConfig } from '
 import { statePath } from '../service.ts';
 import { syncAgencies } from '../state/agencies.ts';
 import { openDb, type DB } from '../state/db.ts';
+import { sqliteStateSql, type StateSql } from '../state/sql/connect.ts';
 import { terminalSafe, terminalSafeLines } from './terminal.ts';
 import { recordAudit, type AuditAction } from '../state/audit.ts';
 
@@ -64,11 +65,29 @@ export function loadConfig(values: { config?: string }): CollectorConfig {
   return loadCollectorConfig(values.config ?? DEFAULT_CONFIG_PATH);
 }
 
-/** The state database for one command, agencies in step with the config, closed whatever happens. */
+/**
+ * The state for one command, agencies in step with the config, closed whatever happens: through the
+ * SQL layer (`state`) for the stores converted to it, and the same SQLite connection (`db`) for the rest.
+ */
+export async function withState<T>(config: CollectorConfig, fn: (state: StateSql, db: DB) => T | Promise<T>): Promise<T> {
+  const db = openDb(statePath(config));
+  try {
+    const state = sqliteStateSql(db);
+    await syncAgencies(state, config.agencies);
+    return await fn(state, db);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The state database for a command that only uses stores not yet on the SQL layer, closed whatever
+ * happens. The agencies are mirrored by `withState` and by the collector's start: none of these
+ * commands writes a row that refers to one.
+ */
 export function withDb<T>(config: CollectorConfig, fn: (db: DB) => T): T {
   const db = openDb(statePath(config));
   try {
-    syncAgencies(db, config.agencies);
     return fn(db);
   } finally {
     db.close();
@@ -78,7 +97,6 @@ export function withDb<T>(config: CollectorConfig, fn: (db: DB) => T): T {
 export async function withDbAsync<T>(config: CollectorConfig, fn: (db: DB) => Promise<T>): Promise<T> {
   const db = openDb(statePath(config));
   try {
-    syncAgencies(db, config.agencies);
     return await fn(db);
   } finally {
     db.close();

@@ -4,7 +4,7 @@ import { parseDuration } from '../../protocol/index.ts';
 import type { CollectorConfig } from '../config.ts';
 import { getAgency } from '../state/agencies.ts';
 import { DEVICE_FILTERS, listDevices, type DeviceFilter } from '../state/devices.ts';
-import { knownAgencies, loadConfig, parseOptions, printTable, UsageError, withDb, type CommandGroup } from './common.ts';
+import { knownAgencies, loadConfig, parseOptions, printTable, UsageError, withState, type CommandGroup } from './common.ts';
 
 export const DEVICES_USAGE = `  canhgac-collector devices      --agency ID [--filter new|stale|exposed] [--stale-after DURATION] [--json] [--config FILE]
                                                             list the LAN devices the discovery check found for an agency
@@ -17,9 +17,9 @@ interface DevicesArgs {
   'stale-after'?: string;
 }
 
-function listFor(config: CollectorConfig, args: DevicesArgs, agencyId: string, staleAfterMs: number): number {
-  return withDb(config, (db) => {
-    const agency = getAgency(db, agencyId);
+function listFor(config: CollectorConfig, args: DevicesArgs, agencyId: string, staleAfterMs: number): Promise<number> {
+  return withState(config, async (state, db) => {
+    const agency = await getAgency(state, agencyId);
     if (!agency) throw new UsageError(`--agency: unknown agency "${agencyId}" (known: ${knownAgencies(config)})`);
     const devices = listDevices(db, agency.id, { filter: args.filter as DeviceFilter | undefined, staleAfterMs });
     if (args.json) {
@@ -43,7 +43,7 @@ function listFor(config: CollectorConfig, args: DevicesArgs, agencyId: string, s
   });
 }
 
-export function devicesCommand(_command: string, argv: string[]): number {
+export function devicesCommand(_command: string, argv: string[]): Promise<number> {
   const { values } = parseOptions(argv, {
     agency: { type: 'string' },
     filter: { type: 'string' },

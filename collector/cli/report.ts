@@ -7,7 +7,7 @@ import { monthOf, parseMonth, previousMonth } from '../report/month.ts';
 import { htmlToPdf } from '../report/pdf.ts';
 import { reportCsv } from '../report/render-csv.ts';
 import { reportHtml } from '../report/render-html.ts';
-import { loadConfig, parseOptions, UsageError, withDbAsync, type CommandGroup } from './common.ts';
+import { loadConfig, parseOptions, UsageError, withState, type CommandGroup } from './common.ts';
 
 export const REPORT_USAGE = `  canhgac-collector report       [--month YYYY-MM] [--format html|pdf|csv] [--lang vi|en] [--out FILE] [--config FILE]
                                                             the monthly report (default: last month, HTML on stdout)
@@ -23,8 +23,8 @@ export async function reportCommand(_command: string, argv: string[]): Promise<n
   const lang = args.lang ?? config.report.locale;
   if (lang !== 'vi' && lang !== 'en') throw new UsageError(`--lang: expected vi or en, got "${lang}"`);
   if (format === 'pdf' && !args.out) throw new UsageError('--format pdf needs --out FILE');
-  const body = await withDbAsync(config, async (db) => {
-    const report = await buildMonthlyReport({ db, influx: influxClient(config.influx), month });
+  const body = await withState(config, async (state, db) => {
+    const report = await buildMonthlyReport({ db, state, influx: influxClient(config.influx), month });
     return format === 'csv' ? reportCsv(report) : format === 'pdf' ? await htmlToPdf(reportHtml(report, lang)) : reportHtml(report, lang);
   });
   if (args.out) {

@@ -7,7 +7,7 @@ import type { CollectorConfig } from '../config.ts';
 import { parseRole } from '../state/admin-tokens.ts';
 import type { DB } from '../state/db.ts';
 import { createUser, generatePassword, listUsers, passwordIssue, setPassword, userByName, USER_NAME_PATTERN } from '../state/users.ts';
-import { cliAudit, knownAgencies, loadConfig, parseOptions, stdout, UsageError, withDbAsync, type CommandGroup } from './common.ts';
+import { cliAudit, knownAgencies, loadConfig, parseOptions, stdout, UsageError, withState, type CommandGroup } from './common.ts';
 
 export const USER_USAGE = `  canhgac-collector user add      --name NAME [--admin | --role viewer|operator|admin] [--agency ID] [--password-file F] [--config FILE]
                                                             a console user (prompts for a password on a terminal, else prints a generated one)
@@ -118,7 +118,7 @@ export async function userCommand(_command: string, argv: string[]): Promise<num
   );
   const config = loadConfig(args);
   const [sub] = positionals;
-  return withDbAsync(config, async (db) => {
+  return withState(config, async (_state, db) => {
     if (sub === 'list') {
       const users = listUsers(db);
       if (args.json) return stdout(JSON.stringify(users) + '\n'), 0;

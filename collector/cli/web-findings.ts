@@ -3,7 +3,7 @@
 import type { CollectorConfig } from '../config.ts';
 import { getAgency } from '../state/agencies.ts';
 import { listWebFindings, listWebSites } from '../state/web-findings.ts';
-import { loadConfig, parseOptions, printTable, stdout, UsageError, withDb, type CommandGroup, type Out } from './common.ts';
+import { loadConfig, parseOptions, printTable, stdout, UsageError, withState, type CommandGroup, type Out } from './common.ts';
 
 export const WEB_FINDINGS_USAGE = `  canhgac-collector web-findings [--agency ID] [--present] [--json] [--config FILE]
                                                             watched web sites and their findings (gambling and other spam,
@@ -20,9 +20,9 @@ const short = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…
 const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')}Z`;
 
 /** The listing itself, apart from option parsing, so that a test can call it with a config in hand. */
-export function listWebFindingsCli(config: CollectorConfig, args: WebFindingsArgs, out: Out = stdout): number {
-  return withDb(config, (db) => {
-    if (args.agency && !getAgency(db, args.agency)) throw new UsageError(`--agency: unknown agency "${args.agency}"`);
+export function listWebFindingsCli(config: CollectorConfig, args: WebFindingsArgs, out: Out = stdout): Promise<number> {
+  return withState(config, async (state, db) => {
+    if (args.agency && !(await getAgency(state, args.agency))) throw new UsageError(`--agency: unknown agency "${args.agency}"`);
     const sites = listWebSites(db, args.agency);
     const findings = listWebFindings(db, { agency: args.agency, presentOnly: args.present });
     if (args.json) {
@@ -58,7 +58,7 @@ export function listWebFindingsCli(config: CollectorConfig, args: WebFindingsArg
   });
 }
 
-export function webFindingsCommand(_command: string, argv: string[]): number {
+export function webFindingsCommand(_command: string, argv: string[]): Promise<number> {
   const { values } = parseOptions(argv, { agency: { type: 'string' }, present: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } });
   return listWebFindingsCli(loadConfig(values), values);
 }

@@ -18,6 +18,8 @@ import { LANG_COOKIE, parseCookies, sameOrigin, sameToken, sessionIdOf, setLangC
 declare module 'fastify' {
   interface FastifyRequest {
     consoleSession?: Session;
+    /** The name of the signed-in user's agency, for the page header (read once, in `need`). */
+    consoleAgencyName?: string;
   }
 }
 
@@ -40,7 +42,7 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 export type ConsoleContext = ReturnType<typeof consoleContext>;
 
 export function consoleContext(services: CollectorServices) {
-  const { db, latest } = services;
+  const { db, state, latest } = services;
   const store = new AlertStore(db);
   const rules = new Map((services.config?.alerting.alerts.rules ?? []).map((r) => [r.name, r]));
 
@@ -53,7 +55,7 @@ export function consoleContext(services: CollectorServices) {
     return parseCookies(request.headers.cookie)[LANG_COOKIE] === 'en' ? 'en' : 'vi';
   };
 
-  const names = () => new Map(listAgencies(db, { includeInactive: true }).map((a) => [a.id, a.name]));
+  const names = async () => new Map((await listAgencies(state, { includeInactive: true })).map((a) => [a.id, a.name]));
 
   const ctxOf = (request: FastifyRequest, reply: FastifyReply): PageContext => {
     const s = request.consoleSession;
@@ -61,7 +63,7 @@ export function consoleContext(services: CollectorServices) {
       locale: localeOf(request, reply),
       url: request.url,
       csrf: s?.csrf,
-      user: s ? { name: s.user.name, role: s.user.role, agency: s.user.agency, agencyName: s.user.agency ? getAgency(db, s.user.agency)?.name : undefined } : undefined,
+      user: s ? { name: s.user.name, role: s.user.role, agency: s.user.agency, agencyName: request.consoleAgencyName } : undefined,
     };
   };
 
@@ -85,6 +87,7 @@ export function consoleContext(services: CollectorServices) {
       return fail(request, reply, 403, t(localeOf(request, reply), 'csrfFailed'));
     }
     request.consoleSession = session;
+    if (session.user.agency) request.consoleAgencyName = (await getAgency(state, session.user.agency))?.name;
     request.principal = principalOfUser(session.user);
     if (UNSAFE_METHODS.has(request.method)) {
       // Not validated yet: whatever the body is, only a string equal to the token passes.
@@ -99,12 +102,13 @@ export function consoleContext(services: CollectorServices) {
   const mayAct = (request: FastifyRequest, role: Role) => roleAtLeast(request.consoleSession?.user.role, role);
   /** The signed-in user's name, for logs and authorship (routes behind `need` only). */
   const userName = (request: FastifyRequest) => request.consoleSession!.user.name;
-  const visibleAgencies = (request: FastifyRequest) => listAgencies(db).filter((a) => !scopeOf(request) || a.id === scopeOf(request)).map((a) => ({ id: a.id, name: a.name }));
+  const visibleAgencies = async (request: FastifyRequest) => (await listAgencies(state)).filter((a) => !scopeOf(request) || a.id === scopeOf(request)).map((a) => ({ id: a.id, name: a.name }));
   // Accounts and the mail relay: province-wide administrators only (an agency-scoped admin manages agents).
   const needUserAdmin = [need('admin'), async (request: FastifyRequest, reply: FastifyReply) => (scopeOf(request) ? fail(request, reply, 403) : undefined)];
 
-  const summarize = (locale: Locale) => (a: AlertRow) =>
-    summaryOf({ id: a.id, rule: rules.get(a.rule), ruleName: a.rule, severity: a.severity, agency: a.agency, labels: a.labels, value: a.value, firedAt: a.firedAt ?? a.activeSince }, locale, names().get(a.agency));
+  /** `names` from `names()`, read once per page rather than once per alert. */
+  const summarize = (locale: Locale, agencyNames: Map<string, string>) => (a: AlertRow) =>
+    summaryOf({ id: a.id, rule: rules.get(a.rule), ruleName: a.rule, severity: a.severity, agency: a.agency, labels: a.labels, value: a.value, firedAt: a.firedAt ?? a.activeSince }, locale, agencyNames.get(a.agency));
 
   /** One audit entry for what the signed-in user just did, from the request's address. */
   const audit = (request: FastifyRequest, action: AuditAction, what: { target?: string; agency?: string; detail?: string } = {}) =>

@@ -6,6 +6,7 @@ import { complianceReport } from '../state/compliance.ts';
 import { listAgencies, type AgencyRow } from '../state/agencies.ts';
 import { listAgents, type AgentRow } from '../state/agents.ts';
 import type { DB } from '../state/db.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import type { LatestSamples } from './latest.ts';
 import { pageCount, paginate, type PageOf } from './paging.ts';
 
@@ -21,11 +22,11 @@ export interface AgencyStatus {
   state: AgencyState;
 }
 
-export function agencyStatuses(db: DB, now: number, scope?: string): AgencyStatus[] {
-  const agents = listAgents(db, { agency: scope }).filter((a) => a.revokedAt === undefined);
+export async function agencyStatuses(state: StateSql, now: number, scope?: string): Promise<AgencyStatus[]> {
+  const agents = (await listAgents(state, { agency: scope })).filter((a) => a.revokedAt === undefined);
   const byAgency = new Map<string, AgentRow[]>();
   for (const a of agents) byAgency.set(a.agency, [...(byAgency.get(a.agency) ?? []), a]);
-  return listAgencies(db)
+  return (await listAgencies(state))
     .filter((a) => !scope || a.id === scope)
     .map((agency) => {
       const mine = byAgency.get(agency.id) ?? [];
@@ -169,6 +170,6 @@ export function certificates(db: DB, scope: string | undefined, opts: { page?: n
 }
 
 /** Security checks from the compliance store (collector/state/compliance.ts): score per agent, failures with remediation, waivers. */
-export function compliance(db: DB, agency: string): ComplianceAgent[] {
-  return complianceReport(db, { agency }).agencies.find((a) => a.id === agency)?.agents ?? [];
+export async function compliance(db: DB, state: StateSql, agency: string): Promise<ComplianceAgent[]> {
+  return complianceReport(db, await listAgencies(state), { agency }).agencies.find((a) => a.id === agency)?.agents ?? [];
 }

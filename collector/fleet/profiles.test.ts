@@ -9,6 +9,7 @@ import type { Agency } from '../config.ts';
 import { listAudit } from '../state/audit.ts';
 import { createAgent } from '../state/agents.ts';
 import { syncAgencies } from '../state/agencies.ts';
+import { sqliteStateSql } from '../state/sql/connect.ts';
 import { openDb } from '../state/db.ts';
 import { latestProfileVersions, profileHistory } from '../state/fleet.ts';
 import { lineDiff } from './diff.ts';
@@ -109,11 +110,11 @@ describe('variables', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('each agency gets its own values; an agent of its own profile gets that one', () => {
+  it('each agency gets its own values; an agent of its own profile gets that one', async () => {
     const db = openDb(':memory:');
-    syncAgencies(db, AGENCIES);
-    const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent;
-    const b = createAgent(db, { agency: 'so-y-te', hostname: 'pc-b' }).agent;
+    await syncAgencies(sqliteStateSql(db), AGENCIES);
+    const a = (await createAgent(sqliteStateSql(db).db, { agency: 'so-y-te', hostname: 'pc-a' })).agent;
+    const b = (await createAgent(sqliteStateSql(db).db, { agency: 'so-y-te', hostname: 'pc-b' })).agent;
     const dir = dirWith({
       'so-nganh.yaml': 'agencies: [so-y-te]\nchecks:\n  - { type: http, name: portal, targets: ["${agency.portalUrl}"] }\n',
       'rieng.yaml': `agents: [${b.id}]\nchecks:\n  - { type: ping, name: lan, targets: ["\${agency.subnet}"] }\n`,
@@ -131,9 +132,9 @@ describe('variables', () => {
 });
 
 describe('versions', () => {
-  it('records a version only when a file changed, with who and when, and an audit entry', () => {
+  it('records a version only when a file changed, with who and when, and an audit entry', async () => {
     const db = openDb(':memory:');
-    syncAgencies(db, AGENCIES);
+    await syncAgencies(sqliteStateSql(db), AGENCIES);
     const dir = dirWith({ 'cap-xa.yaml': 'agencies: [so-y-te]\nchecks: []\n' });
     const who = { actor: 'quantri', actorKind: 'user' as const };
     expect(syncProfiles(db, configOf(dir), who)).toEqual([{ name: 'cap-xa', version: 1, deleted: false }]);

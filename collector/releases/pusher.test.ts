@@ -3,14 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { formatUpdateHeader, AGENT_RUNNING_HEADER, AGENT_UPDATE_HEADER, type AgentUpdateState } from '../../protocol/index.ts';
 import { syncAgencies } from '../state/agencies.ts';
+import { sqliteStateSql } from '../state/sql/connect.ts';
 import { createAgent, type AgentRow } from '../state/agents.ts';
 import { openDb, prepared } from '../state/db.ts';
 import { inRollout, ReleasePusher, rolloutBucket } from './pusher.ts';
 import { addRollout } from './store.ts';
 
-function setup() {
+async function setup() {
   const db = openDb(':memory:');
-  syncAgencies(db, [
+  await syncAgencies(sqliteStateSql(db), [
     { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [] },
     { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [] },
   ] as never);
@@ -36,11 +37,11 @@ describe('release rollout', () => {
     expect(rolloutBucket('agent-1', '0.2.0')).toBe(rolloutBucket('agent-1', '0.2.0'));
   });
 
-  it('offers the channel’s build to agents of the listed agencies only, once, never again after a refusal', () => {
-    const { db, insert } = setup();
+  it('offers the channel’s build to agents of the listed agencies only, once, never again after a refusal', async () => {
+    const { db, insert } = await setup();
     insert('0.2.0');
-    const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent as AgentRow;
-    const b = createAgent(db, { agency: 'so-tu-phap', hostname: 'pc-b' }).agent as AgentRow;
+    const a = (await createAgent(sqliteStateSql(db).db, { agency: 'so-y-te', hostname: 'pc-a' })).agent as AgentRow;
+    const b = (await createAgent(sqliteStateSql(db).db, { agency: 'so-tu-phap', hostname: 'pc-b' })).agent as AgentRow;
     const pusher = new ReleasePusher(db);
     expect(pusher.poll(a, header({}))).toEqual([]);
     addRollout(db, { version: '0.2.0', agencies: ['so-y-te'] }, 'test');
@@ -63,10 +64,10 @@ describe('release rollout', () => {
     ]);
   });
 
-  it('an offer whose poll never reached the agent is made again at its next poll; one it runs or answered is not', () => {
-    const { db, insert } = setup();
+  it('an offer whose poll never reached the agent is made again at its next poll; one it runs or answered is not', async () => {
+    const { db, insert } = await setup();
     insert('0.2.0');
-    const a = createAgent(db, { agency: 'so-y-te', hostname: 'pc-a' }).agent as AgentRow;
+    const a = (await createAgent(sqliteStateSql(db).db, { agency: 'so-y-te', hostname: 'pc-a' })).agent as AgentRow;
     const pusher = new ReleasePusher(db);
     addRollout(db, { version: '0.2.0' }, 'test');
     const t = 1_000_000;

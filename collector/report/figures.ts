@@ -4,6 +4,7 @@ import type { InfluxDB } from 'influx';
 import { ROLLUP_RP } from '../influx/setup.ts';
 import { listAgencies } from '../state/agencies.ts';
 import type { DB } from '../state/db.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { countWebFindings, WEB_FINDINGS_COUNT_SQL } from '../state/web-findings.ts';
 import { AUTH_FINDINGS_COUNT_SQL, countAuthFindings } from '../state/auth-findings.ts';
 import { parseMonth, previousMonth, type MonthWindow } from './month.ts';
@@ -137,13 +138,13 @@ async function certificateFigures(influx: InfluxDB, rp: string, window: MonthWin
  * The monthly figures. Time series come from the `rollup_1h` retention policy (hourly means: one hour
  * of data weighs one hour, whatever the probe interval), incidents from the alert store in SQLite.
  */
-export async function buildMonthlyReport(opts: { db: DB; influx: InfluxDB; month: string; now?: number }): Promise<MonthlyReport> {
+export async function buildMonthlyReport(opts: { db: DB; state: StateSql; influx: InfluxDB; month: string; now?: number }): Promise<MonthlyReport> {
   const window = parseMonth(opts.month);
   if (!window) throw new Error(`month: expected YYYY-MM such as 2026-11, got "${opts.month}"`);
   const prev = parseMonth(previousMonth(opts.month))!;
   const { db, influx } = opts;
   const rp = `"${ROLLUP_RP}"`;
-  const agencies = listAgencies(db).map((a) => ({ id: a.id, name: a.name, district: a.district }));
+  const agencies = (await listAgencies(opts.state)).map((a) => ({ id: a.id, name: a.name, district: a.district }));
   const known = new Set(agencies.map((a) => a.id));
   const totalSource: Source = { kind: 'SQL', query: 'SELECT id FROM agencies WHERE active = 1', start: window.start, end: window.end };
 

@@ -3,6 +3,7 @@
 import type { InfluxDB } from 'influx';
 import { AlertStore, type MailAttachment } from '../alerts/store.ts';
 import type { DB } from '../state/db.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { buildMonthlyReport } from './figures.ts';
 import { monthOf, previousMonth, vnDayHour } from './month.ts';
 import { htmlToPdf } from './pdf.ts';
@@ -25,6 +26,7 @@ const CHECK_MS = 15 * 60_000;
  */
 export function startReportMailer(opts: {
   db: DB;
+  state: StateSql;
   influx: InfluxDB;
   settings: ReportSettings;
   log?: { info(o: object, m: string): void; error(o: object, m: string): void };
@@ -41,7 +43,7 @@ export function startReportMailer(opts: {
     if (day < opts.settings.day || (day === opts.settings.day && hour < opts.settings.hour)) return undefined;
     const month = previousMonth(monthOf(now));
     if (opts.db.prepare('SELECT 1 FROM report_mailings WHERE month = ?').get(month)) return undefined;
-    const report = await buildMonthlyReport({ db: opts.db, influx: opts.influx, month, now });
+    const report = await buildMonthlyReport({ db: opts.db, state: opts.state, influx: opts.influx, month, now });
     const html = reportHtml(report, opts.settings.locale);
     const vi = opts.settings.locale === 'vi';
     // Leadership forwards and prints the PDF; the CSV carries the window and source of every figure.

@@ -6,10 +6,13 @@ import type { LatestSamples } from '../console/latest.ts';
 import type { FleetService } from '../fleet/service.ts';
 import type { IngestStats } from '../ingest/stats.ts';
 import type { DB } from '../state/db.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import type { StatusCache } from '../status/cache.ts';
 
 export interface CollectorServices {
   db: DB;
+  /** The state through the SQL layer (collector/state/sql): the stores converted to it so far take this. */
+  state: StateSql;
   config?: CollectorConfig;
   /** InfluxQL client for history (never needed for alerting or ingest). */
   influx?: InfluxDB;

@@ -1,7 +1,9 @@
 // The agencies table, a mirror of the agencies in collector.yaml (the source of truth) so that other
 // state can refer to them.
+import { sql } from 'kysely';
 import type { Agency } from '../config.ts';
-import type { DB } from './db.ts';
+import type { StateSql } from './sql/connect.ts';
+import { textOrder } from './sql/query.ts';
 
 export interface AgencyRow {
   id: string;
@@ -15,29 +17,27 @@ export interface AgencyRow {
 }
 
 /** The config file is the source of agencies; the table mirrors it so state can refer to them. */
-export function syncAgencies(db: DB, agencies: Agency[]): void {
-  const upsert = db.prepare(
-    `INSERT INTO agencies (id, name, name_en, level, district, contacts, locale, active)
-     VALUES (@id, @name, @nameEn, @level, @district, @contacts, @locale, 1)
-     ON CONFLICT(id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, level = excluded.level,
-       district = excluded.district, contacts = excluded.contacts, locale = excluded.locale, active = 1`,
-  );
-  db.transaction(() => {
-    db.prepare('UPDATE agencies SET active = 0').run();
+export async function syncAgencies(state: StateSql, agencies: Agency[]): Promise<void> {
+  await state.db.transaction().execute(async (trx) => {
+    await sql`UPDATE agencies SET active = 0`.execute(trx);
     for (const a of agencies) {
-      upsert.run({ id: a.id, name: a.name, nameEn: a.nameEn ?? null, level: a.level, district: a.district ?? null, contacts: JSON.stringify(a.contacts ?? []), locale: a.locale ?? 'vi' });
+      await sql`INSERT INTO agencies (id, name, name_en, level, district, contacts, locale, active)
+        VALUES (${a.id}, ${a.name}, ${a.nameEn ?? null}, ${a.level}, ${a.district ?? null}, ${JSON.stringify(a.contacts ?? [])}, ${a.locale ?? 'vi'}, 1)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, level = excluded.level,
+          district = excluded.district, contacts = excluded.contacts, locale = excluded.locale, active = 1`.execute(trx);
     }
-  })();
+  });
 }
 
-export function getAgency(db: DB, id: string): AgencyRow | undefined {
-  const r = db.prepare('SELECT * FROM agencies WHERE id = ?').get(id) as Record<string, unknown> | undefined;
-  return r ? toRow(r) : undefined;
+export async function getAgency(state: StateSql, id: string): Promise<AgencyRow | undefined> {
+  const r = await sql<Record<string, unknown>>`SELECT * FROM agencies WHERE id = ${id}`.execute(state.db);
+  return r.rows[0] ? toRow(r.rows[0]) : undefined;
 }
 
-export function listAgencies(db: DB, opts: { includeInactive?: boolean } = {}): AgencyRow[] {
-  const rows = db.prepare(`SELECT * FROM agencies ${opts.includeInactive ? '' : 'WHERE active = 1'} ORDER BY level, name`).all() as Record<string, unknown>[];
-  return rows.map(toRow);
+export async function listAgencies(state: StateSql, opts: { includeInactive?: boolean } = {}): Promise<AgencyRow[]> {
+  const where = opts.includeInactive ? sql`` : sql`WHERE active = 1`;
+  const r = await sql<Record<string, unknown>>`SELECT * FROM agencies ${where} ORDER BY ${textOrder(state.driver, 'level')}, ${textOrder(state.driver, 'name')}`.execute(state.db);
+  return r.rows.map(toRow);
 }
 
 function toRow(r: Record<string, unknown>): AgencyRow {

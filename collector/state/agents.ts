@@ -1,7 +1,10 @@
 // Enrolled agents: their tokens (hash only), last contact, revocation and token rotation.
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { hashSecret, newAgentToken } from '../secrets.ts';
-import { prepared, type DB } from './db.ts';
+import { agentTokenCache } from './agent-token-cache.ts';
+import type { StateSql } from './sql/connect.ts';
+import { changes, textOrder, type Q } from './sql/query.ts';
 
 export interface AgentRow {
   id: string;
@@ -15,77 +18,87 @@ export interface AgentRow {
   revokedAt?: number;
 }
 
+export type TokenAgent = AgentRow & { district?: string; rotatedToken?: string };
+
 export function agentIdFor(hostname: string): string {
   const base = hostname.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'agent';
   return `${base}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Register a new agent and return its token: the only time the token exists in clear. */
-export function createAgent(db: DB, a: { agency: string; hostname: string; os?: string; version?: string }, now = Date.now()): { agent: AgentRow; token: string } {
+/**
+ * Register a new agent and return its token: the only time the token exists in clear. `q` is the
+ * state's handle or a caller's transaction (enrolment redeems the code in the same one).
+ */
+export async function createAgent(q: Q, a: { agency: string; hostname: string; os?: string; version?: string }, now = Date.now()): Promise<{ agent: AgentRow; token: string }> {
   const token = newAgentToken();
   const id = agentIdFor(a.hostname);
-  db.prepare(
-    'INSERT INTO agents (id, agency, hostname, os, version, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  ).run(id, a.agency, a.hostname, a.os ?? null, a.version ?? null, hashSecret(token), now);
-  return { agent: getAgent(db, id)!, token };
+  const r = await sql<Record<string, unknown>>`INSERT INTO agents (id, agency, hostname, os, version, token_hash, created_at)
+    VALUES (${id}, ${a.agency}, ${a.hostname}, ${a.os ?? null}, ${a.version ?? null}, ${hashSecret(token)}, ${now}) RETURNING *`.execute(q);
+  return { agent: toRow(r.rows[0]), token };
 }
 
 /**
  * The agent a bearer token belongs to, unless revoked. When a rotation was asked for, a new token
  * is issued on this contact (`rotatedToken`, to hand to the agent); the old one keeps working until
- * the agent first uses the new one, so a lost answer never locks an agency out.
+ * the agent first uses the new one, so a lost answer never locks an agency out. A plain answer is
+ * cached for a few seconds (agent-token-cache.ts): the ingest path asks this on every request.
  */
-export function agentByToken(db: DB, token: string): (AgentRow & { district?: string; rotatedToken?: string }) | undefined {
+export async function agentByToken(state: StateSql, token: string, now = Date.now()): Promise<TokenAgent | undefined> {
   const hash = hashSecret(token);
-  const r = prepared(
-    db,
-    `SELECT agents.*, agencies.district AS agency_district FROM agents LEFT JOIN agencies ON agencies.id = agents.agency
-     WHERE (agents.token_hash = ? OR agents.next_token_hash = ?) AND agents.revoked_at IS NULL`,
-  ).get(hash, hash) as Record<string, unknown> | undefined;
+  const cache = agentTokenCache<TokenAgent>(state);
+  const cached = cache.get(hash, now);
+  if (cached) return cached;
+  const r = (
+    await sql<Record<string, unknown>>`SELECT agents.*, agencies.district AS agency_district FROM agents LEFT JOIN agencies ON agencies.id = agents.agency
+      WHERE (agents.token_hash = ${hash} OR agents.next_token_hash = ${hash}) AND agents.revoked_at IS NULL`.execute(state.db)
+  ).rows[0];
   if (!r) return undefined;
-  const row = { ...toRow(r), ...(r.agency_district ? { district: r.agency_district as string } : {}) };
+  const row: TokenAgent = { ...toRow(r), ...(r.agency_district ? { district: r.agency_district as string } : {}) };
   if (r.next_token_hash === hash) {
-    db.prepare('UPDATE agents SET token_hash = next_token_hash, next_token_hash = NULL, rotate_requested = 0 WHERE id = ?').run(r.id);
+    // The agent uses its new token: it becomes the only one. Guarded, so that two requests racing
+    // with the new token (on two collectors) promote it once and never null the token.
+    await sql`UPDATE agents SET token_hash = next_token_hash, next_token_hash = NULL, rotate_requested = 0
+      WHERE id = ${row.id} AND next_token_hash = ${hash}`.execute(state.db);
+    cache.forget(row.id);
     return row;
   }
   if (r.rotate_requested === 1) {
     const fresh = newAgentToken();
-    db.prepare('UPDATE agents SET next_token_hash = ? WHERE id = ?').run(hashSecret(fresh), r.id);
+    await sql`UPDATE agents SET next_token_hash = ${hashSecret(fresh)} WHERE id = ${row.id} AND revoked_at IS NULL`.execute(state.db);
     return { ...row, rotatedToken: fresh };
   }
+  cache.put(hash, row, now);
   return row;
 }
 
-export function getAgent(db: DB, id: string): AgentRow | undefined {
-  const r = db.prepare('SELECT * FROM agents WHERE id = ?').get(id) as Record<string, unknown> | undefined;
-  return r ? toRow(r) : undefined;
+export async function getAgent(state: StateSql, id: string): Promise<AgentRow | undefined> {
+  const r = await sql<Record<string, unknown>>`SELECT * FROM agents WHERE id = ${id}`.execute(state.db);
+  return r.rows[0] ? toRow(r.rows[0]) : undefined;
 }
 
-export function listAgents(db: DB, opts: { agency?: string } = {}): AgentRow[] {
-  const rows = (
-    opts.agency
-      ? db.prepare('SELECT * FROM agents WHERE agency = ? ORDER BY agency, hostname').all(opts.agency)
-      : db.prepare('SELECT * FROM agents ORDER BY agency, hostname').all()
-  ) as Record<string, unknown>[];
-  return rows.map(toRow);
+export async function listAgents(state: StateSql, opts: { agency?: string } = {}): Promise<AgentRow[]> {
+  const where = opts.agency ? sql`WHERE agency = ${opts.agency}` : sql``;
+  const r = await sql<Record<string, unknown>>`SELECT * FROM agents ${where} ORDER BY ${textOrder(state.driver, 'agency')}, ${textOrder(state.driver, 'hostname')}`.execute(state.db);
+  return r.rows.map(toRow);
 }
 
-export function touchAgent(db: DB, id: string, seen: { at: number; address?: string; version?: string }): void {
-  prepared(db, 'UPDATE agents SET last_seen = ?, last_address = COALESCE(?, last_address), version = COALESCE(?, version) WHERE id = ?').run(
-    seen.at,
-    seen.address ?? null,
-    seen.version ?? null,
-    id,
-  );
+export async function touchAgent(state: StateSql, id: string, seen: { at: number; address?: string; version?: string }): Promise<void> {
+  await sql`UPDATE agents SET last_seen = ${seen.at}, last_address = COALESCE(${seen.address ?? null}, last_address), version = COALESCE(${seen.version ?? null}, version)
+    WHERE id = ${id}`.execute(state.db);
 }
 
-export function revokeAgent(db: DB, id: string, now = Date.now()): boolean {
-  return db.prepare('UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1;
+/** Refuses the agent's token from now on (in this collector at once; in others within the cache's TTL). */
+export async function revokeAgent(state: StateSql, id: string, now = Date.now()): Promise<boolean> {
+  const r = await sql`UPDATE agents SET revoked_at = ${now} WHERE id = ${id} AND revoked_at IS NULL`.execute(state.db);
+  agentTokenCache(state).forget(id);
+  return changes(r) === 1;
 }
 
 /** Ask for a new token: it is handed to the agent on its next contact. */
-export function requestTokenRotation(db: DB, id: string): boolean {
-  return db.prepare('UPDATE agents SET rotate_requested = 1 WHERE id = ? AND revoked_at IS NULL').run(id).changes === 1;
+export async function requestTokenRotation(state: StateSql, id: string): Promise<boolean> {
+  const r = await sql`UPDATE agents SET rotate_requested = 1 WHERE id = ${id} AND revoked_at IS NULL`.execute(state.db);
+  agentTokenCache(state).forget(id);
+  return changes(r) === 1;
 }
 
 function toRow(r: Record<string, unknown>): AgentRow {

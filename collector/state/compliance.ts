@@ -1,7 +1,7 @@
 // The compliance store: the latest security result per agent and check, fed by ingest, and the
 // per-agency report the API and the console read from it.
 import { securityCheckSpec, SEVERITY_WEIGHTS, type ComplianceAgent, type ComplianceReport, type WireSample } from '../../protocol/index.ts';
-import { listAgencies } from './agencies.ts';
+import type { AgencyRow } from './agencies.ts';
 import type { DB } from './db.ts';
 
 /**
@@ -105,8 +105,8 @@ function texts(id: string) {
 }
 
 /** Every active agency in scope with its reporting agents: score, failing checks (worst first), waivers. */
-export function complianceReport(db: DB, opts: { agency?: string; now?: number } = {}): ComplianceReport {
-  const agencies = listAgencies(db).filter((a) => !opts.agency || a.id === opts.agency);
+export function complianceReport(db: DB, activeAgencies: readonly AgencyRow[], opts: { agency?: string; now?: number } = {}): ComplianceReport {
+  const agencies = activeAgencies.filter((a) => !opts.agency || a.id === opts.agency);
   const where = opts.agency ? 'AND a.agency = @agency' : '';
   const agents = db
     .prepare(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WireSample } from '../../protocol/index.ts';
 import { syncAgencies } from './agencies.ts';
+import { sqliteStateSql } from './sql/connect.ts';
 import { openDb } from './db.ts';
 import { listDevices, recordLanSamples } from './devices.ts';
 import { listEvents } from './events.ts';
@@ -15,10 +16,10 @@ const device = (mac: string, ip: string, time: number, extra: Record<string, str
   time: at(time),
 });
 
-function fresh() {
+async function fresh() {
   const db = openDb(':memory:');
   // The config schema's types are loose here (a mapped union); these rows are what the YAML would give.
-  syncAgencies(db, [
+  await syncAgencies(sqliteStateSql(db), [
     { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [], locale: 'vi' },
     { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [], locale: 'vi' },
   ] as unknown as Parameters<typeof syncAgencies>[1]);
@@ -26,8 +27,8 @@ function fresh() {
 }
 
 describe('device inventory', () => {
-  it('takes the first report of a subnet as its baseline, then announces a MAC never seen in the agency', () => {
-    const db = fresh();
+  it('takes the first report of a subnet as its baseline, then announces a MAC never seen in the agency', async () => {
+    const db = await fresh();
     expect(recordLanSamples(db, 'so-y-te', 'a1', [device('00:00:0c:00:00:01', '192.0.2.10', T0), device('02:00:00:00:00:02', '192.0.2.11', T0)], T0)).toEqual({ newDevices: 0 });
     expect(listEvents(db)).toEqual([]);
     const later = T0 + 900_000;
@@ -47,8 +48,8 @@ describe('device inventory', () => {
     expect(recordLanSamples(db, 'so-tu-phap', 'a2', [device('00:00:0c:00:00:03', '192.0.2.12', later)], later)).toEqual({ newDevices: 0 });
   });
 
-  it('keeps the IP history and marks a device unseen for staleAfter as stale; up=0 samples do not refresh it', () => {
-    const db = fresh();
+  it('keeps the IP history and marks a device unseen for staleAfter as stale; up=0 samples do not refresh it', async () => {
+    const db = await fresh();
     recordLanSamples(db, 'so-y-te', 'a1', [device('02:00:00:00:00:01', '192.0.2.10', T0), device('02:00:00:00:00:02', '192.0.2.20', T0)], T0);
     const t1 = T0 + 3 * 86_400_000;
     recordLanSamples(db, 'so-y-te', 'a1', [device('02:00:00:00:00:01', '192.0.2.15', t1), { ...device('02:00:00:00:00:02', '192.0.2.20', t1), fields: { up: 0, ip: '192.0.2.20' } }], t1);
@@ -60,8 +61,8 @@ describe('device inventory', () => {
     expect(listDevices(db, 'so-y-te', { now, filter: 'stale', staleAfterMs: 2 * 86_400_000 }).map((d) => d.mac).sort()).toEqual(['02:00:00:00:00:01', '02:00:00:00:00:02']);
   });
 
-  it('lists a device as exposed while a risky service is open on its address, and not after the agent saw it close', () => {
-    const db = fresh();
+  it('lists a device as exposed while a risky service is open on its address, and not after the agent saw it close', async () => {
+    const db = await fresh();
     const exposure = (open: number, time: number): WireSample => ({ measurement: 'lan_exposure', tags: { ip: '192.0.2.10', port: '23', service: 'telnet' }, fields: { open, risk: 4 }, time: at(time) });
     recordLanSamples(db, 'so-y-te', 'a1', [device('02:00:00:00:00:01', '192.0.2.10', T0), device('02:00:00:00:00:02', '192.0.2.11', T0), exposure(1, T0)], T0);
     expect(listDevices(db, 'so-y-te', { now: T0, filter: 'exposed' }).map((d) => [d.mac, d.exposures])).toEqual([

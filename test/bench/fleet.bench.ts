@@ -9,6 +9,7 @@ import { loadCollectorConfig } from '../../collector/config.ts';
 import { statePath } from '../../collector/service.ts';
 import { createAdminToken } from '../../collector/state/admin-tokens.ts';
 import { syncAgencies } from '../../collector/state/agencies.ts';
+import { sqliteStateSql } from '../../collector/state/sql/connect.ts';
 import { createAgent } from '../../collector/state/agents.ts';
 import { openDb } from '../../collector/state/db.ts';
 import { AGENT_CONFIG_HEADER, APPLY_CONFIG_KIND, configHash, formatConfigHeader, type AgentConfigState, type ApplyConfigPayload, type CommandPollResponse } from '../../protocol/index.ts';
@@ -108,8 +109,9 @@ async function main(): Promise<void> {
   });
   // Enrolled in the state database before the collector starts (as 1,000 `enroll` calls would leave it).
   const db = openDb(statePath(loadCollectorConfig(configFile)));
-  syncAgencies(db, agencies as never);
-  const tokens = Array.from({ length: AGENTS }, (_, i) => createAgent(db, { agency: agencies[i % agencies.length].id, hostname: `pc-${i}`, version: 'bench' }).token);
+  await syncAgencies(sqliteStateSql(db), agencies as never);
+  const tokens: string[] = [];
+  for (let i = 0; i < AGENTS; i++) tokens.push((await createAgent(sqliteStateSql(db).db, { agency: agencies[i % agencies.length].id, hostname: `pc-${i}`, version: 'bench' })).token);
   const admin = createAdminToken(db, 'bench-admin', 'admin');
   db.close();
 

@@ -13,6 +13,7 @@ import { loadCollectorConfig } from '../../collector/config.ts';
 import { toLines } from '../../collector/influx/line-protocol.ts';
 import { statePath } from '../../collector/service.ts';
 import { syncAgencies } from '../../collector/state/agencies.ts';
+import { sqliteStateSql } from '../../collector/state/sql/connect.ts';
 import { createAgent } from '../../collector/state/agents.ts';
 import { openDb } from '../../collector/state/db.ts';
 import type { WireSample } from '../../protocol/index.ts';
@@ -112,8 +113,9 @@ try {
   });
   const config = loadCollectorConfig(configFile);
   const db = openDb(statePath(config));
-  syncAgencies(db, config.agencies);
-  const tokens = Array.from({ length: AGENTS }, (_, i) => createAgent(db, { agency: TEST_AGENCIES[i % 3].id, hostname: `bench-${i}` }));
+  await syncAgencies(sqliteStateSql(db), config.agencies);
+  const tokens: Awaited<ReturnType<typeof createAgent>>[] = [];
+  for (let i = 0; i < AGENTS; i++) tokens.push(await createAgent(sqliteStateSql(db).db, { agency: TEST_AGENCIES[i % 3].id, hostname: `bench-${i}` }));
   db.close();
 
   collector = spawn(process.execPath, [...COLLECTOR_NODE_ARGS, COLLECTOR_BIN, 'serve', '--config', configFile], { stdio: ['ignore', process.env.BENCH_COLLECTOR_STDOUT ? 'inherit' : 'ignore', 'ignore'] });

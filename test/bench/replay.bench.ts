@@ -10,6 +10,7 @@ import { loadCollectorConfig } from '../../collector/config.ts';
 import { toLines } from '../../collector/influx/line-protocol.ts';
 import { statePath } from '../../collector/service.ts';
 import { syncAgencies } from '../../collector/state/agencies.ts';
+import { sqliteStateSql } from '../../collector/state/sql/connect.ts';
 import { createAgent } from '../../collector/state/agents.ts';
 import { openDb } from '../../collector/state/db.ts';
 import type { WireSample } from '../../protocol/index.ts';
@@ -81,8 +82,8 @@ try {
     agencies: TEST_AGENCIES,
   });
   const db = openDb(statePath(loadCollectorConfig(configFile)));
-  syncAgencies(db, TEST_AGENCIES as never);
-  const { agent, token } = createAgent(db, { agency: 'so-y-te', hostname: 'replay' });
+  await syncAgencies(sqliteStateSql(db), TEST_AGENCIES as never);
+  const { agent, token } = await createAgent(sqliteStateSql(db).db, { agency: 'so-y-te', hostname: 'replay' });
   db.close();
   writeFileSync(join(agentDir, 'token'), token + '\n', { mode: 0o600 });
   const collector = spawn(process.execPath, [COLLECTOR_BIN, 'serve', '--config', configFile], { stdio: 'ignore' });

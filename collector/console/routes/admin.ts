@@ -21,7 +21,7 @@ export default async function adminRoutes(app: FastifyInstance, { cx }: { cx: Co
   r.get(`${CONSOLE}/tokens`, { preValidation: cx.needUserAdmin, schema: { querystring: TokensQuery } }, async (request, reply) => {
     const revoked = request.query.revoked;
     const L = cx.localeOf(request, reply);
-    return cx.send(reply, tokensPage(cx.ctxOf(request, reply), { tokens: listAdminTokens(db), names: cx.names(), message: revoked ? t(L, 'tokenRevoked', { name: revoked }) : undefined }));
+    return cx.send(reply, tokensPage(cx.ctxOf(request, reply), { tokens: listAdminTokens(db), names: await cx.names(), message: revoked ? t(L, 'tokenRevoked', { name: revoked }) : undefined }));
   });
 
   r.post(`${CONSOLE}/tokens/:id/revoke`, { preValidation: cx.needUserAdmin, schema: { params: IdParams, body: formBody({}) } }, async (request, reply) => {
@@ -37,6 +37,6 @@ export default async function adminRoutes(app: FastifyInstance, { cx }: { cx: Co
     const before = request.query.before ? Number(request.query.before) : undefined;
     const rows = listAudit(db, { limit: AUDIT_PAGE + 1, before });
     const shown = rows.slice(0, AUDIT_PAGE);
-    return cx.send(reply, auditPage(cx.ctxOf(request, reply), { rows: shown, names: cx.names(), olderThan: rows.length > AUDIT_PAGE ? shown.at(-1)!.id : undefined }));
+    return cx.send(reply, auditPage(cx.ctxOf(request, reply), { rows: shown, names: await cx.names(), olderThan: rows.length > AUDIT_PAGE ? shown.at(-1)!.id : undefined }));
   });
 }

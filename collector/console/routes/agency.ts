@@ -18,25 +18,26 @@ export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: C
     const id = request.params.id;
     const scope = cx.scopeOf(request);
     if (scope && scope !== id) return cx.fail(request, reply, 403);
-    const agency = getAgency(db, id);
+    const agency = await getAgency(cx.services.state, id);
     if (!agency) return cx.fail(request, reply, 404);
     const ctx = cx.ctxOf(request, reply);
-    const status = agencyStatuses(db, Date.now(), id)[0] ?? { agency, agents: 0, state: 'none' as const };
+    const names = await cx.names();
+    const status = (await agencyStatuses(cx.services.state, Date.now(), id))[0] ?? { agency, agents: 0, state: 'none' as const };
     return cx.send(
       reply,
       agencyPage(ctx, {
         agency,
         status,
-        agents: listAgents(db, { agency: id }),
+        agents: await listAgents(cx.services.state, { agency: id }),
         devices: listDevices(db, id),
         certs: certificates(db, id, { size: PREVIEW_ROWS }),
-        compliance: compliance(db, id),
+        compliance: await compliance(db, cx.services.state, id),
         video: tilePreview(videoTiles(latest, id)),
         alerts: store.list({ state: 'active', agency: id }),
         authFindings: latestAuthFindings(db, id, PREVIEW_ROWS),
-        names: cx.names(),
+        names,
         canAdmin: cx.mayAct(request, 'admin'),
-        summarize: cx.summarize(ctx.locale),
+        summarize: cx.summarize(ctx.locale, names),
       }),
     );
   });

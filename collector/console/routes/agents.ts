@@ -20,15 +20,15 @@ export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: Co
   const { db, latest } = cx;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  const renderAgents = (request: FastifyRequest, reply: FastifyReply, extra: Pick<AgentsPageData, 'newCode' | 'message' | 'error'> = {}, status = 200) => {
+  const renderAgents = async (request: FastifyRequest, reply: FastifyReply, extra: Pick<AgentsPageData, 'newCode' | 'message' | 'error'> = {}, status = 200) => {
     const asked = agencyParam(request.query);
     const scope = cx.scopeOf(request);
     const page = agentsPage(cx.ctxOf(request, reply), {
-      agents: paginate(listAgents(db, { agency: scope ?? asked }), pageParam(request.query), ROWS_PER_PAGE),
+      agents: paginate(await listAgents(cx.services.state, { agency: scope ?? asked }), pageParam(request.query), ROWS_PER_PAGE),
       agency: asked,
       codes: listEnrollCodes(db, { agency: scope, limit: 50 }),
-      agencies: cx.visibleAgencies(request),
-      names: cx.names(),
+      agencies: await cx.visibleAgencies(request),
+      names: await cx.names(),
       canAdmin: cx.mayAct(request, 'admin'),
       ...extra,
     });
@@ -46,7 +46,7 @@ export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: Co
     const L = cx.localeOf(request, reply);
     const scope = cx.scopeOf(request);
     const agency = form.agency ?? '';
-    const a = getAgency(db, agency);
+    const a = await getAgency(cx.services.state, agency);
     if (!a || !a.active || (scope && scope !== agency)) return renderAgents(request, reply, { error: t(L, 'unknownAgency', { agency }) }, 400);
     const ttlMs = parseDuration(form.ttl ?? '');
     if (ttlMs === undefined || ttlMs < 60_000 || ttlMs > 30 * 86_400_000) return renderAgents(request, reply, { error: t(L, 'badTtl', { ttl: form.ttl ?? '' }) }, 400);
@@ -58,10 +58,10 @@ export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: Co
 
   for (const action of ['revoke', 'rotate'] as const) {
     r.post(`${CONSOLE}/agents/:id/${action}`, { preValidation: cx.need('admin'), schema: { params: IdParams, body: ActionForm } }, async (request, reply) => {
-      const agent = getAgent(db, request.params.id);
+      const agent = await getAgent(cx.services.state, request.params.id);
       const scope = cx.scopeOf(request);
       if (!agent || (scope && agent.agency !== scope)) return cx.fail(request, reply, 404);
-      const ok = action === 'revoke' ? revokeAgent(db, agent.id) : requestTokenRotation(db, agent.id);
+      const ok = action === 'revoke' ? await revokeAgent(cx.services.state, agent.id) : await requestTokenRotation(cx.services.state, agent.id);
       if (ok && action === 'revoke') latest.forgetAgent(agent.id);
       request.log.info({ agent: agent.id, by: cx.userName(request), action }, 'agent changed from the console');
       if (ok) cx.audit(request, action === 'revoke' ? 'agent_revoke' : 'agent_rotate', { target: agent.id, agency: agent.agency, detail: agent.hostname });

@@ -21,11 +21,11 @@ const TestMailBody = formBody({ to: text(1000) });
 const TestChannelBody = formBody({ name: text(64) });
 
 /** The silence's matchers from the form, or the message saying which field is wrong. */
-function silenceMatchers(cx: ConsoleContext, L: Locale, scope: string | undefined, form: { agency?: string; rule?: string; labels?: string }): { matchers: Record<string, string> } | { error: string } {
+async function silenceMatchers(cx: ConsoleContext, L: Locale, scope: string | undefined, form: { agency?: string; rule?: string; labels?: string }): Promise<{ matchers: Record<string, string> } | { error: string }> {
   const matchers: Record<string, string> = {};
   const agency = scope ?? (form.agency || undefined);
   if (agency) {
-    if (!getAgency(cx.db, agency)) return { error: t(L, 'unknownAgency', { agency }) };
+    if (!(await getAgency(cx.services.state, agency))) return { error: t(L, 'unknownAgency', { agency }) };
     matchers.agency = agency;
   }
   if (form.rule) {
@@ -45,20 +45,21 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
   const { store, rules } = cx;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  const renderAlerts = (request: FastifyRequest, reply: FastifyReply, status = 200, msg: { message?: string; error?: string } = {}) => {
+  const renderAlerts = async (request: FastifyRequest, reply: FastifyReply, status = 200, msg: { message?: string; error?: string } = {}) => {
     const scope = cx.scopeOf(request);
     const ctx = cx.ctxOf(request, reply);
     const now = Date.now();
+    const names = await cx.names();
     const page = alertsPage(ctx, {
       active: store.list({ state: 'active', agency: scope }),
       history: store.list({ state: 'resolved', agency: scope, limit: 100 }),
       silences: store.silences(now).filter((s) => !scope || s.matchers.agency === scope),
       rules: [...rules.keys()].sort(),
-      agencies: cx.visibleAgencies(request),
-      names: cx.names(),
+      agencies: await cx.visibleAgencies(request),
+      names,
       canAct: cx.mayAct(request, 'operator'),
       now,
-      summarize: cx.summarize(ctx.locale),
+      summarize: cx.summarize(ctx.locale, names),
       ...msg,
     });
     return cx.send(reply, page, status);
@@ -83,7 +84,8 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     if (!a) return cx.fail(request, reply, 404);
     const ctx = cx.ctxOf(request, reply);
     const notifications = store.notifications({ agency: a.agency, limit: 500 }).filter((n) => n.alertIds.includes(a.id));
-    return cx.send(reply, alertPage(ctx, a, { names: cx.names(), canAct: cx.mayAct(request, 'operator'), summary: cx.summarize(ctx.locale)(a), notifications }));
+    const names = await cx.names();
+    return cx.send(reply, alertPage(ctx, a, { names, canAct: cx.mayAct(request, 'operator'), summary: cx.summarize(ctx.locale, names)(a), notifications }));
   });
 
   r.post(`${CONSOLE}/alerts/:id/ack`, { preValidation: cx.need('operator'), schema: { params: IdParams, body: AckForm } }, async (request, reply) => {
@@ -97,7 +99,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
   r.post(`${CONSOLE}/silences`, { preValidation: cx.need('operator'), schema: { body: SilenceForm } }, async (request, reply) => {
     const form = request.body;
     const L = cx.localeOf(request, reply);
-    const parsed = silenceMatchers(cx, L, cx.scopeOf(request), form);
+    const parsed = await silenceMatchers(cx, L, cx.scopeOf(request), form);
     if ('error' in parsed) return renderAlerts(request, reply, 400, { error: parsed.error });
     const reason = (form.reason ?? '').trim();
     const endsAt = parseLocalDateTime(form.endsAt ?? '');
@@ -138,12 +140,12 @@ async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
 
   const channels = config?.alerting.alerts.channels ?? [];
   const channelList = channels.map((c) => ({ name: c.name, type: c.type, target: channelAddress(c), route: routeSummary(c) }));
-  const renderNotifications = (request: FastifyRequest, reply: FastifyReply, testMail?: Omit<TestMailForm, 'relay'>, status = 200, channelResult?: ChannelsCard['result']) => {
+  const renderNotifications = async (request: FastifyRequest, reply: FastifyReply, testMail?: Omit<TestMailForm, 'relay'>, status = 200, channelResult?: ChannelsCard['result']) => {
     const provinceAdmin = cx.mayAct(request, 'admin') && !cx.scopeOf(request);
     const rows = store.notifications({ agency: cx.scopeOf(request), limit: 300 });
     // Routes name other agencies: the channel list is for province-wide users only.
     const card = cx.scopeOf(request) ? undefined : { list: channelList, canTest: provinceAdmin, result: channelResult };
-    return cx.send(reply, notificationsPage(cx.ctxOf(request, reply), rows, cx.names(), provinceAdmin ? { relay, ...testMail } : undefined, card), status);
+    return cx.send(reply, notificationsPage(cx.ctxOf(request, reply), rows, await cx.names(), provinceAdmin ? { relay, ...testMail } : undefined, card), status);
   };
 
   r.get(`${CONSOLE}/notifications`, { preValidation: cx.need('viewer') }, async (request, reply) => renderNotifications(request, reply));

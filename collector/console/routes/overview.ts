@@ -22,12 +22,12 @@ export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx:
     return cx.send(
       reply,
       overviewPage(cx.ctxOf(request, reply), {
-        statuses: agencyStatuses(db, now, scope),
+        statuses: await agencyStatuses(cx.services.state, now, scope),
         video: tilePreview(videoTiles(latest, scope)),
         alerts: store.list({ state: 'active', agency: scope, limit: OVERVIEW_ALERTS }),
         alertTotal: activeAlertCount(db, scope),
         attackingSources: attackingSources(db, now - 86_400_000, scope),
-        names: cx.names(),
+        names: await cx.names(),
         now,
       }),
     );
@@ -37,12 +37,12 @@ export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx:
     const asked = agencyParam(request.query);
     // An agency-scoped user always sees their own agency, whatever the query says.
     const board = { ...tilePage(videoTiles(latest, cx.scopeOf(request) ?? asked), pageParam(request.query)), agency: asked };
-    return cx.send(reply, videoconfPage(cx.ctxOf(request, reply), { board, names: cx.names(), canCheck: cx.mayAct(request, 'operator') }));
+    return cx.send(reply, videoconfPage(cx.ctxOf(request, reply), { board, names: await cx.names(), canCheck: cx.mayAct(request, 'operator') }));
   });
 
   app.get(`${CONSOLE}/certificates`, { preValidation: cx.need('viewer') }, async (request, reply) => {
     const asked = agencyParam(request.query);
     const certs = certificates(db, cx.scopeOf(request) ?? asked, { page: pageParam(request.query) });
-    return cx.send(reply, certificatesPage(cx.ctxOf(request, reply), certs, cx.names(), asked));
+    return cx.send(reply, certificatesPage(cx.ctxOf(request, reply), certs, await cx.names(), asked));
   });
 }

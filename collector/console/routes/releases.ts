@@ -17,9 +17,9 @@ export default async function releaseConsoleRoutes(app: FastifyInstance, { cx }:
     const scope = cx.scopeOf(request);
     const asked = agencyParam(request.query);
     const agency = scope ?? asked;
-    const { agents, versions } = reader.statuses(listAgents(cx.db, agency ? { agency } : {}));
+    const { agents, versions } = reader.statuses(await listAgents(cx.services.state, agency ? { agency } : {}));
     const rollouts = [...currentRollouts(cx.db).values()].filter((r) => !scope || r.agencies.length === 0 || r.agencies.includes(scope));
-    const data = { versions, rollouts, all: agents, agents: paginate(agents, pageParam(request.query), ROWS_PER_PAGE), agency: asked, names: cx.names() };
+    const data = { versions, rollouts, all: agents, agents: paginate(agents, pageParam(request.query), ROWS_PER_PAGE), agency: asked, names: await cx.names() };
     return cx.send(reply, releasesPage(cx.ctxOf(request, reply), data));
   });
 }

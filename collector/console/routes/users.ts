@@ -17,8 +17,8 @@ export default async function userRoutes(app: FastifyInstance, { cx }: { cx: Con
   const { db } = cx;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  const renderUsers = (request: FastifyRequest, reply: FastifyReply, extra: Partial<UsersPageData> = {}, status = 200) =>
-    cx.send(reply, usersPage(cx.ctxOf(request, reply), { users: listUsers(db), agencies: cx.visibleAgencies(request), names: cx.names(), self: cx.userName(request), ...extra }), status);
+  const renderUsers = async (request: FastifyRequest, reply: FastifyReply, extra: Partial<UsersPageData> = {}, status = 200) =>
+    cx.send(reply, usersPage(cx.ctxOf(request, reply), { users: listUsers(db), agencies: await cx.visibleAgencies(request), names: await cx.names(), self: cx.userName(request), ...extra }), status);
   const activeProvinceAdmins = () => listUsers(db).filter((u) => u.role === 'admin' && !u.agency && u.disabledAt === undefined);
 
   r.get(`${CONSOLE}/users`, { preValidation: cx.needUserAdmin }, async (request, reply) => {
@@ -34,7 +34,7 @@ export default async function userRoutes(app: FastifyInstance, { cx }: { cx: Con
     const agency = form.agency || undefined;
     if (!USER_NAME_PATTERN.test(name)) return renderUsers(request, reply, { error: t(L, 'badUserName', { name: name.slice(0, 64) }) }, 400);
     if (!role) return renderUsers(request, reply, { error: t(L, 'badRole', { role: (form.role ?? '').slice(0, 20) }) }, 400);
-    if (agency && !getAgency(db, agency)?.active) return renderUsers(request, reply, { error: t(L, 'unknownAgency', { agency }) }, 400);
+    if (agency && !(await getAgency(cx.services.state, agency))?.active) return renderUsers(request, reply, { error: t(L, 'unknownAgency', { agency }) }, 400);
     if (userByName(db, name)) return renderUsers(request, reply, { error: t(L, 'userExists') }, 400);
     const password = generatePassword();
     await createUser(db, { name, password, role, agency });

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ROTATED_TOKEN_HEADER } from '../../../protocol/index.ts';
 import { agentByToken, type AgentRow } from '../../state/agents.ts';
-import type { DB } from '../../state/db.ts';
+import type { StateSql } from '../../state/sql/connect.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,7 +30,7 @@ export function authGuard<F extends object>(fn: F): F {
 const isGuard = (fn: unknown) => typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[AUTH_GUARD] === true;
 
 /** Agent identity from the bearer token only; a revoked or unknown token is refused at once. */
-export default fp(async function agentAuth(app, opts: { db: DB }) {
+export default fp(async function agentAuth(app, opts: { state: StateSql }) {
   // Routes name their guard as `preHandler`, which fastify runs after reading, parsing and validating the
   // body. Moved to onRequest, a caller without credentials is refused before any byte of its body is
   // read or a schema error tells it anything.
@@ -47,7 +47,7 @@ export default fp(async function agentAuth(app, opts: { db: DB }) {
     if (!token) {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: 'missing bearer token' });
     }
-    const agent = token.length <= 200 ? agentByToken(opts.db, token) : undefined;
+    const agent = token.length <= 200 ? await agentByToken(opts.state, token) : undefined;
     if (!agent) {
       return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'unauthorized', message: 'unknown or revoked token' });
     }

@@ -30,7 +30,7 @@ export default async function certificateRoutes(app: FastifyInstance, opts: { se
       const { agency: requested, expiring, limit } = request.query;
       const scope = agencyScope(request, requested);
       if (!scope.ok) return reply.code(403).send({ error: 'forbidden', message: `this token may only see agency ${request.principal?.agency}` });
-      if (requested && !getAgency(opts.services.db, requested)) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
+      if (requested && !(await getAgency(opts.services.state, requested))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
       let withinDays: number | undefined;
       if (expiring !== undefined) {
         withinDays = expiringDays(expiring);

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ComplianceQuery, ComplianceReport, ErrorResponse, PATHS } from '../../../protocol/index.ts';
-import { getAgency } from '../../state/agencies.ts';
+import { getAgency, listAgencies } from '../../state/agencies.ts';
 import { complianceReport } from '../../state/compliance.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
 import type { CollectorServices } from '../services.ts';
@@ -20,8 +20,8 @@ export default async function complianceRoutes(app: FastifyInstance, opts: { ser
       const requested = request.query.agency;
       const scope = agencyScope(request, requested);
       if (!scope.ok) return reply.code(403).send({ error: 'forbidden', message: `this token may only see agency ${request.principal?.agency}` });
-      if (requested && !getAgency(opts.services.db, requested)) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
-      return complianceReport(opts.services.db, { agency: scope.agency });
+      if (requested && !(await getAgency(opts.services.state, requested))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
+      return complianceReport(opts.services.db, await listAgencies(opts.services.state), { agency: scope.agency });
     },
   );
 }

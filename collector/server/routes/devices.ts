@@ -53,7 +53,7 @@ export default async function deviceRoutes(app: FastifyInstance, opts: { service
       const { id } = request.params;
       const scope = agencyScope(request, id);
       if (!scope.ok) return reply.code(403).send({ error: 'forbidden', message: `this token may only see agency ${request.principal?.agency}` });
-      const agency = getAgency(opts.services.db, id);
+      const agency = await getAgency(opts.services.state, id);
       if (!agency) return reply.code(404).send({ error: 'not_found', message: `no agency "${id}"` });
       let staleAfterMs = opts.services.config?.devicesStaleAfterMs ?? DEFAULT_STALE_AFTER_MS;
       if (request.query.staleAfter !== undefined) {

@@ -5,6 +5,7 @@ import { EnrollRequest, EnrollResponse, ErrorResponse, PATHS } from '../../../pr
 import { getAgency } from '../../state/agencies.ts';
 import { createAgent } from '../../state/agents.ts';
 import type { DB } from '../../state/db.ts';
+import type { StateSql } from '../../state/sql/connect.ts';
 import { redeemEnrollCode } from '../../state/enroll-codes.ts';
 import { KeyLimiter, LogBudget, type KeyLimit } from '../key-limiter.ts';
 
@@ -15,7 +16,7 @@ const REFUSED = 'enrolment code not accepted (unknown, already used or expired);
 /** Enrolment is rare (once per agent): a burst of 10 tries per address, then one a minute. */
 export const ENROLL_LIMIT: KeyLimit = { perSecond: 1 / 60, burst: 10 };
 
-export default async function enrollRoutes(app: FastifyInstance, opts: { db: DB; limit?: KeyLimit }) {
+export default async function enrollRoutes(app: FastifyInstance, opts: { db: DB; state: StateSql; limit?: KeyLimit }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const limiter = new KeyLimiter(opts.limit ?? ENROLL_LIMIT);
   const refusals = new LogBudget(20);
@@ -33,19 +34,19 @@ export default async function enrollRoutes(app: FastifyInstance, opts: { db: DB;
     },
     async (request, reply) => {
       const { code, hostname, version, os } = request.body;
-      const db = opts.db;
-      const result = db.transaction(() => {
-        const redeemed = redeemEnrollCode(db, code, hostname);
+      // The code is spent only if the agent is created: one transaction (on SQLite, the same connection).
+      const result = await opts.state.db.transaction().execute(async (trx) => {
+        const redeemed = redeemEnrollCode(opts.db, code, hostname);
         if (!redeemed.ok) return redeemed;
-        const created = createAgent(db, { agency: redeemed.agency, hostname, os, version });
+        const created = await createAgent(trx, { agency: redeemed.agency, hostname, os, version });
         return { ok: true as const, ...created };
-      })();
+      });
       if (!result.ok) {
         // The hostname is the caller's own text: not logged, and refusals are logged within a budget.
         refusals.log(Date.now(), (skipped) => request.log.warn({ reason: result.reason, address: request.ip, skipped }, 'enrolment refused'));
         return reply.code(403).send({ error: 'enrolment_refused', message: REFUSED });
       }
-      const agency = getAgency(db, result.agent.agency)!;
+      const agency = (await getAgency(opts.state, result.agent.agency))!;
       request.log.info({ agent: result.agent.id, agency: agency.id }, 'agent enrolled');
       return { agentId: result.agent.id, agency: agency.id, agencyName: agency.name, token: result.token };
     },

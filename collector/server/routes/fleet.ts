@@ -32,8 +32,8 @@ const InvalidProfile = Type.Object({ error: Type.String(), message: Type.String(
 const Changed = Type.Object({ changed: FleetReloadResponse.properties.changed, profile: Type.Optional(ProfileSummary) });
 
 /** A scoped principal sees a profile assigned to its agency or to one of its agents; any other is "not found". */
-function visible(s: Summary, agency: string | undefined, agentsOfAgency: () => Set<string>): boolean {
-  return !agency || s.agencies.includes(agency) || s.agents.some((a) => agentsOfAgency().has(a));
+function visible(s: Summary, agency: string | undefined, agentsOfAgency: Set<string>): boolean {
+  return !agency || s.agencies.includes(agency) || s.agents.some((a) => agentsOfAgency.has(a));
 }
 
 
@@ -51,20 +51,22 @@ export default async function fleetRoutes(app: FastifyInstance, opts: { services
 }
 
 /** Profiles and agents' states for operators; a scoped principal sees its own agency's only. */
-function readRoutes(app: FastifyInstance, { db }: CollectorServices, fleet: FleetService): void {
+function readRoutes(app: FastifyInstance, { db, state }: CollectorServices, fleet: FleetService): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const agentsOf = (agency: string) => () => new Set(listAgents(db, { agency }).map((a) => a.id));
+  // Read only for a scoped principal: the others see every profile.
+  const agentsOf = async (agency: string | undefined) => new Set(agency ? (await listAgents(state, { agency })).map((a) => a.id) : []);
 
   r.get(FLEET_PATHS.profiles, { preHandler: app.requireRole('viewer'), schema: { response: { 200: Type.Object({ profiles: Type.Array(ProfileSummary) }) } } }, async (request) => {
     const agency = request.principal?.agency;
-    return { profiles: fleet.current.summaries().filter((s) => visible(s, agency, agentsOf(agency ?? ''))) };
+    const own = await agentsOf(agency);
+    return { profiles: fleet.current.summaries().filter((s) => visible(s, agency, own)) };
   });
 
   r.get(FLEET_PATHS.profile, { preHandler: app.requireRole('viewer'), schema: { params: NameParams, response: { 200: ProfileDetail, 404: ErrorResponse } } }, async (request, reply) => {
     const { name } = request.params;
     const agency = request.principal?.agency;
     const s = fleet.current.summary(name);
-    if (!s || !visible(s, agency, agentsOf(agency ?? ''))) return reply.code(404).send({ error: 'not_found', message: `no profile ${name}` });
+    if (!s || !visible(s, agency, await agentsOf(agency))) return reply.code(404).send({ error: 'not_found', message: `no profile ${name}` });
     const history = profileHistory(db, name);
     return {
       profile: s,
@@ -77,8 +79,8 @@ function readRoutes(app: FastifyInstance, { db }: CollectorServices, fleet: Flee
     const requested = request.query.agency;
     const scoped = request.principal?.agency;
     // Another agency's id gets exactly the answer of one that does not exist.
-    if (requested && ((scoped && requested !== scoped) || !getAgency(db, requested))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
-    return { agents: fleet.statuses(listAgents(db, { agency: scoped ?? requested })) };
+    if (requested && ((scoped && requested !== scoped) || !(await getAgency(state, requested)))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
+    return { agents: fleet.statuses(await listAgents(state, { agency: scoped ?? requested })) };
   });
 }
 

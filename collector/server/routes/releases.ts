@@ -72,6 +72,6 @@ export default async function releaseRoutes(app: FastifyInstance, opts: { servic
   r.get(RELEASE_PATHS.agents, { preHandler: app.requireRole('viewer'), schema: { querystring: AgentsQuery, response: { 200: UpdateAgentList } } }, async (request) => {
     // An agency-scoped principal sees its own agency whatever it asks for.
     const agency = request.principal?.agency ?? request.query.agency;
-    return pusher.statuses(listAgents(db, agency ? { agency } : {}));
+    return pusher.statuses(await listAgents(opts.services.state, agency ? { agency } : {}));
   });
 }

@@ -7,14 +7,14 @@ import { AGENT_VERSION_HEADER, ErrorResponse, IngestResponse, PATHS, SampleBatch
 import { prepareBatch, type AgentIdentity } from '../../ingest/ingest.ts';
 import type { IngestStats } from '../../ingest/stats.ts';
 import { touchAgent } from '../../state/agents.ts';
-import type { DB } from '../../state/db.ts';
+import type { StateSql } from '../../state/sql/connect.ts';
 import type { WireSample } from '../../../protocol/index.ts';
 import { notifyObservers, type SampleObserver } from '../../ingest/observers.ts';
 import type { AgentRateLimiter } from '../../ingest/rate-limit.ts';
 import { StoreRefusedError } from '../../storage.ts';
 
 export interface SamplesRouteOptions {
-  db: DB;
+  state: StateSql;
   stats: IngestStats;
   /**
    * Durable hand-off of accepted samples (InfluxDB, or the spool when it is down); rejects when neither
@@ -90,8 +90,9 @@ export default async function samplesRoutes(app: FastifyInstance, opts: SamplesR
       const now = Date.now();
       const last = touched.get(agent.id);
       if (!last || now - last.at >= TOUCH_EVERY_MS || last.address !== request.ip || last.version !== version) {
-        touchAgent(opts.db, agent.id, { at: now, address: request.ip, version });
         touched.set(agent.id, { at: now, address: request.ip, version });
+        // The samples are stored: a failed note of the contact must not make the agent send them again.
+        await touchAgent(opts.state, agent.id, { at: now, address: request.ip, version }).catch((err: unknown) => request.log.warn({ err, agent: agent.id }, 'cannot note the agent\'s contact'));
       }
       const extra = refusedByStore ? { refusedByStore } : {};
       if (rejected.length > 0) {

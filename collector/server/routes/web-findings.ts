@@ -66,7 +66,7 @@ export default async function webFindingRoutes(app: FastifyInstance, opts: { ser
     async (request, reply) => {
       const { agency: requested, present, limit } = request.query;
       const scoped = request.principal?.agency;
-      if (requested && ((scoped && requested !== scoped) || !getAgency(opts.services.db, requested))) {
+      if (requested && ((scoped && requested !== scoped) || !(await getAgency(opts.services.state, requested)))) {
         return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
       }
       const agency = scoped ?? requested;

@@ -1,0 +1,23 @@
+// What every store on the SQL layer shares: the handle a store function runs on (the whole state or a
+// caller's transaction) and the row count an UPDATE or DELETE reports on either engine.
+import { sql, type Kysely, type QueryResult, type RawBuilder, type Transaction } from 'kysely';
+import type { StateDriver } from './connect.ts';
+
+/** A store function that may run inside a caller's transaction takes this instead of `StateSql`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Q = Kysely<any> | Transaction<any>;
+
+/** Rows an UPDATE or DELETE touched (Kysely gives a bigint, or nothing for a statement that returns rows). */
+export function changes(result: QueryResult<unknown>): number {
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * `column` to ORDER BY as SQLite orders text (code point order, or NOCASE's folded order for a citext
+ * column), whatever collation a PostgreSQL database was created with. `column` is a name from our
+ * own code, never input.
+ */
+export function textOrder(driver: StateDriver, column: string): RawBuilder<unknown> {
+  if (!/^[a-z_][a-z0-9_.]*$/.test(column)) throw new Error(`textOrder: not a column name: ${column}`);
+  return sql.raw(driver === 'postgres' ? `${column} COLLATE "C"` : column);
+}
