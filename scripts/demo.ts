@@ -107,7 +107,7 @@ try {
   );
   const agentBin = join(root, 'bin', 'canhgac-agent.js');
   if (!existsSync(tokenFile)) {
-    const code = createEnrollCode(collector.db, 'so-y-te', 600_000).code;
+    const code = (await createEnrollCode(collector.state, 'so-y-te', 600_000)).code;
     say(`enrolling the local agent for Sở Y tế with the one-time code ${code}`);
     const enrolled = await new Promise<number | null>((resolve) => {
       const p = spawn(process.execPath, [agentBin, 'enroll', '--config', agentFile, '--code', code], { stdio: 'inherit' });

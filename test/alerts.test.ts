@@ -69,7 +69,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     const res = await fetch(`${url}/api/v1/enroll`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: createEnrollCode(collector.db, agency, 3_600_000).code, hostname, version: 'test' }),
+      body: JSON.stringify({ code: (await createEnrollCode(collector.state, agency, 3_600_000)).code, hostname, version: 'test' }),
     });
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };

@@ -130,7 +130,7 @@ describe.skipIf(missing({ commands: ['influxd', 'sha256sum'] }))('backup and res
     source = await startInfluxd({ rpcPort: sourceRpc });
     target = await startInfluxd({ rpcPort: targetRpc });
     tc = await startTestCollector(source.url);
-    const code = tc.enrollCode('so-tu-phap');
+    const code = await tc.enrollCode('so-tu-phap');
     const res = await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, hostname: 'backup-test', version: 't' }) });
     const { token } = (await res.json()) as { token: string };
     const samples = Array.from({ length: 20 }, (_, i) => ({ measurement: 'tcp', tags: { target: '127.0.0.1', port: String(4000 + i), result: 'ok' }, fields: { up: 1, connect_ms: 0.5 }, time: new Date(Date.now() - i * 1000).toISOString() }));

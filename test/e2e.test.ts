@@ -63,7 +63,7 @@ describe.skipIf(skip)('end to end: agent → collector → InfluxDB', () => {
         { type: 'host', interval: '2s', timeout: '2s' },
       ],
     });
-    const code = tc.enrollCode('so-y-te');
+    const code = await tc.enrollCode('so-y-te');
     const enrolled = await runCli(AGENT_BIN, ['enroll', '--config', config, '--code', code]);
     expect(enrolled.stderr).toBe('');
     expect(enrolled.code).toBe(0);

@@ -244,7 +244,7 @@ describe.skipIf(skip)('per-agent rate limit', () => {
   it('answers 429 with Retry-After past the bucket; every agent has its own bucket', async () => {
     const enrol = async (hostname: string) =>
       (await (
-        await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: tc.enrollCode('so-y-te'), hostname, version: 't' }) })
+        await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: await tc.enrollCode('so-y-te'), hostname, version: 't' }) })
       ).json()) as { token: string };
     const a = await enrol('busy');
     const b = await enrol('quiet');

@@ -115,7 +115,7 @@ describe.skipIf(skip)('replicated time-series writes: two real influxd, a real a
       outbox: { dir: join(root, 'agent', 'outbox') },
       checks: [{ type: 'tcp', targets, interval: '1s', timeout: '500ms' }],
     });
-    const enrolled = await runCli(AGENT_BIN, ['enroll', '--config', agentFile, '--code', tc.enrollCode('so-y-te')]);
+    const enrolled = await runCli(AGENT_BIN, ['enroll', '--config', agentFile, '--code', await tc.enrollCode('so-y-te')]);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     agentId = /enrolled as agent (\S+)/.exec(enrolled.stdout)![1];
     agent = startProcess(AGENT_BIN, ['run', '--config', agentFile]);

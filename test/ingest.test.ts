@@ -57,12 +57,12 @@ describe.skipIf(skip)('collector ingest: auth and bad input (real influxd)', () 
   });
 
   it('refuses a used, an expired and an unknown enrolment code with one answer that tells a guesser nothing', async () => {
-    const code = tc.enrollCode('so-y-te');
+    const code = await tc.enrollCode('so-y-te');
     expect((await post('/api/v1/enroll', { code, hostname: 'pc1', version: 't' })).status).toBe(200);
     const answers = [];
     for (const body of [
       { code, hostname: 'pc2', version: 't' },
-      { code: tc.enrollCode('so-y-te', -1000), hostname: 'pc3', version: 't' },
+      { code: await tc.enrollCode('so-y-te', -1000), hostname: 'pc3', version: 't' },
       { code: 'AAAA-BBBB-CCCC-DDDD', hostname: 'pc4', version: 't' },
     ]) {
       const res = await post('/api/v1/enroll', body);
@@ -92,10 +92,10 @@ describe.skipIf(skip)('collector ingest: auth and bad input (real influxd)', () 
     try {
       expect(statuses.slice(0, 10)).toEqual(Array(10).fill(403));
       expect(statuses.slice(10)).toEqual([429, 429]);
-      const limited = await from('127.0.0.3', { code: limited0.enrollCode('so-y-te'), hostname: 'late', version: 't' });
+      const limited = await from('127.0.0.3', { code: await limited0.enrollCode('so-y-te'), hostname: 'late', version: 't' });
       expect(limited.status).toBe(429);
       expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
-      expect((await from('127.0.0.4', { code: limited0.enrollCode('so-y-te'), hostname: 'pc-other', version: 't' })).status).toBe(200);
+      expect((await from('127.0.0.4', { code: await limited0.enrollCode('so-y-te'), hostname: 'pc-other', version: 't' })).status).toBe(200);
     } finally {
       await limited0.close();
     }

@@ -157,7 +157,7 @@ describe.skipIf(skip)('memory ceiling: a simulated day with every check configur
       agent: { logLevel: 'warn' },
       checks: Object.entries(checks).filter(([type]) => !ONLY || ONLY.includes(type)).map(([type, c]) => ({ type, interval: '60s', ...c })),
     });
-    const enrolled = await runCli(AGENT_BIN, ['enroll', '--config', config, '--code', tc.enrollCode('so-y-te')]);
+    const enrolled = await runCli(AGENT_BIN, ['enroll', '--config', config, '--code', await tc.enrollCode('so-y-te')]);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     // As shipped: one bundled file, no TypeScript at run time (tsx would add its own memory).
     bundle = join(ROOT, '.tmp', `memory-day-${process.pid}.mjs`);

@@ -118,7 +118,7 @@ describe.skipIf(why())('agent single executable (linux-x64)', () => {
       expect(readdirSync(bundleDir).sort()).toEqual(
         ['SHA256SUMS', 'agent.yaml', 'canhgac-agent', 'canhgac-agent-guard', 'canhgac-agent.service', 'huong-dan-cai-dat.md', 'install.sh', 'oui.tsv.br'],
       );
-      const code = tc.enrollCode('ubnd-cang-long');
+      const code = await tc.enrollCode('ubnd-cang-long');
       const install = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = spawn('sh', [join(bundleDir, 'install.sh'), '--collector', tc.url, '--code', code], { env: { PATH: process.env.PATH, CANHGAC_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';

@@ -33,7 +33,7 @@ describe.skipIf(missing({ commands: ['influxd'] }))('control characters from age
 
   it('enrolment with a hostname, version or os holding a control character is refused with a reason, and the code stays unused', async () => {
     for (const field of ['hostname', 'version', 'os']) {
-      const code = tc.enrollCode('so-y-te');
+      const code = await tc.enrollCode('so-y-te');
       const body = { code, hostname: 'pc-ok', version: '0.1.0', os: 'linux', [field]: HOSTILE };
       const res = await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect(res.status, field).toBe(400);

@@ -83,7 +83,7 @@ describe.skipIf(skip)('meeting-check: every agent with the videoconf check runs 
         },
       ],
     });
-    const enrolled = await runCli(AGENT_BIN, ['enroll', '--config', config, '--code', tc.enrollCode('ubnd-cang-long')]);
+    const enrolled = await runCli(AGENT_BIN, ['enroll', '--config', config, '--code', await tc.enrollCode('ubnd-cang-long')]);
     expect(enrolled.code).toBe(0);
     agentId = /enrolled as agent (\S+)/.exec(enrolled.stdout)![1];
     agent = startProcess(AGENT_BIN, ['run', '--config', config]);

@@ -19,7 +19,7 @@ export function enrollCodeCommand(_command: string, argv: string[]): Promise<num
   return withState(config, async (state, db) => {
     const a = await getAgency(state, agency);
     if (!a || !a.active) throw new UsageError(`--agency: unknown agency "${agency}" (known: ${knownAgencies(config)})`);
-    const c = createEnrollCode(db, agency, ttlMs, values.note);
+    const c = await createEnrollCode(state, agency, ttlMs, values.note);
     cliAudit(db, 'enroll_code', { agency, detail: `valid until ${new Date(c.expiresAt).toISOString()}` });
     process.stdout.write(`${c.code}\n`);
     process.stderr.write(`one-time code for ${a.name} (${a.id}), valid until ${new Date(c.expiresAt).toISOString()}\n`);

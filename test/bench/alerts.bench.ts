@@ -55,7 +55,7 @@ async function latency(influxUrl: string): Promise<number[]> {
   };
   const port = await listen();
   const tokenFile = join(dir, 'agent.token');
-  const res = await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: createEnrollCode(tc.collector.db, 'so-y-te', 600_000).code, hostname: 'bench', version: 'bench' }) });
+  const res = await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: (await createEnrollCode(tc.collector.state, 'so-y-te', 600_000)).code, hostname: 'bench', version: 'bench' }) });
   writeFileSync(tokenFile, `${((await res.json()) as { token: string }).token}\n`, { mode: 0o600 });
   const config = writeYaml(join(dir, 'agent.yaml'), {
     collector: { url: tc.url, tokenFile },
@@ -93,7 +93,7 @@ async function ingest(influxUrl: string, alerts: boolean): Promise<number> {
     const tokens: string[] = [];
     for (const a of TEST_AGENCIES) {
       for (let i = 0; i < 2; i++) {
-        const res = await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: createEnrollCode(tc.collector.db, a.id, 600_000).code, hostname: `h${i}`, version: 'bench' }) });
+        const res = await fetch(`${tc.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: (await createEnrollCode(tc.collector.state, a.id, 600_000)).code, hostname: `h${i}`, version: 'bench' }) });
         tokens.push(((await res.json()) as { token: string }).token);
       }
     }

@@ -68,7 +68,7 @@ try {
         checks,
       }),
     );
-    const e = await runCli(AGENT_BIN, ['enroll', '--config', file, '--code', tc.enrollCode('so-y-te')]);
+    const e = await runCli(AGENT_BIN, ['enroll', '--config', file, '--code', await tc.enrollCode('so-y-te')]);
     if (e.code !== 0) throw new Error(e.stderr);
     return file;
   };

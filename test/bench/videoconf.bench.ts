@@ -137,7 +137,7 @@ try {
       checks: [{ type: 'videoconf', interval: '600s', timeout: '5s', count: 50, packetInterval: '20ms', endpoints }],
     }),
   );
-  const e = await runCli(AGENT_BIN, ['enroll', '--config', agentFile, '--code', tc.enrollCode('so-y-te')]);
+  const e = await runCli(AGENT_BIN, ['enroll', '--config', agentFile, '--code', await tc.enrollCode('so-y-te')]);
   if (e.code !== 0) throw new Error(e.stderr);
   const agent = startProcess(AGENT_BIN, ['run', '--config', agentFile]);
   children.push(agent.child);

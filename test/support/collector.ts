@@ -22,7 +22,7 @@ export interface TestCollector {
   url: string;
   /** The collector certificate, for agents' `collector.ca` (HTTPS only). */
   caFile?: string;
-  enrollCode(agency: string, ttlMs?: number): string;
+  enrollCode(agency: string, ttlMs?: number): Promise<string>;
   /** Enrols an agent of `agency` through the real enrolment API (plain HTTP collectors), as `canhgac-agent enroll` does. */
   enrolAgent(agency: string, hostname?: string): Promise<{ agentId: string; token: string }>;
   close(): Promise<void>;
@@ -57,12 +57,12 @@ export async function startTestCollector(influxUrl: string, opts: { https?: bool
     dir,
     url: collector.url,
     caFile: collector.tls?.certFile,
-    enrollCode: (agency, ttlMs = 3_600_000) => createEnrollCode(collector.db, agency, ttlMs).code,
+    enrollCode: async (agency, ttlMs = 3_600_000) => (await createEnrollCode(collector.state, agency, ttlMs)).code,
     enrolAgent: async (agency, hostname = `pc-${agency}`) => {
       const res = await fetch(`${collector.url}/api/v1/enroll`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: createEnrollCode(collector.db, agency, 3_600_000).code, hostname, version: 'test' }),
+        body: JSON.stringify({ code: (await createEnrollCode(collector.state, agency, 3_600_000)).code, hostname, version: 'test' }),
       });
       if (res.status !== 200) throw new Error(`enrolment for ${agency} answered ${res.status}: ${await res.text()}`);
       return (await res.json()) as { agentId: string; token: string };

@@ -26,7 +26,7 @@ export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: Co
     const page = agentsPage(cx.ctxOf(request, reply), {
       agents: paginate(await listAgents(cx.services.state, { agency: scope ?? asked }), pageParam(request.query), ROWS_PER_PAGE),
       agency: asked,
-      codes: listEnrollCodes(db, { agency: scope, limit: 50 }),
+      codes: await listEnrollCodes(cx.services.state, { agency: scope, limit: 50 }),
       agencies: await cx.visibleAgencies(request),
       names: await cx.names(),
       canAdmin: cx.mayAct(request, 'admin'),
@@ -50,7 +50,7 @@ export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: Co
     if (!a || !a.active || (scope && scope !== agency)) return renderAgents(request, reply, { error: t(L, 'unknownAgency', { agency }) }, 400);
     const ttlMs = parseDuration(form.ttl ?? '');
     if (ttlMs === undefined || ttlMs < 60_000 || ttlMs > 30 * 86_400_000) return renderAgents(request, reply, { error: t(L, 'badTtl', { ttl: form.ttl ?? '' }) }, 400);
-    const code = createEnrollCode(db, agency, ttlMs, form.note?.trim().slice(0, 200) || `console: ${cx.userName(request)}`);
+    const code = await createEnrollCode(cx.services.state, agency, ttlMs, form.note?.trim().slice(0, 200) || `console: ${cx.userName(request)}`);
     cx.audit(request, 'enroll_code', { agency, detail: `valid until ${new Date(code.expiresAt).toISOString()}` });
     // Shown once, on this response only: never in a URL, a log or a later page.
     return renderAgents(request, reply, { newCode: code });

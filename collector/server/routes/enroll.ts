@@ -4,7 +4,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { EnrollRequest, EnrollResponse, ErrorResponse, PATHS } from '../../../protocol/index.ts';
 import { getAgency } from '../../state/agencies.ts';
 import { createAgent } from '../../state/agents.ts';
-import type { DB } from '../../state/db.ts';
 import type { StateSql } from '../../state/sql/connect.ts';
 import { redeemEnrollCode } from '../../state/enroll-codes.ts';
 import { KeyLimiter, LogBudget, type KeyLimit } from '../key-limiter.ts';
@@ -16,7 +15,7 @@ const REFUSED = 'enrolment code not accepted (unknown, already used or expired);
 /** Enrolment is rare (once per agent): a burst of 10 tries per address, then one a minute. */
 export const ENROLL_LIMIT: KeyLimit = { perSecond: 1 / 60, burst: 10 };
 
-export default async function enrollRoutes(app: FastifyInstance, opts: { db: DB; state: StateSql; limit?: KeyLimit }) {
+export default async function enrollRoutes(app: FastifyInstance, opts: { state: StateSql; limit?: KeyLimit }) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const limiter = new KeyLimiter(opts.limit ?? ENROLL_LIMIT);
   const refusals = new LogBudget(20);
@@ -36,7 +35,7 @@ export default async function enrollRoutes(app: FastifyInstance, opts: { db: DB;
       const { code, hostname, version, os } = request.body;
       // The code is spent only if the agent is created: one transaction (on SQLite, the same connection).
       const result = await opts.state.db.transaction().execute(async (trx) => {
-        const redeemed = redeemEnrollCode(opts.db, code, hostname);
+        const redeemed = await redeemEnrollCode(trx, code, hostname);
         if (!redeemed.ok) return redeemed;
         const created = await createAgent(trx, { agency: redeemed.agency, hostname, os, version });
         return { ok: true as const, ...created };
