@@ -86,7 +86,7 @@ describe.skipIf(skip)('alert channels: webhook and Telegram beside e-mail (real 
       },
     });
     store = new AlertStore(tc.collector.db);
-    admin = createAdminToken(tc.collector.db, 'channels-admin', 'admin');
+    admin = await createAdminToken(tc.collector.state, 'channels-admin', 'admin');
     for (const agency of ['so-y-te', 'so-tu-phap', 'ubnd-cang-long']) agents[agency] = (await tc.enrolAgent(agency, `pc-${agency}`)).token;
   }, 60_000);
 

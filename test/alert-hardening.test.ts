@@ -53,8 +53,8 @@ describe.skipIf(skip)('alerting hardening (issue 15) against a real collector, i
       },
     });
     store = new AlertStore(tc.collector.db);
-    admin = createAdminToken(tc.collector.db, 'hardening-admin', 'admin');
-    scopedOperator = createAdminToken(tc.collector.db, 'ops-soyte', 'operator', 'so-y-te');
+    admin = await createAdminToken(tc.collector.state, 'hardening-admin', 'admin');
+    scopedOperator = await createAdminToken(tc.collector.state, 'ops-soyte', 'operator', 'so-y-te');
     for (const agency of ['so-y-te', 'so-tu-phap', 'ubnd-cang-long']) agents[agency] = (await tc.enrolAgent(agency, `pc-${agency}`)).token;
   }, 60_000);
 

@@ -52,7 +52,7 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
     });
     collector = tc.collector;
     url = tc.url;
-    operator = createAdminToken(collector.db, 'ops-test', 'operator');
+    operator = await createAdminToken(collector.state, 'ops-test', 'operator');
     secrets.push(operator);
     for (const agency of ['so-y-te', 'so-tu-phap', 'ubnd-cang-long']) tokens[agency] = await enrol(agency, `poster-${agency}`);
   }, 60_000);

@@ -38,8 +38,8 @@ describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (r
   });
 
   it('disabling an account revokes the API tokens named after it (and only those), with an audit entry', async () => {
-    const own = createAdminToken(tc.collector.db, 'nv.ops', 'operator');
-    const other = createAdminToken(tc.collector.db, 'backup-script', 'viewer');
+    const own = await createAdminToken(tc.collector.state, 'nv.ops', 'operator');
+    const other = await createAdminToken(tc.collector.state, 'backup-script', 'viewer');
     expect((await apiWith(own)).status).toBe(200);
     const id = userByName(tc.collector.db, 'nv.ops')!.id;
     expect((await postForm(admin, `/users/${id}/disable`)).status).toBe(303);
@@ -49,11 +49,11 @@ describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (r
   });
 
   it('the console lists API tokens (never a secret) and revokes one; the token stops working at once', async () => {
-    const token = createAdminToken(tc.collector.db, 'grafana-export', 'viewer', 'so-y-te');
+    const token = await createAdminToken(tc.collector.state, 'grafana-export', 'viewer', 'so-y-te');
     const page = await (await fetch(`${tc.url}/console/tokens`, { headers: { cookie: admin.cookie } })).text();
     expect(page).toContain('grafana-export');
     expect(page).not.toContain(token);
-    const row = listAdminTokens(tc.collector.db).find((t) => t.name === 'grafana-export')!;
+    const row = (await listAdminTokens(tc.collector.state)).find((t) => t.name === 'grafana-export')!;
     const res = await postForm(admin, `/tokens/${row.id}/revoke`);
     expect(res.status).toBe(303);
     expect((await apiWith(token)).status).toBe(401);
@@ -77,7 +77,7 @@ describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (r
   });
 
   it('silences added and removed through the API, the console and the CLI are recorded with their matchers', async () => {
-    const token = createAdminToken(tc.collector.db, 'ops-script', 'operator', 'so-y-te');
+    const token = await createAdminToken(tc.collector.state, 'ops-script', 'operator', 'so-y-te');
     const added = await fetch(`${tc.url}/api/v1/silences`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -40,7 +40,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     callers['agent token'] = a.token;
     callers["other agent's token"] = b.token;
     callers['revoked agent token'] = revoked.token;
-    callers['admin token'] = createAdminToken(tc.collector.db, 'matrix-admin', 'admin');
+    callers['admin token'] = await createAdminToken(tc.collector.state, 'matrix-admin', 'admin');
     callers['garbage token'] = 'x'.repeat(500);
   });
   afterAll(async () => {
@@ -113,7 +113,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     const firstSilence = store.addSilence({ matchers: { agency: other }, startsAt: now, endsAt: now + 3_600_000, reason: 'của cơ quan khác', author: 'matrix' }, now).id;
     db.prepare('UPDATE alert_silences SET id = ? WHERE id = ?').run(silenceId, firstSilence);
     const commandId = createCommand(db, agentB, 'run-check', { type: 'videoconf', deadlineMs: 1000 }, 60_000, now);
-    const scopedToken = createAdminToken(db, 'matrix-scoped-admin', 'admin', 'so-y-te');
+    const scopedToken = await createAdminToken(tc.collector.state, 'matrix-scoped-admin', 'admin', 'so-y-te');
     const agentToken = callers['agent token']!;
     const result = { status: 'done', startedAt: new Date(now).toISOString(), finishedAt: new Date(now).toISOString(), samples: [] };
     // A profile of the other agency, put by a province-wide admin.
@@ -193,7 +193,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
 
   it('an agency-scoped admin cannot push a release, not even to its own agency; a viewer neither', async () => {
     const db = tc.collector.db;
-    const callersOf = [createAdminToken(db, 'matrix-scoped-release', 'admin', 'so-y-te'), createAdminToken(db, 'matrix-viewer-release', 'viewer')];
+    const callersOf = [await createAdminToken(tc.collector.state, 'matrix-scoped-release', 'admin', 'so-y-te'), await createAdminToken(tc.collector.state, 'matrix-viewer-release', 'viewer')];
     for (const token of callersOf) {
       const res = await fetch(`${tc.url}/api/v1/releases/rollout`, {
         method: 'POST',

@@ -71,8 +71,8 @@ describe.skipIf(skip)('certificate inventory: agents → collector → API and C
     }
     downPort = await closedPort();
     for (const agency of ['so-y-te', 'so-tu-phap']) tokens[agency] = (await tc.enrolAgent(agency)).token;
-    viewer = createAdminToken(tc.collector.db, 'cert-viewer', 'viewer');
-    scoped = createAdminToken(tc.collector.db, 'tu-phap-viewer', 'viewer', 'so-tu-phap');
+    viewer = await createAdminToken(tc.collector.state, 'cert-viewer', 'viewer');
+    scoped = await createAdminToken(tc.collector.state, 'tu-phap-viewer', 'viewer', 'so-tu-phap');
 
     await send('so-y-te', await tlsSamples(['good', 'expired', 'd6', 'shortChain', 'selfSigned'].map(at).concat(`127.0.0.1:${downPort}`)));
     writeFileSync(join(pki.dir, 'signing.pem'), pki.leaves.d29.cert + pki.intermediatePem);

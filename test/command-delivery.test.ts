@@ -47,7 +47,7 @@ describe.skipIf(missing({ commands: ['influxd'] }))('command delivery when an an
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
     proxy = await keepingProxy(tc.url);
-    admin = createAdminToken(tc.collector.db, 'delivery-admin', 'admin');
+    admin = await createAdminToken(tc.collector.state, 'delivery-admin', 'admin');
     token = (await tc.enrolAgent('so-y-te', 'pc-delivery')).token;
     // Two stored builds (the collector offers what its database says; nothing here downloads them).
     const insert = prepared(tc.collector.db, "INSERT INTO releases (version, platform, size, sha256, signature, added_at, added_by) VALUES (?, 'linux-x64', 10, ?, ?, 0, 'test')");

@@ -51,8 +51,8 @@ describe.skipIf(skip)('compliance: agents → collector → GET /api/v1/complian
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
     for (const agency of ['so-y-te', 'so-tu-phap']) tokens[agency] = (await tc.enrolAgent(agency)).token;
-    viewer = createAdminToken(tc.collector.db, 'compliance-viewer', 'viewer');
-    scoped = createAdminToken(tc.collector.db, 'so-y-te-it', 'viewer', 'so-y-te');
+    viewer = await createAdminToken(tc.collector.state, 'compliance-viewer', 'viewer');
+    scoped = await createAdminToken(tc.collector.state, 'so-y-te-it', 'viewer', 'so-y-te');
   }, 60_000);
   afterAll(async () => {
     await tc?.close();

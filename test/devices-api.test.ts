@@ -14,7 +14,7 @@ describe.skipIf(skip)('GET /api/v1/agencies/:id/devices', () => {
   beforeAll(async () => {
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url, { extra: { devices: { staleAfter: '1h' } } });
-    admin = createAdminToken(tc.collector.db, 'admin', 'admin');
+    admin = await createAdminToken(tc.collector.state, 'admin', 'admin');
     const { token } = await tc.enrolAgent('so-y-te', 'pc');
     const time = new Date().toISOString();
     const post = await fetch(`${tc.url}/api/v1/samples`, {
@@ -52,7 +52,7 @@ describe.skipIf(skip)('GET /api/v1/agencies/:id/devices', () => {
 
   it('answers 401, 403, 404 and 400 with a reason, never a 5xx', async () => {
     expect((await get('/api/v1/agencies/so-y-te/devices')).status).toBe(401);
-    const other = createAdminToken(tc.collector.db, 'tu-phap', 'viewer', 'so-tu-phap');
+    const other = await createAdminToken(tc.collector.state, 'tu-phap', 'viewer', 'so-tu-phap');
     const forbidden = await get('/api/v1/agencies/so-y-te/devices', other);
     expect(forbidden.status).toBe(403);
     expect(((await forbidden.json()) as { message: string }).message).toMatch(/so-tu-phap/);

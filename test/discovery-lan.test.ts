@@ -82,7 +82,7 @@ describe.skipIf(skip)('discovery on a namespace LAN (40 hosts, a router with snm
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
     agentToken = (await tc.enrolAgent('so-y-te', 'scanner')).token;
-    viewerToken = createAdminToken(tc.collector.db, 'lan-test', 'viewer');
+    viewerToken = await createAdminToken(tc.collector.state, 'lan-test', 'viewer');
 
     const common = { type: 'discovery', timeout: '1s', resolveNames: true };
     configFile = writeYaml(join(dir, 'agent.yaml'), {

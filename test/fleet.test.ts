@@ -84,7 +84,7 @@ describe.skipIf(skip)('fleet: profiles pushed to three real agents of two agenci
     writeFileSync(join(root, 'profiles', 'so-nganh.yaml'), profile(`  - { type: tcp, name: portal, interval: 1s, targets: ["\${agency.portal}"] }\n`));
     const agencies = TEST_AGENCIES.map((a) => ({ ...a, vars: { portal: `127.0.0.1:${portOf(servers[a.id === 'so-y-te' ? 0 : 1])}` } }));
     tc = await startTestCollector(influx.url, { extra: { agencies, fleet: { profilesDir: join(root, 'profiles') } } });
-    admin = createAdminToken(tc.collector.db, 'fleet-admin', 'admin');
+    admin = await createAdminToken(tc.collector.state, 'fleet-admin', 'admin');
     for (const [i, agency] of ['so-y-te', 'so-y-te', 'so-tu-phap'].entries()) {
       const { agentId, token } = await tc.enrolAgent(agency, `pc-${i}`);
       const dir = join(root, `agent-${i}`);

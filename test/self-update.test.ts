@@ -208,7 +208,7 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
     console.log(`five single executables built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
-    admin = createAdminToken(tc.collector.db, 'self-update-admin', 'admin');
+    admin = await createAdminToken(tc.collector.state, 'self-update-admin', 'admin');
     proxy = await cuttingProxy(tc.url, `/api/v1/agent/releases/0.2.0/${PLATFORM}`, 8 * 1024 * 1024);
     key = join(work, 'release.key');
     otherKey = join(work, 'other.key');

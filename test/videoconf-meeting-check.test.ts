@@ -47,7 +47,7 @@ describe.skipIf(skip)('meeting-check: every agent with the videoconf check runs 
   let agentId: string;
   let firstAnswer: VideoconfCheckResponse | undefined;
   let operator: string | undefined;
-  const operatorToken = () => (operator ??= createAdminToken(tc.collector.db, 'vc-operator', 'operator'));
+  const operatorToken = async () => (operator ??= await createAdminToken(tc.collector.state, 'vc-operator', 'operator'));
 
   beforeAll(async () => {
     influx = await startInfluxd();
@@ -159,7 +159,7 @@ describe.skipIf(skip)('meeting-check: every agent with the videoconf check runs 
     expect(table.stdout).toMatch(/^ubnd-tinh\s+ubnd-cang-long\s+yes\s+0\.0\s/m);
     expect(table.stdout).toMatch(/3 endpoints: 2 ready, 1 not ready; 1 of 1 agents answered in \d+\.\d s/);
     // Each request measures anew: this one's values are all newer than the first test's.
-    const again = await call(operatorToken(), '{}');
+    const again = await call(await operatorToken(), '{}');
     expect(again.status).toBe(200);
     const b = JSON.parse(again.body) as VideoconfCheckResponse;
     expect(b.summary).toMatchObject({ endpoints: 3, agentsAnswered: 1 });
@@ -168,8 +168,8 @@ describe.skipIf(skip)('meeting-check: every agent with the videoconf check runs 
 
   it('the API needs an operator: no token is 401, a viewer 403, another agency sees nothing of this one', async () => {
     expect((await call()).status).toBe(401);
-    expect((await call(createAdminToken(tc.collector.db, 'viewer-vc', 'viewer'))).status).toBe(403);
-    const other = await call(createAdminToken(tc.collector.db, 'op-so-y-te', 'operator', 'so-y-te'));
+    expect((await call(await createAdminToken(tc.collector.state, 'viewer-vc', 'viewer'))).status).toBe(403);
+    const other = await call(await createAdminToken(tc.collector.state, 'op-so-y-te', 'operator', 'so-y-te'));
     expect(other.status).toBe(200);
     expect(JSON.parse(other.body)).toMatchObject({ agents: [], endpoints: [], summary: { agentsAsked: 0 } });
   });
@@ -178,7 +178,7 @@ describe.skipIf(skip)('meeting-check: every agent with the videoconf check runs 
     // The samples of the earlier runs went through the outbox into InfluxDB.
     await waitFor(async () => (await influx.query(`SELECT count("ready") FROM "videoconf"`, tc.config.influx.database)).length > 0, { what: 'videoconf samples in InfluxDB' });
     expect(await agent!.stop('SIGTERM')).toBe(0);
-    const r = await call(operatorToken());
+    const r = await call(await operatorToken());
     expect(r.status).toBe(200);
     const body = JSON.parse(r.body) as VideoconfCheckResponse;
     expect(body.agents).toEqual([expect.objectContaining({ agent: agentId, status: 'no_answer' })]);

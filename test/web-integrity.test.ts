@@ -39,7 +39,7 @@ describe.skipIf(skip)('web integrity end to end (real agent, collector, influxd 
       },
     });
     agentToken = (await tc.enrolAgent('so-y-te', 'may-soyte')).token;
-    operator = createAdminToken(tc.collector.db, 'web-ops', 'operator');
+    operator = await createAdminToken(tc.collector.state, 'web-ops', 'operator');
   }, 60_000);
 
   afterAll(async () => {
@@ -106,7 +106,7 @@ describe.skipIf(skip)('web integrity end to end (real agent, collector, influxd 
   }, 180_000);
 
   it('agency scope: another agency asking gets what a nonexistent agency gets; the CLI and the console list the same findings', async () => {
-    const other = createAdminToken(tc.collector.db, 'tuphap-viewer', 'viewer', 'so-tu-phap');
+    const other = await createAdminToken(tc.collector.state, 'tuphap-viewer', 'viewer', 'so-tu-phap');
     const foreign = await api('/api/v1/web-findings?agency=so-y-te', other);
     const unknown = await api('/api/v1/web-findings?agency=khong-co', other);
     expect(foreign.status).toBe(404);

@@ -8,10 +8,8 @@ import { join } from 'node:path';
 import { rootCertificates, type PeerCertificate } from 'node:tls';
 import { parseDuration, PATHS, type MeetingEndpoint, type VideoconfCheckResponse } from '../../protocol/index.ts';
 import type { CollectorConfig } from '../config.ts';
-import { statePath } from '../service.ts';
 import { createAdminToken, revokeAdminToken } from '../state/admin-tokens.ts';
-import { openDb } from '../state/db.ts';
-import { loadConfig, parseOptions, UsageError, type CommandGroup } from './common.ts';
+import { loadConfig, parseOptions, UsageError, withState, type CommandGroup } from './common.ts';
 import { terminalSafe } from './terminal.ts';
 
 export const MEETING_CHECK_USAGE = `  canhgac-collector meeting-check [--wait 10s] [--agency ID] [--json] [--config FILE]
@@ -36,12 +34,7 @@ async function meetingCheck(config: CollectorConfig, opts: MeetingCheckOptions):
   let minted: string | undefined;
   if (!token) {
     minted = `meeting-check-${randomBytes(4).toString('hex')}`;
-    const db = openDb(statePath(config));
-    try {
-      token = createAdminToken(db, minted, 'operator', opts.agency);
-    } finally {
-      db.close();
-    }
+    token = await withState(config, (state) => createAdminToken(state, minted!, 'operator', opts.agency));
   }
   try {
     const body = await post(config, token, { wait: opts.waitSeconds, ...(opts.agency ? { agency: opts.agency } : {}) }, (opts.waitSeconds + 15) * 1000);
@@ -49,12 +42,7 @@ async function meetingCheck(config: CollectorConfig, opts: MeetingCheckOptions):
     return { exitCode: allReady ? 0 : 1, output: opts.json ? JSON.stringify(body) + '\n' : formatBoard(body) };
   } finally {
     if (minted) {
-      const db = openDb(statePath(config));
-      try {
-        revokeAdminToken(db, minted);
-      } finally {
-        db.close();
-      }
+      await withState(config, (state) => revokeAdminToken(state, minted!));
     }
   }
 }

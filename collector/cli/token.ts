@@ -1,14 +1,14 @@
 // `token create|revoke`: API tokens for operators and scripts. The token is printed once and only its
 // hash is kept, so a lost token is revoked and created again, never recovered.
 import { createAdminToken, parseRole, revokeAdminToken } from '../state/admin-tokens.ts';
-import { cliAudit, loadConfig, parseOptions, UsageError, withDb, type CommandGroup } from './common.ts';
+import { cliAudit, loadConfig, parseOptions, UsageError, withState, type CommandGroup } from './common.ts';
 
 export const TOKEN_USAGE = `  canhgac-collector token create --name NAME [--role viewer|operator|admin] [--agency ID] [--config FILE]
                                                             print an API token for operators and scripts
   canhgac-collector token revoke --name NAME [--config FILE]
 `;
 
-export function tokenCommand(_command: string, argv: string[]): number {
+export async function tokenCommand(_command: string, argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, { name: { type: 'string' }, role: { type: 'string', default: 'admin' }, agency: { type: 'string' } }, 1);
   const config = loadConfig(values);
   const [sub] = positionals;
@@ -19,8 +19,8 @@ export function tokenCommand(_command: string, argv: string[]): number {
     const role = parseRole(values.role);
     if (!role) throw new UsageError(`--role: expected viewer, operator or admin, got "${values.role}"`);
     if (values.agency && !config.agencies.some((a) => a.id === values.agency)) throw new UsageError(`--agency: unknown agency "${values.agency}"`);
-    const token = withDb(config, (db) => {
-      const created = createAdminToken(db, name, role, values.agency);
+    const token = await withState(config, async (state, db) => {
+      const created = await createAdminToken(state, name, role, values.agency);
       cliAudit(db, 'token_create', { target: name, agency: values.agency, detail: role });
       return created;
     });
@@ -29,8 +29,8 @@ export function tokenCommand(_command: string, argv: string[]): number {
     return 0;
   }
   if (sub === 'revoke') {
-    const n = withDb(config, (db) => {
-      const revoked = revokeAdminToken(db, name);
+    const n = await withState(config, async (state, db) => {
+      const revoked = await revokeAdminToken(state, name);
       if (revoked > 0) cliAudit(db, 'token_revoke', { target: name, detail: `${revoked} token(s)` });
       return revoked;
     });

@@ -96,7 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(agentAuth, { state: services.state });
   await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(enrollRoutes, { state: services.state, limit: opts.enrollLimit });
-  await app.register(operatorAuth, { db });
+  await app.register(operatorAuth, { state: services.state });
   await app.register(samplesRoutes, { state: services.state, stats: services.stats, store: opts.store, window: opts.window, observers: opts.observers, rateLimit: opts.rateLimit ? new AgentRateLimiter(opts.rateLimit) : undefined });
   // Operator API routes: register each with { services }.
   await app.register(complianceRoutes, { services });

@@ -1,7 +1,9 @@
 // Operator roles and API tokens: parsing and ranking roles, and the tokens behind them (hash only);
 // the role model console users share.
+import { sql } from 'kysely';
 import { hashSecret, newAdminToken } from '../secrets.ts';
-import type { DB } from './db.ts';
+import type { StateSql } from './sql/connect.ts';
+import { changes } from './sql/query.ts';
 
 export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLE_RANK: Readonly<Record<Role, number>> = Object.freeze({ viewer: 1, operator: 2, admin: 3 });
@@ -30,24 +32,24 @@ export interface Principal {
 }
 
 /** API tokens for operators and scripts; only the hash is stored. */
-export function createAdminToken(db: DB, name: string, role: Role = 'admin', agency?: string, now = Date.now()): string {
+export async function createAdminToken(state: StateSql, name: string, role: Role = 'admin', agency?: string, now = Date.now()): Promise<string> {
   const token = newAdminToken();
-  db.prepare('INSERT INTO admin_tokens (token_hash, name, role, agency, created_at) VALUES (?, ?, ?, ?, ?)').run(hashSecret(token), name, role, agency ?? null, now);
+  await sql`INSERT INTO admin_tokens (token_hash, name, role, agency, created_at) VALUES (${hashSecret(token)}, ${name}, ${role}, ${agency ?? null}, ${now})`.execute(state.db);
   return token;
 }
 
-export function principalByAdminToken(db: DB, token: string, now = Date.now()): Principal | undefined {
-  const hash = hashSecret(token);
-  const r = db.prepare('SELECT name, role, agency FROM admin_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(hash) as
-    | { name: string; role: Role; agency: string | null }
-    | undefined;
-  if (!r) return undefined;
-  db.prepare('UPDATE admin_tokens SET last_used = ? WHERE token_hash = ?').run(now, hash);
-  return { kind: 'token', name: r.name, role: r.role, agency: r.agency ?? undefined };
+/** The principal of an active token (and when it was last used: one write per call, operators' calls only). */
+export async function principalByAdminToken(state: StateSql, token: string, now = Date.now()): Promise<Principal | undefined> {
+  const r = (
+    await sql<{ name: string; role: Role; agency: string | null }>`UPDATE admin_tokens SET last_used = ${now}
+      WHERE token_hash = ${hashSecret(token)} AND revoked_at IS NULL RETURNING name, role, agency`.execute(state.db)
+  ).rows[0];
+  return r ? { kind: 'token', name: r.name, role: r.role, agency: r.agency ?? undefined } : undefined;
 }
 
-export function revokeAdminToken(db: DB, name: string, now = Date.now()): number {
-  return db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL').run(now, name).changes;
+/** Revokes every active token of that name (exact name, as created); how many. */
+export async function revokeAdminToken(state: StateSql, name: string, now = Date.now()): Promise<number> {
+  return changes(await sql`UPDATE admin_tokens SET revoked_at = ${now} WHERE name = ${name} AND revoked_at IS NULL`.execute(state.db));
 }
 
 export interface AdminTokenRow {
@@ -61,9 +63,20 @@ export interface AdminTokenRow {
 }
 
 /** Every API token (never its hash), newest first, for the console's token page. */
-export function listAdminTokens(db: DB, limit = 500): AdminTokenRow[] {
-  const rows = db.prepare('SELECT rowid AS id, name, role, agency, created_at, last_used, revoked_at FROM admin_tokens ORDER BY created_at DESC LIMIT ?').all(limit) as Record<string, unknown>[];
-  return rows.map((r) => ({
+export async function listAdminTokens(state: StateSql, limit = 500): Promise<AdminTokenRow[]> {
+  const r = await sql<Record<string, unknown>>`SELECT id, name, role, agency, created_at, last_used, revoked_at FROM admin_tokens ORDER BY created_at DESC, id DESC LIMIT ${limit}`.execute(state.db);
+  return r.rows.map(toRow);
+}
+
+/** Revokes one token by its id; the row (name, role) if it was active. */
+export async function revokeAdminTokenById(state: StateSql, id: number, now = Date.now()): Promise<AdminTokenRow | undefined> {
+  const r = await sql<Record<string, unknown>>`UPDATE admin_tokens SET revoked_at = ${now} WHERE id = ${id} AND revoked_at IS NULL
+    RETURNING id, name, role, agency, created_at, last_used, revoked_at`.execute(state.db);
+  return r.rows[0] ? toRow(r.rows[0]) : undefined;
+}
+
+function toRow(r: Record<string, unknown>): AdminTokenRow {
+  return {
     id: r.id as number,
     name: r.name as string,
     role: r.role as Role,
@@ -71,14 +84,5 @@ export function listAdminTokens(db: DB, limit = 500): AdminTokenRow[] {
     createdAt: r.created_at as number,
     lastUsed: (r.last_used as number | null) ?? undefined,
     revokedAt: (r.revoked_at as number | null) ?? undefined,
-  }));
-}
-
-/** Revokes one token by its id; the row (name, role) if it was active. */
-export function revokeAdminTokenById(db: DB, id: number, now = Date.now()): AdminTokenRow | undefined {
-  const r = db.prepare('SELECT rowid AS id, name, role, agency, created_at, last_used FROM admin_tokens WHERE rowid = ? AND revoked_at IS NULL').get(id) as Record<string, unknown> | undefined;
-  if (!r) return undefined;
-  const row: AdminTokenRow = { id: r.id as number, name: r.name as string, role: r.role as Role, agency: (r.agency as string | null) ?? undefined, createdAt: r.created_at as number, lastUsed: (r.last_used as number | null) ?? undefined };
-  db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE rowid = ? AND revoked_at IS NULL').run(now, id);
-  return { ...row, revokedAt: now };
+  };
 }

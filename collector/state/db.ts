@@ -481,6 +481,22 @@ export const MIGRATIONS: readonly string[] = [
      message_version TEXT,
      message_at INTEGER
    );`,
+  // API tokens get an id column of their own, the number their rowid was (the console revokes a token
+  // by it; PostgreSQL has no rowid). SQLite adds a key column only by rebuilding the table.
+  `CREATE TABLE admin_tokens_ids (
+     id INTEGER PRIMARY KEY,
+     token_hash TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL DEFAULT 'admin' CHECK (role IN ('viewer', 'operator', 'admin')),
+     agency TEXT,
+     created_at INTEGER NOT NULL,
+     last_used INTEGER,
+     revoked_at INTEGER
+   );
+   INSERT INTO admin_tokens_ids (id, token_hash, name, role, agency, created_at, last_used, revoked_at)
+     SELECT rowid, token_hash, name, role, agency, created_at, last_used, revoked_at FROM admin_tokens;
+   DROP TABLE admin_tokens;
+   ALTER TABLE admin_tokens_ids RENAME TO admin_tokens;`,
 ];
 
 /**
@@ -500,6 +516,8 @@ function ownerOnly(file: string): void {
 export const SCHEMA_VERSION = MIGRATIONS.length;
 /** The version whose step added the role CHECK constraints (tests upgrade a state from just before it). */
 export const ROLES_CHECKED_VERSION = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE users_checked')) + 1;
+/** The version whose step gave API tokens an id column. */
+export const ADMIN_TOKEN_IDS_VERSION = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE admin_tokens_ids')) + 1;
 
 export function openDb(file: string): DB {
   if (file !== ':memory:') ownerOnly(file);

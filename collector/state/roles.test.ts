@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createAdminToken, parseRole, principalByAdminToken, roleAtLeast } from './admin-tokens.ts';
 import { migrate, openDb, ROLES_CHECKED_VERSION, SCHEMA_VERSION } from './db.ts';
 import { createSession, sessionById } from './sessions.ts';
+import { sqliteStateSql } from './sql/connect.ts';
 import { createUser, getUser, userByName } from './users.ts';
 
 const HOSTILE = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'Admin', ' admin', ''];
@@ -21,7 +22,7 @@ describe('roles', () => {
     const db = openDb(':memory:');
     for (const bad of HOSTILE) {
       await expect(createUser(db, { name: `u${HOSTILE.indexOf(bad)}`, password: 'x'.repeat(12), role: bad as never }), bad).rejects.toThrow(/CHECK constraint/);
-      expect(() => createAdminToken(db, 'script', bad as never), bad).toThrow(/CHECK constraint/);
+      await expect(createAdminToken(sqliteStateSql(db), 'script', bad as never), bad).rejects.toThrow(/CHECK constraint/);
     }
     expect(db.prepare('SELECT COUNT(*) AS n FROM users').get()).toEqual({ n: 0 });
     db.close();
@@ -35,8 +36,8 @@ describe('roles', () => {
     const bad = await createUser(db, { name: 'mallory', password: 'x'.repeat(12), role: 'constructor' as never });
     const goodSession = createSession(db, good.id, '127.0.0.1');
     createSession(db, bad.id, '127.0.0.1');
-    const goodToken = createAdminToken(db, 'ok-script', 'operator');
-    const badToken = createAdminToken(db, 'bad-script', 'constructor' as never);
+    const goodToken = await createAdminToken(sqliteStateSql(db), 'ok-script', 'operator');
+    const badToken = await createAdminToken(sqliteStateSql(db), 'bad-script', 'constructor' as never);
 
     migrate(db);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -45,8 +46,8 @@ describe('roles', () => {
     expect(userByName(db, 'mallory')!.disabledAt).toBeGreaterThan(0);
     expect(sessionById(db, goodSession)?.user.name).toBe('an');
     expect(db.prepare('SELECT COUNT(*) AS n FROM user_sessions WHERE user_id = ?').get(bad.id)).toEqual({ n: 0 });
-    expect(principalByAdminToken(db, goodToken)).toMatchObject({ role: 'operator' });
-    expect(principalByAdminToken(db, badToken)).toBeUndefined();
+    expect(await principalByAdminToken(sqliteStateSql(db), goodToken)).toMatchObject({ role: 'operator' });
+    expect(await principalByAdminToken(sqliteStateSql(db), badToken)).toBeUndefined();
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();
   });

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   await syncAgencies(sqliteStateSql(db), agencies as never);
   const tokens: string[] = [];
   for (let i = 0; i < AGENTS; i++) tokens.push((await createAgent(sqliteStateSql(db).db, { agency: agencies[i % agencies.length].id, hostname: `pc-${i}`, version: 'bench' })).token);
-  const admin = createAdminToken(db, 'bench-admin', 'admin');
+  const admin = await createAdminToken(sqliteStateSql(db), 'bench-admin', 'admin');
   db.close();
 
   const collector = startProcess(COLLECTOR_BIN, ['serve', '--config', configFile]);

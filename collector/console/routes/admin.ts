@@ -21,12 +21,12 @@ export default async function adminRoutes(app: FastifyInstance, { cx }: { cx: Co
   r.get(`${CONSOLE}/tokens`, { preValidation: cx.needUserAdmin, schema: { querystring: TokensQuery } }, async (request, reply) => {
     const revoked = request.query.revoked;
     const L = cx.localeOf(request, reply);
-    return cx.send(reply, tokensPage(cx.ctxOf(request, reply), { tokens: listAdminTokens(db), names: await cx.names(), message: revoked ? t(L, 'tokenRevoked', { name: revoked }) : undefined }));
+    return cx.send(reply, tokensPage(cx.ctxOf(request, reply), { tokens: await listAdminTokens(cx.services.state), names: await cx.names(), message: revoked ? t(L, 'tokenRevoked', { name: revoked }) : undefined }));
   });
 
   r.post(`${CONSOLE}/tokens/:id/revoke`, { preValidation: cx.needUserAdmin, schema: { params: IdParams, body: formBody({}) } }, async (request, reply) => {
     const id = Number(request.params.id);
-    const token = Number.isSafeInteger(id) && id > 0 ? revokeAdminTokenById(db, id) : undefined;
+    const token = Number.isSafeInteger(id) && id > 0 ? await revokeAdminTokenById(cx.services.state, id) : undefined;
     if (!token) return cx.fail(request, reply, 404);
     request.log.info({ token: token.name, by: cx.userName(request) }, 'API token revoked from the console');
     cx.audit(request, 'token_revoke', { target: token.name, agency: token.agency, detail: token.role });

@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { principalByAdminToken, roleAtLeast, type Principal, type Role } from '../../state/admin-tokens.ts';
-import type { DB } from '../../state/db.ts';
+import type { StateSql } from '../../state/sql/connect.ts';
 import { authGuard, bearerToken } from './agent-auth.ts';
 
 declare module 'fastify' {
@@ -14,7 +14,7 @@ declare module 'fastify' {
     /** preHandler for operator endpoints: `preHandler: app.requireRole('viewer')`. */
     requireRole: (role: Role) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     /** Extra ways to find a principal (the web console adds its session cookie here). */
-    principalResolvers: ((request: FastifyRequest) => Principal | undefined)[];
+    principalResolvers: ((request: FastifyRequest) => Principal | undefined | Promise<Principal | undefined>)[];
   }
 }
 
@@ -24,18 +24,18 @@ declare module 'fastify' {
  * unsafe method then also needs the CSRF token). Agent tokens never pass here. A principal scoped to
  * an agency must be filtered by the route (see `agencyScope`).
  */
-export default fp(async function operatorAuth(app, opts: { db: DB }) {
+export default fp(async function operatorAuth(app, opts: { state: StateSql }) {
   app.decorateRequest('principal', undefined);
   app.decorate('principalResolvers', [
     (request: FastifyRequest) => {
       const token = bearerToken(request);
-      return token && token.length <= 200 ? principalByAdminToken(opts.db, token) : undefined;
+      return token && token.length <= 200 ? principalByAdminToken(opts.state, token) : undefined;
     },
   ]);
   app.decorate('requireRole', (role: Role) => authGuard(async (request: FastifyRequest, reply: FastifyReply) => {
     let principal: Principal | undefined;
     for (const resolve of app.principalResolvers) {
-      principal = resolve(request);
+      principal = await resolve(request);
       if (principal) break;
     }
     if (!principal) return reply.code(401).send({ error: 'unauthorized', message: 'an operator token or session is required' });
