@@ -85,8 +85,8 @@ try {
       args: (c: string) => [bundled, 'run', '--config', c],
       // `K=-` leaves K out of the shipped environment (to measure what one setting buys).
       env: Object.fromEntries(
-        Object.entries({ NODE_OPTIONS: '', ...shipped, ...Object.fromEntries(vars.split(/\s+/).map((kv) => kv.split('=', 2))) }).filter(([, v]) => v !== '-'),
-      ),
+        Object.entries({ NODE_OPTIONS: '', ...shipped, ...Object.fromEntries(vars.split(/\s+/).map((kv) => kv.split('=', 2) as [string, string])) }).filter(([, v]) => v !== '-'),
+      ) as Record<string, string>,
     })),
     { label: 'bundled, MALLOC_ARENA_MAX=2 only', args: (c) => [bundled, 'run', '--config', c], env: { NODE_OPTIONS: '', MALLOC_ARENA_MAX: '2' } },
     { label: 'from source (tsx)', args: (c) => [AGENT_BIN, 'run', '--config', c], env: { NODE_OPTIONS: '' } },
