@@ -43,7 +43,7 @@ export function postgresBinDir(): string | undefined {
  * processes are spawned with that uid directly (not through runuser, which would stand between our
  * signals and the postmaster).
  */
-function runAs(): { uid?: number; gid?: number } {
+export function runAs(): { uid?: number; gid?: number } {
   if (userInfo().uid !== 0) return {};
   const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });

@@ -1,0 +1,206 @@
+// A PostgreSQL primary and one streaming replica on loopback, built the way deploy/ha/postgresql/README.md
+// says (its conf.d file and pg_hba.conf lines, a replication role, pg_basebackup -R), for the failover test.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort } from './influxd.ts';
+import { postgresBinDir, runAs } from './postgres.ts';
+
+const RECIPE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'deploy', 'ha', 'postgresql');
+/** Debian's superuser name; the collector's role and database are both `canhgac`, as in the recipe. */
+const SUPERUSER = 'postgres';
+type As = ReturnType<typeof runAs>;
+
+export interface PgNode {
+  name: string;
+  port: number;
+  data: string;
+  readonly process: ChildProcess;
+  /** One statement on this node (default: as the superuser, database `postgres`), bounded to 10 s. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], as?: { database?: string; user?: string; password?: string }): Promise<T[]>;
+  /** `kill -9` of the postmaster: no shutdown checkpoint, no goodbye to the replica. */
+  kill9(): Promise<void>;
+  log(): string;
+}
+
+export interface PostgresPair {
+  dir: string;
+  primary: PgNode;
+  replica: PgNode;
+  /** The collector's role `canhgac` (owner of the database `canhgac`): its password and a 0600 file of it. */
+  appPassword: string;
+  appPasswordFile: string;
+  /** `pg_ctl promote -w` on `node`'s data directory: what Debian's `pg_ctlcluster 15 main promote` runs. */
+  promote(node: PgNode): void;
+  stop(): Promise<void>;
+}
+
+function secret(): string {
+  return `pw-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
+}
+
+function own(path: string, as: As, mode: number): void {
+  chmodSync(path, mode);
+  if (as.uid !== undefined) chownSync(path, as.uid, as.gid!);
+}
+
+function run(bin: string, args: string[], as: As, cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 60_000, ...as, cwd, env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** The recipe's pg_hba.conf lines with every LAN address made loopback, then the test's own superuser line. */
+function hbaFromRecipe(): string {
+  const recipe = readFileSync(join(RECIPE, 'pg_hba.conf'), 'utf8').replace(/\b10\.0\.0\.\d{1,3}\/32\b/g, '127.0.0.1/32');
+  return `${recipe}\nlocal   all          ${SUPERUSER}       trust\nhost    all          ${SUPERUSER}       127.0.0.1/32     scram-sha-256\n`;
+}
+
+async function waitAccepting(bin: string, node: { port: number; process: ChildProcess; log(): string }, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 600 && Date.now() < deadline; i++) {
+    if (node.process.exitCode !== null) throw new Error(`postgres on ${node.port} exited ${node.process.exitCode}: ${node.log()}`);
+    // pg_isready asks for no login: 0 once the server takes connections (a hot standby included).
+    if (spawnSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(node.port), '-t', '1'], { timeout: 3000 }).status === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`postgres on 127.0.0.1:${node.port} did not accept connections within ${timeoutMs} ms: ${node.log()}`);
+}
+
+async function startNode(bin: string, name: string, data: string, as: As, superPassword: string): Promise<PgNode> {
+  const port = await freePort();
+  // fsync off: a test cluster is thrown away, and `kill -9` of a process loses nothing the kernel holds.
+  const args = ['-D', data, '-p', String(port), '-k', dirname(data), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', `cluster_name=${name}`];
+  const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...as, cwd: dirname(data) });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-6000)));
+  const node: PgNode = {
+    name,
+    port,
+    data,
+    process: child,
+    log: () => stderr,
+    async query<T>(text: string, params: unknown[] = [], who: { database?: string; user?: string; password?: string } = {}) {
+      const c = new pg.Client({ host: '127.0.0.1', port, user: who.user ?? SUPERUSER, password: who.password ?? superPassword, database: who.database ?? 'postgres', connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+      c.on('error', () => {});
+      await c.connect();
+      try {
+        return (await c.query(text, params)).rows as T[];
+      } finally {
+        await c.end().catch(() => {});
+      }
+    },
+    async kill9() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await waitAccepting(bin, node);
+  return node;
+}
+
+async function halt(node: PgNode): Promise<void> {
+  const child = node.process;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGINT'); // fast shutdown
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** initdb, the recipe's conf.d file (included) and pg_hba.conf lines, then the roles and database of the recipe. */
+async function makePrimary(bin: string, dir: string, as: As, superPassword: string, app: string, replication: string): Promise<PgNode> {
+  const data = join(dir, 'pg-1');
+  const pwfile = join(dir, 'initdb-password');
+  writeFileSync(pwfile, superPassword);
+  own(pwfile, as, 0o600);
+  run(join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'], as, dir);
+  rmSync(pwfile);
+  const conf = join(dir, 'canhgac-replication.conf');
+  copyFileSync(join(RECIPE, 'canhgac-replication.conf'), conf);
+  own(conf, as, 0o644);
+  // Debian reads conf.d/ from /etc; initdb's own postgresql.conf is given the file by an include.
+  appendFileSync(join(data, 'postgresql.conf'), `\ninclude '${conf}'\n`);
+  writeFileSync(join(data, 'pg_hba.conf'), hbaFromRecipe());
+  own(join(data, 'pg_hba.conf'), as, 0o600);
+  const primary = await startNode(bin, 'pg-1', data, as, superPassword);
+  // The recipe's `createuser --replication -P replicator`, `createuser -P canhgac`, `createdb -O canhgac canhgac`
+  // and `createuser haproxy_check`, as the SQL those commands send.
+  await primary.query(`CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '${replication}'`);
+  await primary.query(`CREATE ROLE canhgac WITH LOGIN PASSWORD '${app}'`);
+  await primary.query('CREATE ROLE haproxy_check WITH LOGIN');
+  await primary.query('CREATE DATABASE canhgac OWNER canhgac');
+  return primary;
+}
+
+/** The recipe's `pg_basebackup -R` from the primary into an empty directory, then start it: a hot standby. */
+async function makeReplica(bin: string, dir: string, as: As, superPassword: string, primary: PgNode, replication: string): Promise<PgNode> {
+  const data = join(dir, 'pg-2');
+  // ~postgres/.pgpass in the recipe: the password never on a command line.
+  const passfile = join(dir, 'pgpass');
+  writeFileSync(passfile, `127.0.0.1:${primary.port}:*:replicator:${replication}\n`);
+  own(passfile, as, 0o600);
+  run(join(bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'replicator', '-D', data, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'], as, dir, { PGPASSFILE: passfile });
+  const replica = await startNode(bin, 'pg-2', data, as, superPassword);
+  await waitStreaming(primary, 'async');
+  // The recipe's step once the replica streams: from now on a commit waits for the replica's flush.
+  await primary.query("ALTER SYSTEM SET synchronous_standby_names = '*'");
+  await primary.query('SELECT pg_reload_conf()');
+  await waitStreaming(primary, 'sync');
+  return replica;
+}
+
+/** Until the primary counts a standby streaming to it, in that sync state (bounded). */
+async function waitStreaming(primary: PgNode, mode: 'async' | 'sync', timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 300 && Date.now() < deadline; i++) {
+    const rows = await primary.query<{ state: string; sync_state: string }>('SELECT state, sync_state FROM pg_stat_replication');
+    if (rows.some((r) => r.state === 'streaming' && r.sync_state === mode)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${mode} standby streaming to ${primary.name} within ${timeoutMs} ms`);
+}
+
+export async function startPostgresPair(): Promise<PostgresPair> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql-15');
+  const as = runAs();
+  const dir = mkdtempSync(join(tmpdir(), 'canhgac-pg-pair-'));
+  own(dir, as, 0o700);
+  const superPassword = secret();
+  const appPassword = secret();
+  const replication = secret();
+  const nodes: PgNode[] = [];
+  try {
+    nodes.push(await makePrimary(bin, dir, as, superPassword, appPassword, replication));
+    nodes.push(await makeReplica(bin, dir, as, superPassword, nodes[0]!, replication));
+  } catch (err) {
+    for (const n of nodes) await halt(n);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  // The collector's password file lives outside the cluster's directory, readable by this process only.
+  const appPasswordFile = `${dir}.canhgac-password`;
+  writeFileSync(appPasswordFile, `${appPassword}\n`, { mode: 0o600 });
+  return {
+    dir,
+    primary: nodes[0]!,
+    replica: nodes[1]!,
+    appPassword,
+    appPasswordFile,
+    promote(node) {
+      run(join(bin, 'pg_ctl'), ['promote', '-D', node.data, '-w', '-t', '30'], as, dir);
+    },
+    async stop() {
+      for (const n of nodes) await halt(n);
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(appPasswordFile, { force: true });
+    },
+  };
+}
