@@ -16,7 +16,7 @@ import { openPostgresStateSql, type StateSql } from '../collector/state/sql/conn
 import { missing } from './support/require.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const skip = missing({ postgres: true, commands: ['haproxy'] });
+const skip = missing({ postgres: true, commands: ['haproxy', 'pg_ctlcluster'] });
 
 interface Proxy {
   port: number;

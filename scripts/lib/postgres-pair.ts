@@ -1,7 +1,7 @@
 // A PostgreSQL primary and one streaming replica on loopback, built the way deploy/ha/postgresql/README.md
 // says (its conf.d file and pg_hba.conf lines, a replication role, pg_basebackup -R), for the failover test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,7 @@ export interface PostgresPair {
   /** The collector's role `canhgac` (owner of the database `canhgac`): its password and a 0600 file of it. */
   appPassword: string;
   appPasswordFile: string;
-  /** `pg_ctl promote -w` on `node`'s data directory: what Debian's `pg_ctlcluster 15 main promote` runs. */
+  /** Debian's `pg_ctlcluster 15 main promote` for `node` (it runs `pg_ctl promote`, which waits until done). */
   promote(node: PgNode): void;
   stop(): Promise<void>;
 }
@@ -167,6 +167,21 @@ async function waitStreaming(primary: PgNode, mode: 'async' | 'sync', timeoutMs 
   throw new Error(`no ${mode} standby streaming to ${primary.name} within ${timeoutMs} ms`);
 }
 
+/**
+ * The recipe's `pg_ctlcluster 15 main promote`, Debian's own command, with the cluster's /etc directory
+ * made in the test's directory (PG_CLUSTER_CONF_ROOT, postgresql-common's way to name another root).
+ */
+function promoteWithDebianTools(bin: string, dir: string, node: PgNode, as: As): void {
+  const version = bin.split('/').at(-2)!;
+  const etc = join(dir, `etc-${node.name}`);
+  const conf = join(etc, version, 'main');
+  mkdirSync(conf, { recursive: true });
+  writeFileSync(join(conf, 'postgresql.conf'), `data_directory = '${node.data}'\nport = ${node.port}\nunix_socket_directories = '${dirname(node.data)}'\n`);
+  for (const p of [etc, join(etc, version), conf, join(conf, 'postgresql.conf')]) own(p, as, p.endsWith('.conf') ? 0o644 : 0o755);
+  const r = spawnSync('pg_ctlcluster', [version, 'main', 'promote'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PG_CLUSTER_CONF_ROOT: etc } });
+  if (r.status !== 0) throw new Error(`pg_ctlcluster ${version} main promote failed (${r.status ?? r.signal}): ${r.stderr || r.stdout}`);
+}
+
 export async function startPostgresPair(): Promise<PostgresPair> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql-15');
@@ -195,7 +210,7 @@ export async function startPostgresPair(): Promise<PostgresPair> {
     appPassword,
     appPasswordFile,
     promote(node) {
-      run(join(bin, 'pg_ctl'), ['promote', '-D', node.data, '-w', '-t', '30'], as, dir);
+      promoteWithDebianTools(bin, dir, node, as);
     },
     async stop() {
       for (const n of nodes) await halt(n);
