@@ -12,9 +12,10 @@ export function statusTimer(stats: IngestStats, storage: Storage, alerting: Aler
     const now = Date.now();
     const sample = statusSample(instance, stats, storage, agenciesConfigured);
     const refusals = stats.refusals.takeSamples(instance, now);
-    storage.store([sample, ...nodeSamples(instance, storage, sample.time), ...refusals.map((r) => r.sample)]).catch(() => undefined);
-    // It has no agency: the rules that read it (collector_spool_growing) are province-wide.
-    alerting.observe({ id: '', agency: '' }, [sample], now);
+    const nodes = nodeSamples(instance, storage, sample.time);
+    storage.store([sample, ...nodes, ...refusals.map((r) => r.sample)]).catch(() => undefined);
+    // They have no agency: the rules that read them (collector_spool_growing, influx_node_out_of_sync) are province-wide.
+    alerting.observe({ id: '', agency: '' }, [sample, ...nodes], now);
     // A refusal sample is about one agent: its alert goes to that agent's agency (and the security team).
     for (const r of refusals) alerting.observe(r.identity, [r.sample], now);
   }, intervalMs);

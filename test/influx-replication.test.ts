@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCollectorConfig } from '../collector/config.ts';
 import { startCollector, type Collector } from '../collector/service.ts';
@@ -195,5 +196,69 @@ describe.skipIf(skip)('replicated time-series writes: two real influxd, a real a
     const [ca, cb] = [await counts(a), await counts(b)];
     expect(Object.keys(ca)).toEqual(expect.arrayContaining(['tcp', 'agent_status', 'collector_status', 'collector_influx_node']));
     expect(cb, 'both nodes hold the same count per measurement').toEqual(ca);
+  });
+
+  it('one node away until the spool is full: it gives up its oldest samples (counted, alerted), while ingest and the other node go on', async () => {
+    const db2 = 'replicated_full';
+    // A 4 MiB spool (1 MiB segments) and a 1 MiB lag allowance, filled by one bulk agent's backlog.
+    const full = await startTestCollector(a.url, { database: db2, extra: { influx: { urls: [a.url, b.url], database: db2 }, spool: { maxBytes: 4 << 20, maxLagBytes: 1 << 20 } }, start: opts });
+    const fullReady = async () => (await (await fetch(`${full.url}/readyz`)).json()) as Ready;
+    try {
+      const bulk = await full.enrolAgent('so-tu-phap', 'bulk');
+      await b.stop();
+      const total = 60_000;
+      const base = Date.now() - 3_600_000;
+      for (let i = 0; i < total; i += 2000) {
+        const samples = Array.from({ length: 2000 }, (_, k) => ({
+          measurement: 'tcp',
+          tags: { target: `bulk-${(i + k) % 50}`, port: '443', result: 'ok' },
+          fields: { up: 1, connect_ms: 1.5 },
+          time: new Date(base + i + k).toISOString(),
+        }));
+        const res = await fetch(`${full.url}/api/v1/samples`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${bulk.token}` },
+          body: gzipSync(JSON.stringify({ samples })),
+        });
+        expect(res.status, `batch at ${i}: ingest goes on although the spool is full`).toBe(200);
+      }
+      const r = await fullReady();
+      expect(r.ready, 'the spool still takes samples: ready').toBe(true);
+      const nb = nodeOf(r, b);
+      expect(nb.outOfSync).toBe(true);
+      expect(nb.skippedSamples).toBeGreaterThan(0);
+      expect(r.checks.influxSync).toMatchObject({ ok: false });
+      expect(r.checks.influxSync.detail).toContain(`${b.url} gave up ${nb.skippedSamples} samples`);
+      const count = async (influx: Influxd) => (rows(await influx.query(`SELECT count("up") AS n FROM "tcp" WHERE "agent" = '${bulk.agentId}'`, db2))[0]?.n as number | undefined) ?? 0;
+      await waitFor(async () => (await count(a)) === total, { what: 'node a has every bulk sample', timeoutMs: 60_000 });
+      // Told: collector_influx_node in node a, and the built-in alert (its annotation is written there too).
+      await waitFor(async () => rows(await a.query(`SELECT last("out_of_sync") AS o FROM "collector_influx_node" WHERE "node" = '${b.url}'`, db2))[0]?.o === 1, {
+        what: 'collector_influx_node.out_of_sync for node b',
+        timeoutMs: 10_000,
+      });
+      await waitFor(async () => rows(await a.query(`SELECT "firing" FROM "alerts" WHERE "rule" = 'influx_node_out_of_sync'`, db2)).some((x) => x.firing === 1), {
+        what: 'the influx_node_out_of_sync alert',
+        timeoutMs: 20_000,
+      });
+
+      b = await startInfluxd({ dir: join(root, 'influxd-b'), ...bPorts });
+      await waitFor(async () => nodeOf(await fullReady(), b).lagSamples === 0, { what: 'node b caught up with what was left', timeoutMs: 60_000, intervalMs: 100 });
+      const skipped = nodeOf(await fullReady(), b).skippedSamples;
+      expect(skipped, 'the count did not change once the node was back').toBe(nb.skippedSamples);
+      // What b lacks of the bulk agent is the oldest samples, contiguous, and no more than it counted as given up
+      // (the rest of that count is the collector's own samples written meanwhile).
+      const bulkMissing = total - (await count(b));
+      expect(bulkMissing).toBeGreaterThan(0);
+      const first = rows(await b.query(`SELECT first("up") FROM "tcp" WHERE "agent" = '${bulk.agentId}'`, db2))[0]?.time as number;
+      expect(first, 'node b lacks the oldest samples, and only those').toBe(base + bulkMissing);
+      let own = 0;
+      for (const [m, f] of [['collector_status', 'samples_accepted'], ['collector_influx_node', 'lag_samples'], ['collector_refusals', 'refused_samples'], ['alerts', 'firing']]) {
+        own += (rows(await a.query(`SELECT count("${f}") AS n FROM "${m}"`, db2))[0]?.n as number | undefined) ?? 0;
+      }
+      expect(skipped).toBeGreaterThanOrEqual(bulkMissing);
+      expect(skipped - bulkMissing, "the rest of the count: the collector's own samples").toBeLessThanOrEqual(own);
+    } finally {
+      await full.close();
+    }
   });
 });

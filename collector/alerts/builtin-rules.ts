@@ -406,6 +406,23 @@ export const BUILTIN_RULES: RuleSpec[] = [
     },
   },
   {
+    // Written by the collector per InfluxDB node (collector_influx_node): over spool.maxLagBytes behind, or with a gap.
+    name: 'influx_node_out_of_sync',
+    measurement: 'collector_influx_node',
+    field: 'out_of_sync',
+    op: '>',
+    threshold: 0,
+    resolveAfter: '5m',
+    severity: 'warning',
+    keyTags: ['instance', 'node'],
+    dashboard: 'canhgac-pipeline',
+    summary: { vi: 'InfluxDB {{node}} lệch dữ liệu so với các nút khác (collector {{instance}})', en: 'InfluxDB {{node}} is out of sync with the other nodes (collector {{instance}})' },
+    description: {
+      vi: 'Nút InfluxDB {{node}} chậm hơn spool.maxLagBytes, hoặc đã bỏ mẫu cũ nhất khi spool đầy (các nút khác vẫn có đủ). Xem /readyz (influxNodes) và mục "Two InfluxDB nodes" trong hướng dẫn vận hành để bù khoảng thiếu.',
+      en: 'InfluxDB node {{node}} is further behind than spool.maxLagBytes, or gave up its oldest samples when the spool was full (the other nodes have them). See /readyz (influxNodes) and "Two InfluxDB nodes" in the operations guide to fill the gap.',
+    },
+  },
+  {
     // Written by the collector per agent (collector/ingest/refusals.ts): over its series budget, or refused by InfluxDB.
     name: 'samples_refused',
     measurement: 'collector_refusals',

@@ -111,7 +111,8 @@ export function locationOf(labels: Record<string, string>): string | undefined {
   // A router or switch interface (net_interface), or the device itself (net_device).
   const device = l('device');
   if (device) return l('interface') ? `${device} ${l('interface')}` : device;
-  return l('path') ?? l('address') ?? l('endpoint') ?? l('subnet') ?? l('instance') ?? host ?? l('agent');
+  // An InfluxDB node the collector writes (collector_influx_node) before the collector itself.
+  return l('path') ?? l('address') ?? l('endpoint') ?? l('subnet') ?? l('node') ?? l('instance') ?? host ?? l('agent');
 }
 
 /** `display name (location)`, or the location alone when there is no other name for it. */

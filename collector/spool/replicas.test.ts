@@ -150,7 +150,8 @@ describe('the spool with several InfluxDB nodes', () => {
     expect(nb.outOfSync).toBe(true);
     expect(nb.skippedSamples).toBeGreaterThan(0);
     expect(nb.gapUntil).toBeGreaterThan(0);
-    expect(spool.stats().full || spool.stats().bytes <= 4 << 20).toBe(true);
+    expect(spool.stats().bytes).toBeLessThanOrEqual(4 << 20);
+    expect(spool.stats().full, 'at its budget, yet it takes samples: not full for /readyz').toBe(false);
     const skipped = nb.skippedSamples;
     await spool.close();
 
@@ -199,6 +200,7 @@ describe('the spool with several InfluxDB nodes', () => {
     try {
       await expect(feed(spool, 0, 6000, 50, 1000)).rejects.toBeInstanceOf(SpoolFullError);
       expect(spool.nodes().map((n) => n.skippedSamples)).toEqual([0, 0]);
+      expect(spool.stats().bytes, 'refused at its budget (one more append would not fit)').toBeGreaterThan((4 << 20) - 60_000);
       a.down = false;
       b.down = false;
       const held = spool.stats().samples;

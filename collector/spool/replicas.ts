@@ -148,12 +148,9 @@ export class Replicas {
     // Segments every node has passed may still be waiting for the delayed save.
     if (this.saveTimer) this.save();
     while (over()) {
-      const next = this.o.queue.afterOldestSegment();
-      if (!next) break;
-      const nodes = [...this.cursors.entries()].map(([node, c]) => ({ node, c, lag: this.o.queue.since(c.pos) }));
-      if (!nodes.some((n) => n.lag.bytes <= this.o.maxLagBytes)) break;
-      const holders = nodes.filter((n) => comparePositions(n.c.pos, next) < 0);
-      if (holders.length === 0 || holders.some((n) => n.lag.bytes <= this.o.maxLagBytes)) break;
+      const giving = this.givers();
+      if (!giving) break;
+      const { next, holders } = giving;
       const after = this.o.queue.since(next).units;
       for (const { node, c, lag } of holders) {
         const units = lag.units - after;
@@ -172,6 +169,22 @@ export class Replicas {
       this.o.queue.ackTo(this.min());
     }
     return given;
+  }
+
+  /** Whether the oldest segment can be given up now (so a full spool still takes samples). */
+  canMakeRoom(): boolean {
+    return this.givers() !== undefined;
+  }
+
+  /** The nodes that would give up the oldest segment, all out of sync, while another node is within `maxLagBytes`. */
+  private givers(): { next: LogPosition; holders: { node: string; c: NodeCursor; lag: { units: number } }[] } | undefined {
+    const next = this.o.queue.afterOldestSegment();
+    if (!next) return undefined;
+    const nodes = [...this.cursors.entries()].map(([node, c]) => ({ node, c, lag: this.o.queue.since(c.pos) }));
+    if (!nodes.some((n) => n.lag.bytes <= this.o.maxLagBytes)) return undefined;
+    const holders = nodes.filter((n) => comparePositions(n.c.pos, next) < 0);
+    if (holders.length === 0 || holders.some((n) => n.lag.bytes <= this.o.maxLagBytes)) return undefined;
+    return { next, holders };
   }
 
   /** A batch being written to `node` from before `next` may still arrive: remember how much of it is being counted as skipped. */

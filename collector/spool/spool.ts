@@ -110,11 +110,15 @@ export class Spool {
     return this.queue.units > 0 || this.pending.length > 0;
   }
 
-  /** Samples and bytes held for the node furthest behind; full when the budget is spent. */
+  /**
+   * Samples and bytes held for the node furthest behind; full when the budget is spent and no room can
+   * be made (with several nodes a full spool still takes samples while an out-of-sync node gives way).
+   */
   stats(): { samples: number; bytes: number; full: boolean } {
     let pendingSamples = 0;
     for (const p of this.pending) pendingSamples += p.weight;
-    return { samples: this.queue.units + pendingSamples, bytes: this.queue.bytes + this.pendingBytes, full: this.queue.diskBytes + this.pendingBytes >= this.opts.maxBytes };
+    const spent = this.queue.diskBytes + this.pendingBytes >= this.opts.maxBytes;
+    return { samples: this.queue.units + pendingSamples, bytes: this.queue.bytes + this.pendingBytes, full: spent && !(this.replicas?.canMakeRoom() ?? false) };
   }
 
   /** Each node's lag and state, in the order of the targets. */
