@@ -86,6 +86,25 @@ describe('the spool with several InfluxDB nodes', () => {
     }
   });
 
+  it('a slow node (each write takes 200 ms) does not slow the other: it lags, then catches up', async () => {
+    const dir = join(tmp(), 'spool');
+    const a = new FakeNode('http://127.0.0.1:1');
+    const b = new FakeNode('http://127.0.0.1:2');
+    const slow = b.target();
+    const spool = new Spool({ dir, maxBytes: 8 << 20, batchSamples: 50, targets: [a.target(), { ...slow, write: async (p) => (await new Promise((r) => setTimeout(r, 200)), slow.write(p)) }], minRetryMs: 5, maxRetryMs: 20 });
+    try {
+      await feed(spool, 0, 500);
+      await until('node a has everything', () => a.lines.length === 500);
+      // b needs at least ten writes of 200 ms for these 500 lines: a did not wait for them.
+      expect(b.lines.length, 'node b is still behind').toBeLessThan(500);
+      expect(spool.nodes()[1].lagSamples).toBeGreaterThan(0);
+      await until('node b caught up', () => b.lines.length === 500);
+      expect(numbers(b.lines)).toEqual(range(0, 500));
+    } finally {
+      await spool.close();
+    }
+  });
+
   it('a restart resumes each node at its own position (nothing again to the node that had it) and keeps segments until every node has passed them', async () => {
     const dir = join(tmp(), 'spool');
     const a = new FakeNode('http://127.0.0.1:1');
