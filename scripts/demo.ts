@@ -84,8 +84,8 @@ try {
   say(`collector on ${collector.url} (certificate ${collector.tls?.certFile}, SHA-256 ${collector.tls?.fingerprint256})`);
   // A fresh password for the demo admin on every start: it is printed below and stored only as a hash.
   const consolePassword = generatePassword();
-  if (userByName(collector.db, 'demo-admin')) await setPassword(collector.db, 'demo-admin', consolePassword);
-  else await createUser(collector.db, { name: 'demo-admin', password: consolePassword, role: 'admin' });
+  if (await userByName(collector.state, 'demo-admin')) await setPassword(collector.state, 'demo-admin', consolePassword);
+  else await createUser(collector.state, { name: 'demo-admin', password: consolePassword, role: 'admin' });
 
   const tokenFile = join(dir, 'agent', 'agent.token');
   const agentFile = join(dir, 'agent.yaml');

@@ -262,7 +262,7 @@ describe.skipIf(skip)('alert channels: webhook and Telegram beside e-mail (real 
     const failed = await waitFor(async () => channelRows(id).find((n) => n.channel === 'canglong-telegram' && n.attempts >= 1 && n.lastError), { what: 'a failed attempt', timeoutMs: 20_000 });
     expect(failed.lastError).toContain('/relay/bot***/sendMessage');
 
-    await createUser(tc.collector.db, { name: 'quantri.kenh', password: 'quan-tri-kenh-canh-bao-1', role: 'admin' });
+    await createUser(tc.collector.state, { name: 'quantri.kenh', password: 'quan-tri-kenh-canh-bao-1', role: 'admin' });
     const session = await consoleLogin(tc.url, 'quantri.kenh', 'quan-tri-kenh-canh-bao-1', '/console/notifications');
     const test = await postConsoleForm(tc.url, session, '/test-channel', { name: 'expert-telegram' });
     const testPage = await test.text();

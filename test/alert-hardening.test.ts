@@ -99,7 +99,7 @@ describe.skipIf(skip)('alerting hardening (issue 15) against a real collector, i
   it('the console, the API and the CLI refuse `target=~(` with 400 (2 for the CLI) and the reason; a silence longer than 90 days too', async () => {
     const before = store.silences(Date.now(), { includeEnded: true }).length;
     // The console, as an agency operator would use it (the form that stored anything before).
-    await createUser(tc.collector.db, { name: 'vanhanh.soyte', password: 'van-hanh-so-y-te-1', role: 'operator', agency: 'so-y-te' });
+    await createUser(tc.collector.state, { name: 'vanhanh.soyte', password: 'van-hanh-so-y-te-1', role: 'operator', agency: 'so-y-te' });
     const { cookie, csrf } = await consoleLogin(tc.url, 'vanhanh.soyte', 'van-hanh-so-y-te-1', '/console/alerts');
     const form = await fetch(`${tc.url}/console/silences`, {
       method: 'POST',

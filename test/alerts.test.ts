@@ -279,8 +279,8 @@ describe.skipIf(skip)('alerting end to end (real influxd, real SMTP server, real
   }, 60_000);
 
   it('a province-wide admin sends a test mail from the console through the relay; an agency admin may not', async () => {
-    await createUser(collector.db, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
-    await createUser(collector.db, { name: 'qt.soyte', password: 'qt-soyte-password-1', role: 'admin', agency: 'so-y-te' });
+    await createUser(collector.state, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
+    await createUser(collector.state, { name: 'qt.soyte', password: 'qt-soyte-password-1', role: 'admin', agency: 'so-y-te' });
     const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', origin: url, body: new URLSearchParams(fields).toString() });
     const session = async (username: string, password: string) => {
       const { body, ...headers } = form({ username, password });

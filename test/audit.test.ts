@@ -27,9 +27,9 @@ describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (r
   beforeAll(async () => {
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
-    await createUser(tc.collector.db, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
-    await createUser(tc.collector.db, { name: 'qt.soyte', password: 'qt-soyte-password-1', role: 'admin', agency: 'so-y-te' });
-    await createUser(tc.collector.db, { name: 'nv.ops', password: 'nv-ops-password-1', role: 'operator' });
+    await createUser(tc.collector.state, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
+    await createUser(tc.collector.state, { name: 'qt.soyte', password: 'qt-soyte-password-1', role: 'admin', agency: 'so-y-te' });
+    await createUser(tc.collector.state, { name: 'nv.ops', password: 'nv-ops-password-1', role: 'operator' });
     admin = await login('quantri', 'quantri-password-1');
   }, 60_000);
   afterAll(async () => {
@@ -41,7 +41,7 @@ describe.skipIf(missing({ commands: ['influxd'] }))('audit log and API tokens (r
     const own = await createAdminToken(tc.collector.state, 'nv.ops', 'operator');
     const other = await createAdminToken(tc.collector.state, 'backup-script', 'viewer');
     expect((await apiWith(own)).status).toBe(200);
-    const id = userByName(tc.collector.db, 'nv.ops')!.id;
+    const id = (await userByName(tc.collector.state, 'nv.ops'))!.id;
     expect((await postForm(admin, `/users/${id}/disable`)).status).toBe(303);
     expect((await apiWith(own)).status).toBe(401);
     expect((await apiWith(other)).status).toBe(200);

@@ -121,7 +121,7 @@ describe.skipIf(skip)('auth_events end to end: real sshd, agent, collector, infl
     expect(bf.subject).toContain('[Sở Y tế]');
 
     // The console: the overview counts the attacking address, the agency page lists the findings.
-    await createUser(tc.collector.db, { name: 'xem.tinh', password: 'xem-toan-tinh-1', role: 'viewer' });
+    await createUser(tc.collector.state, { name: 'xem.tinh', password: 'xem-toan-tinh-1', role: 'viewer' });
     const login = await fetch(`${tc.url}/console/login`, {
       method: 'POST',
       redirect: 'manual',

@@ -162,7 +162,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     }
 
     // The console, as a user scoped to so-y-te (an admin: every action is open to them in their own agency).
-    await createUser(db, { name: 'qt.matrix', password: 'qt-matrix-password-1', role: 'admin', agency: 'so-y-te' });
+    await createUser(tc.collector.state, { name: 'qt.matrix', password: 'qt-matrix-password-1', role: 'admin', agency: 'so-y-te' });
     const { cookie, csrf } = await consoleLogin(tc.url, 'qt.matrix', 'qt-matrix-password-1', '/console/alerts');
     const form = { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url, cookie };
     const consoleAnswer = async (method: string, path: string, id: string) => {

@@ -27,7 +27,7 @@ describe.skipIf(skip)('console over HTTPS', () => {
   beforeAll(async () => {
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url, { https: true });
-    await createUser(tc.collector.db, { name: 'admin', password: 'https-admin-password', role: 'admin' });
+    await createUser(tc.collector.state, { name: 'admin', password: 'https-admin-password', role: 'admin' });
   }, 60_000);
   afterAll(async () => {
     await tc?.close();

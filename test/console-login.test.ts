@@ -23,7 +23,7 @@ describe.skipIf(skip)('console login', () => {
   beforeAll(async () => {
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
-    await createUser(tc.collector.db, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
+    await createUser(tc.collector.state, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
   }, 60_000);
   afterAll(async () => {
     await tc?.close();

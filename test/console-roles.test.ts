@@ -27,8 +27,8 @@ describe.skipIf(skip)('console forms: roles, schemas and messages', () => {
   beforeAll(async () => {
     influx = await startInfluxd();
     tc = await startTestCollector(influx.url);
-    await createUser(tc.collector.db, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
-    await createUser(tc.collector.db, { name: 'qt.soyte', password: 'qt-soyte-password-1', role: 'admin', agency: 'so-y-te' });
+    await createUser(tc.collector.state, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
+    await createUser(tc.collector.state, { name: 'qt.soyte', password: 'qt-soyte-password-1', role: 'admin', agency: 'so-y-te' });
     admin = await login('quantri', 'quantri-password-1');
   }, 60_000);
   afterAll(async () => {
@@ -37,35 +37,35 @@ describe.skipIf(skip)('console forms: roles, schemas and messages', () => {
   });
 
   it('refuses a role that is only an inherited property name, and stores no user', async () => {
-    const before = listUsers(tc.collector.db).length;
+    const before = (await listUsers(tc.collector.state)).length;
     for (const role of ['constructor', '__proto__', 'toString', 'hasOwnProperty', '']) {
       const res = await addUser(admin, { name: `nv.${role.replace(/_/g, '') || 'empty'}`, role });
       expect(res.status, role).toBe(400);
       expect(res.headers.get('content-type')).toContain('text/html');
       expect(await res.text()).toContain(`role: cần viewer, operator hoặc admin, nhận được &quot;${role}&quot;`);
     }
-    for (const name of ['nv.constructor', 'nv.proto', 'nv.toString', 'nv.hasOwnProperty', 'nv.empty']) expect(userByName(tc.collector.db, name), name).toBeUndefined();
-    expect(listUsers(tc.collector.db).length).toBe(before);
+    for (const name of ['nv.constructor', 'nv.proto', 'nv.toString', 'nv.hasOwnProperty', 'nv.empty']) expect((await userByName(tc.collector.state, name)), name).toBeUndefined();
+    expect((await listUsers(tc.collector.state)).length).toBe(before);
 
     // The same form with a real role works, so the refusals above are the role's and nothing else's.
     const ok = await addUser(admin, { name: 'nv.operator', role: 'operator', agency: 'so-y-te' });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('id="new-password"');
-    expect(userByName(tc.collector.db, 'nv.operator')).toMatchObject({ role: 'operator', agency: 'so-y-te' });
+    expect((await userByName(tc.collector.state, 'nv.operator'))).toMatchObject({ role: 'operator', agency: 'so-y-te' });
   });
 
   it('says the same in English when the user chose English', async () => {
     const res = await addUser(admin, { name: 'nv.en', role: 'constructor' }, '; canhgac_lang=en');
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('role: expected viewer, operator or admin, got &quot;constructor&quot;');
-    expect(userByName(tc.collector.db, 'nv.en')).toBeUndefined();
+    expect((await userByName(tc.collector.state, 'nv.en'))).toBeUndefined();
   });
 
   it('an agency-scoped admin may not post the users form at all', async () => {
     const scoped = await login('qt.soyte', 'qt-soyte-password-1');
     const res = await addUser(scoped, { name: 'nv.scoped', role: 'admin' });
     expect(res.status).toBe(403);
-    expect(userByName(tc.collector.db, 'nv.scoped')).toBeUndefined();
+    expect((await userByName(tc.collector.state, 'nv.scoped'))).toBeUndefined();
   });
 
   it('a form the schema refuses gets the console page, in Vietnamese, not JSON', async () => {
@@ -85,7 +85,7 @@ describe.skipIf(skip)('console forms: roles, schemas and messages', () => {
     expect(json.status).toBe(400);
     expect(json.headers.get('content-type')).toContain('text/html');
     expect(await json.text()).toContain('role: cần một chuỗi ký tự');
-    for (const name of ['nv.extra', 'nv.json']) expect(userByName(tc.collector.db, name)).toBeUndefined();
+    for (const name of ['nv.extra', 'nv.json']) expect((await userByName(tc.collector.state, name))).toBeUndefined();
   });
 
   it('checks the session before the schema: without one, a malformed form is refused, not explained', async () => {

@@ -63,8 +63,8 @@ describe.skipIf(skip)('console at scale: caps per agency, pages that stay small 
       ...FLOOD_AGENCIES.map((id) => ({ id, name: `Đơn vị ${id}`, level: 'commune', seriesBudget: 5000 })),
     ];
     tc = await startTestCollector(influx.url, { extra: { agencies, ingest: { enrollRateLimit: { perMinute: 600, burst: 1000 }, rateLimit: { samplesPerSecond: 100_000 } } } });
-    const admin = await createUser(tc.collector.db, { name: 'admin', password: 'admin-password-1', role: 'admin' });
-    cookie = `canhgac_session=${createSession(tc.collector.db, admin.id, '127.0.0.1')}`;
+    const admin = await createUser(tc.collector.state, { name: 'admin', password: 'admin-password-1', role: 'admin' });
+    cookie = `canhgac_session=${(await createSession(tc.collector.state, admin.id, '127.0.0.1'))}`;
   }, 120_000);
   afterAll(async () => {
     await tc?.close();

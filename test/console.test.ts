@@ -71,9 +71,9 @@ describe.skipIf(skip)('web console in a real browser', () => {
       },
     });
     store = new AlertStore(tc.collector.db);
-    await createUser(tc.collector.db, { name: 'admin', password: ADMIN_PASSWORD, role: 'admin' });
-    await createUser(tc.collector.db, { name: 'tuphap', password: VIEWER_PASSWORD, role: 'operator', agency: 'so-tu-phap' });
-    await createUser(tc.collector.db, { name: 'victim', password: 'victim-password-1', role: 'viewer' });
+    await createUser(tc.collector.state, { name: 'admin', password: ADMIN_PASSWORD, role: 'admin' });
+    await createUser(tc.collector.state, { name: 'tuphap', password: VIEWER_PASSWORD, role: 'operator', agency: 'so-tu-phap' });
+    await createUser(tc.collector.state, { name: 'victim', password: 'victim-password-1', role: 'viewer' });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     admin = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'vi-VN' });
     page = await admin.newPage();

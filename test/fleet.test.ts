@@ -140,7 +140,7 @@ describe.skipIf(skip)('fleet: profiles pushed to three real agents of two agenci
     }
     await everyAgentMeasured('gateway', at + 1000);
     await everyAgentMeasured('local-port', at + 1000);
-    await createUser(tc.collector.db, { name: 'qt.fleet', password: 'qt-fleet-password-1', role: 'viewer' });
+    await createUser(tc.collector.state, { name: 'qt.fleet', password: 'qt-fleet-password-1', role: 'viewer' });
     const { cookie } = await consoleLogin(tc.url, 'qt.fleet', 'qt-fleet-password-1', '/console/fleet');
     const page = await (await fetch(`${tc.url}/console/fleet`, { headers: { cookie } })).text();
     expect(page.match(/data-fleet-state="rejected"/g)).toHaveLength(3);

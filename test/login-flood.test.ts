@@ -22,7 +22,7 @@ describe.skipIf(missing({ commands: ['influxd'] }))('login flood (real collector
     influx = await startInfluxd();
     // The default login budgets (the test support raises them for other tests).
     tc = await startTestCollector(influx.url, { extra: { login: {} } });
-    await createUser(tc.collector.db, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
+    await createUser(tc.collector.state, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
     token = (await tc.enrolAgent('so-y-te', 'flood-agent')).token;
   }, 60_000);
   afterAll(async () => {

@@ -341,8 +341,8 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
   }, 180_000);
 
   it('the console shows the fleet by version and the rollout progress; a user of another agency sees neither agent', async () => {
-    await createUser(tc.collector.db, { name: 'qt.release', password: 'qt-release-password-1', role: 'viewer' });
-    await createUser(tc.collector.db, { name: 'xem.tuphap', password: 'xem-tuphap-password-1', role: 'viewer', agency: 'so-tu-phap' });
+    await createUser(tc.collector.state, { name: 'qt.release', password: 'qt-release-password-1', role: 'viewer' });
+    await createUser(tc.collector.state, { name: 'xem.tuphap', password: 'xem-tuphap-password-1', role: 'viewer', agency: 'so-tu-phap' });
     const { cookie } = await consoleLogin(tc.url, 'qt.release', 'qt-release-password-1', '/console/releases');
     const pageText = await (await fetch(`${tc.url}/console/releases`, { headers: { cookie } })).text();
     expect(pageText).toContain('Phiên bản agent');

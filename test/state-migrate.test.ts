@@ -83,8 +83,8 @@ describe.skipIf(skip)('state migrate --to postgres', () => {
     config = writeYaml(join(dir, 'collector.yaml'), { listen: { host: '127.0.0.1', port: 0, plainHttp: true }, dataDir: join(dir, 'data'), agencies: TEST_AGENCIES });
     const db = openDb(join(dir, 'data', 'state.db'));
     await syncAgencies(sqliteStateSql(db), TEST_AGENCIES as never);
-    await createUser(db, { name: 'quantri', password: 'mat-khau-quan-tri-2026', role: 'admin' });
-    await createUser(db, { name: 'xem.soyte', password: 'mat-khau-so-y-te-2026', role: 'viewer', agency: 'so-y-te' });
+    await createUser(sqliteStateSql(db), { name: 'quantri', password: 'mat-khau-quan-tri-2026', role: 'admin' });
+    await createUser(sqliteStateSql(db), { name: 'xem.soyte', password: 'mat-khau-so-y-te-2026', role: 'viewer', agency: 'so-y-te' });
     agentToken = (await createAgent(sqliteStateSql(db).db, { agency: 'so-y-te', hostname: 'may-chu-1' })).token;
     fillEveryTable(db);
     db.close();

@@ -85,7 +85,7 @@ describe.skipIf(missing({ commands: ['influxd', 'chromium'] }))('public status p
         },
       },
     });
-    await createUser(tc.collector.db, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
+    await createUser(tc.collector.state, { name: 'quantri', password: 'quantri-password-1', role: 'admin' });
     for (const agency of ['so-y-te', 'so-tu-phap']) {
       const { token } = await tc.enrolAgent(agency, `pc-${agency}`);
       const tokenFile = join(dir, `${agency}.token`);

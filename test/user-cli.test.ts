@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../collector/cli/index.ts';
 import { openDb } from '../collector/state/db.ts';
+import { sqliteStateSql } from '../collector/state/sql/connect.ts';
 import { checkLogin } from '../collector/state/users.ts';
 import { COLLECTOR_BIN, runCli, writeYaml } from './support/agent.ts';
 import { TEST_AGENCIES } from './support/collector.ts';
@@ -23,7 +24,7 @@ describe('user CLI', () => {
     expect(r.stderr).toContain('user quantri (admin) created');
     const db = openDb(join(dir, 'data', 'state.db'));
     try {
-      expect((await checkLogin(db, 'quantri', password))?.role).toBe('admin');
+      expect((await checkLogin(sqliteStateSql(db), 'quantri', password))?.role).toBe('admin');
       expect(JSON.stringify(db.prepare('SELECT * FROM users').all())).not.toContain(password);
     } finally {
       db.close();
@@ -50,8 +51,8 @@ describe('user CLI', () => {
     expect(users.map((u) => [u.name, u.role, u.agency])).toEqual([['quantri', 'admin', undefined], ['xem.soyte', 'viewer', 'so-y-te']]);
     const db = openDb(join(dir, 'data', 'state.db'));
     try {
-      expect(await checkLogin(db, 'xem.soyte', 'mat-khau-so-y-te')).toBeUndefined();
-      expect(await checkLogin(db, 'xem.soyte', 'mat-khau-moi-2026')).toBeDefined();
+      expect(await checkLogin(sqliteStateSql(db), 'xem.soyte', 'mat-khau-so-y-te')).toBeUndefined();
+      expect(await checkLogin(sqliteStateSql(db), 'xem.soyte', 'mat-khau-moi-2026')).toBeDefined();
     } finally {
       db.close();
     }

@@ -123,7 +123,7 @@ describe.skipIf(skip)('web integrity end to end (real agent, collector, influxd 
     expect(table.stdout).toMatch(/FIRST SEEN +LAST SEEN +PRESENT +AGENCY +KIND +URL +EVIDENCE/);
     expect(table.stdout).toContain('4 finding(s), 4 present in the last crawl');
 
-    await createUser(tc.collector.db, { name: 'xem', password: 'mat-khau-xem-1', role: 'viewer' });
+    await createUser(tc.collector.state, { name: 'xem', password: 'mat-khau-xem-1', role: 'viewer' });
     const login = await fetch(`${tc.url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: tc.url }, body: new URLSearchParams({ username: 'xem', password: 'mat-khau-xem-1' }).toString() });
     expect(login.status).toBe(303);
     const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import type { CollectorConfig } from '../config.ts';
 import { parseRole } from '../state/admin-tokens.ts';
 import type { DB } from '../state/db.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { createUser, generatePassword, listUsers, passwordIssue, setPassword, userByName, USER_NAME_PATTERN } from '../state/users.ts';
 import { cliAudit, knownAgencies, loadConfig, parseOptions, stdout, UsageError, withState, type CommandGroup } from './common.ts';
 
@@ -73,25 +74,25 @@ async function obtainPassword(file: string | undefined): Promise<{ password: str
   return { password: generatePassword(), generated: true };
 }
 
-async function passwd(db: DB, name: string, args: UserArgs): Promise<number> {
-  if (!userByName(db, name)) throw new UsageError(`--name: no user "${name}"`);
+async function passwd(state: StateSql, db: DB, name: string, args: UserArgs): Promise<number> {
+  if (!(await userByName(state, name))) throw new UsageError(`--name: no user "${name}"`);
   const p = await obtainPassword(args['password-file']);
-  await setPassword(db, name, p.password);
+  await setPassword(state, name, p.password);
   cliAudit(db, 'user_password', { target: name });
   stdout(p.generated ? `${p.password}\n` : `password of ${name} changed; their sessions were ended\n`);
   if (p.generated) process.stderr.write(`new password of ${name} (shown once); their sessions were ended\n`);
   return 0;
 }
 
-async function add(config: CollectorConfig, db: DB, name: string, args: UserArgs): Promise<number> {
+async function add(config: CollectorConfig, state: StateSql, db: DB, name: string, args: UserArgs): Promise<number> {
   if (!USER_NAME_PATTERN.test(name)) throw new UsageError(`--name: expected letters, digits and . _ @ - (at most 64), got "${name}"`);
-  if (userByName(db, name)) throw new UsageError(`--name: a user "${name}" exists already (change the password with: user passwd)`);
+  if (await userByName(state, name)) throw new UsageError(`--name: a user "${name}" exists already (change the password with: user passwd)`);
   if (args.admin && args.role !== undefined && args.role !== 'admin') throw new UsageError('--admin and --role disagree');
   const role = parseRole(args.admin ? 'admin' : (args.role ?? 'viewer'));
   if (!role) throw new UsageError(`--role: expected viewer, operator or admin, got "${args.role}"`);
   if (args.agency && !config.agencies.some((a) => a.id === args.agency)) throw new UsageError(`--agency: unknown agency "${args.agency}" (known: ${knownAgencies(config)})`);
   const p = await obtainPassword(args['password-file']);
-  const user = await createUser(db, { name, password: p.password, role, agency: args.agency });
+  const user = await createUser(state, { name, password: p.password, role, agency: args.agency });
   cliAudit(db, 'user_add', { target: user.name, agency: user.agency, detail: user.role });
   const who = `user ${user.name} (${user.role}${user.agency ? `, agency ${user.agency}` : ''}) created`;
   if (p.generated) {
@@ -118,16 +119,16 @@ export async function userCommand(_command: string, argv: string[]): Promise<num
   );
   const config = loadConfig(args);
   const [sub] = positionals;
-  return withState(config, async (_state, db) => {
+  return withState(config, async (state, db) => {
     if (sub === 'list') {
-      const users = listUsers(db);
+      const users = await listUsers(state);
       if (args.json) return stdout(JSON.stringify(users) + '\n'), 0;
       for (const u of users) stdout(`${u.name}\t${u.role}\t${u.agency ?? '-'}\t${u.lastLoginAt ? new Date(u.lastLoginAt).toISOString() : 'never logged in'}\n`);
       return 0;
     }
     if (sub !== 'add' && sub !== 'passwd') throw new UsageError('user: expected add, passwd or list');
     if (!args.name) throw new UsageError(`user ${sub}: --name NAME is required`);
-    return sub === 'passwd' ? passwd(db, args.name, args) : add(config, db, args.name, args);
+    return sub === 'passwd' ? passwd(state, db, args.name, args) : add(config, state, db, args.name, args);
   });
 }
 

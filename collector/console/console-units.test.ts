@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../state/db.ts';
+import { sqliteStateSql } from '../state/sql/connect.ts';
 import { createSession, csrfTokenOf, sessionById, SESSION_IDLE_MS } from '../state/sessions.ts';
 import { checkLogin, createUser, hashPassword, setPassword, verifyPassword } from '../state/users.ts';
 import { html, path, raw } from './html.ts';
@@ -52,18 +53,19 @@ describe('users and sessions', () => {
 
     const db = openDb(':memory:');
     db.prepare("INSERT INTO agencies (id, name, level) VALUES ('so-y-te', 'Sở Y tế', 'department')").run();
-    const u = await createUser(db, { name: 'lan', password: 'password-one', role: 'operator', agency: 'so-y-te' });
-    expect(await checkLogin(db, 'lan', 'password-two')).toBeUndefined();
-    expect(await checkLogin(db, 'nobody', 'password-one')).toBeUndefined();
-    expect((await checkLogin(db, 'LAN', 'password-one'))?.agency).toBe('so-y-te');
-    const id = createSession(db, u.id, '127.0.0.1', 1000);
-    const s = sessionById(db, id, 2000)!;
+    const state = sqliteStateSql(db);
+    const u = await createUser(state, { name: 'lan', password: 'password-one', role: 'operator', agency: 'so-y-te' });
+    expect(await checkLogin(state, 'lan', 'password-two')).toBeUndefined();
+    expect(await checkLogin(state, 'nobody', 'password-one')).toBeUndefined();
+    expect((await checkLogin(state, 'LAN', 'password-one'))?.agency).toBe('so-y-te');
+    const id = await createSession(state, u.id, '127.0.0.1', 1000);
+    const s = (await sessionById(state, id, 2000))!;
     expect(s.user.name).toBe('lan');
     expect(s.csrf).toBe(csrfTokenOf(id));
     expect(db.prepare('SELECT id_hash FROM user_sessions').pluck().get()).not.toBe(id);
-    expect(sessionById(db, id, 1000 + SESSION_IDLE_MS + 1)).toBeUndefined();
-    await setPassword(db, 'lan', 'password-three');
-    expect(sessionById(db, id, 2000)).toBeUndefined();
+    expect(await sessionById(state, id, 1000 + SESSION_IDLE_MS + 1)).toBeUndefined();
+    await setPassword(state, 'lan', 'password-three');
+    expect(await sessionById(state, id, 2000)).toBeUndefined();
     db.close();
   });
 });

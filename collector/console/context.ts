@@ -81,7 +81,7 @@ export function consoleContext(services: CollectorServices) {
    */
   const need = (role: Role) => async (request: FastifyRequest, reply: FastifyReply) => {
     const id = sessionIdOf(request);
-    const session = id ? sessionById(db, id) : undefined;
+    const session = id ? await sessionById(state, id) : undefined;
     if (!session) {
       if (request.method === 'GET') return reply.redirect(`${CONSOLE}/login?next=${encodeURIComponent(request.url)}`, 303);
       return fail(request, reply, 403, t(localeOf(request, reply), 'csrfFailed'));

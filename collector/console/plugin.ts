@@ -69,14 +69,13 @@ function errorHandler(cx: ConsoleContext) {
  */
 export default async function consolePlugin(app: FastifyInstance, opts: ConsoleOptions) {
   const cx = consoleContext(opts.services);
-  const { db } = opts.services;
 
   // The session opens the operator API too; an unsafe method needs the CSRF token as a header, so a
   // cross-site form can never act with the cookie.
-  app.principalResolvers.push((request): Principal | undefined => {
+  app.principalResolvers.push(async (request): Promise<Principal | undefined> => {
     const id = sessionIdOf(request);
     if (!id) return undefined;
-    const session = sessionById(db, id);
+    const session = await sessionById(opts.services.state, id);
     if (!session) return undefined;
     if (UNSAFE_METHODS.has(request.method) && !sameToken(request.headers['x-csrf-token'] as string | undefined, session.csrf)) return undefined;
     return principalOfUser(session.user);

@@ -92,7 +92,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(routeList);
   await app.register(gzipBody);
   const { services } = opts;
-  const { db } = services;
   await app.register(agentAuth, { state: services.state });
   await app.register(healthRoutes, { readiness: opts.readiness });
   await app.register(enrollRoutes, { state: services.state, limit: opts.enrollLimit });

@@ -21,7 +21,7 @@ describe('roles', () => {
   it('the database refuses to store a user or token with any other role', async () => {
     const db = openDb(':memory:');
     for (const bad of HOSTILE) {
-      await expect(createUser(db, { name: `u${HOSTILE.indexOf(bad)}`, password: 'x'.repeat(12), role: bad as never }), bad).rejects.toThrow(/CHECK constraint/);
+      await expect(createUser(sqliteStateSql(db), { name: `u${HOSTILE.indexOf(bad)}`, password: 'x'.repeat(12), role: bad as never }), bad).rejects.toThrow(/CHECK constraint/);
       await expect(createAdminToken(sqliteStateSql(db), 'script', bad as never), bad).rejects.toThrow(/CHECK constraint/);
     }
     expect(db.prepare('SELECT COUNT(*) AS n FROM users').get()).toEqual({ n: 0 });
@@ -32,22 +32,23 @@ describe('roles', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     migrate(db, ROLES_CHECKED_VERSION - 1);
-    const good = await createUser(db, { name: 'an', password: 'x'.repeat(12), role: 'admin' });
-    const bad = await createUser(db, { name: 'mallory', password: 'x'.repeat(12), role: 'constructor' as never });
-    const goodSession = createSession(db, good.id, '127.0.0.1');
-    createSession(db, bad.id, '127.0.0.1');
-    const goodToken = await createAdminToken(sqliteStateSql(db), 'ok-script', 'operator');
-    const badToken = await createAdminToken(sqliteStateSql(db), 'bad-script', 'constructor' as never);
+    const state = sqliteStateSql(db);
+    const good = await createUser(state, { name: 'an', password: 'x'.repeat(12), role: 'admin' });
+    const bad = await createUser(state, { name: 'mallory', password: 'x'.repeat(12), role: 'constructor' as never });
+    const goodSession = await createSession(state, good.id, '127.0.0.1');
+    await createSession(state, bad.id, '127.0.0.1');
+    const goodToken = await createAdminToken(state, 'ok-script', 'operator');
+    const badToken = await createAdminToken(state, 'bad-script', 'constructor' as never);
 
     migrate(db);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(getUser(db, good.id)).toMatchObject({ name: 'an', role: 'admin', disabledAt: undefined });
-    expect(userByName(db, 'mallory')).toMatchObject({ role: 'viewer' });
-    expect(userByName(db, 'mallory')!.disabledAt).toBeGreaterThan(0);
-    expect(sessionById(db, goodSession)?.user.name).toBe('an');
+    expect(await getUser(state, good.id)).toMatchObject({ name: 'an', role: 'admin', disabledAt: undefined });
+    expect(await userByName(state, 'mallory')).toMatchObject({ role: 'viewer' });
+    expect((await userByName(state, 'mallory'))!.disabledAt).toBeGreaterThan(0);
+    expect((await sessionById(state, goodSession))?.user.name).toBe('an');
     expect(db.prepare('SELECT COUNT(*) AS n FROM user_sessions WHERE user_id = ?').get(bad.id)).toEqual({ n: 0 });
-    expect(await principalByAdminToken(sqliteStateSql(db), goodToken)).toMatchObject({ role: 'operator' });
-    expect(await principalByAdminToken(sqliteStateSql(db), badToken)).toBeUndefined();
+    expect(await principalByAdminToken(state, goodToken)).toMatchObject({ role: 'operator' });
+    expect(await principalByAdminToken(state, badToken)).toBeUndefined();
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();
   });

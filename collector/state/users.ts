@@ -1,9 +1,11 @@
 // Console user accounts: scrypt password hashes, login checks, disabling, and the principal a user
 // acts as in the operator API.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import { scryptOffPool } from './password-hasher.ts';
 import type { Principal, Role } from './admin-tokens.ts';
-import type { DB } from './db.ts';
+import type { StateSql } from './sql/connect.ts';
+import { asciiLower, changes, textOrder } from './sql/query.ts';
 
 /** Console users. Passwords are stored as scrypt hashes with a per-user salt, never in clear. */
 export interface UserRow {
@@ -57,24 +59,22 @@ export function passwordIssue(password: string): string | undefined {
 
 export const USER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
-export async function createUser(db: DB, u: { name: string; password: string; role: Role; agency?: string }, now = Date.now()): Promise<UserRow> {
+export async function createUser(state: StateSql, u: { name: string; password: string; role: Role; agency?: string }, now = Date.now()): Promise<UserRow> {
   const hash = await hashPassword(u.password);
-  const r = db
-    .prepare('INSERT INTO users (name, password_hash, role, agency, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(u.name, hash, u.role, u.agency ?? null, now, now);
-  return getUser(db, Number(r.lastInsertRowid))!;
+  const r = await sql<Record<string, unknown>>`INSERT INTO users (name, password_hash, role, agency, created_at, password_changed_at)
+    VALUES (${u.name}, ${hash}, ${u.role}, ${u.agency ?? null}, ${now}, ${now}) RETURNING *`.execute(state.db);
+  return userFromRow(r.rows[0]);
 }
 
-export async function setPassword(db: DB, name: string, password: string, now = Date.now()): Promise<boolean> {
+export async function setPassword(state: StateSql, name: string, password: string, now = Date.now()): Promise<boolean> {
   const hash = await hashPassword(password);
-  const user = userByName(db, name);
-  if (!user) return false;
-  db.transaction(() => {
-    db.prepare('UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?').run(hash, now, user.id);
+  return state.db.transaction().execute(async (trx) => {
+    const r = await sql<{ id: number }>`UPDATE users SET password_hash = ${hash}, password_changed_at = ${now} WHERE name = ${name} RETURNING id`.execute(trx);
+    if (!r.rows[0]) return false;
     // A new password ends every session opened with the old one.
-    db.prepare('DELETE FROM user_sessions WHERE user_id = ?').run(user.id);
-  })();
-  return true;
+    await sql`DELETE FROM user_sessions WHERE user_id = ${r.rows[0].id}`.execute(trx);
+    return true;
+  });
 }
 
 /**
@@ -82,40 +82,51 @@ export async function setPassword(db: DB, name: string, password: string, now = 
  * would otherwise keep working for a person who left) or enable an account. Enabling does not bring
  * revoked tokens back. Returns whether the account changed and how many tokens were revoked.
  */
-export function setDisabled(db: DB, id: number, disabled: boolean, now = Date.now()): { changed: boolean; tokensRevoked: number } {
-  return db.transaction(() => {
-    const changed = db.prepare(`UPDATE users SET disabled_at = ${disabled ? '?' : 'NULL'} WHERE id = ?`).run(...(disabled ? [now, id] : [id])).changes === 1;
+export async function setDisabled(state: StateSql, id: number, disabled: boolean, now = Date.now()): Promise<{ changed: boolean; tokensRevoked: number }> {
+  return state.db.transaction().execute(async (trx) => {
+    const r = await sql<{ name: string }>`UPDATE users SET disabled_at = ${disabled ? now : null} WHERE id = ${id} RETURNING name`.execute(trx);
+    const name = r.rows[0]?.name;
     let tokensRevoked = 0;
-    if (disabled) {
-      db.prepare('DELETE FROM user_sessions WHERE user_id = ?').run(id);
-      const name = (db.prepare('SELECT name FROM users WHERE id = ?').get(id) as { name: string } | undefined)?.name;
-      if (name) tokensRevoked = db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL').run(now, name).changes;
+    if (disabled && name !== undefined) {
+      await sql`DELETE FROM user_sessions WHERE user_id = ${id}`.execute(trx);
+      // Tokens named after the account in any case of ASCII letters, as user names compare.
+      tokensRevoked = changes(
+        await sql`UPDATE admin_tokens SET revoked_at = ${now} WHERE ${asciiLower(state.driver, 'name')} = ${asciiLowerCase(name)} AND revoked_at IS NULL`.execute(trx),
+      );
     }
-    return { changed, tokensRevoked };
-  })();
+    return { changed: name !== undefined, tokensRevoked };
+  });
 }
 
-export function getUser(db: DB, id: number): UserRow | undefined {
-  const r = db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Record<string, unknown> | undefined;
-  return r ? toRow(r) : undefined;
+const asciiLowerCase = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+export async function getUser(state: StateSql, id: number): Promise<UserRow | undefined> {
+  const r = await sql<Record<string, unknown>>`SELECT * FROM users WHERE id = ${id}`.execute(state.db);
+  return r.rows[0] ? userFromRow(r.rows[0]) : undefined;
 }
 
-export function userByName(db: DB, name: string): UserRow | undefined {
-  const r = db.prepare('SELECT * FROM users WHERE name = ?').get(name) as Record<string, unknown> | undefined;
-  return r ? toRow(r) : undefined;
+/** Names compare without regard to case (NOCASE on SQLite, citext on PostgreSQL). */
+export async function userByName(state: StateSql, name: string): Promise<UserRow | undefined> {
+  const r = await userRowByName(state, name);
+  return r ? userFromRow(r) : undefined;
 }
 
-export function listUsers(db: DB): UserRow[] {
-  return (db.prepare('SELECT * FROM users ORDER BY name').all() as Record<string, unknown>[]).map(toRow);
+async function userRowByName(state: StateSql, name: string): Promise<Record<string, unknown> | undefined> {
+  return (await sql<Record<string, unknown>>`SELECT * FROM users WHERE name = ${name}`.execute(state.db)).rows[0];
+}
+
+export async function listUsers(state: StateSql, limit = 10_000): Promise<UserRow[]> {
+  const r = await sql<Record<string, unknown>>`SELECT * FROM users ORDER BY ${textOrder(state.driver, 'name')} LIMIT ${limit}`.execute(state.db);
+  return r.rows.map(userFromRow);
 }
 
 /** The user if the password is right and the account is enabled. The hash is computed even for an unknown name (same timing). */
-export async function checkLogin(db: DB, name: string, password: string, now = Date.now()): Promise<UserRow | undefined> {
-  const r = db.prepare('SELECT * FROM users WHERE name = ?').get(name) as Record<string, unknown> | undefined;
+export async function checkLogin(state: StateSql, name: string, password: string, now = Date.now()): Promise<UserRow | undefined> {
+  const r = await userRowByName(state, name);
   const ok = await verifyPassword(password, (r?.password_hash as string | undefined) ?? DUMMY_HASH);
   if (!r || !ok || r.disabled_at !== null) return undefined;
-  db.prepare('UPDATE users SET last_login_at = ? WHERE id = ?').run(now, r.id);
-  return toRow(r);
+  await sql`UPDATE users SET last_login_at = ${now} WHERE id = ${r.id}`.execute(state.db);
+  return userFromRow(r);
 }
 
 const DUMMY_HASH = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`;
@@ -124,7 +135,8 @@ export function principalOfUser(u: UserRow): Principal {
   return { kind: 'user', name: u.name, role: u.role, agency: u.agency };
 }
 
-function toRow(r: Record<string, unknown>): UserRow {
+/** A users row as the stores hand it out (sessions read it joined to their own). */
+export function userFromRow(r: Record<string, unknown>): UserRow {
   return {
     id: r.id as number,
     name: r.name as string,

@@ -17,7 +17,7 @@ const CodeForm = formBody({ agency: text(64), ttl: text(16), note: text(1000) })
 const ActionForm = formBody({});
 
 export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { db, latest } = cx;
+  const { latest } = cx;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   const renderAgents = async (request: FastifyRequest, reply: FastifyReply, extra: Pick<AgentsPageData, 'newCode' | 'message' | 'error'> = {}, status = 200) => {

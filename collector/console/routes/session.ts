@@ -72,7 +72,7 @@ export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: 
     if (overBudget > 0) return locked(overBudget);
     let user;
     try {
-      user = name && password ? await checkLogin(db, name, password.slice(0, 200)) : undefined;
+      user = name && password ? await checkLogin(cx.services.state, name, password.slice(0, 200)) : undefined;
     } catch (err) {
       if (err instanceof HasherBusyError) return locked(5);
       throw err;
@@ -85,14 +85,14 @@ export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: 
       return cx.send(reply, loginPage(ctx, { name, error: t(ctx.locale, 'loginFailed'), next: safeNext(form.next) }), 401);
     }
     throttle.success(request.ip, name);
-    const id = createSession(db, user.id, request.ip);
+    const id = await createSession(cx.services.state, user.id, request.ip);
     recordAudit(db, { actor: user.name, actorKind: 'user', action: 'login', address: request.ip, agency: user.agency });
     setSessionCookie(request, reply, id, Math.floor(SESSION_TTL_MS / 1000));
     return reply.redirect(safeNext(form.next), 303);
   });
 
   r.post(`${CONSOLE}/logout`, { preValidation: cx.need('viewer'), schema: { body: LogoutForm } }, async (request, reply) => {
-    endSession(db, request.consoleSession!.id);
+    await endSession(cx.services.state, request.consoleSession!.id);
     cx.audit(request, 'logout');
     clearSessionCookie(request, reply);
     return reply.redirect(`${CONSOLE}/login`, 303);

@@ -14,12 +14,11 @@ const UserForm = formBody({ name: text(256), role: text(32), agency: text(64) })
 const ActionForm = formBody({});
 
 export default async function userRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { db } = cx;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   const renderUsers = async (request: FastifyRequest, reply: FastifyReply, extra: Partial<UsersPageData> = {}, status = 200) =>
-    cx.send(reply, usersPage(cx.ctxOf(request, reply), { users: listUsers(db), agencies: await cx.visibleAgencies(request), names: await cx.names(), self: cx.userName(request), ...extra }), status);
-  const activeProvinceAdmins = () => listUsers(db).filter((u) => u.role === 'admin' && !u.agency && u.disabledAt === undefined);
+    cx.send(reply, usersPage(cx.ctxOf(request, reply), { users: await listUsers(cx.services.state), agencies: await cx.visibleAgencies(request), names: await cx.names(), self: cx.userName(request), ...extra }), status);
+  const activeProvinceAdmins = async () => (await listUsers(cx.services.state)).filter((u) => u.role === 'admin' && !u.agency && u.disabledAt === undefined);
 
   r.get(`${CONSOLE}/users`, { preValidation: cx.needUserAdmin }, async (request, reply) => {
     const done = (request.query as Record<string, unknown>).done;
@@ -35,9 +34,9 @@ export default async function userRoutes(app: FastifyInstance, { cx }: { cx: Con
     if (!USER_NAME_PATTERN.test(name)) return renderUsers(request, reply, { error: t(L, 'badUserName', { name: name.slice(0, 64) }) }, 400);
     if (!role) return renderUsers(request, reply, { error: t(L, 'badRole', { role: (form.role ?? '').slice(0, 20) }) }, 400);
     if (agency && !(await getAgency(cx.services.state, agency))?.active) return renderUsers(request, reply, { error: t(L, 'unknownAgency', { agency }) }, 400);
-    if (userByName(db, name)) return renderUsers(request, reply, { error: t(L, 'userExists') }, 400);
+    if (await userByName(cx.services.state, name)) return renderUsers(request, reply, { error: t(L, 'userExists') }, 400);
     const password = generatePassword();
-    await createUser(db, { name, password, role, agency });
+    await createUser(cx.services.state, { name, password, role, agency });
     request.log.info({ user: name, role, agency, by: cx.userName(request) }, 'console user added from the console');
     cx.audit(request, 'user_add', { target: name, agency, detail: role });
     // Shown once, on this response only: never in a URL, a log or a later page.
@@ -45,10 +44,10 @@ export default async function userRoutes(app: FastifyInstance, { cx }: { cx: Con
   });
 
   r.post(`${CONSOLE}/users/:id/password`, { preValidation: cx.needUserAdmin, schema: { params: IdParams, body: ActionForm } }, async (request, reply) => {
-    const user = getUser(db, Number(request.params.id));
+    const user = await getUser(cx.services.state, Number(request.params.id));
     if (!user) return cx.fail(request, reply, 404);
     const password = generatePassword();
-    await setPassword(db, user.name, password); // ends the user's sessions
+    await setPassword(cx.services.state, user.name, password); // ends the user's sessions
     request.log.info({ user: user.name, by: cx.userName(request) }, 'console password reset from the console');
     cx.audit(request, 'user_password', { target: user.name, agency: user.agency });
     // For one's own account too: this page shows the new password; the next click asks to log in with it.
@@ -57,15 +56,15 @@ export default async function userRoutes(app: FastifyInstance, { cx }: { cx: Con
 
   for (const action of ['disable', 'enable'] as const) {
     r.post(`${CONSOLE}/users/:id/${action}`, { preValidation: cx.needUserAdmin, schema: { params: IdParams, body: ActionForm } }, async (request, reply) => {
-      const user = getUser(db, Number(request.params.id));
+      const user = await getUser(cx.services.state, Number(request.params.id));
       if (!user) return cx.fail(request, reply, 404);
       const L = cx.localeOf(request, reply);
       if (action === 'disable') {
         if (user.name === cx.userName(request)) return renderUsers(request, reply, { error: t(L, 'cannotDisableSelf') }, 400);
-        const admins = activeProvinceAdmins();
+        const admins = await activeProvinceAdmins();
         if (admins.length === 1 && admins[0].id === user.id) return renderUsers(request, reply, { error: t(L, 'lastAdmin') }, 400);
       }
-      const { tokensRevoked } = setDisabled(db, user.id, action === 'disable');
+      const { tokensRevoked } = await setDisabled(cx.services.state, user.id, action === 'disable');
       request.log.info({ user: user.name, by: cx.userName(request), action, tokensRevoked }, 'console user changed from the console');
       cx.audit(request, action === 'disable' ? 'user_disable' : 'user_enable', { target: user.name, agency: user.agency, detail: tokensRevoked ? `${tokensRevoked} API token(s) named after the account revoked` : undefined });
       return reply.redirect(`${CONSOLE}/users?done=${action}`, 303);

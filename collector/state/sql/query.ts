@@ -21,3 +21,12 @@ export function textOrder(driver: StateDriver, column: string): RawBuilder<unkno
   if (!/^[a-z_][a-z0-9_.]*$/.test(column)) throw new Error(`textOrder: not a column name: ${column}`);
   return sql.raw(driver === 'postgres' ? `${column} COLLATE "C"` : column);
 }
+
+/**
+ * `lower()` of a text column as SQLite's does it: ASCII letters only (PostgreSQL folds every letter
+ * unless told the C collation, and then folds ASCII alone). For NOCASE-style name comparisons.
+ */
+export function asciiLower(driver: StateDriver, column: string): RawBuilder<unknown> {
+  if (!/^[a-z_][a-z0-9_.]*$/.test(column)) throw new Error(`asciiLower: not a column name: ${column}`);
+  return sql.raw(driver === 'postgres' ? `lower(CAST(${column} AS TEXT) COLLATE "C")` : `lower(${column})`);
+}
