@@ -21,24 +21,29 @@ const skip = missing({ postgres: true, commands: ['haproxy', 'pg_ctlcluster'] })
 interface Proxy {
   port: number;
   process: ChildProcess;
-  /** Each server's status as HAProxy's stats socket tells it: UP, DOWN, ... */
+  /** Each server's status as HAProxy's stats socket tells it: UP, DOWN, MAINT, ... */
   states(): Promise<Record<string, string>>;
+  /** One command on the runtime API (`disable server ...`), its answer. */
+  admin(command: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** `show stat` on HAProxy's admin socket (added to the test copy only), as name -> status. */
-function readStates(socket: string): Promise<Record<string, string>> {
+/** One command on HAProxy's runtime API (the shipped socket line, moved into the test's directory). */
+function adminCommand(socket: string, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const c = createConnection(socket, () => c.end('show stat\n'));
+    const c = createConnection(socket, () => c.end(`${command}\n`));
     c.setTimeout(3000, () => c.destroy(new Error('stats socket did not answer within 3 s')));
     c.on('data', (d: Buffer) => (text = (text + d.toString()).slice(0, 100_000)));
     c.on('error', reject);
-    c.on('close', () => {
-      const lines = text.split('\n').filter((l) => /^canhgac-state,pg-\d,/.test(l));
-      resolve(Object.fromEntries(lines.map((l) => l.split(',')).map((f) => [f[1]!, f[17]!])));
-    });
+    c.on('close', () => resolve(text));
   });
+}
+
+/** `show stat` as server name -> status. */
+async function readStates(socket: string): Promise<Record<string, string>> {
+  const lines = (await adminCommand(socket, 'show stat')).split('\n').filter((l) => /^canhgac-state,pg-\d,/.test(l));
+  return Object.fromEntries(lines.map((l) => l.split(',')).map((f) => [f[1]!, f[17]!]));
 }
 
 /** deploy/ha/haproxy-postgres.cfg as shipped (its check, its timings), with this machine's addresses. */
@@ -48,7 +53,8 @@ function shippedConfig(port: number, pg1: number, pg2: number, socket: string): 
     .replace('bind 127.0.0.1:5432', `bind 127.0.0.1:${port}`)
     .replace('server pg-1 10.0.0.21:5432', `server pg-1 127.0.0.1:${pg1}`)
     .replace('server pg-2 10.0.0.22:5432', `server pg-2 127.0.0.1:${pg2}`)
-    .replace('log /dev/log local0', `log stderr local0\n  stats socket ${socket} mode 600`);
+    .replace('log /dev/log local0', 'log stderr local0')
+    .replace('stats socket /run/haproxy/admin.sock mode 660 level admin', `stats socket ${socket} mode 600 level admin`);
   // Nothing of the LAN example may remain: this test sends to loopback only.
   if (/\b10\.0\.0\.\d/.test(out)) throw new Error('deploy/ha/haproxy-postgres.cfg changed: a LAN address was left in the test copy');
   return out;
@@ -59,7 +65,7 @@ async function startProxy(pair: PostgresPair): Promise<Proxy> {
   const port = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
   const socket = join(dir, 'admin.sock');
-  writeFileSync(cfg, shippedConfig(port, pair.primary.port, pair.replica.port, socket));
+  writeFileSync(cfg, shippedConfig(port, pair.pg1.port, pair.pg2.port, socket));
   const check = spawnSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8', timeout: 10_000 });
   if (check.status !== 0) throw new Error(`haproxy -c refused the shipped file: ${check.stderr}${check.stdout}`);
   const child = spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -67,6 +73,7 @@ async function startProxy(pair: PostgresPair): Promise<Proxy> {
     port,
     process: child,
     states: () => readStates(socket),
+    admin: (command) => adminCommand(socket, command),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -130,14 +137,14 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
     // The check tells the nodes apart: the standby is DOWN for HAProxy, not merely second in line.
     await eventually(10_000, async () => expect(await proxy.states()).toEqual({ 'pg-1': 'UP', 'pg-2': 'DOWN' }));
     // Several sessions: every one lands on the primary, never on the standby.
-    for (let i = 0; i < 5; i++) expect(await whereAmI(state)).toEqual({ port: pair.primary.port, standby: false });
+    for (let i = 0; i < 5; i++) expect(await whereAmI(state)).toEqual({ port: pair.pg1.port, standby: false });
     await sql`CREATE TABLE failover_probe (id INTEGER PRIMARY KEY, at BIGINT NOT NULL)`.execute(state.db);
     for (let id = 1; id <= 50; id++) await sql`INSERT INTO failover_probe (id, at) VALUES (${id}, ${Date.now()})`.execute(state.db);
     // Synchronous commit waits for the replica's flush, not its replay: replay follows within moments.
-    await eventually(5_000, async () => expect(await ids(pair.replica, pair.appPassword)).toHaveLength(50));
-    const schema = await pair.replica.query<{ version: number }>('SELECT version FROM canhgac_schema', [], { database: 'canhgac' });
+    await eventually(5_000, async () => expect(await ids(pair.pg2, pair.appPassword)).toHaveLength(50));
+    const schema = await pair.pg2.query<{ version: number }>('SELECT version FROM canhgac_schema', [], { database: 'canhgac' });
     expect(schema[0]!.version).toBeGreaterThan(0);
-    const refused = await pair.replica.query('INSERT INTO failover_probe (id, at) VALUES (999, 0)', [], { database: 'canhgac', user: 'canhgac', password: pair.appPassword }).then(
+    const refused = await pair.pg2.query('INSERT INTO failover_probe (id, at) VALUES (999, 0)', [], { database: 'canhgac', user: 'canhgac', password: pair.appPassword }).then(
       () => undefined,
       (err: { code?: string; message: string }) => err,
     );
@@ -168,7 +175,7 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
     })();
     await eventually(5_000, async () => expect(committed.length).toBeGreaterThan(20));
     const killedAt = Date.now();
-    await pair.primary.kill9();
+    await pair.pg1.kill9();
     stopWriting = true;
     await writer;
     await writerPool.end().catch(() => {});
@@ -185,20 +192,24 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
     expect(beforePromotion).toMatch(/cannot reach the state database postgres:\/\/canhgac@127\.0\.0\.1/);
     expect(beforePromotion).not.toContain(pair.appPassword);
 
+    // The recipe, step 1: fence pg-1 in HAProxy, so that it gets nobody even if it came back a primary.
+    expect((await proxy.admin('disable server canhgac-state/pg-1')).trim()).toBe('');
+    expect((await proxy.states())['pg-1']).toBe('MAINT');
+
     // The recipe, step 2 and 3, on pg-2: promote, then stop waiting for a synchronous standby it no longer has.
-    pair.promote(pair.replica);
+    pair.promote(pair.pg2);
     const promotedAt = Date.now();
-    await pair.replica.query("ALTER SYSTEM SET synchronous_standby_names = ''");
-    await pair.replica.query('SELECT pg_reload_conf()');
+    await pair.pg2.query("ALTER SYSTEM SET synchronous_standby_names = ''");
+    await pair.pg2.query('SELECT pg_reload_conf()');
 
     // A collector starting now, pointed the documented way (its local HAProxy), reaches the new primary.
     const fresh = await eventually(20_000, open);
     const where = await eventually(20_000, async () => {
       const w = await whereAmI(fresh);
-      if (w.port !== pair.replica.port || w.standby) throw new Error(`on ${w.port}, standby ${w.standby}`);
+      if (w.port !== pair.pg2.port || w.standby) throw new Error(`on ${w.port}, standby ${w.standby}`);
       return w;
     });
-    expect(where).toEqual({ port: pair.replica.port, standby: false });
+    expect(where).toEqual({ port: pair.pg2.port, standby: false });
     const rows = (await sql<{ id: number }>`SELECT id FROM failover_probe`.execute(fresh.db)).rows.map((r) => Number(r.id));
     const present = new Set(rows);
     expect(committed.filter((id) => !present.has(id))).toEqual([]);
@@ -210,10 +221,34 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
     await eventually(10_000, async () => {
       await sql`INSERT INTO failover_probe (id, at) VALUES (${200_001}, ${Date.now()})`.execute(state.db);
     });
-    expect(await ids(pair.replica, pair.appPassword)).toEqual(expect.arrayContaining([200_000, 200_001]));
+    expect(await ids(pair.pg2, pair.appPassword)).toEqual(expect.arrayContaining([200_000, 200_001]));
     console.log(
       `failover: ${committed.length} rows committed before kill -9, all on the promoted node; ` +
         `kill -9 to pg-1 marked DOWN ${markedDownAt - killedAt} ms, promoted to first write through HAProxy ${writtenAt - promotedAt} ms`,
     );
+  }, 60_000);
+
+  it('the old primary comes back with pg_rewind as the replica of the new one; HAProxy keeps it out; synchronous again', async () => {
+    // The recipe, step 5: pg_rewind -R of pg-1 against pg-2 (pg-1 was killed, never shut down cleanly).
+    await pair.rewind(pair.pg1, pair.pg2);
+    await eventually(10_000, async () => {
+      const r = await pair.pg1.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+      expect(r[0]!.standby).toBe(true);
+    });
+    // Everything written since the failover reaches it.
+    await eventually(10_000, async () => expect(await ids(pair.pg1, pair.appPassword)).toEqual(await ids(pair.pg2, pair.appPassword)));
+    // Unfenced in HAProxy, it is checked again and stays DOWN: a standby gets no collector.
+    expect((await proxy.admin('enable server canhgac-state/pg-1')).trim()).toBe('');
+    await new Promise((r) => setTimeout(r, 5000)); // two check intervals and a half of the shipped file
+    expect(await proxy.states()).toEqual({ 'pg-1': 'DOWN', 'pg-2': 'UP' });
+    // pg-2 waits for its replica again, and the collector's writes go on through HAProxy.
+    await pair.pg2.query("ALTER SYSTEM SET synchronous_standby_names = '*'");
+    await pair.pg2.query('SELECT pg_reload_conf()');
+    await eventually(10_000, async () => {
+      const rows = await pair.pg2.query<{ sync_state: string }>("SELECT sync_state FROM pg_stat_replication WHERE state = 'streaming'");
+      expect(rows.map((r) => r.sync_state)).toEqual(['sync']);
+    });
+    await sql`INSERT INTO failover_probe (id, at) VALUES (${300_000}, ${Date.now()})`.execute(opened[0]!.db);
+    await eventually(5_000, async () => expect(await ids(pair.pg1, pair.appPassword)).toContain(300_000));
   }, 60_000);
 });

@@ -28,13 +28,20 @@ export interface PgNode {
 
 export interface PostgresPair {
   dir: string;
-  primary: PgNode;
-  replica: PgNode;
+  /** Built as the primary (a failover may change that). */
+  readonly pg1: PgNode;
+  /** Built as pg-1's streaming replica. */
+  readonly pg2: PgNode;
   /** The collector's role `canhgac` (owner of the database `canhgac`): its password and a 0600 file of it. */
   appPassword: string;
   appPasswordFile: string;
   /** Debian's `pg_ctlcluster 15 main promote` for `node` (it runs `pg_ctl promote`, which waits until done). */
   promote(node: PgNode): void;
+  /**
+   * The recipe's step 5 for a failed primary: `pg_rewind -R` of its data directory against `source` (the
+   * promoted node), then started again on its port, a standby streaming from `source`.
+   */
+  rewind(node: PgNode, source: PgNode): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,7 +57,7 @@ function own(path: string, as: As, mode: number): void {
 function run(bin: string, args: string[], as: As, cwd: string, env: NodeJS.ProcessEnv = {}): string {
   const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 60_000, ...as, cwd, env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout}`);
-  return r.stdout;
+  return r.stdout + r.stderr;
 }
 
 /** The recipe's pg_hba.conf lines with every LAN address made loopback, then the test's own superuser line. */
@@ -70,8 +77,8 @@ async function waitAccepting(bin: string, node: { port: number; process: ChildPr
   throw new Error(`postgres on 127.0.0.1:${node.port} did not accept connections within ${timeoutMs} ms: ${node.log()}`);
 }
 
-async function startNode(bin: string, name: string, data: string, as: As, superPassword: string): Promise<PgNode> {
-  const port = await freePort();
+async function startNode(bin: string, name: string, data: string, as: As, superPassword: string, port?: number): Promise<PgNode> {
+  port ??= await freePort();
   // fsync off: a test cluster is thrown away, and `kill -9` of a process loses nothing the kernel holds.
   const args = ['-D', data, '-p', String(port), '-k', dirname(data), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', `cluster_name=${name}`];
   const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...as, cwd: dirname(data) });
@@ -136,6 +143,10 @@ async function makePrimary(bin: string, dir: string, as: As, superPassword: stri
   await primary.query(`CREATE ROLE canhgac WITH LOGIN PASSWORD '${app}'`);
   await primary.query('CREATE ROLE haproxy_check WITH LOGIN');
   await primary.query('CREATE DATABASE canhgac OWNER canhgac');
+  // What pg_rewind reads from its source, granted to replicator rather than running it as a superuser.
+  for (const fn of ['pg_ls_dir(text, boolean, boolean)', 'pg_stat_file(text, boolean)', 'pg_read_binary_file(text)', 'pg_read_binary_file(text, bigint, bigint, boolean)']) {
+    await primary.query(`GRANT EXECUTE ON FUNCTION pg_catalog.${fn} TO replicator`);
+  }
   return primary;
 }
 
@@ -144,7 +155,7 @@ async function makeReplica(bin: string, dir: string, as: As, superPassword: stri
   const data = join(dir, 'pg-2');
   // ~postgres/.pgpass in the recipe: the password never on a command line.
   const passfile = join(dir, 'pgpass');
-  writeFileSync(passfile, `127.0.0.1:${primary.port}:*:replicator:${replication}\n`);
+  writeFileSync(passfile, `127.0.0.1:*:*:replicator:${replication}\n`);
   own(passfile, as, 0o600);
   run(join(bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'replicator', '-D', data, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'], as, dir, { PGPASSFILE: passfile });
   const replica = await startNode(bin, 'pg-2', data, as, superPassword);
@@ -154,6 +165,21 @@ async function makeReplica(bin: string, dir: string, as: As, superPassword: stri
   await primary.query('SELECT pg_reload_conf()');
   await waitStreaming(primary, 'sync');
   return replica;
+}
+
+/** pg_rewind -R (it finishes the crash recovery of a `kill -9`ed target itself), then the node started again. */
+async function rewindNode(bin: string, dir: string, as: As, superPassword: string, node: PgNode, source: PgNode): Promise<PgNode> {
+  const conninfo = `host=127.0.0.1 port=${source.port} user=replicator dbname=postgres`;
+  // A node promoted moments ago still names its old timeline in pg_control until a checkpoint: pg_rewind
+  // would then see one timeline, say "no rewind required", and leave the old primary diverged.
+  await source.query('CHECKPOINT');
+  const said = run(join(bin, 'pg_rewind'), ['--target-pgdata', node.data, '--source-server', conninfo, '-R', '--no-sync'], as, dir, { PGPASSFILE: join(dir, 'pgpass') });
+  if (!/Done!/.test(said)) throw new Error(`pg_rewind did not rewind ${node.name}: ${said}`);
+  const again = await startNode(bin, node.name, node.data, as, superPassword, node.port);
+  await waitStreaming(source, 'async').catch((err: Error) => {
+    throw new Error(`${err.message}; ${node.name} says: ${again.log()}`);
+  });
+  return again;
 }
 
 /** Until the primary counts a standby streaming to it, in that sync state (bounded). */
@@ -205,12 +231,21 @@ export async function startPostgresPair(): Promise<PostgresPair> {
   writeFileSync(appPasswordFile, `${appPassword}\n`, { mode: 0o600 });
   return {
     dir,
-    primary: nodes[0]!,
-    replica: nodes[1]!,
+    get pg1() {
+      return nodes[0]!;
+    },
+    get pg2() {
+      return nodes[1]!;
+    },
     appPassword,
     appPasswordFile,
     promote(node) {
       promoteWithDebianTools(bin, dir, node, as);
+    },
+    async rewind(node, source) {
+      const i = nodes.indexOf(node);
+      if (i < 0) throw new Error(`not a node of this pair: ${node.name}`);
+      nodes[i] = await rewindNode(bin, dir, as, superPassword, node, source);
     },
     async stop() {
       for (const n of nodes) await halt(n);
