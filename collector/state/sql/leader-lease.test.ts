@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type Postgres } from '../../../scripts/lib/postgres.ts';
 import { missing } from '../../../test/support/require.ts';
 import { LeaderLease } from './leader-lease.ts';
@@ -27,12 +27,15 @@ describe.skipIf(skip)('the leader lease on a real PostgreSQL', () => {
   beforeAll(async () => {
     server = await startPostgres();
   }, 60_000);
+  // A test that fails half way must not leave a lease holding the lock for the next one.
+  afterEach(async () => {
+    for (const l of leases.splice(0)) await l.stop();
+  });
   afterAll(async () => {
-    for (const l of leases) await l.stop();
     await server?.stop();
   });
 
-  it('one collector leads; when its session is cut it knows at once, and another takes over', async () => {
+  it('one collector leads; when its session is cut it knows at once, one collector leads again, never two at once', async () => {
     const a = lease();
     a.start();
     await until(() => a.isLeader(), 5000);
@@ -44,16 +47,18 @@ describe.skipIf(skip)('the leader lease on a real PostgreSQL', () => {
     await server.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted");
     await lost;
     expect(a.isLeader()).toBe(false);
-    // Never two leaders: b takes the lock PostgreSQL freed; a, trying again, finds it taken.
-    await until(() => b.isLeader(), 3000);
-    await new Promise((r) => setTimeout(r, 600));
-    expect([a.isLeader(), b.isLeader()]).toEqual([false, true]);
-    await b.stop();
-    await until(() => a.isLeader(), 3000);
-    await a.stop();
+    // One of them takes the lock PostgreSQL freed (both try; which one is a race), never both at once.
+    await until(() => a.isLeader() || b.isLeader(), 5000);
+    for (let i = 0; i < 20; i++) {
+      expect(a.isLeader() && b.isLeader()).toBe(false);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const [leader, follower] = a.isLeader() ? [a, b] : [b, a];
+    await leader.stop();
+    await until(() => follower.isLeader(), 5000);
   }, 30_000);
 
-  it('a leader killed with -9 is replaced within a second or two', async () => {
+  it('a leader killed with -9 is replaced within seconds', async () => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', `
@@ -66,14 +71,15 @@ describe.skipIf(skip)('the leader lease on a real PostgreSQL', () => {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {
-      await once(child.stdout!, 'data');
+      await Promise.race([once(child.stdout!, 'data'), new Promise((_, reject) => setTimeout(() => reject(new Error('the child did not lead within 10 s')), 10_000))]);
       const b = lease();
       b.start();
       await new Promise((r) => setTimeout(r, 500));
       expect(b.isLeader()).toBe(false);
       child.kill('SIGKILL');
+      // Within a second or two; the bound is looser for a loaded build machine (retries every 200 ms).
       const took = await until(() => b.isLeader(), 5000);
-      expect(took).toBeLessThan(2000);
+      expect(took).toBeLessThan(4000);
       await b.stop();
     } finally {
       child.kill('SIGKILL');
