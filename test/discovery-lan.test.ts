@@ -182,7 +182,7 @@ describe.skipIf(skip)('discovery on a namespace LAN (40 hosts, a router with snm
     expect(summary(all, subnetB)).toMatchObject({ new_devices: 0 });
     const fresh = await inventory('?filter=new');
     expect(fresh.map((d) => [d.mac, d.ip, d.new])).toEqual([[added.mac, added.ip, true]]);
-    const events = listEvents(tc.collector.db, { kind: 'new_device', agency: 'so-y-te' });
+    const events = await listEvents(tc.collector.state, { kind: 'new_device', agency: 'so-y-te' });
     expect(events.map((e) => e.payload.mac)).toEqual([added.mac]);
     expect((events[0].payload.summary as { vi: string }).vi).toContain('Thiết bị mới trong mạng LAN của Sở Y tế');
 

@@ -21,7 +21,7 @@ function listFor(config: CollectorConfig, args: DevicesArgs, agencyId: string, s
   return withState(config, async (state, db) => {
     const agency = await getAgency(state, agencyId);
     if (!agency) throw new UsageError(`--agency: unknown agency "${agencyId}" (known: ${knownAgencies(config)})`);
-    const devices = listDevices(db, agency.id, { filter: args.filter as DeviceFilter | undefined, staleAfterMs });
+    const devices = await listDevices(state, agency.id, { filter: args.filter as DeviceFilter | undefined, staleAfterMs });
     if (args.json) {
       process.stdout.write(JSON.stringify(devices) + '\n');
       return 0;

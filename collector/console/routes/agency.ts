@@ -29,7 +29,7 @@ export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: C
         agency,
         status,
         agents: await listAgents(cx.services.state, { agency: id }),
-        devices: listDevices(db, id),
+        devices: await listDevices(cx.services.state, id),
         certs: certificates(db, id, { size: PREVIEW_ROWS }),
         compliance: await compliance(db, cx.services.state, id),
         video: tilePreview(videoTiles(latest, id)),

@@ -63,7 +63,7 @@ export default async function deviceRoutes(app: FastifyInstance, opts: { service
         }
         staleAfterMs = ms;
       }
-      const devices = listDevices(opts.services.db, id, { filter: request.query.filter, staleAfterMs });
+      const devices = await listDevices(opts.services.state, id, { filter: request.query.filter, staleAfterMs });
       return { agency: id, agencyName: agency.name, filter: request.query.filter, staleAfterSeconds: Math.round(staleAfterMs / 1000), devices };
     },
   );
