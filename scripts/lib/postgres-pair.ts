@@ -18,6 +18,8 @@ export interface PgNode {
   name: string;
   port: number;
   data: string;
+  /** Its Unix socket's directory. */
+  socketDir: string;
   readonly process: ChildProcess;
   /** One statement on this node (default: as the superuser, database `postgres`), bounded to 10 s. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], as?: { database?: string; user?: string; password?: string }): Promise<T[]>;
@@ -60,38 +62,63 @@ function run(bin: string, args: string[], as: As, cwd: string, env: NodeJS.Proce
   return r.stdout + r.stderr;
 }
 
-/** The recipe's pg_hba.conf lines with every LAN address made loopback, then the test's own superuser line. */
-function hbaFromRecipe(): string {
-  const recipe = readFileSync(join(RECIPE, 'pg_hba.conf'), 'utf8').replace(/\b10\.0\.0\.\d{1,3}\/32\b/g, '127.0.0.1/32');
+/**
+ * Where a node runs: its listen address, the network namespace it runs in (none: this one), and the
+ * address the recipe's collector lines (10.0.0.11, .12) become; the nodes' own lines become loopback.
+ */
+export interface Placement {
+  listen: string;
+  netns?: string;
+  collectors: string;
+}
+const LOOPBACK: Placement = { listen: '127.0.0.1', collectors: '127.0.0.1' };
+
+/** The recipe's pg_hba.conf lines with this machine's addresses, then the test's own superuser lines. */
+function hbaFromRecipe(where: Placement): string {
+  const recipe = readFileSync(join(RECIPE, 'pg_hba.conf'), 'utf8')
+    .replace(/\b10\.0\.0\.1[12]\/32\b/g, `${where.collectors}/32`)
+    .replace(/\b10\.0\.0\.\d{1,3}\/32\b/g, '127.0.0.1/32');
   return `${recipe}\nlocal   all          ${SUPERUSER}       trust\nhost    all          ${SUPERUSER}       127.0.0.1/32     scram-sha-256\n`;
 }
 
-async function waitAccepting(bin: string, node: { port: number; process: ChildProcess; log(): string }, timeoutMs = 30_000): Promise<void> {
+async function waitAccepting(bin: string, node: { port: number; socketDir: string; process: ChildProcess; log(): string }, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < 600 && Date.now() < deadline; i++) {
     if (node.process.exitCode !== null) throw new Error(`postgres on ${node.port} exited ${node.process.exitCode}: ${node.log()}`);
     // pg_isready asks for no login: 0 once the server takes connections (a hot standby included).
-    if (spawnSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(node.port), '-t', '1'], { timeout: 3000 }).status === 0) return;
+    // Its Unix socket: reachable from here whichever network namespace the server runs in.
+    if (spawnSync(join(bin, 'pg_isready'), ['-q', '-h', node.socketDir, '-p', String(node.port), '-t', '1'], { timeout: 3000 }).status === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`postgres on 127.0.0.1:${node.port} did not accept connections within ${timeoutMs} ms: ${node.log()}`);
+  throw new Error(`postgres on port ${node.port} did not accept connections within ${timeoutMs} ms: ${node.log()}`);
 }
 
-async function startNode(bin: string, name: string, data: string, as: As, superPassword: string, port?: number): Promise<PgNode> {
-  port ??= await freePort();
+/** postgres itself, run as `as`, inside `where.netns` when given (entered as root, then the uid dropped). */
+function spawnPostgres(bin: string, args: string[], as: As, where: Placement, cwd: string): ChildProcess {
+  if (!where.netns) return spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...as, cwd });
+  const drop = as.uid !== undefined ? ['setpriv', `--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups'] : [];
+  return spawn('ip', ['netns', 'exec', where.netns, ...drop, join(bin, 'postgres'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd });
+}
+
+async function startNode(bin: string, name: string, data: string, as: As, superPassword: string, opts: { port?: number; where?: Placement } = {}): Promise<PgNode> {
+  const port = opts.port ?? (await freePort());
+  const where = opts.where ?? LOOPBACK;
+  const socketDir = dirname(data);
   // fsync off: a test cluster is thrown away, and `kill -9` of a process loses nothing the kernel holds.
-  const args = ['-D', data, '-p', String(port), '-k', dirname(data), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', `cluster_name=${name}`];
-  const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...as, cwd: dirname(data) });
+  const args = ['-D', data, '-p', String(port), '-k', socketDir, '-c', `listen_addresses=${where.listen}`, '-c', 'fsync=off', '-c', `cluster_name=${name}`];
+  const child = spawnPostgres(bin, args, as, where, socketDir);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-6000)));
   const node: PgNode = {
     name,
     port,
     data,
+    socketDir,
     process: child,
     log: () => stderr,
     async query<T>(text: string, params: unknown[] = [], who: { database?: string; user?: string; password?: string } = {}) {
-      const c = new pg.Client({ host: '127.0.0.1', port, user: who.user ?? SUPERUSER, password: who.password ?? superPassword, database: who.database ?? 'postgres', connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+      // In a namespace of its own the server is reached through its Unix socket (the superuser's `local` line).
+      const c = new pg.Client({ host: where.netns ? socketDir : '127.0.0.1', port, user: who.user ?? SUPERUSER, password: who.password ?? superPassword, database: who.database ?? 'postgres', connectionTimeoutMillis: 3000, query_timeout: 10_000 });
       c.on('error', () => {});
       await c.connect();
       try {
@@ -122,7 +149,7 @@ async function halt(node: PgNode): Promise<void> {
 }
 
 /** initdb, the recipe's conf.d file (included) and pg_hba.conf lines, then the roles and database of the recipe. */
-async function makePrimary(bin: string, dir: string, as: As, superPassword: string, app: string, replication: string): Promise<PgNode> {
+async function makePrimary(bin: string, dir: string, as: As, superPassword: string, app: string, replication: string, where = LOOPBACK): Promise<PgNode> {
   const data = join(dir, 'pg-1');
   const pwfile = join(dir, 'initdb-password');
   writeFileSync(pwfile, superPassword);
@@ -134,9 +161,9 @@ async function makePrimary(bin: string, dir: string, as: As, superPassword: stri
   own(conf, as, 0o644);
   // Debian reads conf.d/ from /etc; initdb's own postgresql.conf is given the file by an include.
   appendFileSync(join(data, 'postgresql.conf'), `\ninclude '${conf}'\n`);
-  writeFileSync(join(data, 'pg_hba.conf'), hbaFromRecipe());
+  writeFileSync(join(data, 'pg_hba.conf'), hbaFromRecipe(where));
   own(join(data, 'pg_hba.conf'), as, 0o600);
-  const primary = await startNode(bin, 'pg-1', data, as, superPassword);
+  const primary = await startNode(bin, 'pg-1', data, as, superPassword, { where, ...(where.netns ? { port: 5432 } : {}) });
   // The recipe's `createuser --replication -P replicator`, `createuser -P canhgac`, `createdb -O canhgac canhgac`
   // and `createuser haproxy_check`, as the SQL those commands send.
   await primary.query(`CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD '${replication}'`);
@@ -175,7 +202,7 @@ async function rewindNode(bin: string, dir: string, as: As, superPassword: strin
   await source.query('CHECKPOINT');
   const said = run(join(bin, 'pg_rewind'), ['--target-pgdata', node.data, '--source-server', conninfo, '-R', '--no-sync'], as, dir, { PGPASSFILE: join(dir, 'pgpass') });
   if (!/Done!/.test(said)) throw new Error(`pg_rewind did not rewind ${node.name}: ${said}`);
-  const again = await startNode(bin, node.name, node.data, as, superPassword, node.port);
+  const again = await startNode(bin, node.name, node.data, as, superPassword, { port: node.port });
   await waitStreaming(source, 'async').catch((err: Error) => {
     throw new Error(`${err.message}; ${node.name} says: ${again.log()}`);
   });
@@ -251,6 +278,41 @@ export async function startPostgresPair(): Promise<PostgresPair> {
       for (const n of nodes) await halt(n);
       rmSync(dir, { recursive: true, force: true });
       rmSync(appPasswordFile, { force: true });
+    },
+  };
+}
+
+export interface RecipePrimary {
+  node: PgNode;
+  /** The password of the collectors' role `canhgac`. */
+  appPassword: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One node made as the recipe's primary (no replica), placed by `where`: in a network namespace of the
+ * test's own, listening on that namespace's address on port 5432, the collector lines for `collectors`.
+ */
+export async function startRecipePrimary(where: Placement): Promise<RecipePrimary> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql-15');
+  const as = runAs();
+  const dir = mkdtempSync(join(tmpdir(), 'canhgac-pg-recipe-'));
+  own(dir, as, 0o700);
+  const appPassword = secret();
+  let node: PgNode;
+  try {
+    node = await makePrimary(bin, dir, as, secret(), appPassword, secret(), where);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    node,
+    appPassword,
+    async stop() {
+      await halt(node);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
