@@ -15,7 +15,8 @@ const read = (path: string) => readFileSync(join(HA, path), 'utf8');
 
 interface Service {
   image?: string;
-  volumes?: string[];
+  /** Short syntax (`source:target[:ro]`), or the long one (a tmpfs). */
+  volumes?: (string | { type: string; target: string })[];
   network_mode?: string;
   networks?: { dc?: { ipv4_address?: string } };
 }
@@ -50,7 +51,10 @@ describe('deploy/ha: the high-availability examples', () => {
   });
 
   it('compose: every file it mounts from the repository exists (secrets/ is the site\'s own)', () => {
-    const sources = Object.values(compose.services).flatMap((s) => s.volumes ?? []).map((v) => v.split(':')[0]!).filter((src) => src.startsWith('./'));
+    const sources = Object.values(compose.services)
+      .flatMap((s) => s.volumes ?? [])
+      .flatMap((v) => (typeof v === 'string' ? [v.split(':')[0]!] : []))
+      .filter((src) => src.startsWith('./'));
     expect(sources.length).toBeGreaterThan(5);
     for (const src of sources.filter((s) => !s.startsWith('./secrets/'))) expect(existsSync(join(HA, src)), src).toBe(true);
   });
