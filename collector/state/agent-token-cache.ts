@@ -4,8 +4,9 @@ import type { StateSql } from './sql/connect.ts';
 
 /**
  * How long a token's answer is trusted without asking the database. A revocation or rotation made by
- * this collector takes effect at once (the entry is dropped); one made by another collector sharing
- * the database, or by the CLI, takes effect here within this time.
+ * this collector takes effect at once (the entry is dropped); on SQLite so does one made by the CLI
+ * (any commit by another connection empties the cache); one made by another collector sharing a
+ * PostgreSQL state takes effect here within this time.
  */
 export const AGENT_TOKEN_TTL_MS = 5_000;
 /** More agents than a province has; past it the oldest entry makes room. */
@@ -37,6 +38,10 @@ export class AgentTokenCache<T extends { id: string }> {
     // Map keeps insertion order: the first key is the oldest entry.
     if (this.byHash.size >= this.max) this.byHash.delete(this.byHash.keys().next().value!);
     this.byHash.set(hash, { agent, expires: now + this.ttlMs });
+  }
+
+  clear(): void {
+    this.byHash.clear();
   }
 
   /** Drops every entry of one agent (revoked, or its token changes). */

@@ -1,12 +1,16 @@
 // Enrolled agents on both engines: tokens, rotation that never locks an agent out, revocation, listing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeEachStateDriver } from '../../test/support/state-drivers.ts';
 import type { Agency } from '../config.ts';
 import { AGENT_TOKEN_TTL_MS } from './agent-token-cache.ts';
 import { syncAgencies } from './agencies.ts';
 import { agentByToken, createAgent, getAgent, listAgents, requestTokenRotation, revokeAgent, touchAgent } from './agents.ts';
-import type { StateSql } from './sql/connect.ts';
+import { openDb } from './db.ts';
+import { sqliteStateSql, type StateSql } from './sql/connect.ts';
 
 const AGENCIES = [
   { id: 'so-y-te', name: 'Sở Y tế', level: 'department', district: 'Trà Vinh', contacts: [], locale: 'vi' },
@@ -74,7 +78,7 @@ describeEachStateDriver('agents', (open) => {
     expect(await requestTokenRotation(state, agent.id)).toBe(false);
   });
 
-  it('a revocation made elsewhere (another collector, the CLI) is honoured within the cache TTL', async () => {
+  it('a revocation made elsewhere (another collector sharing the database) is honoured within the cache TTL', async () => {
     const state = await fresh(open);
     const { agent, token } = await createAgent(state.db, { agency: 'so-y-te', hostname: 'pc-1' });
     const t = Date.now();
@@ -99,5 +103,25 @@ describeEachStateDriver('agents', (open) => {
   it('an agent of an agency the state does not know is refused', async () => {
     const state = await fresh(open);
     await expect(createAgent(state.db, { agency: 'khong-co', hostname: 'pc' })).rejects.toThrow();
+  });
+});
+
+describe('agent tokens on a SQLite file', () => {
+  it('a revocation by another connection (the CLI) is honoured at once, without waiting for the cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'canhgac-agents-'));
+    try {
+      const file = join(dir, 'state.db');
+      const state = sqliteStateSql(openDb(file));
+      await syncAgencies(state, AGENCIES);
+      const { agent, token } = await createAgent(state.db, { agency: 'so-y-te', hostname: 'pc-1' });
+      const t = Date.now();
+      expect(await agentByToken(state, token, t)).toBeDefined();
+      const cli = openDb(file);
+      cli.prepare('UPDATE agents SET revoked_at = ? WHERE id = ?').run(t, agent.id);
+      cli.close();
+      expect(await agentByToken(state, token, t + 10)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

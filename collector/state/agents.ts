@@ -46,6 +46,7 @@ export async function createAgent(q: Q, a: { agency: string; hostname: string; o
 export async function agentByToken(state: StateSql, token: string, now = Date.now()): Promise<TokenAgent | undefined> {
   const hash = hashSecret(token);
   const cache = agentTokenCache<TokenAgent>(state);
+  if (state.changedElsewhere?.()) cache.clear();
   const cached = cache.get(hash, now);
   if (cached) return cached;
   const r = (

@@ -15,6 +15,12 @@ export interface StateSql {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   db: Kysely<any>;
   close(): Promise<void>;
+  /**
+   * True when another connection (the CLI, another process) committed since the last call: caches of
+   * what the database says can be dropped then. SQLite only (its data_version); PostgreSQL has no
+   * cheap equivalent, so its caches rely on their time bound.
+   */
+  changedElsewhere?: () => boolean;
 }
 
 /** PostgreSQL's 64-bit integers (our millisecond times, counts) as numbers, as SQLite gives them. */
@@ -32,7 +38,14 @@ export function numbersAsNumbers(): void {
  */
 export function sqliteStateSql(handle: DB): StateSql {
   const database = { prepare: (text: string) => prepared(handle, text), close: () => {} };
-  return { driver: 'sqlite', db: new Kysely({ dialect: new SqliteDialect({ database }) }), close: async () => {} };
+  let seen: number | undefined;
+  const changedElsewhere = () => {
+    const v = prepared(handle, 'PRAGMA data_version').pluck().get() as number;
+    const changed = seen !== undefined && v !== seen;
+    seen = v;
+    return changed;
+  };
+  return { driver: 'sqlite', db: new Kysely({ dialect: new SqliteDialect({ database }) }), close: async () => {}, changedElsewhere };
 }
 
 export class StateConnectError extends Error {}
