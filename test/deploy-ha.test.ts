@@ -62,7 +62,8 @@ describe('deploy/ha: the high-availability examples', () => {
   it('compose: the addresses are the ones pg_hba.conf, haproxy-postgres.cfg and the collector config name', () => {
     const cfg = read('haproxy-postgres.cfg');
     expect(cfg).toContain(`server pg-1 ${address('pg-1')}:5432 check`);
-    expect(cfg).toContain(`server pg-2 ${address('pg-2')}:5432 check`);
+    // The standby's line is shipped disabled (HAProxy counts an enabled server UP until its checks fail).
+    expect(cfg).toContain(`server pg-2 ${address('pg-2')}:5432 check disabled\n`);
     expect(cfg).toContain('bind 127.0.0.1:5432');
     const collectorsAt = [address('state-proxy-1'), address('state-proxy-2')];
     expect(hbaAddresses('canhgac', 'canhgac')).toEqual(collectorsAt);

@@ -1,7 +1,8 @@
 // PostgreSQL failover as deploy/ha/postgresql/README.md documents it, all real and on loopback: a primary
 // and a synchronous streaming replica (the shipped conf.d file and pg_hba.conf lines, pg_basebackup -R),
 // the shipped deploy/ha/haproxy-postgres.cfg in front, `kill -9` of the primary while a writer commits,
-// promotion, and the collector's own openPostgresStateSql following the new primary with every committed row.
+// fencing, promotion, and the collector's own openPostgresStateSql following the new primary with every
+// committed row; then the old primary back as the replica (pg_rewind) and HAProxy restarted.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -40,14 +41,17 @@ function adminCommand(socket: string, command: string): Promise<string> {
   });
 }
 
-/** `show stat` as server name -> status. */
+/** `show stat` as server name -> status: UP, DOWN or MAINT (`UP 1/2`, up but failing, counts as UP). */
 async function readStates(socket: string): Promise<Record<string, string>> {
   const lines = (await adminCommand(socket, 'show stat')).split('\n').filter((l) => /^canhgac-state,pg-\d,/.test(l));
-  return Object.fromEntries(lines.map((l) => l.split(',')).map((f) => [f[1]!, f[17]!]));
+  return Object.fromEntries(lines.map((l) => l.split(',')).map((f) => [f[1]!, f[17]!.split(' ')[0]!]));
 }
 
-/** deploy/ha/haproxy-postgres.cfg as shipped (its check, its timings), with this machine's addresses. */
-function shippedConfig(port: number, pg1: number, pg2: number, socket: string): string {
+/**
+ * deploy/ha/haproxy-postgres.cfg as shipped (its check, its timings), with this machine's addresses;
+ * `afterFailover`: as the recipe's step 5 leaves it, `disabled` moved from pg-2's line to pg-1's.
+ */
+function shippedConfig(port: number, pg1: number, pg2: number, socket: string, afterFailover = false): string {
   const text = readFileSync(join(ROOT, 'deploy', 'ha', 'haproxy-postgres.cfg'), 'utf8');
   const out = text
     .replace('bind 127.0.0.1:5432', `bind 127.0.0.1:${port}`)
@@ -57,15 +61,18 @@ function shippedConfig(port: number, pg1: number, pg2: number, socket: string): 
     .replace('stats socket /run/haproxy/admin.sock mode 660 level admin', `stats socket ${socket} mode 600 level admin`);
   // Nothing of the LAN example may remain: this test sends to loopback only.
   if (/\b10\.0\.0\.\d/.test(out)) throw new Error('deploy/ha/haproxy-postgres.cfg changed: a LAN address was left in the test copy');
-  return out;
+  if (!afterFailover) return out;
+  const swapped = out.replace(`server pg-1 127.0.0.1:${pg1} check\n`, `server pg-1 127.0.0.1:${pg1} check disabled\n`).replace(`server pg-2 127.0.0.1:${pg2} check disabled\n`, `server pg-2 127.0.0.1:${pg2} check\n`);
+  if ((swapped.match(/ check disabled\n/g) ?? []).length !== 1 || swapped.includes(`${pg2} check disabled`)) throw new Error('deploy/ha/haproxy-postgres.cfg changed: cannot move `disabled` as the recipe says');
+  return swapped;
 }
 
-async function startProxy(pair: PostgresPair): Promise<Proxy> {
+async function startProxy(pair: PostgresPair, afterFailover = false): Promise<Proxy> {
   const dir = mkdtempSync(join(tmpdir(), 'canhgac-haproxy-pg-'));
   const port = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
   const socket = join(dir, 'admin.sock');
-  writeFileSync(cfg, shippedConfig(port, pair.pg1.port, pair.pg2.port, socket));
+  writeFileSync(cfg, shippedConfig(port, pair.pg1.port, pair.pg2.port, socket, afterFailover));
   const check = spawnSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8', timeout: 10_000 });
   if (check.status !== 0) throw new Error(`haproxy -c refused the shipped file: ${check.stderr}${check.stdout}`);
   const child = spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'ignore'] });
@@ -134,8 +141,13 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
 
   it('sends the collector to the primary; rows reach the replica, which refuses writes', async () => {
     const state = await eventually(10_000, open);
-    // The check tells the nodes apart: the standby is DOWN for HAProxy, not merely second in line.
-    await eventually(10_000, async () => expect(await proxy.states()).toEqual({ 'pg-1': 'UP', 'pg-2': 'DOWN' }));
+    // As shipped: the primary's line enabled, the standby's `disabled` (MAINT).
+    await eventually(10_000, async () => expect(await proxy.states()).toEqual({ 'pg-1': 'UP', 'pg-2': 'MAINT' }));
+    // Enabled, the standby is found out by the check and marked DOWN. (HAProxy counts a server it enables
+    // UP until its checks fail: why the recipe enables a node only once it is the primary.)
+    expect((await proxy.admin('enable server canhgac-state/pg-2')).trim()).toBe('');
+    await eventually(8_000, async () => expect((await proxy.states())['pg-2']).toBe('DOWN'));
+    expect((await proxy.admin('disable server canhgac-state/pg-2')).trim()).toBe('');
     // Several sessions: every one lands on the primary, never on the standby.
     for (let i = 0; i < 5; i++) expect(await whereAmI(state)).toEqual({ port: pair.pg1.port, standby: false });
     await sql`CREATE TABLE failover_probe (id INTEGER PRIMARY KEY, at BIGINT NOT NULL)`.execute(state.db);
@@ -183,7 +195,7 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
 
     // HAProxy gives up the dead primary and still sends nobody to the standby: until an operator
     // promotes it, the collector gets no database rather than a read-only one.
-    await eventually(10_000, async () => expect(await proxy.states()).toEqual({ 'pg-1': 'DOWN', 'pg-2': 'DOWN' }));
+    await eventually(10_000, async () => expect(await proxy.states()).toEqual({ 'pg-1': 'DOWN', 'pg-2': 'MAINT' }));
     const markedDownAt = Date.now();
     const beforePromotion = await openPostgresStateSql({ url: `postgres://canhgac@127.0.0.1:${proxy.port}/canhgac`, passwordFile: pair.appPasswordFile, connectTimeoutMs: 2000 }).then(
       (s) => (opened.push(s), 'reached a database'),
@@ -192,15 +204,18 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
     expect(beforePromotion).toMatch(/cannot reach the state database postgres:\/\/canhgac@127\.0\.0\.1/);
     expect(beforePromotion).not.toContain(pair.appPassword);
 
-    // The recipe, step 1: fence pg-1 in HAProxy, so that it gets nobody even if it came back a primary.
+    // The recipe, step 1: pg-1 `disabled` in HAProxy (at once through the runtime API), so that it gets
+    // nobody even if it came back a primary.
     expect((await proxy.admin('disable server canhgac-state/pg-1')).trim()).toBe('');
-    expect((await proxy.states())['pg-1']).toBe('MAINT');
+    expect(await proxy.states()).toEqual({ 'pg-1': 'MAINT', 'pg-2': 'MAINT' });
 
     // The recipe, step 2 and 3, on pg-2: promote, then stop waiting for a synchronous standby it no longer has.
     pair.promote(pair.pg2);
     const promotedAt = Date.now();
     await pair.pg2.query("ALTER SYSTEM SET synchronous_standby_names = ''");
     await pair.pg2.query('SELECT pg_reload_conf()');
+    // Step 4: pg-2, a primary now, enabled in HAProxy.
+    expect((await proxy.admin('enable server canhgac-state/pg-2')).trim()).toBe('');
 
     // A collector starting now, pointed the documented way (its local HAProxy), reaches the new primary.
     const fresh = await eventually(20_000, open);
@@ -224,7 +239,7 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
     expect(await ids(pair.pg2, pair.appPassword)).toEqual(expect.arrayContaining([200_000, 200_001]));
     console.log(
       `failover: ${committed.length} rows committed before kill -9, all on the promoted node; ` +
-        `kill -9 to pg-1 marked DOWN ${markedDownAt - killedAt} ms, promoted to first write through HAProxy ${writtenAt - promotedAt} ms`,
+        `kill -9 to pg-1 marked DOWN ${markedDownAt - killedAt} ms, promotion and enabling to the first write through HAProxy ${writtenAt - promotedAt} ms`,
     );
   }, 60_000);
 
@@ -237,10 +252,32 @@ describe.skipIf(skip)('PostgreSQL primary + replica, failover through the shippe
     });
     // Everything written since the failover reaches it.
     await eventually(10_000, async () => expect(await ids(pair.pg1, pair.appPassword)).toEqual(await ids(pair.pg2, pair.appPassword)));
-    // Unfenced in HAProxy, it is checked again and stays DOWN: a standby gets no collector.
-    expect((await proxy.admin('enable server canhgac-state/pg-1')).trim()).toBe('');
-    await new Promise((r) => setTimeout(r, 5000)); // two check intervals and a half of the shipped file
-    expect(await proxy.states()).toEqual({ 'pg-1': 'DOWN', 'pg-2': 'UP' });
+    expect(await proxy.states()).toEqual({ 'pg-1': 'MAINT', 'pg-2': 'UP' });
+    // An HAProxy started now (a reboot, a reload) from the file as step 5 left it sends every session to
+    // pg-2 from its first moment: with pg-1's line enabled, it would count the standby UP until its first
+    // check (why the standby's line says `disabled`).
+    const restarted = await startProxy(pair, true);
+    try {
+      const landed: string[] = [];
+      for (let i = 0, end = Date.now() + 3500; i < 100 && Date.now() < end; i++) {
+        const c = new pg.Client({ host: '127.0.0.1', port: restarted.port, user: 'canhgac', password: pair.appPassword, database: 'canhgac', connectionTimeoutMillis: 1000 });
+        c.on('error', () => {});
+        try {
+          await c.connect();
+          const r = await c.query<{ port: number; standby: boolean }>('SELECT inet_server_port() AS port, pg_is_in_recovery() AS standby');
+          landed.push(r.rows[0]!.standby ? `standby ${r.rows[0]!.port}` : `primary ${r.rows[0]!.port}`);
+        } catch {
+          // not listening yet
+        } finally {
+          await c.end().catch(() => {});
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(landed.length).toBeGreaterThan(10);
+      expect(new Set(landed)).toEqual(new Set([`primary ${pair.pg2.port}`]));
+    } finally {
+      await restarted.stop();
+    }
     // pg-2 waits for its replica again, and the collector's writes go on through HAProxy.
     await pair.pg2.query("ALTER SYSTEM SET synchronous_standby_names = '*'");
     await pair.pg2.query('SELECT pg_reload_conf()');
