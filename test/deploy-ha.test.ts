@@ -1,13 +1,14 @@
 // The high-availability deploy examples (deploy/ha/): what can be checked without Docker or the
 // PostgreSQL state (issue 19, in progress): they parse, name the shipped files, agree on every address,
-// and the collector's config is today's config but for its `state:` key.
+// the collector's config is today's config but for its `state:` key, and pg-1's init script works.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseCollectorConfig } from '../collector/config.ts';
+import { startPlainNode } from '../scripts/lib/postgres-pair.ts';
 import { missing } from './support/require.ts';
 
 const HA = join(import.meta.dirname, '..', 'deploy', 'ha');
@@ -121,6 +122,58 @@ describe('deploy/ha: the high-availability examples', () => {
     expect(dropIn).toMatch(/^RestartPreventExitStatus=$/m);
     expect(dropIn).toMatch(/^Restart=always$/m);
   });
+
+  const skipPostgres = missing({ postgres: true });
+  it.skipIf(skipPostgres)("compose/pg-primary-init.sh makes the recipe's roles, database and files on a real cluster", async () => {
+    const plain = await startPlainNode();
+    try {
+      const { node, dir, as } = plain;
+      // The script, the secrets and the recipe beside the cluster, readable by the user it runs as.
+      const secrets = join(dir, 'secrets');
+      const recipe = join(dir, 'recipe');
+      for (const d of [secrets, recipe]) mkdirSync(d, { mode: 0o700 });
+      writeFileSync(join(secrets, 'pg_replicator_password'), 'replicator pw with spaces and a quote \'\n');
+      writeFileSync(join(secrets, 'state_password'), 'state-pw\n');
+      copyFileSync(join(HA, 'postgresql', 'pg_hba.conf'), join(recipe, 'pg_hba.conf'));
+      copyFileSync(join(HA, 'postgresql', 'canhgac-replication.conf'), join(recipe, 'canhgac-replication.conf'));
+      const script = join(dir, 'init.sh');
+      copyFileSync(join(HA, 'compose', 'pg-primary-init.sh'), script);
+      for (const f of [secrets, recipe, script, ...['pg_replicator_password', 'state_password'].map((n) => join(secrets, n)), ...['pg_hba.conf', 'canhgac-replication.conf'].map((n) => join(recipe, n))]) {
+        if (as.uid !== undefined) chownSync(f, as.uid, as.gid!);
+      }
+      const env = { ...process.env, PGDATA: node.data, PGHOST: node.socketDir, PGPORT: String(node.port), CANHGAC_SECRETS_DIR: secrets, CANHGAC_RECIPE_DIR: recipe };
+      const r = spawnSync('sh', [script], { env, ...as, cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+
+      const roles = await node.query<{ rolname: string; rolcanlogin: boolean; rolreplication: boolean; rolsuper: boolean; scram: boolean }>(
+        "SELECT rolname, rolcanlogin, rolreplication, rolsuper, coalesce(rolpassword LIKE 'SCRAM-SHA-256$%', false) AS scram FROM pg_authid WHERE rolname IN ('replicator', 'canhgac', 'haproxy_check') ORDER BY rolname",
+      );
+      expect(roles).toEqual([
+        { rolname: 'canhgac', rolcanlogin: true, rolreplication: false, rolsuper: false, scram: true },
+        { rolname: 'haproxy_check', rolcanlogin: true, rolreplication: false, rolsuper: false, scram: false },
+        { rolname: 'replicator', rolcanlogin: true, rolreplication: true, rolsuper: false, scram: true },
+      ]);
+      const [rights] = await node.query<Record<string, boolean>>(
+        `SELECT has_database_privilege('canhgac', 'canhgac', 'CONNECT') AS app, has_database_privilege('haproxy_check', 'canhgac', 'CONNECT') AS check_role,
+                (SELECT pg_get_userbyid(datdba) = 'canhgac' FROM pg_database WHERE datname = 'canhgac') AS owner,
+                has_function_privilege('replicator', 'pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)', 'EXECUTE') AS rewind`,
+      );
+      expect(rights).toEqual({ app: true, check_role: false, owner: true, rewind: true });
+      // The rewritten pg_hba.conf and the included conf.d file, as the server parses them from disk.
+      const hba = await node.query<{ type: string; database: string[]; user_name: string[]; address: string | null; auth_method: string; error: string | null }>(
+        'SELECT type, database, user_name, address, auth_method, error FROM pg_hba_file_rules ORDER BY line_number',
+      );
+      expect(hba.filter((h) => h.error)).toEqual([]);
+      expect(hba[0]).toMatchObject({ type: 'local', user_name: ['postgres'], auth_method: 'peer' });
+      expect(hba.filter((h) => h.user_name[0] === 'canhgac').map((h) => h.address)).toEqual(['10.0.0.11', '10.0.0.12']);
+      const settings = await node.query<{ name: string; error: string | null }>(`SELECT name, error FROM pg_file_settings WHERE sourcefile LIKE '%canhgac-replication.conf' OR error IS NOT NULL`);
+      // "could not be applied": a setting that needs a restart (wal_log_hints, listen_addresses), not a fault.
+      expect(settings.filter((x) => x.error && x.error !== 'setting could not be applied')).toEqual([]);
+      expect(settings.map((x) => x.name)).toEqual(expect.arrayContaining(['wal_log_hints', 'tcp_keepalives_idle', 'synchronous_commit']));
+    } finally {
+      await plain.stop();
+    }
+  }, 60_000);
 
   const skip = missing({ commands: ['haproxy'] });
   it.skipIf(skip)('haproxy -c accepts haproxy-postgres.cfg', () => {

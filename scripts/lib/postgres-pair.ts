@@ -148,14 +148,20 @@ async function halt(node: PgNode): Promise<void> {
   clearTimeout(timer);
 }
 
-/** initdb, the recipe's conf.d file (included) and pg_hba.conf lines, then the roles and database of the recipe. */
-async function makePrimary(bin: string, dir: string, as: As, superPassword: string, app: string, replication: string, where = LOOPBACK): Promise<PgNode> {
-  const data = join(dir, 'pg-1');
+/** initdb of `dir/name` as Debian's package makes a cluster (superuser `postgres`); its data directory. */
+function initCluster(bin: string, dir: string, as: As, superPassword: string, name: string): string {
+  const data = join(dir, name);
   const pwfile = join(dir, 'initdb-password');
   writeFileSync(pwfile, superPassword);
   own(pwfile, as, 0o600);
   run(join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync'], as, dir);
   rmSync(pwfile);
+  return data;
+}
+
+/** initdb, the recipe's conf.d file (included) and pg_hba.conf lines, then the roles and database of the recipe. */
+async function makePrimary(bin: string, dir: string, as: As, superPassword: string, app: string, replication: string, where = LOOPBACK): Promise<PgNode> {
+  const data = initCluster(bin, dir, as, superPassword, 'pg-1');
   const conf = join(dir, 'canhgac-replication.conf');
   copyFileSync(join(RECIPE, 'canhgac-replication.conf'), conf);
   own(conf, as, 0o644);
@@ -310,6 +316,40 @@ export async function startRecipePrimary(where: Placement): Promise<RecipePrimar
   return {
     node,
     appPassword,
+    async stop() {
+      await halt(node);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PlainNode {
+  node: PgNode;
+  dir: string;
+  /** The uid and gid the server runs as (`postgres` when we are root), for scripts run beside it. */
+  as: { uid?: number; gid?: number };
+  stop(): Promise<void>;
+}
+
+/** A fresh cluster as initdb leaves it (superuser `postgres`, trusted on its Unix socket), on loopback. */
+export async function startPlainNode(): Promise<PlainNode> {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql-15');
+  const as = runAs();
+  const dir = mkdtempSync(join(tmpdir(), 'canhgac-pg-plain-'));
+  own(dir, as, 0o700);
+  const superPassword = secret();
+  let node: PgNode;
+  try {
+    node = await startNode(bin, 'plain', initCluster(bin, dir, as, superPassword, 'data'), as, superPassword);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    node,
+    dir,
+    as,
     async stop() {
       await halt(node);
       rmSync(dir, { recursive: true, force: true });
