@@ -78,3 +78,33 @@ describe.skipIf(skip)('the state SQL layer on a real PostgreSQL', () => {
     expect((err as Error).message).not.toContain('not-the-password');
   });
 });
+
+describe.skipIf(skip)('losing PostgreSQL while a statement runs', () => {
+  it('fails that statement, never the process', async () => {
+    const server = await startPostgres();
+    try {
+      const url = await server.createDatabase('lost');
+      const passwordFile = join(tmpdir(), `canhgac-pg-lost-${process.pid}`);
+      writeFileSync(passwordFile, `${server.password}\n`, { mode: 0o600 });
+      const state = await openPostgresStateSql({ url, passwordFile });
+      const uncaught: Error[] = [];
+      const onUncaught = (e: Error) => uncaught.push(e);
+      process.on('uncaughtException', onUncaught);
+      try {
+        const slow = sql`SELECT pg_sleep(30)`.execute(state.db).then(() => 'answered', (e: Error) => e.message);
+        await new Promise((r) => setTimeout(r, 300));
+        // kill -9 of the postmaster: its backends end without a word, the socket just closes.
+        server.process.kill('SIGKILL');
+        expect(await slow).toMatch(/terminat|connection|closed/i);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(uncaught).toEqual([]);
+      } finally {
+        process.off('uncaughtException', onUncaught);
+        await state.close();
+        rmSync(passwordFile, { force: true });
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});

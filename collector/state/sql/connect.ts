@@ -101,8 +101,10 @@ export async function openPostgresStateSql(opts: PostgresStateOptions): Promise<
     statement_timeout: opts.statementTimeoutMs ?? 30_000,
     idleTimeoutMillis: 30_000,
   });
-  // A connection the server drops while idle (a restart, a failover) must not crash the collector.
+  // A connection the server drops (a restart, a failover) must not crash the collector: idle ones are
+  // the pool's, and one checked out for a statement reports on itself (the statement fails normally).
   pool.on('error', () => {});
+  pool.on('connect', (c) => c.on('error', () => {}));
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -113,10 +115,11 @@ export async function openPostgresStateSql(opts: PostgresStateOptions): Promise<
   try {
     await migratePostgres(client);
   } catch (err) {
-    throw new StateConnectError(`the state database ${where}: ${(err as Error).message}`);
-  } finally {
     client.release();
+    await pool.end().catch(() => {});
+    throw new StateConnectError(`the state database ${where}: ${(err as Error).message}`);
   }
+  client.release();
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { driver: 'postgres', db, close: () => db.destroy() };
 }
