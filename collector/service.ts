@@ -78,16 +78,16 @@ export function sampleObservers(db: DB, state: StateSql, alerting: Alerting, lat
 }
 
 /** The audit log is kept as long as the alert history (alerts.historyRetention) and within its row ceiling. */
-function auditPruneTimer(db: DB, retentionMs: number, log: StartupLog): NodeJS.Timeout {
-  const prune = () => {
+function auditPruneTimer(state: StateSql, retentionMs: number, log: StartupLog): NodeJS.Timeout {
+  const prune = async () => {
     try {
-      const n = pruneAudit(db, Date.now() - retentionMs);
+      const n = await pruneAudit(state, Date.now() - retentionMs);
       if (n > 0) log.info({ deleted: n }, 'old audit log entries deleted (alerts.historyRetention)');
     } catch (err) {
       log.error({ err: (err as Error).message }, 'audit log pruning failed');
     }
   };
-  prune();
+  void prune();
   const timer = setInterval(prune, 3_600_000);
   timer.unref();
   return timer;
@@ -132,9 +132,9 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     const state = sqliteStateSql(db);
     await syncAgencies(state, config.agencies);
     // The profile files as they are now become the versions served (a bad one stops the start: exit 2).
-    const changed = syncProfiles(db, config, { actor: 'collector start', actorKind: 'system' });
+    const changed = await syncProfiles(state, config, { actor: 'collector start', actorKind: 'system' });
     if (changed.length) log.info({ profiles: changed }, 'profile files changed since the last start: new versions recorded');
-    const fleet = new FleetService(db, config.agencies, log);
+    const fleet = await FleetService.open(state, config.agencies, log);
     const stats = new IngestStats(seriesBudget(config));
     const storage = storagePipeline(config, stats, log, opts);
     closers.push(() => storage.close());
@@ -167,7 +167,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     closers.push(() => clearInterval(timer));
     const reports = startReportMailer({ db, state, influx: storage.influx, settings: config.report, log });
     closers.push(() => reports.close());
-    const pruner = auditPruneTimer(db, config.alerting.alerts.historyRetentionMs, log);
+    const pruner = auditPruneTimer(state, config.alerting.alerts.historyRetentionMs, log);
     closers.push(() => clearInterval(pruner));
     return { app, db, state, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, status, statusUrl, close: closeAll };
   } catch (err) {

@@ -28,7 +28,7 @@ async function revokeOrRotate(state: StateSql, db: DB, sub: 'revoke' | 'rotate',
     process.stderr.write(`no active agent "${id}"\n`);
     return 1;
   }
-  cliAudit(db, sub === 'revoke' ? 'agent_revoke' : 'agent_rotate', { target: id });
+  await cliAudit(state, sub === 'revoke' ? 'agent_revoke' : 'agent_rotate', { target: id });
   process.stdout.write(sub === 'revoke' ? `agent ${id} revoked: its token is refused from now on\n` : `agent ${id}: a new token will be handed over on its next contact\n`);
   return 0;
 }

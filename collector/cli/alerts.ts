@@ -7,7 +7,7 @@ import { AlertStore } from '../alerts/store.ts';
 import { formatTime, summaryOf } from '../alerts/templates.ts';
 import type { CollectorConfig } from '../config.ts';
 import type { DB } from '../state/db.ts';
-import { cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, type CommandGroup, type Out } from './common.ts';
+import { cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, withState, type CommandGroup, type Out } from './common.ts';
 import { matcherText } from '../state/audit.ts';
 
 export const ALERTS_USAGE = `  canhgac-collector alerts list   [--agency ID] [--all] [--json]   firing alerts (--all: with resolved history)
@@ -23,14 +23,14 @@ export const ALERTS_USAGE = `  canhgac-collector alerts list   [--agency ID] [--
 
 const when = (t: number | null) => (t ? formatTime(t, 'vi') : '');
 
-function alerts(argv: string[]): number {
+async function alerts(argv: string[]): Promise<number> {
   const { values: args, positionals } = parseOptions(
     argv,
     { agency: { type: 'string' }, all: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, by: { type: 'string' }, note: { type: 'string' } },
     2,
   );
   const config = loadConfig(args);
-  return withDb(config, (db) => {
+  return withState(config, async (state, db) => {
     const [sub, id] = positionals;
     if (sub === 'list') return listAlerts(config, db, args);
     if (sub !== 'ack') throw new UsageError('alerts: expected list or ack ID');
@@ -41,7 +41,7 @@ function alerts(argv: string[]): number {
     if (!before || before.state !== 'firing') return stdout(`no firing alert ${id}\n`), 1;
     if (before.ackedAt !== null) return stdout(`alert ${id} was already acknowledged by ${before.ackedBy}\n`), 1;
     store.acknowledge(before.id, args.by, args.note, Date.now());
-    cliAudit(db, 'alert_ack', { target: String(before.id), agency: before.agency, detail: `${before.rule}, recorded as ${args.by}` });
+    await cliAudit(state, 'alert_ack', { target: String(before.id), agency: before.agency, detail: `${before.rule}, recorded as ${args.by}` });
     stdout(`alert ${id} acknowledged by ${args.by}: no more reminders or escalation\n`);
     return 0;
   });
@@ -70,7 +70,7 @@ function parseMatchers(match: string[]): Record<string, string> {
   return matchers;
 }
 
-function silence(argv: string[]): number {
+async function silence(argv: string[]): Promise<number> {
   const { values: args, positionals } = parseOptions(
     argv,
     {
@@ -84,7 +84,7 @@ function silence(argv: string[]): number {
     2,
   );
   const config = loadConfig(args);
-  return withDb(config, (db) => {
+  return withState(config, async (state, db) => {
     const store = new AlertStore(db);
     const [sub, id] = positionals;
     if (sub === 'add') {
@@ -98,7 +98,7 @@ function silence(argv: string[]): number {
       if (problem?.field === 'matchers') throw new UsageError(`silence add: --match: ${problem.message}`);
       if (problem) throw new UsageError(`silence add: --duration ${args.duration}: ${problem.message}`);
       const s = store.addSilence({ matchers, startsAt: now, endsAt: now + ms, reason: args.reason, author: args.by }, now);
-      cliAudit(db, 'silence_add', { target: String(s.id), agency: matchers.agency, detail: `${matcherText(matchers)}, recorded as ${args.by}` });
+      await cliAudit(state, 'silence_add', { target: String(s.id), agency: matchers.agency, detail: `${matcherText(matchers)}, recorded as ${args.by}` });
       stdout(`silence ${s.id} until ${formatTime(s.endsAt, 'vi')}\n`);
       return 0;
     }
@@ -114,7 +114,7 @@ function silence(argv: string[]): number {
     if (!id || !/^\d+$/.test(id)) throw new UsageError('silence remove needs a silence id');
     if (!args.by) throw new UsageError('silence remove: --by NAME is required');
     if (!store.removeSilence(Number(id), args.by, Date.now())) return stdout(`no active silence ${id}\n`), 1;
-    cliAudit(db, 'silence_remove', { target: id, detail: `recorded as ${args.by}` });
+    await cliAudit(state, 'silence_remove', { target: id, detail: `recorded as ${args.by}` });
     stdout(`silence ${id} removed\n`);
     return 0;
   });

@@ -121,6 +121,6 @@ export function cliActor(): string {
 }
 
 /** One audit entry for a command-line action (actor kind `cli`, no address). */
-export function cliAudit(db: DB, action: AuditAction, what: { target?: string; agency?: string; detail?: string } = {}): void {
-  recordAudit(db, { actor: cliActor(), actorKind: 'cli', action, ...what });
+export async function cliAudit(state: StateSql, action: AuditAction, what: { target?: string; agency?: string; detail?: string } = {}): Promise<void> {
+  await recordAudit(state.db, { actor: cliActor(), actorKind: 'cli', action, ...what });
 }

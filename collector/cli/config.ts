@@ -4,11 +4,11 @@ import { existsSync } from 'node:fs';
 import type { CollectorConfig } from '../config.ts';
 import { lineDiff } from '../fleet/diff.ts';
 import { profileFile } from '../fleet/profiles-dir.ts';
-import { checkProfiles, pendingChanges, syncProfiles } from '../fleet/sync.ts';
+import { checkProfiles, enrolledAgents, pendingChanges, syncProfiles } from '../fleet/sync.ts';
 import { statePath } from '../service.ts';
-import type { DB } from '../state/db.ts';
 import { latestProfileVersions } from '../state/fleet.ts';
-import { cliActor, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, type CommandGroup, type Out } from './common.ts';
+import type { StateSql } from '../state/sql/connect.ts';
+import { cliActor, loadConfig, parseOptions, printTable, stdout, UsageError, withState, type CommandGroup, type Out } from './common.ts';
 
 export const CONFIG_USAGE = `  canhgac-collector config check [--config FILE]          check the collector config and every profile file (fleet.profilesDir)
   canhgac-collector config diff  [--config FILE]          what a push would change: each profile file against the version served now
@@ -16,12 +16,12 @@ export const CONFIG_USAGE = `  canhgac-collector config check [--config FILE]   
 `;
 
 /** The state database when there is one already (a check on a machine without a collector needs none). */
-function withStateIfAny<T>(config: CollectorConfig, fn: (db: DB | undefined) => T): T {
-  return existsSync(statePath(config)) ? withDb(config, (db) => fn(db)) : fn(undefined);
+async function withStateIfAny<T>(config: CollectorConfig, fn: (state: StateSql | undefined) => Promise<T>): Promise<T> {
+  return existsSync(statePath(config)) ? withState(config, (state) => fn(state)) : fn(undefined);
 }
 
-export function configCheck(config: CollectorConfig, out: Out = stdout): number {
-  const { profiles, warnings } = withStateIfAny(config, (db) => checkProfiles(config, db));
+export async function configCheck(config: CollectorConfig, out: Out = stdout): Promise<number> {
+  const { profiles, warnings } = await withStateIfAny(config, async (state) => checkProfiles(config, state ? await enrolledAgents(state) : undefined));
   for (const w of warnings) out(`warning: ${w}\n`);
   if (profiles.length > 0) {
     printTable([['PROFILE', 'AGENCIES', 'AGENTS', 'CHECKS'], ...profiles.map((p) => [p.name, p.doc.agencies.join(',') || '-', String(p.doc.agents.length), String(p.doc.checks.length)])], out);
@@ -31,11 +31,11 @@ export function configCheck(config: CollectorConfig, out: Out = stdout): number 
   return 0;
 }
 
-export function configDiff(config: CollectorConfig, out: Out = stdout): number {
-  const { served, changes } = withStateIfAny(config, (db) => {
-    const { profiles } = checkProfiles(config, db);
-    if (!db) return { served: [], changes: profiles.map((p) => ({ name: p.name, hash: p.hash, body: p.text, deleted: false })) };
-    return { served: latestProfileVersions(db), changes: pendingChanges(db, profiles) };
+export async function configDiff(config: CollectorConfig, out: Out = stdout): Promise<number> {
+  const { served, changes } = await withStateIfAny(config, async (state) => {
+    const { profiles } = checkProfiles(config, state ? await enrolledAgents(state) : undefined);
+    if (!state) return { served: [], changes: profiles.map((p) => ({ name: p.name, hash: p.hash, body: p.text, deleted: false })) };
+    return { served: await latestProfileVersions(state), changes: await pendingChanges(state, profiles) };
   });
   const byName = new Map(served.map((r) => [r.name, r]));
   for (const c of changes) {
@@ -48,15 +48,15 @@ export function configDiff(config: CollectorConfig, out: Out = stdout): number {
   return 0;
 }
 
-export function configPush(config: CollectorConfig, out: Out = stdout): number {
-  const changed = withDb(config, (db) => syncProfiles(db, config, { actor: cliActor(), actorKind: 'cli' }));
+export async function configPush(config: CollectorConfig, out: Out = stdout): Promise<number> {
+  const changed = await withState(config, (state) => syncProfiles(state, config, { actor: cliActor(), actorKind: 'cli' }));
   if (changed.length === 0) return out('nothing to push: the collector serves the profile files as they are\n'), 0;
   for (const c of changed) out(c.deleted ? `${c.name}: deleted (version ${c.version})\n` : `${c.name}: version ${c.version}\n`);
   out('a running collector sends them to its agents within a few seconds (at their next poll)\n');
   return 0;
 }
 
-export function configCommand(_command: string, argv: string[]): number {
+export async function configCommand(_command: string, argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, {}, 1);
   const sub = positionals[0];
   if (sub !== 'check' && sub !== 'diff' && sub !== 'push') throw new UsageError(`config: expected check, diff or push${sub ? `, got "${sub}"` : ''}`);

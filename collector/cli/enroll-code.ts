@@ -20,7 +20,7 @@ export function enrollCodeCommand(_command: string, argv: string[]): Promise<num
     const a = await getAgency(state, agency);
     if (!a || !a.active) throw new UsageError(`--agency: unknown agency "${agency}" (known: ${knownAgencies(config)})`);
     const c = await createEnrollCode(state, agency, ttlMs, values.note);
-    cliAudit(db, 'enroll_code', { agency, detail: `valid until ${new Date(c.expiresAt).toISOString()}` });
+    await cliAudit(state, 'enroll_code', { agency, detail: `valid until ${new Date(c.expiresAt).toISOString()}` });
     process.stdout.write(`${c.code}\n`);
     process.stderr.write(`one-time code for ${a.name} (${a.id}), valid until ${new Date(c.expiresAt).toISOString()}\n`);
     return 0;

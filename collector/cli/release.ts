@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { RELEASE_CHANNEL_PATTERN } from '../../protocol/index.ts';
 import { addRelease, addRollout, listReleases, currentRollouts } from '../releases/store.ts';
 import { generateReleaseKey, readPrivateKey, ReleaseInputError, signRelease } from '../releases/signing.ts';
-import { cliActor, cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, withDbAsync, type CommandGroup, type Out } from './common.ts';
+import { cliActor, cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, withState, type CommandGroup, type Out } from './common.ts';
 
 export const RELEASE_USAGE = `  canhgac-collector release keygen --out KEYFILE      a new Ed25519 release key (KEYFILE, mode 0600, stays offline) and its public line for agents
   canhgac-collector release sign --key KEYFILE --file BUILD [--out BUILD.sig]
@@ -61,9 +61,9 @@ export async function releaseSign(values: Values, out: Out = stdout): Promise<nu
 export async function releaseAdd(values: Values, out: Out = stdout): Promise<number> {
   const config = loadConfig(values);
   const platform = values.platform ?? `${process.platform}-${process.arch}`;
-  const stored = await withDbAsync(config, async (db) => {
+  const stored = await withState(config, async (state, db) => {
     const r = await addRelease(db, config.dataDir, { file: values.file!, signatureFile: values.signature!, version: values.version!, platform, publicKey: values['public-key'], actor: cliActor() });
-    cliAudit(db, 'release_add', { target: `${r.version} ${r.platform}`, detail: `sha256 ${r.sha256}` });
+    await cliAudit(state, 'release_add', { target: `${r.version} ${r.platform}`, detail: `sha256 ${r.sha256}` });
     return r;
   });
   out(`release ${stored.version} (${stored.platform}) stored: ${stored.size} bytes, sha256 ${stored.sha256}\n`);
@@ -81,7 +81,7 @@ export function releaseList(values: Values, out: Out = stdout): number {
   return 0;
 }
 
-export function releaseRollout(values: Values, out: Out = stdout): number {
+export async function releaseRollout(values: Values, out: Out = stdout): Promise<number> {
   const config = loadConfig(values);
   const percent = values.percent === undefined ? 100 : Number(values.percent);
   if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new UsageError(`--percent: expected a whole number from 0 to 100, got ${JSON.stringify(values.percent)}`);
@@ -89,9 +89,9 @@ export function releaseRollout(values: Values, out: Out = stdout): number {
   const agencies = values.agencies ? values.agencies.split(',').map((a) => a.trim()).filter(Boolean) : undefined;
   const unknown = agencies?.filter((a) => !config.agencies.some((c) => c.id === a)) ?? [];
   if (unknown.length > 0) throw new UsageError(`--agencies: unknown agency ${unknown.join(', ')} (known: ${config.agencies.map((a) => a.id).join(', ')})`);
-  const r = withDb(config, (db) => {
+  const r = await withState(config, async (state, db) => {
     const entry = addRollout(db, { version: values.version!, channel: values.channel, percent, agencies }, cliActor());
-    cliAudit(db, 'release_rollout', { target: entry.version, detail: `channel ${entry.channel}, ${entry.percent}%${entry.agencies.length ? `, agencies ${entry.agencies.join(',')}` : ''}` });
+    await cliAudit(state, 'release_rollout', { target: entry.version, detail: `channel ${entry.channel}, ${entry.percent}%${entry.agencies.length ? `, agencies ${entry.agencies.join(',')}` : ''}` });
     return entry;
   });
   out(`rollout ${r.channel}: ${r.version} to ${r.percent}% of ${r.agencies.length > 0 ? `agencies ${r.agencies.join(',')}` : 'every agency'}; a running collector offers it at the agents' next poll\n`);

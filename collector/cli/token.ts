@@ -21,7 +21,7 @@ export async function tokenCommand(_command: string, argv: string[]): Promise<nu
     if (values.agency && !config.agencies.some((a) => a.id === values.agency)) throw new UsageError(`--agency: unknown agency "${values.agency}"`);
     const token = await withState(config, async (state, db) => {
       const created = await createAdminToken(state, name, role, values.agency);
-      cliAudit(db, 'token_create', { target: name, agency: values.agency, detail: role });
+      await cliAudit(state, 'token_create', { target: name, agency: values.agency, detail: role });
       return created;
     });
     process.stdout.write(`${token}\n`);
@@ -31,7 +31,7 @@ export async function tokenCommand(_command: string, argv: string[]): Promise<nu
   if (sub === 'revoke') {
     const n = await withState(config, async (state, db) => {
       const revoked = await revokeAdminToken(state, name);
-      if (revoked > 0) cliAudit(db, 'token_revoke', { target: name, detail: `${revoked} token(s)` });
+      if (revoked > 0) await cliAudit(state, 'token_revoke', { target: name, detail: `${revoked} token(s)` });
       return revoked;
     });
     process.stdout.write(`${n} token(s) named "${name}" revoked\n`);

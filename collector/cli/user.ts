@@ -78,7 +78,7 @@ async function passwd(state: StateSql, db: DB, name: string, args: UserArgs): Pr
   if (!(await userByName(state, name))) throw new UsageError(`--name: no user "${name}"`);
   const p = await obtainPassword(args['password-file']);
   await setPassword(state, name, p.password);
-  cliAudit(db, 'user_password', { target: name });
+  await cliAudit(state, 'user_password', { target: name });
   stdout(p.generated ? `${p.password}\n` : `password of ${name} changed; their sessions were ended\n`);
   if (p.generated) process.stderr.write(`new password of ${name} (shown once); their sessions were ended\n`);
   return 0;
@@ -93,7 +93,7 @@ async function add(config: CollectorConfig, state: StateSql, db: DB, name: strin
   if (args.agency && !config.agencies.some((a) => a.id === args.agency)) throw new UsageError(`--agency: unknown agency "${args.agency}" (known: ${knownAgencies(config)})`);
   const p = await obtainPassword(args['password-file']);
   const user = await createUser(state, { name, password: p.password, role, agency: args.agency });
-  cliAudit(db, 'user_add', { target: user.name, agency: user.agency, detail: user.role });
+  await cliAudit(state, 'user_add', { target: user.name, agency: user.agency, detail: user.role });
   const who = `user ${user.name} (${user.role}${user.agency ? `, agency ${user.agency}` : ''}) created`;
   if (p.generated) {
     stdout(`${p.password}\n`);

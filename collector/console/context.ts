@@ -112,7 +112,7 @@ export function consoleContext(services: CollectorServices) {
 
   /** One audit entry for what the signed-in user just did, from the request's address. */
   const audit = (request: FastifyRequest, action: AuditAction, what: { target?: string; agency?: string; detail?: string } = {}) =>
-    recordAudit(db, { actor: request.consoleSession?.user.name ?? '-', actorKind: request.consoleSession ? 'user' : 'anonymous', action, address: request.ip, ...what });
+    recordAudit(state.db, { actor: request.consoleSession?.user.name ?? '-', actorKind: request.consoleSession ? 'user' : 'anonymous', action, address: request.ip, ...what });
 
   return { services, db, latest, store, rules, audit, localeOf, names, ctxOf, send, fail, need, needUserAdmin, scopeOf, mayAct, userName, visibleAgencies, summarize };
 }

@@ -119,8 +119,8 @@ describe('variables', () => {
       'so-nganh.yaml': 'agencies: [so-y-te]\nchecks:\n  - { type: http, name: portal, targets: ["${agency.portalUrl}"] }\n',
       'rieng.yaml': `agents: [${b.id}]\nchecks:\n  - { type: ping, name: lan, targets: ["\${agency.subnet}"] }\n`,
     });
-    syncProfiles(db, configOf(dir), { actor: 'test', actorKind: 'cli' });
-    const model = new FleetModel(latestProfileVersions(db), AGENCIES);
+    await syncProfiles(sqliteStateSql(db), configOf(dir), { actor: 'test', actorKind: 'cli' });
+    const model = new FleetModel(await latestProfileVersions(sqliteStateSql(db)), AGENCIES);
     const da = model.desired(a);
     expect(da.payload).toEqual({ profile: 'so-nganh', version: 1, hash: configHash('so-nganh', da.payload.checks), checks: [{ type: 'http', name: 'portal', targets: ['https://soyte.example.gov.vn/'] }] });
     expect(model.desired(b).payload.checks).toEqual([{ type: 'ping', name: 'lan', targets: ['127.0.1.0/24'] }]);
@@ -134,22 +134,23 @@ describe('variables', () => {
 describe('versions', () => {
   it('records a version only when a file changed, with who and when, and an audit entry', async () => {
     const db = openDb(':memory:');
-    await syncAgencies(sqliteStateSql(db), AGENCIES);
+    const state = sqliteStateSql(db);
+    await syncAgencies(state, AGENCIES);
     const dir = dirWith({ 'cap-xa.yaml': 'agencies: [so-y-te]\nchecks: []\n' });
     const who = { actor: 'quantri', actorKind: 'user' as const };
-    expect(syncProfiles(db, configOf(dir), who)).toEqual([{ name: 'cap-xa', version: 1, deleted: false }]);
-    expect(syncProfiles(db, configOf(dir), who)).toEqual([]);
-    expect(putProfile(db, configOf(dir), 'cap-xa', 'agencies: [so-y-te]\nchecks:\n  - { type: host, name: may }\n', who)).toEqual([{ name: 'cap-xa', version: 2, deleted: false }]);
+    expect(await syncProfiles(state, configOf(dir), who)).toEqual([{ name: 'cap-xa', version: 1, deleted: false }]);
+    expect(await syncProfiles(state, configOf(dir), who)).toEqual([]);
+    expect(await putProfile(state, configOf(dir), 'cap-xa', 'agencies: [so-y-te]\nchecks:\n  - { type: host, name: may }\n', who)).toEqual([{ name: 'cap-xa', version: 2, deleted: false }]);
     // Refused as a whole: nothing written, nothing recorded.
-    expect(messageOf(() => putProfile(db, configOf(dir), 'cap-huyen', 'agencies: [so-y-te]\nchecks: []\n', who))).toMatch(/cap-huyen.yaml: agencies\[0\]: so-y-te is already assigned to profile cap-xa/);
+    await expect(putProfile(state, configOf(dir), 'cap-huyen', 'agencies: [so-y-te]\nchecks: []\n', who)).rejects.toThrow(/cap-huyen.yaml: agencies\[0\]: so-y-te is already assigned to profile cap-xa/);
     expect(readdirSync(dir)).toEqual(['cap-xa.yaml']);
-    expect(putProfile(db, configOf(dir), 'cap-xa', null, who)).toEqual([{ name: 'cap-xa', version: 3, deleted: true }]);
-    expect(profileHistory(db, 'cap-xa').map((h) => [h.version, h.deleted, h.actor])).toEqual([
+    expect(await putProfile(state, configOf(dir), 'cap-xa', null, who)).toEqual([{ name: 'cap-xa', version: 3, deleted: true }]);
+    expect((await profileHistory(state, 'cap-xa')).map((h) => [h.version, h.deleted, h.actor])).toEqual([
       [3, true, 'quantri'],
       [2, false, 'quantri'],
       [1, false, 'quantri'],
     ]);
-    expect(listAudit(db, { action: 'config_push' }).map((e) => `${e.actor} ${e.target} ${e.detail?.replace(/\(sha256 \w+\)/, '(sha256 …)')}`)).toEqual([
+    expect((await listAudit(state, { action: 'config_push' })).map((e) => `${e.actor} ${e.target} ${e.detail?.replace(/\(sha256 \w+\)/, '(sha256 …)')}`)).toEqual([
       'quantri profile cap-xa deleted (version 3)',
       'quantri profile cap-xa version 2 (sha256 …)',
       'quantri profile cap-xa version 1 (sha256 …)',

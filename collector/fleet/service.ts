@@ -14,8 +14,8 @@ import {
 } from '../../protocol/index.ts';
 import type { Agency } from '../config.ts';
 import type { AgentRow } from '../state/agents.ts';
-import type { DB } from '../state/db.ts';
 import { agentFleetRows, fleetRevision, latestProfileVersions, pushedCommand, recordConfigReport, recordConfigRefusal, recordPushedCommand, type AgentFleetRow } from '../state/fleet.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { FleetModel, type Desired } from './model.ts';
 
 /** How long a pushed command's row waits for its result (the agent answers within a second or two). */
@@ -33,28 +33,36 @@ export interface FleetLog {
  * cheaply, and says whether held polls should be woken.
  */
 export class FleetService {
-  private model: FleetModel;
-  private revision = -1;
   private readonly reported = new Map<string, string>();
   private readonly sent = new Map<string, { hash: string; at: number }>();
 
-  constructor(
-    private readonly db: DB,
+  private constructor(
+    private readonly state: StateSql,
     private readonly agencies: readonly Agency[],
-    private readonly log?: FleetLog,
-  ) {
-    this.model = this.build();
+    private readonly log: FleetLog | undefined,
+    private model: FleetModel,
+    private revision: number,
+  ) {}
+
+  /** The service with the model as the state has it now. */
+  static async open(state: StateSql, agencies: readonly Agency[], log?: FleetLog): Promise<FleetService> {
+    const { model, revision } = await FleetService.build(state, agencies, log);
+    return new FleetService(state, agencies, log, model, revision);
   }
 
-  private build(): FleetModel {
-    this.revision = fleetRevision(this.db);
-    return new FleetModel(latestProfileVersions(this.db), this.agencies, (name, message) => this.log?.warn({ profile: name, error: message }, 'a stored profile version no longer parses; it is not served'));
+  private static async build(state: StateSql, agencies: readonly Agency[], log: FleetLog | undefined): Promise<{ model: FleetModel; revision: number }> {
+    // The revision is read first: a version recorded in between makes the next refresh build again.
+    const revision = await fleetRevision(state);
+    const versions = await latestProfileVersions(state);
+    return { revision, model: new FleetModel(versions, agencies, (name, message) => log?.warn({ profile: name, error: message }, 'a stored profile version no longer parses; it is not served')) };
   }
 
   /** Rebuild when the versions changed; true when they did (wake the agents). */
-  refresh(): boolean {
-    if (fleetRevision(this.db) === this.revision) return false;
-    this.model = this.build();
+  async refresh(): Promise<boolean> {
+    if ((await fleetRevision(this.state)) === this.revision) return false;
+    const { model, revision } = await FleetService.build(this.state, this.agencies, this.log);
+    this.model = model;
+    this.revision = revision;
     this.sent.clear();
     return true;
   }
@@ -64,13 +72,13 @@ export class FleetService {
   }
 
   /** At each poll: note what the agent runs, and hand it its configuration when it runs something else. */
-  poll(agent: AgentRow, headers: IncomingHttpHeaders, now = Date.now()): AgentCommand[] {
+  async poll(agent: AgentRow, headers: IncomingHttpHeaders, now = Date.now()): Promise<AgentCommand[]> {
     const raw = headers[AGENT_CONFIG_HEADER];
     const state = parseConfigHeader(raw);
     // An agent too old to say (or saying nonsense) is never sent anything it might not understand.
     if (!state) return [];
     if (this.reported.get(agent.id) !== raw) {
-      recordConfigReport(this.db, agent.id, raw as string, state, now);
+      await recordConfigReport(this.state, agent.id, raw as string, state, now);
       this.reported.set(agent.id, raw as string);
     }
     if (state.off) return [];
@@ -80,23 +88,23 @@ export class FleetService {
     if (last && last.hash === desired.hash && now - last.at < RESEND_MS) return [];
     this.sent.set(agent.id, { hash: desired.hash, at: now });
     const id = `cfg-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
-    recordPushedCommand(this.db, id, agent.id, APPLY_CONFIG_KIND, { profile: desired.profile, version: desired.version, hash: desired.hash }, now, RESULT_TTL_MS);
+    await recordPushedCommand(this.state.db, id, agent.id, APPLY_CONFIG_KIND, { profile: desired.profile, version: desired.version, hash: desired.hash }, now, RESULT_TTL_MS);
     return [{ id, kind: APPLY_CONFIG_KIND, payload: desired.payload, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + RESULT_TTL_MS).toISOString() }];
   }
 
   /** An agent answered a command: a refused configuration is kept with its reasons. */
-  result(agent: AgentRow, id: string, result: CommandResult, now = Date.now()): void {
+  async result(agent: AgentRow, id: string, result: CommandResult, now = Date.now()): Promise<void> {
     if (result.status !== 'failed') return;
-    const cmd = pushedCommand(this.db, id, agent.id);
+    const cmd = await pushedCommand(this.state.db, id, agent.id);
     if (cmd?.kind !== APPLY_CONFIG_KIND) return;
     const sent = cmd.payload as { profile: string | null; version: number; hash: string };
     const reasons = result.reasons?.length ? result.reasons : [result.message ?? 'refused without a reason'];
-    recordConfigRefusal(this.db, agent.id, { hash: sent.hash, profile: sent.profile ?? undefined, version: sent.version, reasons }, now);
+    await recordConfigRefusal(this.state, agent.id, { hash: sent.hash, profile: sent.profile ?? undefined, version: sent.version, reasons }, now);
   }
 
   /** Per agent: the profile it should run, what it runs, and whether that is pending, applied or refused. */
-  statuses(agents: readonly AgentRow[]): FleetAgentStatus[] {
-    const rows = agentFleetRows(this.db);
+  async statuses(agents: readonly AgentRow[]): Promise<FleetAgentStatus[]> {
+    const rows = await agentFleetRows(this.state);
     return agents.filter((a) => !a.revokedAt).map((a) => statusOf(a, this.model.desired(a), rows.get(a.id)));
   }
 }

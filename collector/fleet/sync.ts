@@ -4,7 +4,8 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CollectorConfig } from '../config.ts';
 import type { ActorKind } from '../state/audit.ts';
-import type { DB } from '../state/db.ts';
+import { sql } from 'kysely';
+import type { StateSql } from '../state/sql/connect.ts';
 import { latestProfileVersions, recordProfileVersions, type ProfileChange } from '../state/fleet.ts';
 import { textHash, type Profile } from './profile-file.ts';
 import { crossCheckProfiles, profileFile, readProfiles } from './profiles-dir.ts';
@@ -16,22 +17,23 @@ export interface Who {
 }
 
 /** Enrolled, unrevoked agents and their agencies (for placeholders of profiles assigned to single agents). */
-export function enrolledAgents(db: DB): Map<string, string> {
-  const rows = db.prepare('SELECT id, agency FROM agents WHERE revoked_at IS NULL').all() as { id: string; agency: string }[];
+export async function enrolledAgents(state: StateSql): Promise<Map<string, string>> {
+  const rows = (await sql<{ id: string; agency: string }>`SELECT id, agency FROM agents WHERE revoked_at IS NULL`.execute(state.db)).rows;
   return new Map(rows.map((r) => [r.id, r.agency]));
 }
 
 /** Every profile file, read and checked as a whole; throws ConfigError (ProfileErrors) naming each file. */
-export function checkProfiles(config: Pick<CollectorConfig, 'fleet' | 'agencies'>, db?: DB, replace?: ReadonlyMap<string, string | null>): { profiles: Profile[]; warnings: string[] } {
+/** `enrolled`: from `enrolledAgents`, when there is a state to read it from. */
+export function checkProfiles(config: Pick<CollectorConfig, 'fleet' | 'agencies'>, enrolled?: ReadonlyMap<string, string>, replace?: ReadonlyMap<string, string | null>): { profiles: Profile[]; warnings: string[] } {
   // The profiles being changed go last, so a conflict is reported against them rather than the others.
   const profiles = readProfiles(config.fleet.profilesDir, replace).sort((a, b) => Number(replace?.has(a.name) ?? 0) - Number(replace?.has(b.name) ?? 0));
-  const warnings = crossCheckProfiles(config.fleet.profilesDir, profiles, config.agencies, db ? enrolledAgents(db) : undefined);
+  const warnings = crossCheckProfiles(config.fleet.profilesDir, profiles, config.agencies, enrolled);
   return { profiles, warnings };
 }
 
 /** Profiles whose text differs from the newest recorded version, and recorded ones whose file is gone. */
-export function pendingChanges(db: DB, profiles: readonly Profile[]): ProfileChange[] {
-  const latest = new Map(latestProfileVersions(db).map((r) => [r.name, r]));
+export async function pendingChanges(state: StateSql, profiles: readonly Profile[]): Promise<ProfileChange[]> {
+  const latest = new Map((await latestProfileVersions(state)).map((r) => [r.name, r]));
   const changes: ProfileChange[] = [];
   for (const p of profiles) {
     const last = latest.get(p.name);
@@ -43,17 +45,17 @@ export function pendingChanges(db: DB, profiles: readonly Profile[]): ProfileCha
 }
 
 /** Read, check and record the files as they are now (collector start, `config push`, the reload API). */
-export function syncProfiles(db: DB, config: Pick<CollectorConfig, 'fleet' | 'agencies'>, who: Who): { name: string; version: number; deleted: boolean }[] {
-  const changes = pendingChanges(db, checkProfiles(config, db).profiles);
-  return changes.length ? recordProfileVersions(db, changes, who) : [];
+export async function syncProfiles(state: StateSql, config: Pick<CollectorConfig, 'fleet' | 'agencies'>, who: Who): Promise<{ name: string; version: number; deleted: boolean }[]> {
+  const changes = await pendingChanges(state, checkProfiles(config, await enrolledAgents(state)).profiles);
+  return changes.length ? recordProfileVersions(state, changes, who) : [];
 }
 
 /**
  * A profile put (text) or deleted (null) through the API: checked together with the other files
  * before anything is written, then written to its file (atomically) and recorded.
  */
-export function putProfile(db: DB, config: Pick<CollectorConfig, 'fleet' | 'agencies'>, name: string, text: string | null, who: Who): { name: string; version: number; deleted: boolean }[] {
-  checkProfiles(config, db, new Map([[name, text]]));
+export async function putProfile(state: StateSql, config: Pick<CollectorConfig, 'fleet' | 'agencies'>, name: string, text: string | null, who: Who): Promise<{ name: string; version: number; deleted: boolean }[]> {
+  checkProfiles(config, await enrolledAgents(state), new Map([[name, text]]));
   const file = profileFile(config.fleet.profilesDir, name);
   if (text === null) rmSync(file, { force: true });
   else {
@@ -62,5 +64,5 @@ export function putProfile(db: DB, config: Pick<CollectorConfig, 'fleet' | 'agen
     writeFileSync(tmp, text, { mode: 0o644 });
     renameSync(tmp, file);
   }
-  return syncProfiles(db, config, who);
+  return syncProfiles(state, config, who);
 }

@@ -42,20 +42,20 @@ describe('release rollout', () => {
     insert('0.2.0');
     const a = (await createAgent(sqliteStateSql(db).db, { agency: 'so-y-te', hostname: 'pc-a' })).agent as AgentRow;
     const b = (await createAgent(sqliteStateSql(db).db, { agency: 'so-tu-phap', hostname: 'pc-b' })).agent as AgentRow;
-    const pusher = new ReleasePusher(db);
-    expect(pusher.poll(a, header({}))).toEqual([]);
+    const pusher = new ReleasePusher(db, sqliteStateSql(db));
+    expect(await pusher.poll(a, header({}))).toEqual([]);
     addRollout(db, { version: '0.2.0', agencies: ['so-y-te'] }, 'test');
-    const [cmd] = pusher.poll(a, header({}));
+    const [cmd] = await pusher.poll(a, header({}));
     expect(cmd).toMatchObject({ kind: 'self-update', payload: { version: '0.2.0', platform: 'linux-x64', size: 10 } });
-    expect(pusher.poll(a, { ...header({}), [AGENT_RUNNING_HEADER]: cmd.id })).toEqual([]);
-    expect(pusher.poll(b, header({}))).toEqual([]);
-    expect(pusher.poll(a, header({ channel: 'pilot' }))).toEqual([]);
-    expect(pusher.poll(a, { [AGENT_UPDATE_HEADER]: 'off' })).toEqual([]);
-    expect(pusher.poll(a, {})).toEqual([]);
+    expect(await pusher.poll(a, { ...header({}), [AGENT_RUNNING_HEADER]: cmd.id })).toEqual([]);
+    expect(await pusher.poll(b, header({}))).toEqual([]);
+    expect(await pusher.poll(a, header({ channel: 'pilot' }))).toEqual([]);
+    expect(await pusher.poll(a, { [AGENT_UPDATE_HEADER]: 'off' })).toEqual([]);
+    expect(await pusher.poll(a, {})).toEqual([]);
     pusher.rolloutChanged();
-    expect(pusher.poll(a, header({ last: { version: '0.2.0', state: 'refused' } }))).toEqual([]);
-    expect(pusher.poll(a, header({ platform: 'win32-x64' }))).toEqual([]);
-    expect(pusher.poll(a, header({ version: '0.2.0' }))).toEqual([]);
+    expect(await pusher.poll(a, header({ last: { version: '0.2.0', state: 'refused' } }))).toEqual([]);
+    expect(await pusher.poll(a, header({ platform: 'win32-x64' }))).toEqual([]);
+    expect(await pusher.poll(a, header({ version: '0.2.0' }))).toEqual([]);
     const fleet = pusher.statuses([a, b]);
     expect(fleet.versions).toEqual({ '0.1.0': 1, '0.2.0': 1 });
     expect(fleet.agents.map((x) => [x.hostname, x.state, x.target ?? '-'])).toEqual([
@@ -68,26 +68,26 @@ describe('release rollout', () => {
     const { db, insert } = await setup();
     insert('0.2.0');
     const a = (await createAgent(sqliteStateSql(db).db, { agency: 'so-y-te', hostname: 'pc-a' })).agent as AgentRow;
-    const pusher = new ReleasePusher(db);
+    const pusher = new ReleasePusher(db, sqliteStateSql(db));
     addRollout(db, { version: '0.2.0' }, 'test');
     const t = 1_000_000;
-    const [first] = pusher.poll(a, header({}), t, t);
+    const [first] = await pusher.poll(a, header({}), t, t);
     expect(first?.kind).toBe('self-update');
     // A poll that was already held when the offer went out (it woke with it) proves nothing.
-    expect(pusher.poll(a, header({}), t - 5000, t + 10)).toEqual([]);
+    expect(await pusher.poll(a, header({}), t - 5000, t + 10)).toEqual([]);
     // The agent polls again (after the offer) without naming it: the answer was lost on the way.
-    const [again] = pusher.poll(a, header({}), t + 1000, t + 1000);
+    const [again] = await pusher.poll(a, header({}), t + 1000, t + 1000);
     expect(again).toMatchObject({ kind: 'self-update', payload: { version: '0.2.0' } });
     expect(again.id).not.toBe(first.id);
     // Named as running: delivered; nothing more while it runs, even after a new rollout.
     const running = (id: string) => ({ ...header({}), [AGENT_RUNNING_HEADER]: id });
-    expect(pusher.poll(a, running(again.id), t + 2000, t + 2000)).toEqual([]);
+    expect(await pusher.poll(a, running(again.id), t + 2000, t + 2000)).toEqual([]);
     pusher.rolloutChanged();
-    expect(pusher.poll(a, running(again.id), t + 3000, t + 3000)).toEqual([]);
+    expect(await pusher.poll(a, running(again.id), t + 3000, t + 3000)).toEqual([]);
     // Its result came (a failed download): offered again after RETRY_MS, not at the next poll.
-    const [third] = pusher.poll(a, header({}), t + 4000, t + 4000);
-    pusher.result(a, third.id, { status: 'failed', message: 'interrupted', startedAt: '', finishedAt: '', samples: [] }, {}, t + 5000);
-    expect(pusher.poll(a, header({}), t + 6000, t + 6000)).toEqual([]);
-    expect(pusher.poll(a, header({}), t + 36_000, t + 36_000)).toHaveLength(1);
+    const [third] = await pusher.poll(a, header({}), t + 4000, t + 4000);
+    await pusher.result(a, third.id, { status: 'failed', message: 'interrupted', startedAt: '', finishedAt: '', samples: [] }, {}, t + 5000);
+    expect(await pusher.poll(a, header({}), t + 6000, t + 6000)).toEqual([]);
+    expect(await pusher.poll(a, header({}), t + 36_000, t + 36_000)).toHaveLength(1);
   });
 });

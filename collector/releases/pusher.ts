@@ -18,6 +18,7 @@ import {
 import type { AgentRow } from '../state/agents.ts';
 import { prepared, type DB } from '../state/db.ts';
 import { pushedCommand, recordPushedCommand } from '../state/fleet.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { currentRollouts, getRelease } from './store.ts';
 
 /** An unanswered or failed offer is made again after this (an interrupted download resumes then). */
@@ -53,7 +54,10 @@ export class ReleasePusher {
   private readonly reported = new Map<string, { raw: string; at: number }>();
   private readonly sent = new Map<string, Offer>();
 
-  constructor(private readonly db: DB) {}
+  constructor(
+    private readonly db: DB,
+    private readonly state: StateSql,
+  ) {}
 
   /** A new rollout: offers are made again at once, not after RESEND_MS. */
   rolloutChanged(): void {
@@ -67,7 +71,7 @@ export class ReleasePusher {
    * poll (AGENT_RUNNING_HEADER) until their result is posted; a poll that arrived after the offer and
    * names neither it nor an answer for it shows the offer was lost, and it is made again at once.
    */
-  poll(agent: AgentRow, headers: IncomingHttpHeaders, polledAt = Date.now(), now = Date.now()): AgentCommand[] {
+  async poll(agent: AgentRow, headers: IncomingHttpHeaders, polledAt = Date.now(), now = Date.now()): Promise<AgentCommand[]> {
     const raw = headers[AGENT_UPDATE_HEADER];
     const state = parseUpdateHeader(raw);
     if (!state) return [];
@@ -84,7 +88,7 @@ export class ReleasePusher {
     if (last && last.key === key && !lost && now - last.at < RESEND_MS) return [];
     const id = `${ID_PREFIX}${now.toString(36)}-${randomBytes(6).toString('hex')}`;
     this.sent.set(agent.id, { key, id, at: now, confirmed: false });
-    recordPushedCommand(this.db, id, agent.id, SELF_UPDATE_KIND, { version: offer.version, platform: offer.platform }, now, RESULT_TTL_MS);
+    await recordPushedCommand(this.state.db, id, agent.id, SELF_UPDATE_KIND, { version: offer.version, platform: offer.platform }, now, RESULT_TTL_MS);
     return [{ id, kind: SELF_UPDATE_KIND, payload: offer, createdAt: new Date(now).toISOString(), expiresAt: new Date(now + RESULT_TTL_MS).toISOString() }];
   }
 
@@ -113,10 +117,10 @@ export class ReleasePusher {
   }
 
   /** What the agent answered, kept for the console (a refusal's or a rollback's reason); `headers` say its state after it. */
-  result(agent: AgentRow, id: string, result: CommandResult, headers: IncomingHttpHeaders = {}, now = Date.now()): void {
+  async result(agent: AgentRow, id: string, result: CommandResult, headers: IncomingHttpHeaders = {}, now = Date.now()): Promise<void> {
     const raw = headers[AGENT_UPDATE_HEADER];
     if (parseUpdateHeader(raw)) this.record(agent, raw as string, now, now);
-    const cmd = pushedCommand(this.db, id, agent.id);
+    const cmd = await pushedCommand(this.state.db, id, agent.id);
     if (cmd?.kind !== SELF_UPDATE_KIND) return;
     const { version, platform } = cmd.payload as { version: string; platform: string };
     prepared(this.db, 'INSERT INTO release_agent_status (agent_id, message, message_version, message_at) VALUES (?, ?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET message = excluded.message, message_version = excluded.message_version, message_at = excluded.message_at').run(

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/index.ts';
 import { openDb } from '../state/db.ts';
 import { listAudit } from '../state/audit.ts';
+import { sqliteStateSql } from '../state/sql/connect.ts';
 import { getRelease, releaseFile } from './store.ts';
 import { stringify } from 'yaml';
 
@@ -67,7 +68,7 @@ describe('release CLI', () => {
     const db = openDb(join(dir, 'data', 'state.db'));
     try {
       expect(getRelease(db, '0.2.0', 'linux-x64')).toMatchObject({ size: 300_004, sha256: createHash('sha256').update(readFileSync(build)).digest('hex'), signature: readFileSync(`${build}.sig`, 'utf8').trim() });
-      expect(listAudit(db, { action: 'release_add' })).toHaveLength(1);
+      expect(await listAudit(sqliteStateSql(db), { action: 'release_add' })).toHaveLength(1);
     } finally {
       db.close();
     }

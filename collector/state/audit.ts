@@ -2,8 +2,10 @@
 // agent revocation and rotation, enrolment codes), for province-wide administrators to review.
 // Bounded: failed logins are recorded within a budget, and the table has a row ceiling besides the
 // retention it shares with the alert history.
+import { sql } from 'kysely';
 import type { Principal } from './admin-tokens.ts';
-import type { DB } from './db.ts';
+import type { StateSql } from './sql/connect.ts';
+import { changes, type Q } from './sql/query.ts';
 
 export const AUDIT_ACTIONS = [
   'login',
@@ -61,17 +63,10 @@ export const AUDIT_MAX_ROWS = 500_000;
 
 const clip = (s: string | undefined, n: number) => (s === undefined ? null : s.slice(0, n));
 
-export function recordAudit(db: DB, e: AuditEntry, now = Date.now()): void {
-  db.prepare('INSERT INTO audit_log (at, actor, actor_kind, action, target, agency, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-    now,
-    e.actor.slice(0, 128),
-    e.actorKind,
-    e.action,
-    clip(e.target, 200),
-    clip(e.agency, 64),
-    clip(e.address, 64),
-    clip(e.detail, 500),
-  );
+/** One entry, on the caller's transaction when given one (a change and its audit row commit together). */
+export async function recordAudit(q: Q, e: AuditEntry, now = Date.now()): Promise<void> {
+  await sql`INSERT INTO audit_log (at, actor, actor_kind, action, target, agency, address, detail)
+    VALUES (${now}, ${e.actor.slice(0, 128)}, ${e.actorKind}, ${e.action}, ${clip(e.target, 200)}, ${clip(e.agency, 64)}, ${clip(e.address, 64)}, ${clip(e.detail, 500)})`.execute(q);
 }
 
 /** The actor of an API or console action, as the audit log names it. */
@@ -79,31 +74,42 @@ export function actorOf(principal: Principal | undefined): Pick<AuditEntry, 'act
   return principal ? { actor: principal.name, actorKind: principal.kind } : { actor: '-', actorKind: 'anonymous' };
 }
 
-/** Newest first; `before` pages back by id. */
-export function listAudit(db: DB, opts: { limit?: number; before?: number; action?: AuditAction } = {}): AuditRow[] {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (opts.before !== undefined) where.push('id < ?'), args.push(opts.before);
-  if (opts.action !== undefined) where.push('action = ?'), args.push(opts.action);
-  const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-  const rows = db.prepare(sql).all(...args, Math.min(Math.max(opts.limit ?? 200, 1), 1000)) as Record<string, unknown>[];
+interface AuditDbRow {
+  id: number;
+  at: number;
+  actor: string;
+  actor_kind: ActorKind;
+  action: AuditAction;
+  target: string | null;
+  agency: string | null;
+  address: string | null;
+  detail: string | null;
+}
+
+/** Newest first; `before` pages back by id. At most 1,000 rows. */
+export async function listAudit(state: StateSql, opts: { limit?: number; before?: number; action?: AuditAction } = {}): Promise<AuditRow[]> {
+  // Built here rather than as `? IS NULL OR ...`: PostgreSQL cannot type a bare parameter.
+  const before = opts.before !== undefined ? sql`AND id < ${opts.before}` : sql``;
+  const action = opts.action !== undefined ? sql`AND action = ${opts.action}` : sql``;
+  const limit = Math.min(Math.max(opts.limit ?? 200, 1), 1000);
+  const rows = (await sql<AuditDbRow>`SELECT id, at, actor, actor_kind, action, target, agency, address, detail FROM audit_log WHERE 1 = 1 ${before} ${action} ORDER BY id DESC LIMIT ${limit}`.execute(state.db)).rows;
   return rows.map((r) => ({
-    id: r.id as number,
-    at: r.at as number,
-    actor: r.actor as string,
-    actorKind: r.actor_kind as ActorKind,
-    action: r.action as AuditAction,
-    target: (r.target as string | null) ?? undefined,
-    agency: (r.agency as string | null) ?? undefined,
-    address: (r.address as string | null) ?? undefined,
-    detail: (r.detail as string | null) ?? undefined,
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    actorKind: r.actor_kind,
+    action: r.action,
+    target: r.target ?? undefined,
+    agency: r.agency ?? undefined,
+    address: r.address ?? undefined,
+    detail: r.detail ?? undefined,
   }));
 }
 
 /** Deletes rows older than `before` and any beyond the row ceiling; returns how many went. */
-export function pruneAudit(db: DB, before: number, maxRows = AUDIT_MAX_ROWS): number {
-  const old = db.prepare('DELETE FROM audit_log WHERE at < ?').run(before).changes;
-  const over = db.prepare('DELETE FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?)').run(maxRows).changes;
+export async function pruneAudit(state: StateSql, before: number, maxRows = AUDIT_MAX_ROWS): Promise<number> {
+  const old = changes(await sql`DELETE FROM audit_log WHERE at < ${before}`.execute(state.db));
+  const over = changes(await sql`DELETE FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ${maxRows})`.execute(state.db));
   return old + over;
 }
 

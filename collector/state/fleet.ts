@@ -1,8 +1,10 @@
 // Central check configuration in the state database: every version of every profile (who, when, the
 // file's text), and per agent what it reported running and what it refused, with the reasons.
 import type { AgentConfigState } from '../../protocol/index.ts';
+import { sql } from 'kysely';
 import { recordAudit, type ActorKind } from './audit.ts';
-import { prepared, type DB } from './db.ts';
+import type { StateSql } from './sql/connect.ts';
+import { textOrder, type Q } from './sql/query.ts';
 
 /** Versions kept per profile (the audit log keeps who changed what for longer). */
 const KEEP_VERSIONS = 100;
@@ -29,21 +31,28 @@ const toVersion = (r: Record<string, unknown>): ProfileVersionRow => ({
   actorKind: r.actor_kind as string,
 });
 
+const VERSION_COLUMNS = sql`name, version, hash, body, deleted, at, actor, actor_kind`;
+
 /** The newest version of every profile ever recorded, deleted ones included. */
-export function latestProfileVersions(db: DB): ProfileVersionRow[] {
-  const rows = db
-    .prepare('SELECT p.* FROM fleet_profiles p JOIN (SELECT name, MAX(version) AS v FROM fleet_profiles GROUP BY name) m ON p.name = m.name AND p.version = m.v ORDER BY p.name')
-    .all() as Record<string, unknown>[];
-  return rows.map(toVersion);
+export async function latestProfileVersions(state: StateSql): Promise<ProfileVersionRow[]> {
+  const rows = await sql<Record<string, unknown>>`SELECT p.name, p.version, p.hash, p.body, p.deleted, p.at, p.actor, p.actor_kind FROM fleet_profiles p
+    JOIN (SELECT name, MAX(version) AS v FROM fleet_profiles GROUP BY name) m ON p.name = m.name AND p.version = m.v ORDER BY ${textOrder(state.driver, 'p.name')}`.execute(state.db);
+  return rows.rows.map(toVersion);
 }
 
-/** Grows with every recorded version: a collector that sees it change rebuilds what it serves. */
-export function fleetRevision(db: DB): number {
-  return (prepared(db, 'SELECT COALESCE(MAX(rowid), 0) AS n FROM fleet_profiles').get() as { n: number }).n;
+/**
+ * Grows with every recorded version: a collector that sees it change rebuilds what it serves. The sum
+ * of the kept version numbers (PostgreSQL has no rowid): a new version adds its number and prunes at
+ * most the one a hundred below it, so the sum only ever grows.
+ */
+export async function fleetRevision(state: StateSql): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT COALESCE(SUM(version), 0) AS n FROM fleet_profiles`.execute(state.db);
+  return Number(r.rows[0].n);
 }
 
-export function profileHistory(db: DB, name: string, limit = 50): ProfileVersionRow[] {
-  return (db.prepare('SELECT * FROM fleet_profiles WHERE name = ? ORDER BY version DESC LIMIT ?').all(name, limit) as Record<string, unknown>[]).map(toVersion);
+export async function profileHistory(state: StateSql, name: string, limit = 50): Promise<ProfileVersionRow[]> {
+  const rows = await sql<Record<string, unknown>>`SELECT ${VERSION_COLUMNS} FROM fleet_profiles WHERE name = ${name} ORDER BY version DESC LIMIT ${limit}`.execute(state.db);
+  return rows.rows.map(toVersion);
 }
 
 export interface ProfileChange {
@@ -54,26 +63,26 @@ export interface ProfileChange {
 }
 
 /** Records new versions in one transaction, each with an audit entry (config_push); returns their numbers. */
-export function recordProfileVersions(db: DB, changes: readonly ProfileChange[], who: { actor: string; actorKind: ActorKind; address?: string }, now = Date.now()): { name: string; version: number; deleted: boolean }[] {
-  return db.transaction(() =>
-    changes.map((c) => {
-      const last = db.prepare('SELECT MAX(version) AS v FROM fleet_profiles WHERE name = ?').get(c.name) as { v: number | null };
-      const version = (last.v ?? 0) + 1;
-      db.prepare('INSERT INTO fleet_profiles (name, version, hash, body, deleted, at, actor, actor_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        c.name,
-        version,
-        c.hash,
-        c.body,
-        c.deleted ? 1 : 0,
-        now,
-        who.actor,
-        who.actorKind,
-      );
-      db.prepare('DELETE FROM fleet_profiles WHERE name = ? AND version <= ?').run(c.name, version - KEEP_VERSIONS);
-      recordAudit(db, { ...who, action: 'config_push', target: `profile ${c.name}`, detail: c.deleted ? `deleted (version ${version})` : `version ${version} (sha256 ${c.hash.slice(0, 12)})` }, now);
-      return { name: c.name, version, deleted: c.deleted };
-    }),
-  )();
+export async function recordProfileVersions(
+  state: StateSql,
+  changes: readonly ProfileChange[],
+  who: { actor: string; actorKind: ActorKind; address?: string },
+  now = Date.now(),
+): Promise<{ name: string; version: number; deleted: boolean }[]> {
+  return state.db.transaction().execute(async (trx) => {
+    const out: { name: string; version: number; deleted: boolean }[] = [];
+    for (const c of changes) {
+      const last = (await sql<{ v: number | null }>`SELECT MAX(version) AS v FROM fleet_profiles WHERE name = ${c.name}`.execute(trx)).rows[0];
+      const version = Number(last?.v ?? 0) + 1;
+      await sql`INSERT INTO fleet_profiles (name, version, hash, body, deleted, at, actor, actor_kind)
+        VALUES (${c.name}, ${version}, ${c.hash}, ${c.body}, ${c.deleted ? 1 : 0}, ${now}, ${who.actor}, ${who.actorKind})`.execute(trx);
+      await sql`DELETE FROM fleet_profiles WHERE name = ${c.name} AND version <= ${version - KEEP_VERSIONS}`.execute(trx);
+      const detail = c.deleted ? `deleted (version ${version})` : `version ${version} (sha256 ${c.hash.slice(0, 12)})`;
+      await recordAudit(trx, { ...who, action: 'config_push', target: `profile ${c.name}`, detail }, now);
+      out.push({ name: c.name, version, deleted: c.deleted });
+    }
+    return out;
+  });
 }
 
 export interface AgentFleetRow {
@@ -94,8 +103,12 @@ export interface AgentFleetRow {
 
 const opt = <T>(v: unknown) => (v === null || v === undefined ? undefined : (v as T));
 
-export function agentFleetRows(db: DB): Map<string, AgentFleetRow> {
-  const rows = db.prepare('SELECT * FROM fleet_agent_status').all() as Record<string, unknown>[];
+/** Every agent's row (one per enrolled agent at most: the table is keyed by agent). */
+export async function agentFleetRows(state: StateSql): Promise<Map<string, AgentFleetRow>> {
+  const rows = (
+    await sql<Record<string, unknown>>`SELECT agent_id, reported, reported_at, off, applied_profile, applied_version, applied_hash, applied_at,
+      rejected_hash, rejected_profile, rejected_version, rejected_reasons, rejected_at FROM fleet_agent_status`.execute(state.db)
+  ).rows;
   return new Map(
     rows.map((r) => [
       r.agent_id as string,
@@ -119,41 +132,31 @@ export function agentFleetRows(db: DB): Map<string, AgentFleetRow> {
 }
 
 /** What an agent's poll header said (written only when it changed: the caller remembers the last one). */
-export function recordConfigReport(db: DB, agentId: string, raw: string, s: AgentConfigState, now = Date.now()): void {
-  prepared(
-    db,
-    `INSERT INTO fleet_agent_status (agent_id, reported, reported_at, off, applied_profile, applied_version, applied_hash, applied_at)
-     VALUES (@agent, @raw, @now, @off, @profile, @version, @hash, @now)
-     ON CONFLICT(agent_id) DO UPDATE SET reported = excluded.reported, reported_at = excluded.reported_at, off = excluded.off,
-       applied_at = CASE WHEN fleet_agent_status.applied_hash IS excluded.applied_hash THEN fleet_agent_status.applied_at ELSE excluded.applied_at END,
-       applied_profile = excluded.applied_profile, applied_version = excluded.applied_version, applied_hash = excluded.applied_hash`,
-  ).run({ agent: agentId, raw, now, off: s.off ? 1 : 0, profile: s.profile ?? null, version: s.version ?? null, hash: s.off ? null : s.hash });
+export async function recordConfigReport(state: StateSql, agentId: string, raw: string, s: AgentConfigState, now = Date.now()): Promise<void> {
+  // IS NOT DISTINCT FROM: the same hash, or none both times, keeps when it was first applied.
+  await sql`INSERT INTO fleet_agent_status (agent_id, reported, reported_at, off, applied_profile, applied_version, applied_hash, applied_at)
+     VALUES (${agentId}, ${raw}, ${now}, ${s.off ? 1 : 0}, ${s.profile ?? null}, ${s.version ?? null}, ${s.off ? null : s.hash}, ${now})
+     ON CONFLICT (agent_id) DO UPDATE SET reported = excluded.reported, reported_at = excluded.reported_at, off = excluded.off,
+       applied_at = CASE WHEN fleet_agent_status.applied_hash IS NOT DISTINCT FROM excluded.applied_hash THEN fleet_agent_status.applied_at ELSE excluded.applied_at END,
+       applied_profile = excluded.applied_profile, applied_version = excluded.applied_version, applied_hash = excluded.applied_hash`.execute(state.db);
 }
 
 /** An agent refused a configuration: which one, and why. */
-export function recordConfigRefusal(db: DB, agentId: string, r: { hash: string; profile?: string; version?: number; reasons: string[] }, now = Date.now()): void {
-  db.prepare(
-    `INSERT INTO fleet_agent_status (agent_id, rejected_hash, rejected_profile, rejected_version, rejected_reasons, rejected_at) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(agent_id) DO UPDATE SET rejected_hash = excluded.rejected_hash, rejected_profile = excluded.rejected_profile,
-       rejected_version = excluded.rejected_version, rejected_reasons = excluded.rejected_reasons, rejected_at = excluded.rejected_at`,
-  ).run(agentId, r.hash, r.profile ?? null, r.version ?? null, JSON.stringify(r.reasons), now);
+export async function recordConfigRefusal(state: StateSql, agentId: string, r: { hash: string; profile?: string; version?: number; reasons: string[] }, now = Date.now()): Promise<void> {
+  await sql`INSERT INTO fleet_agent_status (agent_id, rejected_hash, rejected_profile, rejected_version, rejected_reasons, rejected_at)
+     VALUES (${agentId}, ${r.hash}, ${r.profile ?? null}, ${r.version ?? null}, ${JSON.stringify(r.reasons)}, ${now})
+     ON CONFLICT (agent_id) DO UPDATE SET rejected_hash = excluded.rejected_hash, rejected_profile = excluded.rejected_profile,
+       rejected_version = excluded.rejected_version, rejected_reasons = excluded.rejected_reasons, rejected_at = excluded.rejected_at`.execute(state.db);
 }
 
 /** A command row for something pushed at a poll: delivered at once, its result stored as any command's. */
-export function recordPushedCommand(db: DB, id: string, agentId: string, kind: string, summary: unknown, now: number, ttlMs: number): void {
-  prepared(db, "INSERT INTO agent_commands (id, agent_id, kind, payload, created_at, expires_at, status, delivered_at) VALUES (?, ?, ?, ?, ?, ?, 'delivered', ?)").run(
-    id,
-    agentId,
-    kind,
-    JSON.stringify(summary),
-    now,
-    now + ttlMs,
-    now,
-  );
+export async function recordPushedCommand(q: Q, id: string, agentId: string, kind: string, summary: unknown, now: number, ttlMs: number): Promise<void> {
+  await sql`INSERT INTO agent_commands (id, agent_id, kind, payload, created_at, expires_at, status, delivered_at)
+    VALUES (${id}, ${agentId}, ${kind}, ${JSON.stringify(summary)}, ${now}, ${now + ttlMs}, 'delivered', ${now})`.execute(q);
 }
 
 /** The summary stored for a pushed command (kind and what it carried), for its result. */
-export function pushedCommand(db: DB, id: string, agentId: string): { kind: string; payload: unknown } | undefined {
-  const r = prepared(db, 'SELECT kind, payload FROM agent_commands WHERE id = ? AND agent_id = ?').get(id, agentId) as { kind: string; payload: string } | undefined;
+export async function pushedCommand(q: Q, id: string, agentId: string): Promise<{ kind: string; payload: unknown } | undefined> {
+  const r = (await sql<{ kind: string; payload: string }>`SELECT kind, payload FROM agent_commands WHERE id = ${id} AND agent_id = ${agentId}`.execute(q)).rows[0];
   return r ? { kind: r.kind, payload: JSON.parse(r.payload) as unknown } : undefined;
 }

@@ -29,13 +29,13 @@ export default async function adminRoutes(app: FastifyInstance, { cx }: { cx: Co
     const token = Number.isSafeInteger(id) && id > 0 ? await revokeAdminTokenById(cx.services.state, id) : undefined;
     if (!token) return cx.fail(request, reply, 404);
     request.log.info({ token: token.name, by: cx.userName(request) }, 'API token revoked from the console');
-    cx.audit(request, 'token_revoke', { target: token.name, agency: token.agency, detail: token.role });
+    await cx.audit(request, 'token_revoke', { target: token.name, agency: token.agency, detail: token.role });
     return reply.redirect(`${CONSOLE}/tokens?revoked=${encodeURIComponent(token.name)}`, 303);
   });
 
   r.get(`${CONSOLE}/audit`, { preValidation: cx.needUserAdmin, schema: { querystring: AuditQuery } }, async (request, reply) => {
     const before = request.query.before ? Number(request.query.before) : undefined;
-    const rows = listAudit(db, { limit: AUDIT_PAGE + 1, before });
+    const rows = await listAudit(cx.services.state, { limit: AUDIT_PAGE + 1, before });
     const shown = rows.slice(0, AUDIT_PAGE);
     return cx.send(reply, auditPage(cx.ctxOf(request, reply), { rows: shown, names: await cx.names(), olderThan: rows.length > AUDIT_PAGE ? shown.at(-1)!.id : undefined }));
   });

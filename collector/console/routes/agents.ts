@@ -51,7 +51,7 @@ export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: Co
     const ttlMs = parseDuration(form.ttl ?? '');
     if (ttlMs === undefined || ttlMs < 60_000 || ttlMs > 30 * 86_400_000) return renderAgents(request, reply, { error: t(L, 'badTtl', { ttl: form.ttl ?? '' }) }, 400);
     const code = await createEnrollCode(cx.services.state, agency, ttlMs, form.note?.trim().slice(0, 200) || `console: ${cx.userName(request)}`);
-    cx.audit(request, 'enroll_code', { agency, detail: `valid until ${new Date(code.expiresAt).toISOString()}` });
+    await cx.audit(request, 'enroll_code', { agency, detail: `valid until ${new Date(code.expiresAt).toISOString()}` });
     // Shown once, on this response only: never in a URL, a log or a later page.
     return renderAgents(request, reply, { newCode: code });
   });
@@ -64,7 +64,7 @@ export default async function agentRoutes(app: FastifyInstance, { cx }: { cx: Co
       const ok = action === 'revoke' ? await revokeAgent(cx.services.state, agent.id) : await requestTokenRotation(cx.services.state, agent.id);
       if (ok && action === 'revoke') latest.forgetAgent(agent.id);
       request.log.info({ agent: agent.id, by: cx.userName(request), action }, 'agent changed from the console');
-      if (ok) cx.audit(request, action === 'revoke' ? 'agent_revoke' : 'agent_rotate', { target: agent.id, agency: agent.agency, detail: agent.hostname });
+      if (ok) await cx.audit(request, action === 'revoke' ? 'agent_revoke' : 'agent_rotate', { target: agent.id, agency: agent.agency, detail: agent.hostname });
       return reply.redirect(`${CONSOLE}/agents?done=${action}`, 303);
     });
   }

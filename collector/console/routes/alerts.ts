@@ -92,7 +92,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     const a = alertInScope(request, request.params.id);
     if (!a) return cx.fail(request, reply, 404);
     store.acknowledge(a.id, cx.userName(request), request.body.note?.slice(0, 300) || undefined, Date.now());
-    cx.audit(request, 'alert_ack', { target: String(a.id), agency: a.agency, detail: a.rule });
+    await cx.audit(request, 'alert_ack', { target: String(a.id), agency: a.agency, detail: a.rule });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });
 
@@ -114,7 +114,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     }
     if (problem || endsAt === undefined) return renderAlerts(request, reply, 400, { error: t(L, 'badEndsAt', { endsAt: form.endsAt ?? '' }) });
     const silence = store.addSilence({ matchers: parsed.matchers, startsAt: now, endsAt, reason: reason.slice(0, 300), author: cx.userName(request) }, now);
-    cx.audit(request, 'silence_add', { target: String(silence.id), agency: parsed.matchers.agency, detail: matcherText(parsed.matchers) });
+    await cx.audit(request, 'silence_add', { target: String(silence.id), agency: parsed.matchers.agency, detail: matcherText(parsed.matchers) });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });
 
@@ -123,7 +123,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     const scope = cx.scopeOf(request);
     if (!s || (scope && s.matchers.agency !== scope)) return cx.fail(request, reply, 404);
     store.removeSilence(s.id, cx.userName(request), Date.now());
-    cx.audit(request, 'silence_remove', { target: String(s.id), agency: s.matchers.agency, detail: matcherText(s.matchers) });
+    await cx.audit(request, 'silence_remove', { target: String(s.id), agency: s.matchers.agency, detail: matcherText(s.matchers) });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });
 
@@ -157,7 +157,7 @@ async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
     if (!smtp || !config || !relay) return renderNotifications(request, reply, { to, result: { ok: false, message: t(L, 'noSmtp') } }, 400);
     try {
       await sendTestMail(smtp, config.alerting.alerts, to);
-      cx.audit(request, 'test_mail', { target: to });
+      await cx.audit(request, 'test_mail', { target: to });
       request.log.info({ to, relay, by: cx.userName(request) }, 'test mail sent from the console');
       return renderNotifications(request, reply, { to, result: { ok: true, message: t(L, 'testMailSent', { to, relay }) } });
     } catch (err) {
@@ -176,7 +176,7 @@ async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
     const target = channelOf(settings).target;
     try {
       await sendChannelTest(settings, channelLocale(settings, new Map(config.agencies.map((a) => [a.id, a])), config.alerting.alerts));
-      cx.audit(request, 'test_channel', { target: name, detail: target });
+      await cx.audit(request, 'test_channel', { target: name, detail: target });
       request.log.info({ channel: name, target, by: cx.userName(request) }, 'test message sent through a channel from the console');
       return renderNotifications(request, reply, undefined, 200, { ok: true, message: t(L, 'testChannelSent', { name, target }) });
     } catch (err) {

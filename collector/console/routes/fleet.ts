@@ -14,7 +14,7 @@ export default async function fleetConsoleRoutes(app: FastifyInstance, { cx }: {
     const fleet = cx.services.fleet as FleetService | undefined;
     const scope = cx.scopeOf(request);
     const asked = agencyParam(request.query);
-    const agents = fleet ? fleet.statuses(await listAgents(cx.services.state, { agency: scope ?? asked })) : [];
+    const agents = fleet ? await fleet.statuses(await listAgents(cx.services.state, { agency: scope ?? asked })) : [];
     // A scoped user sees the profiles of its agency and of its agents only.
     const own = new Set(agents.map((a) => a.agent));
     const profiles = (fleet?.current.summaries() ?? []).filter((p) => !scope || p.agencies.includes(scope) || p.agents.some((a) => own.has(a)));

@@ -52,7 +52,7 @@ export default async function noticeRoutes(app: FastifyInstance, { cx }: { cx: C
     if (startsAt === undefined || Math.abs(startsAt - now) > YEAR) return bad('startsAt', 'a date and time within a year');
     if (f.endsAt && (endsAt === undefined || endsAt <= startsAt || endsAt - startsAt > YEAR)) return bad('endsAt', 'after the start and within a year of it');
     const n = addNotice(db, { kind, title, body, services: chosen, startsAt, endsAt, createdBy: cx.userName(request) });
-    cx.audit(request, 'notice_add', { target: String(n.id), detail: `${kind}: ${title}` });
+    await cx.audit(request, 'notice_add', { target: String(n.id), detail: `${kind}: ${title}` });
     return changed(request, reply);
   });
 
@@ -63,7 +63,7 @@ export default async function noticeRoutes(app: FastifyInstance, { cx }: { cx: C
     if (!getNotice(db, id)) return cx.fail(request, reply, 404);
     if (text.length < 2 || text.length > NOTICE_LIMITS.update) return render(request, reply, { error: t(L, 'badNotice', { field: 'text', problem: `2 to ${NOTICE_LIMITS.update} characters` }) }, 400);
     if (!addNoticeUpdate(db, id, text, cx.userName(request))) return render(request, reply, { error: t(L, 'badNotice', { field: 'text', problem: `at most ${NOTICE_LIMITS.updates} updates per notice` }) }, 400);
-    cx.audit(request, 'notice_update', { target: String(id), detail: text.slice(0, 200) });
+    await cx.audit(request, 'notice_update', { target: String(id), detail: text.slice(0, 200) });
     return changed(request, reply);
   });
 
@@ -71,7 +71,7 @@ export default async function noticeRoutes(app: FastifyInstance, { cx }: { cx: C
     const id = Number(request.params.id);
     if (!getNotice(db, id)) return cx.fail(request, reply, 404);
     endNotice(db, id);
-    cx.audit(request, 'notice_end', { target: String(id) });
+    await cx.audit(request, 'notice_end', { target: String(id) });
     return changed(request, reply);
   });
 }

@@ -12,7 +12,7 @@ import { ROWS_PER_PAGE } from '../views.ts';
 
 export default async function releaseConsoleRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   // Only reads: the statuses come from the state database, whatever instance took the polls.
-  const reader = new ReleasePusher(cx.db);
+  const reader = new ReleasePusher(cx.db, cx.services.state);
   app.get(`${CONSOLE}/releases`, { preValidation: cx.need('viewer') }, async (request, reply) => {
     const scope = cx.scopeOf(request);
     const asked = agencyParam(request.query);

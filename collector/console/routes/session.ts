@@ -80,20 +80,24 @@ export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: 
     if (!user) {
       throttle.failure(request.ip, name);
       // Within a budget: a flood must not fill the audit log (the per-address budgets bound it too).
-      failedLogins.log(Date.now(), (skipped) => cx.audit(request, 'login_failed', { target: name, detail: skipped ? `${skipped} more failed logins not recorded in the minute before` : undefined }));
+      let entry: Promise<void> | undefined;
+      failedLogins.log(Date.now(), (skipped) => {
+        entry = cx.audit(request, 'login_failed', { target: name, detail: skipped ? `${skipped} more failed logins not recorded in the minute before` : undefined });
+      });
+      await entry;
       request.log.warn({ user: name, ip: request.ip }, 'console login failed');
       return cx.send(reply, loginPage(ctx, { name, error: t(ctx.locale, 'loginFailed'), next: safeNext(form.next) }), 401);
     }
     throttle.success(request.ip, name);
     const id = await createSession(cx.services.state, user.id, request.ip);
-    recordAudit(db, { actor: user.name, actorKind: 'user', action: 'login', address: request.ip, agency: user.agency });
+    await recordAudit(cx.services.state.db, { actor: user.name, actorKind: 'user', action: 'login', address: request.ip, agency: user.agency });
     setSessionCookie(request, reply, id, Math.floor(SESSION_TTL_MS / 1000));
     return reply.redirect(safeNext(form.next), 303);
   });
 
   r.post(`${CONSOLE}/logout`, { preValidation: cx.need('viewer'), schema: { body: LogoutForm } }, async (request, reply) => {
     await endSession(cx.services.state, request.consoleSession!.id);
-    cx.audit(request, 'logout');
+    await cx.audit(request, 'logout');
     clearSessionCookie(request, reply);
     return reply.redirect(`${CONSOLE}/login`, 303);
   });

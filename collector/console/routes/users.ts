@@ -38,7 +38,7 @@ export default async function userRoutes(app: FastifyInstance, { cx }: { cx: Con
     const password = generatePassword();
     await createUser(cx.services.state, { name, password, role, agency });
     request.log.info({ user: name, role, agency, by: cx.userName(request) }, 'console user added from the console');
-    cx.audit(request, 'user_add', { target: name, agency, detail: role });
+    await cx.audit(request, 'user_add', { target: name, agency, detail: role });
     // Shown once, on this response only: never in a URL, a log or a later page.
     return renderUsers(request, reply, { shown: { name, password } });
   });
@@ -49,7 +49,7 @@ export default async function userRoutes(app: FastifyInstance, { cx }: { cx: Con
     const password = generatePassword();
     await setPassword(cx.services.state, user.name, password); // ends the user's sessions
     request.log.info({ user: user.name, by: cx.userName(request) }, 'console password reset from the console');
-    cx.audit(request, 'user_password', { target: user.name, agency: user.agency });
+    await cx.audit(request, 'user_password', { target: user.name, agency: user.agency });
     // For one's own account too: this page shows the new password; the next click asks to log in with it.
     return renderUsers(request, reply, { shown: { name: user.name, password } });
   });
@@ -66,7 +66,7 @@ export default async function userRoutes(app: FastifyInstance, { cx }: { cx: Con
       }
       const { tokensRevoked } = await setDisabled(cx.services.state, user.id, action === 'disable');
       request.log.info({ user: user.name, by: cx.userName(request), action, tokensRevoked }, 'console user changed from the console');
-      cx.audit(request, action === 'disable' ? 'user_disable' : 'user_enable', { target: user.name, agency: user.agency, detail: tokensRevoked ? `${tokensRevoked} API token(s) named after the account revoked` : undefined });
+      await cx.audit(request, action === 'disable' ? 'user_disable' : 'user_enable', { target: user.name, agency: user.agency, detail: tokensRevoked ? `${tokensRevoked} API token(s) named after the account revoked` : undefined });
       return reply.redirect(`${CONSOLE}/users?done=${action}`, 303);
     });
   }

@@ -37,9 +37,9 @@ declare module 'fastify' {
  */
 export interface CommandPusher {
   /** `polledAt`: when this poll arrived (a held poll is asked again when it wakes, with the same time). */
-  poll(agent: AgentRow, headers: IncomingHttpHeaders, polledAt: number): AgentCommand[];
+  poll(agent: AgentRow, headers: IncomingHttpHeaders, polledAt: number): Promise<AgentCommand[]>;
   /** `headers`: the result's own, which carry what the agent runs now (its state after this command). */
-  result(agent: AgentRow, id: string, result: CommandResult, headers: IncomingHttpHeaders): void;
+  result(agent: AgentRow, id: string, result: CommandResult, headers: IncomingHttpHeaders): Promise<void>;
 }
 
 const CHECK_TYPE = /^[a-z0-9_-]{1,64}$/;
@@ -60,7 +60,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
   const hub = new CommandHub();
   app.decorate('commandHub', hub);
   app.decorate('commandPushers', []);
-  const pushed = (agent: AgentRow, headers: IncomingHttpHeaders, polledAt: number) => app.commandPushers.flatMap((p) => p.poll(agent, headers, polledAt));
+  const pushed = async (agent: AgentRow, headers: IncomingHttpHeaders, polledAt: number) => (await Promise.all(app.commandPushers.map((p) => p.poll(agent, headers, polledAt)))).flat();
   /** The newest poll of each agent, and how to end it: an agent polls one at a time, so an older poll still held is a dead one. */
   const newest = new Map<string, { poll: number; end: AbortController }>();
   let polls = 0;
@@ -100,7 +100,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
     recordPoll(db, agent.id, parseCheckTypes(headers[AGENT_CHECKS_HEADER]));
     // Most polls find nothing queued: a read, rather than takeCommands' write transaction, says so.
     const queued = () => (hasPendingCommands(db, agent.id) ? takeCommands(db, agent.id) : []);
-    const commands = [...pushed(agent, headers, polledAt), ...queued()];
+    const commands = [...(await pushed(agent, headers, polledAt)), ...queued()];
     const waitMs = Math.min(wait, COMMAND_POLL_MAX_WAIT_SECONDS) * 1000;
     if (commands.length > 0 || waitMs <= 0) return commands;
     const onClose = () => end.abort();
@@ -113,7 +113,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
     // A poll whose agent went away, or that a newer poll of the same agent ended, takes nothing: the
     // commands stay pending for the poll that is really there.
     if (end.signal.aborted) return [];
-    return [...pushed(agent, headers, polledAt), ...queued()];
+    return [...(await pushed(agent, headers, polledAt)), ...queued()];
   }
 
   r.post(
@@ -133,7 +133,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
       if (outcome === 'unknown') return reply.code(404).send({ error: 'not_found', message: `no command ${request.params.id} for this agent` });
       if (outcome === 'finished') return reply.code(409).send({ error: 'conflict', message: `command ${request.params.id} is already finished or expired` });
       hub.resultArrived(request.params.id);
-      for (const p of app.commandPushers) p.result(agent, request.params.id, request.body, request.headers);
+      for (const p of app.commandPushers) await p.result(agent, request.params.id, request.body, request.headers);
       return { accepted: accepted.length, rejected };
     },
   );

@@ -95,12 +95,12 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
       if (alert.state !== 'firing') return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} is already resolved` });
       if (alert.ackedAt !== null) return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} was acknowledged by ${alert.ackedBy}` });
       const acked = store.acknowledge(alert.id, request.principal!.name, note, Date.now());
-      recordAudit(opts.services.db, { ...actorOf(request.principal), action: 'alert_ack', target: String(alert.id), agency: alert.agency, address: request.ip, detail: alert.rule });
+      await recordAudit(opts.services.state.db, { ...actorOf(request.principal), action: 'alert_ack', target: String(alert.id), agency: alert.agency, address: request.ip, detail: alert.rule });
       return { alert: acked };
     },
   );
 
-  silenceRoutes(app, store, opts.services.db);
+  silenceRoutes(app, store, opts.services.state);
 
   r.get(
     PATHS.notifications,
@@ -124,7 +124,7 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
 }
 
 /** Silences through the API: listed by scope, added pinned to the caller's agency, removed; each change audited. */
-function silenceRoutes(app: FastifyInstance, store: AlertStore, db: CollectorServices['db']): void {
+function silenceRoutes(app: FastifyInstance, store: AlertStore, state: CollectorServices['state']): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(PATHS.silences, { preHandler: app.requireRole('viewer'), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }) } }, async (request) => {
     const list = store.silences(Date.now(), { includeEnded: request.query.all });
@@ -142,7 +142,7 @@ function silenceRoutes(app: FastifyInstance, store: AlertStore, db: CollectorSer
       const built = silenceOf(request.body, request.principal?.agency, Date.now());
       if ('status' in built) return reply.code(built.status).send({ error: built.status === 403 ? 'forbidden' : 'bad_request', message: built.message });
       const silence = store.addSilence({ ...built, author: request.principal!.name }, Date.now());
-      recordAudit(db, { ...actorOf(request.principal), action: 'silence_add', target: String(silence.id), agency: built.matchers.agency, address: request.ip, detail: matcherText(built.matchers) });
+      await recordAudit(state.db, { ...actorOf(request.principal), action: 'silence_add', target: String(silence.id), agency: built.matchers.agency, address: request.ip, detail: matcherText(built.matchers) });
       return { silence };
     },
   );
@@ -156,7 +156,7 @@ function silenceRoutes(app: FastifyInstance, store: AlertStore, db: CollectorSer
       // Another agency's silence is answered exactly as a missing one.
       if (!s || s.removedAt !== null || (own && s.matchers.agency !== own)) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
       store.removeSilence(s.id, request.principal!.name, Date.now());
-      recordAudit(db, { ...actorOf(request.principal), action: 'silence_remove', target: String(s.id), agency: s.matchers.agency, address: request.ip, detail: matcherText(s.matchers) });
+      await recordAudit(state.db, { ...actorOf(request.principal), action: 'silence_remove', target: String(s.id), agency: s.matchers.agency, address: request.ip, detail: matcherText(s.matchers) });
       return { removed: s.id };
     },
   );

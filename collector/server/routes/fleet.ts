@@ -42,7 +42,10 @@ export default async function fleetRoutes(app: FastifyInstance, opts: { services
   const fleet = opts.services.fleet as FleetService;
   app.commandPushers.push({ poll: (agent, headers) => fleet.poll(agent, headers), result: (agent, id, result) => fleet.result(agent, id, result) });
   const timer = setInterval(() => {
-    if (fleet.refresh()) app.commandHub.wakeAllAgents();
+    fleet.refresh().then(
+      (changed) => changed && app.commandHub.wakeAllAgents(),
+      (err: unknown) => app.log.warn({ err }, 'could not read the recorded profile versions'),
+    );
   }, REFRESH_MS);
   timer.unref();
   app.addHook('onClose', async () => clearInterval(timer));
@@ -51,7 +54,7 @@ export default async function fleetRoutes(app: FastifyInstance, opts: { services
 }
 
 /** Profiles and agents' states for operators; a scoped principal sees its own agency's only. */
-function readRoutes(app: FastifyInstance, { db, state }: CollectorServices, fleet: FleetService): void {
+function readRoutes(app: FastifyInstance, { state }: CollectorServices, fleet: FleetService): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   // Read only for a scoped principal: the others see every profile.
   const agentsOf = async (agency: string | undefined) => new Set(agency ? (await listAgents(state, { agency })).map((a) => a.id) : []);
@@ -67,7 +70,7 @@ function readRoutes(app: FastifyInstance, { db, state }: CollectorServices, flee
     const agency = request.principal?.agency;
     const s = fleet.current.summary(name);
     if (!s || !visible(s, agency, await agentsOf(agency))) return reply.code(404).send({ error: 'not_found', message: `no profile ${name}` });
-    const history = profileHistory(db, name);
+    const history = await profileHistory(state, name);
     return {
       profile: s,
       yaml: history.find((h) => h.version === s.version)?.body ?? '',
@@ -80,7 +83,7 @@ function readRoutes(app: FastifyInstance, { db, state }: CollectorServices, flee
     const scoped = request.principal?.agency;
     // Another agency's id gets exactly the answer of one that does not exist.
     if (requested && ((scoped && requested !== scoped) || !(await getAgency(state, requested)))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
-    return { agents: fleet.statuses(await listAgents(state, { agency: scoped ?? requested })) };
+    return { agents: await fleet.statuses(await listAgents(state, { agency: scoped ?? requested })) };
   });
 }
 
@@ -88,7 +91,7 @@ function readRoutes(app: FastifyInstance, { db, state }: CollectorServices, flee
  * Changes: a profile reaches every agency it names, so province-wide administrators only; each change is
  * checked with the other files before anything is written, then recorded, and the agents are woken.
  */
-function changeRoutes(app: FastifyInstance, { db, config }: CollectorServices, fleet: FleetService): void {
+function changeRoutes(app: FastifyInstance, { state, config }: CollectorServices, fleet: FleetService): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const who = (request: FastifyRequest): Who => ({ ...actorOf(request.principal), address: request.ip });
   const provinceWide = (request: FastifyRequest, reply: FastifyReply) => {
@@ -96,9 +99,9 @@ function changeRoutes(app: FastifyInstance, { db, config }: CollectorServices, f
     reply.code(403).send({ error: 'forbidden', message: 'profiles are changed by province-wide administrators only' });
     return false;
   };
-  const applied = <T>(change: () => T): T => {
-    const out = change();
-    if (fleet.refresh()) app.commandHub.wakeAllAgents();
+  const applied = async <T>(change: () => Promise<T>): Promise<T> => {
+    const out = await change();
+    if (await fleet.refresh()) app.commandHub.wakeAllAgents();
     return out;
   };
   const invalid = (reply: FastifyReply, err: ConfigError) => {
@@ -112,7 +115,7 @@ function changeRoutes(app: FastifyInstance, { db, config }: CollectorServices, f
       if (!provinceWide(request, reply)) return reply;
       const { name } = request.params;
       try {
-        const changed = applied(() => putProfile(db, config!, name, request.body.yaml, who(request)));
+        const changed = await applied(() => putProfile(state, config!, name, request.body.yaml, who(request)));
         return { changed, profile: fleet.current.summary(name) };
       } catch (err) {
         if (err instanceof ConfigError) return invalid(reply, err);
@@ -130,7 +133,7 @@ function changeRoutes(app: FastifyInstance, { db, config }: CollectorServices, f
     const { name } = request.params;
     if (!fleet.current.summary(name)) return reply.code(404).send({ error: 'not_found', message: `no profile ${name}` });
     try {
-      return { changed: applied(() => putProfile(db, config!, name, null, who(request))) };
+      return { changed: await applied(() => putProfile(state, config!, name, null, who(request))) };
     } catch (err) {
       if (err instanceof ConfigError) return invalid(reply, err);
       throw err;
@@ -140,7 +143,7 @@ function changeRoutes(app: FastifyInstance, { db, config }: CollectorServices, f
   r.post(FLEET_PATHS.reload, { preHandler: app.requireRole('admin'), schema: { response: { 200: FleetReloadResponse, 400: InvalidProfile, 403: ErrorResponse } } }, async (request, reply) => {
     if (!provinceWide(request, reply)) return reply;
     try {
-      return { changed: applied(() => syncProfiles(db, config!, who(request))) };
+      return { changed: await applied(() => syncProfiles(state, config!, who(request))) };
     } catch (err) {
       if (err instanceof ConfigError) return invalid(reply, err);
       throw err;

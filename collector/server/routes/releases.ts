@@ -25,9 +25,9 @@ export function rangeStart(header: string | undefined, size: number): number | u
 }
 
 export default async function releaseRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {
-  const { db, config } = opts.services;
+  const { db, state, config } = opts.services;
   const dataDir = config!.dataDir;
-  const pusher = new ReleasePusher(db);
+  const pusher = new ReleasePusher(db, state);
   app.commandPushers.push({ poll: (agent, headers, polledAt) => pusher.poll(agent, headers, polledAt), result: (agent, id, result, headers) => pusher.result(agent, id, result, headers) });
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -59,7 +59,7 @@ export default async function releaseRoutes(app: FastifyInstance, opts: { servic
     if (unknown.length > 0) return reply.code(400).send({ error: 'bad_request', message: `unknown agency ${unknown.join(', ')}` });
     try {
       const entry = addRollout(db, request.body, actorOf(request.principal).actor);
-      recordAudit(db, { ...actorOf(request.principal), action: 'release_rollout', target: entry.version, address: request.ip, detail: `channel ${entry.channel}, ${entry.percent}%${entry.agencies.length ? `, agencies ${entry.agencies.join(',')}` : ''}` });
+      await recordAudit(state.db, { ...actorOf(request.principal), action: 'release_rollout', target: entry.version, address: request.ip, detail: `channel ${entry.channel}, ${entry.percent}%${entry.agencies.length ? `, agencies ${entry.agencies.join(',')}` : ''}` });
       pusher.rolloutChanged();
       app.commandHub.wakeAllAgents();
       return entry;
