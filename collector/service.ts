@@ -73,8 +73,8 @@ export interface StartOptions {
 }
 
 /** Every sample observer, in the order they learn from a batch. */
-export function sampleObservers(db: DB, state: StateSql, alerting: Alerting, latest: LatestSamples): SampleObserver[] {
-  return [complianceObserver(db), deviceInventoryObserver(state), certificateInventory(db), webFindingsObserver(db), authFindingsObserver(db), alerting.observe, latest.observe];
+export function sampleObservers(state: StateSql, alerting: Alerting, latest: LatestSamples): SampleObserver[] {
+  return [complianceObserver(state), deviceInventoryObserver(state), certificateInventory(state), webFindingsObserver(state), authFindingsObserver(state), alerting.observe, latest.observe];
 }
 
 /** The audit log is kept as long as the alert history (alerts.historyRetention) and within its row ceiling. */
@@ -151,7 +151,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     closers.push(() => alerting.close());
     const status = statusCache(config, db, storage.influx, log);
     const services: CollectorServices = { db, state, config, influx: storage.influx, stats, latest: new LatestSamples(), status, fleet };
-    const observers = [...sampleObservers(db, state, alerting, services.latest), ...(status ? [status.probes.observe] : [])];
+    const observers = [...sampleObservers(state, alerting, services.latest), ...(status ? [status.probes.observe] : [])];
     const { app, url, tls } = await serveHttp(config, services, storage, observers, opts);
     closers.push(() => app.close());
     log.attach(app.log);

@@ -110,7 +110,6 @@ describe.skipIf(skip)('console at scale: caps per agency, pages that stay small 
   }, 180_000);
 
   it('pages the agents and certificates lists: 10,000 of each in under 100 ms of blocking', async () => {
-    const db = tc.collector.db;
     const now = Date.now();
     let agent = '';
     // One transaction (Kysely's, on the same SQLite connection the certificate store writes through).
@@ -119,7 +118,7 @@ describe.skipIf(skip)('console at scale: caps per agency, pages that stay small 
       for (let i = 0; i < 10_000; i++) {
         // Days left: -30 + an hour, ..., 369 + an hour (an hour off the day boundaries the counts use).
         const notAfter = Math.floor(now / 1000) + ((i % 400) - 30) * 86_400 + 3600;
-        recordCertificate(db, { agent, agency: 'vc-01', kind: 'endpoint', location: `portal-${i}.example.vn:443`, item: '', time: now, result: 'ok', cert: { subjectCn: `portal-${i}.example.vn`, issuerCn: 'CA', notAfter, earliestNotAfter: notAfter } }, now);
+        await recordCertificate(trx, { agent, agency: 'vc-01', kind: 'endpoint', location: `portal-${i}.example.vn:443`, item: '', time: now, result: 'ok', cert: { subjectCn: `portal-${i}.example.vn`, issuerCn: 'CA', notAfter, earliestNotAfter: notAfter } }, now);
       }
     });
     const pages = ['/console/agents', '/console/agents?page=21', '/console/certificates', '/console/certificates?page=20&agency=vc-01', '/console/agencies/vc-01'];

@@ -130,26 +130,26 @@ describe.skipIf(skip)('monthly report', () => {
 
     // Web integrity findings of so-y-te first seen in October: two spam pages and a cloaked page on one
     // site, spam on a second site; one first seen in September (seen again in October) does not count.
-    const finding = (site: string, kind: string, url: string, first: number, last = first) => {
-      recordFinding(tc.collector.db, { agent: 'a1', agency: 'so-y-te', site, kind, url, evidence: 'nhà cái', count: 1, time: first }, first);
-      if (last !== first) recordFinding(tc.collector.db, { agent: 'a1', agency: 'so-y-te', site, kind, url, evidence: 'nhà cái', count: 1, time: last }, last);
+    const finding = async (site: string, kind: string, url: string, first: number, last = first) => {
+      await recordFinding(tc.collector.state.db, { agent: 'a1', agency: 'so-y-te', site, kind, url, evidence: 'nhà cái', count: 1, time: first }, first);
+      if (last !== first) await recordFinding(tc.collector.state.db, { agent: 'a1', agency: 'so-y-te', site, kind, url, evidence: 'nhà cái', count: 1, time: last }, last);
     };
-    finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/a', t0);
-    finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/b', t0 + DAY);
-    finding('portal.example.vn', 'cloaking', 'http://portal.example.vn/c', t0 + 2 * DAY);
-    finding('dvc.example.vn', 'spam_keyword', 'http://dvc.example.vn/x', t0 + 3 * DAY);
-    finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/old', START - DAY, t0);
+    await finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/a', t0);
+    await finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/b', t0 + DAY);
+    await finding('portal.example.vn', 'cloaking', 'http://portal.example.vn/c', t0 + 2 * DAY);
+    await finding('dvc.example.vn', 'spam_keyword', 'http://dvc.example.vn/x', t0 + 3 * DAY);
+    await finding('portal.example.vn', 'spam_keyword', 'http://portal.example.vn/old', START - DAY, t0);
 
     // Intrusion signals (auth_events) of so-tu-phap that began in October: a brute force updated and ended
     // (one finding), spraying from the same address, a new admin; one begun in September does not count.
     const signal = (kind: string, source: string, first: number, count: number, time: number) =>
-      recordAuthFinding(tc.collector.db, { agent: 'a2', agency: 'so-tu-phap', host: 'srv-tp', kind, service: 'ssh', source, users: 'root', count, firstSeen: first, lastSeen: Math.max(first, time - MIN), time }, time);
-    signal('brute_force', '203.0.113.5', t0, 10, t0 + MIN);
-    signal('brute_force', '203.0.113.5', t0, 40, t0 + 5 * MIN);
-    signal('brute_force', '203.0.113.5', t0, 0, t0 + 20 * MIN);
-    signal('password_spraying', '203.0.113.5', t0 + MIN, 6, t0 + 2 * MIN);
-    signal('new_admin', 'local', t0 + DAY, 1, t0 + DAY);
-    signal('brute_force', '203.0.113.9', START - DAY, 12, START - DAY + MIN);
+      recordAuthFinding(tc.collector.state.db, { agent: 'a2', agency: 'so-tu-phap', host: 'srv-tp', kind, service: 'ssh', source, users: 'root', count, firstSeen: first, lastSeen: Math.max(first, time - MIN), time }, time);
+    await signal('brute_force', '203.0.113.5', t0, 10, t0 + MIN);
+    await signal('brute_force', '203.0.113.5', t0, 40, t0 + 5 * MIN);
+    await signal('brute_force', '203.0.113.5', t0, 0, t0 + 20 * MIN);
+    await signal('password_spraying', '203.0.113.5', t0 + MIN, 6, t0 + 2 * MIN);
+    await signal('new_admin', 'local', t0 + DAY, 1, t0 + DAY);
+    await signal('brute_force', '203.0.113.9', START - DAY, 12, START - DAY + MIN);
   }, 60_000);
 
   afterAll(async () => {

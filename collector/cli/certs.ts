@@ -23,9 +23,9 @@ export function listCerts(config: CollectorConfig, args: CertsArgs, out: Out = s
     withinDays = expiringDays(args.expiring);
     if (withinDays === undefined) throw new UsageError(`--expiring: expected a duration from 1h to 3650d such as 30d, got "${args.expiring}"`);
   }
-  return withState(config, async (state, db) => {
+  return withState(config, async (state) => {
     if (args.agency && !(await getAgency(state, args.agency))) throw new UsageError(`--agency: unknown agency "${args.agency}"`);
-    const rows = listCertificates(db, { agency: args.agency, withinDays });
+    const rows = await listCertificates(state, { agency: args.agency, withinDays });
     if (args.json) {
       out(JSON.stringify(rows) + '\n');
       return 0;

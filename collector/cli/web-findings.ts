@@ -21,10 +21,10 @@ const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')}Z`;
 
 /** The listing itself, apart from option parsing, so that a test can call it with a config in hand. */
 export function listWebFindingsCli(config: CollectorConfig, args: WebFindingsArgs, out: Out = stdout): Promise<number> {
-  return withState(config, async (state, db) => {
+  return withState(config, async (state) => {
     if (args.agency && !(await getAgency(state, args.agency))) throw new UsageError(`--agency: unknown agency "${args.agency}"`);
-    const sites = listWebSites(db, args.agency);
-    const findings = listWebFindings(db, { agency: args.agency, presentOnly: args.present });
+    const sites = await listWebSites(state, args.agency);
+    const findings = await listWebFindings(state, { agency: args.agency, presentOnly: args.present });
     if (args.json) {
       out(JSON.stringify({ sites, findings }) + '\n');
       return 0;

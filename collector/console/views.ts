@@ -148,12 +148,16 @@ export const ROWS_PER_PAGE = 500;
 export const PREVIEW_ROWS = 100;
 
 /** A page of the certificate inventory (collector/state/certificates.ts), soonest expiry first, with the counts of all. */
-export function certificates(db: DB, scope: string | undefined, opts: { page?: number; size?: number } = {}): PageOf<CertView> & { expired: number; expiring: number } {
+export async function certificates(
+  state: StateSql,
+  scope: string | undefined,
+  opts: { page?: number; size?: number } = {},
+): Promise<PageOf<CertView> & { expired: number; expiring: number }> {
   const size = opts.size ?? ROWS_PER_PAGE;
-  const counts = countCertificates(db, { agency: scope, expiringDays: CERT_EXPIRING_DAYS });
+  const counts = await countCertificates(state, { agency: scope, expiringDays: CERT_EXPIRING_DAYS });
   const pages = pageCount(counts.total, size);
   const page = Math.min(Math.max(1, opts.page ?? 1), pages);
-  const rows = listCertificates(db, { agency: scope, limit: size, offset: (page - 1) * size }).map((c) => ({
+  const rows = (await listCertificates(state, { agency: scope, limit: size, offset: (page - 1) * size })).map((c) => ({
     agency: c.agency,
     kind: c.kind,
     where: c.location,
@@ -170,6 +174,6 @@ export function certificates(db: DB, scope: string | undefined, opts: { page?: n
 }
 
 /** Security checks from the compliance store (collector/state/compliance.ts): score per agent, failures with remediation, waivers. */
-export async function compliance(db: DB, state: StateSql, agency: string): Promise<ComplianceAgent[]> {
-  return complianceReport(db, await listAgencies(state), { agency }).agencies.find((a) => a.id === agency)?.agents ?? [];
+export async function compliance(state: StateSql, agency: string): Promise<ComplianceAgent[]> {
+  return (await complianceReport(state, await listAgencies(state), { agency })).agencies.find((a) => a.id === agency)?.agents ?? [];
 }

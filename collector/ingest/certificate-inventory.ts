@@ -1,7 +1,7 @@
 // Turns tls_cert and cert_file samples into the certificate inventory (state/certificates.ts) that
 // the API, console, CLI and report read, forgetting certificates no longer reported.
 import type { WireSample } from '../../protocol/index.ts';
-import type { DB } from '../state/db.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { dropOlderFileReadings, purgeUnseen, recordCertificate, type CertObservation } from '../state/certificates.ts';
 import type { SampleObserver } from './observers.ts';
 
@@ -73,8 +73,11 @@ function fromCertFile(s: WireSample, agent: string, agency: string): CertObserva
   };
 }
 
-/** Feeds the certificate inventory from tls_cert and cert_file samples, one transaction per request. */
-export function certificateInventory(db: DB): SampleObserver {
+/**
+ * Feeds the certificate inventory from tls_cert and cert_file samples, one transaction per request that
+ * carries them (and once an hour for the purge); no promise at all for the others.
+ */
+export function certificateInventory(state: StateSql): SampleObserver {
   let lastPurge = 0;
   return (agent, samples, now) => {
     const observations: CertObservation[] = [];
@@ -82,17 +85,17 @@ export function certificateInventory(db: DB): SampleObserver {
       if (s.measurement === 'tls_cert') observations.push(fromTlsCert(s, agent.id, agent.agency));
       else if (s.measurement === 'cert_file') observations.push(fromCertFile(s, agent.id, agent.agency));
     }
-    if (observations.length === 0 && now - lastPurge < PURGE_EVERY_MS) return;
-    db.transaction(() => {
-      // Every certificate of one file in one run shares the run's time: older readings of it go first.
-      const files = new Map<string, number>();
-      for (const o of observations) if (o.kind === 'file') files.set(o.location, Math.max(files.get(o.location) ?? 0, o.time));
-      for (const [location, time] of files) dropOlderFileReadings(db, agent.id, location, time);
-      for (const o of observations) recordCertificate(db, o, now);
-      if (now - lastPurge >= PURGE_EVERY_MS) {
-        lastPurge = now;
-        purgeUnseen(db, FORGET_AFTER_MS, now);
-      }
-    })();
+    const purge = now - lastPurge >= PURGE_EVERY_MS;
+    if (observations.length === 0 && !purge) return;
+    if (purge) lastPurge = now;
+    // Every certificate of one file in one run shares the run's time: older readings of it go first.
+    const files = new Map<string, number>();
+    for (const o of observations) if (o.kind === 'file') files.set(o.location, Math.max(files.get(o.location) ?? 0, o.time));
+    // On SQLite the transaction has no I/O between its statements: it is done before the next request is read.
+    return state.db.transaction().execute(async (trx) => {
+      for (const [location, time] of files) await dropOlderFileReadings(trx, agent.id, location, time);
+      for (const o of observations) await recordCertificate(trx, o, now);
+      if (purge) await purgeUnseen(trx, FORGET_AFTER_MS, now);
+    });
   };
 }

@@ -193,7 +193,7 @@ export async function buildMonthlyReport(opts: { db: DB; state: StateSql; influx
     .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
 
   const src = (kind: Source['kind'], query: string, w: { start: number; end: number } = window): Source => ({ kind, query: query.replace(/\s+/g, ' '), start: w.start, end: w.end });
-  const webFindings = webFindingsByAgency(db, window);
+  const webFindings = await webFindingsByAgency(opts.state, window);
   return {
     window,
     generatedAt: opts.now ?? Date.now(),
@@ -213,7 +213,7 @@ export async function buildMonthlyReport(opts: { db: DB; state: StateSql; influx
     webFindings,
     webFindingsSource: src('SQL', windowSql(WEB_FINDINGS_COUNT_SQL, window)),
     ...(await wanLinksOf(influx, window)),
-    authFindings: authFindingsByAgency(db, window),
+    authFindings: await authFindingsByAgency(opts.state, window),
     authFindingsSource: src('SQL', windowSql(AUTH_FINDINGS_COUNT_SQL, window)),
   };
 }
@@ -232,9 +232,9 @@ async function wanLinksOf(influx: InfluxDB, window: MonthWindow): Promise<Pick<M
 }
 
 /** Intrusion signals that began in the month per agency: how many, of which kinds. */
-function authFindingsByAgency(db: DB, window: MonthWindow): MonthlyReport['authFindings'] {
+async function authFindingsByAgency(state: StateSql, window: MonthWindow): Promise<MonthlyReport['authFindings']> {
   const byAgency = new Map<string, MonthlyReport['authFindings'][number]>();
-  for (const r of countAuthFindings(db, window.start, window.end)) {
+  for (const r of await countAuthFindings(state, window.start, window.end)) {
     const e = byAgency.get(r.agency) ?? { agency: r.agency, findings: 0, byKind: {} };
     e.findings += r.findings;
     e.byKind[r.kind] = r.findings;
@@ -244,9 +244,9 @@ function authFindingsByAgency(db: DB, window: MonthWindow): MonthlyReport['authF
 }
 
 /** Findings first seen in the month per agency: how many, on how many sites, of which kinds. */
-function webFindingsByAgency(db: DB, window: MonthWindow): MonthlyReport['webFindings'] {
+async function webFindingsByAgency(state: StateSql, window: MonthWindow): Promise<MonthlyReport['webFindings']> {
   const byAgency = new Map<string, MonthlyReport['webFindings'][number]>();
-  for (const r of countWebFindings(db, window.start, window.end)) {
+  for (const r of await countWebFindings(state, window.start, window.end)) {
     const e = byAgency.get(r.agency) ?? { agency: r.agency, findings: 0, sites: 0, byKind: {} };
     if (r.kind === '') {
       e.findings = r.findings;

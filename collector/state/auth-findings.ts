@@ -3,7 +3,9 @@
  * source, first seen) with its latest count, users and whether it is still going, for the console's agency
  * page and the overview's count of attacking sources. Bounded per agent; ended findings are forgotten.
  */
-import { prepared, type DB } from './db.ts';
+import { sql } from 'kysely';
+import type { StateSql } from './sql/connect.ts';
+import { textOrder, withValues, type Q } from './sql/query.ts';
 
 /** Findings kept per agent (an agent cannot fill the state with invented sources); ended and oldest go first. */
 export const MAX_AUTH_FINDINGS_PER_AGENT = 2000;
@@ -30,32 +32,35 @@ export interface AuthFindingSeen {
 }
 
 /** One auth_finding sample: count > 0 opens or updates the finding, count 0 ends it. */
-export function recordAuthFinding(db: DB, f: AuthFindingSeen, now: number): void {
-  const key = [f.agent, f.kind, f.service, f.source, f.firstSeen] as const;
-  const prior = prepared(db, 'SELECT sample_time FROM auth_findings WHERE agent = ? AND kind = ? AND service = ? AND source = ? AND first_seen = ?').get(...key) as { sample_time: number } | undefined;
+export async function recordAuthFinding(q: Q, f: AuthFindingSeen, now: number): Promise<void> {
+  const key = sql`agent = ${f.agent} AND kind = ${f.kind} AND service = ${f.service} AND source = ${f.source} AND first_seen = ${f.firstSeen}`;
+  const prior = (await sql<{ sample_time: number }>`SELECT sample_time FROM auth_findings WHERE ${key}`.execute(q)).rows[0];
   if (prior && prior.sample_time >= f.time) return;
   if (f.count === 0) {
-    if (prior) prepared(db, 'UPDATE auth_findings SET active = 0, sample_time = ?, updated_at = ? WHERE agent = ? AND kind = ? AND service = ? AND source = ? AND first_seen = ?').run(f.time, now, ...key);
+    if (prior) await sql`UPDATE auth_findings SET active = 0, sample_time = ${f.time}, updated_at = ${now} WHERE ${key}`.execute(q);
     return;
   }
-  if (!prior) makeRoom(db, f.agent);
-  prepared(
-    db,
-    `INSERT INTO auth_findings (agent, agency, host, kind, service, source, users, count, first_seen, last_seen, detail, active, sample_time, updated_at)
-     VALUES (@agent, @agency, @host, @kind, @service, @source, @users, @count, @firstSeen, @lastSeen, @detail, 1, @time, @now)
-     ON CONFLICT(agent, kind, service, source, first_seen) DO UPDATE SET agency = excluded.agency, host = excluded.host, users = excluded.users,
-       count = excluded.count, last_seen = MAX(last_seen, excluded.last_seen), detail = excluded.detail, active = 1, sample_time = excluded.sample_time, updated_at = excluded.updated_at`,
-  ).run({ ...f, host: f.host ?? null, detail: f.detail ?? null, now });
+  if (!prior) await makeRoom(q, f.agent);
+  // The later of the two last_seen as CASE (SQLite's two-argument max() is GREATEST() on PostgreSQL).
+  await sql`INSERT INTO auth_findings (agent, agency, host, kind, service, source, users, count, first_seen, last_seen, detail, active, sample_time, updated_at)
+    VALUES (${f.agent}, ${f.agency}, ${f.host ?? null}, ${f.kind}, ${f.service}, ${f.source}, ${f.users}, ${f.count}, ${f.firstSeen}, ${f.lastSeen},
+      ${f.detail ?? null}, 1, ${f.time}, ${now})
+    ON CONFLICT (agent, kind, service, source, first_seen) DO UPDATE SET agency = excluded.agency, host = excluded.host, users = excluded.users,
+      count = excluded.count,
+      last_seen = CASE WHEN auth_findings.last_seen >= excluded.last_seen THEN auth_findings.last_seen ELSE excluded.last_seen END,
+      detail = excluded.detail, active = 1, sample_time = excluded.sample_time, updated_at = excluded.updated_at`.execute(q);
 }
 
-function makeRoom(db: DB, agent: string): void {
-  const { n } = prepared(db, 'SELECT COUNT(*) AS n FROM auth_findings WHERE agent = ?').get(agent) as { n: number };
+async function makeRoom(q: Q, agent: string): Promise<void> {
+  const n = Number((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM auth_findings WHERE agent = ${agent}`.execute(q)).rows[0].n);
   if (n < MAX_AUTH_FINDINGS_PER_AGENT) return;
-  prepared(db, 'DELETE FROM auth_findings WHERE rowid IN (SELECT rowid FROM auth_findings WHERE agent = ? ORDER BY active, last_seen LIMIT ?)').run(agent, n - MAX_AUTH_FINDINGS_PER_AGENT + 1);
+  // By the key (PostgreSQL has no rowid): ended findings first, then the oldest.
+  await sql`DELETE FROM auth_findings WHERE (agent, kind, service, source, first_seen) IN
+    (SELECT agent, kind, service, source, first_seen FROM auth_findings WHERE agent = ${agent} ORDER BY active, last_seen LIMIT ${n - MAX_AUTH_FINDINGS_PER_AGENT + 1})`.execute(q);
 }
 
-export function purgeAuthFindings(db: DB, olderThanMs: number, now: number): void {
-  db.prepare('DELETE FROM auth_findings WHERE active = 0 AND last_seen < ?').run(now - olderThanMs);
+export async function purgeAuthFindings(q: Q, olderThanMs: number, now: number): Promise<void> {
+  await sql`DELETE FROM auth_findings WHERE active = 0 AND last_seen < ${now - olderThanMs}`.execute(q);
 }
 
 export interface AuthFindingRow {
@@ -73,9 +78,9 @@ export interface AuthFindingRow {
 }
 
 /** An agency's latest findings, the newest first. */
-export function latestAuthFindings(db: DB, agency: string, limit: number): { rows: AuthFindingRow[]; total: number } {
-  const { n } = prepared(db, 'SELECT COUNT(*) AS n FROM auth_findings WHERE agency = ?').get(agency) as { n: number };
-  const rows = prepared(db, 'SELECT * FROM auth_findings WHERE agency = ? ORDER BY last_seen DESC LIMIT ?').all(agency, limit) as Record<string, unknown>[];
+export async function latestAuthFindings(state: StateSql, agency: string, limit: number): Promise<{ rows: AuthFindingRow[]; total: number }> {
+  const n = Number((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM auth_findings WHERE agency = ${agency}`.execute(state.db)).rows[0].n);
+  const rows = (await sql<Record<string, unknown>>`SELECT * FROM auth_findings WHERE agency = ${agency} ORDER BY last_seen DESC LIMIT ${limit}`.execute(state.db)).rows;
   return {
     total: n,
     rows: rows.map((r) => ({
@@ -95,17 +100,20 @@ export function latestAuthFindings(db: DB, agency: string, limit: number): { row
 }
 
 /** Distinct source addresses that attacked any host of the province (or of one agency) since `since`. */
-export function attackingSources(db: DB, since: number, agency?: string): number {
-  const kinds = ATTACK_KINDS.map(() => '?').join(', ');
-  const sql = `SELECT COUNT(DISTINCT source) AS n FROM auth_findings WHERE last_seen >= ? AND kind IN (${kinds})${agency ? ' AND agency = ?' : ''}`;
-  const { n } = prepared(db, sql).get(since, ...ATTACK_KINDS, ...(agency ? [agency] : [])) as { n: number };
-  return n;
+export async function attackingSources(state: StateSql, since: number, agency?: string): Promise<number> {
+  const inAgency = agency ? sql`AND agency = ${agency}` : sql``;
+  const r = await sql<{ n: number }>`SELECT COUNT(DISTINCT source) AS n FROM auth_findings
+    WHERE last_seen >= ${since} AND kind IN (${sql.join(ATTACK_KINDS.map((k) => sql`${k}`))}) ${inAgency}`.execute(state.db);
+  return Number(r.rows[0].n);
 }
 
 /** The monthly report's figure: findings that began in [start, end), by agency and kind, with their distinct sources. */
 export const AUTH_FINDINGS_COUNT_SQL =
   'SELECT agency, kind, COUNT(*) AS findings, COUNT(DISTINCT source) AS sources FROM auth_findings WHERE first_seen >= ? AND first_seen < ? GROUP BY agency, kind ORDER BY agency, kind';
 
-export function countAuthFindings(db: DB, start: number, end: number): { agency: string; kind: string; findings: number; sources: number }[] {
-  return db.prepare(AUTH_FINDINGS_COUNT_SQL).all(start, end) as { agency: string; kind: string; findings: number; sources: number }[];
+export async function countAuthFindings(state: StateSql, start: number, end: number): Promise<{ agency: string; kind: string; findings: number; sources: number }[]> {
+  // Ordered again outside, in SQLite's text order on both engines.
+  const r = await sql<{ agency: string; kind: string; findings: number; sources: number }>`SELECT * FROM (${withValues(AUTH_FINDINGS_COUNT_SQL, [start, end])}) counted
+    ORDER BY ${textOrder(state.driver, 'agency')}, ${textOrder(state.driver, 'kind')}`.execute(state.db);
+  return r.rows.map((x) => ({ agency: x.agency, kind: x.kind, findings: Number(x.findings), sources: Number(x.sources) }));
 }

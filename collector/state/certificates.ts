@@ -4,7 +4,9 @@
  * it: a file's rows are replaced by each newer reading). Days left and problems are computed when
  * read, from the stored expiry and flags, so a list is never out of date between samples.
  */
-import { prepared, type DB } from './db.ts';
+import { sql } from 'kysely';
+import type { StateSql } from './sql/connect.ts';
+import { changes, textOrder, type Q } from './sql/query.ts';
 
 export type CertKind = 'endpoint' | 'file';
 
@@ -52,81 +54,44 @@ export interface CertObservation {
   };
 }
 
-// Prepared once per database (prepared()): parsing the upsert each time cost about a millisecond per sample.
-function stmts(db: DB) {
-  return {
-    existing: prepared(db, 'SELECT sample_time FROM certificates WHERE agent = ? AND kind = ? AND location = ? AND item = ?'),
-    failure: prepared(
-      db,
-      `INSERT INTO certificates (agent, agency, kind, location, item, result, detail, sample_time, first_seen, last_seen)
-       VALUES (@agent, @agency, @kind, @location, @item, @result, @detail, @time, @now, @now)
-       ON CONFLICT(agent, kind, location, item) DO UPDATE SET agency = excluded.agency, result = excluded.result,
-         detail = excluded.detail, sample_time = excluded.sample_time, last_seen = excluded.last_seen`,
-    ),
-    reading: prepared(
-      db,
-      `INSERT INTO certificates (agent, agency, kind, location, item, serial, subject_cn, issuer_cn, not_after, earliest_not_after,
-         chain_valid, hostname_match, self_signed, legacy_tls, weak_key, weak_signature, result, detail, sample_time, first_seen, last_seen)
-       VALUES (@agent, @agency, @kind, @location, @item, @serial, @subjectCn, @issuerCn, @notAfter, @earliestNotAfter,
-         @chainValid, @hostnameMatch, @selfSigned, @legacyTls, @weakKey, @weakSignature, @result, @detail, @time, @now, @now)
-       ON CONFLICT(agent, kind, location, item) DO UPDATE SET agency = excluded.agency, serial = excluded.serial,
-         subject_cn = excluded.subject_cn, issuer_cn = excluded.issuer_cn, not_after = excluded.not_after,
-         earliest_not_after = excluded.earliest_not_after, chain_valid = excluded.chain_valid, hostname_match = excluded.hostname_match,
-         self_signed = excluded.self_signed, legacy_tls = excluded.legacy_tls, weak_key = excluded.weak_key,
-         weak_signature = excluded.weak_signature, result = excluded.result, detail = excluded.detail,
-         sample_time = excluded.sample_time, last_seen = excluded.last_seen,
-         first_seen = CASE WHEN certificates.serial IS excluded.serial THEN certificates.first_seen ELSE excluded.first_seen END`,
-    ),
-    dropOlder: prepared(db, "DELETE FROM certificates WHERE agent = ? AND kind = 'file' AND location = ? AND sample_time < ?"),
-  };
-}
-
-export function recordCertificate(db: DB, o: CertObservation, now: number): void {
-  const st = stmts(db);
-  const existing = st.existing.get(o.agent, o.kind, o.location, o.item) as
-    | { sample_time: number }
-    | undefined;
-  if (existing && existing.sample_time > o.time) return; // a late resend of an older reading
-  const params = {
-    agent: o.agent,
-    agency: o.agency,
-    kind: o.kind,
-    location: o.location,
-    item: o.item,
-    result: o.result,
-    detail: o.detail ?? null,
-    time: o.time,
-    now,
-  };
+/** The latest reading of one certificate (on the caller's transaction); an older resend changes nothing. */
+export async function recordCertificate(q: Q, o: CertObservation, now: number): Promise<void> {
+  const existing = await sql<{ sample_time: number }>`SELECT sample_time FROM certificates
+    WHERE agent = ${o.agent} AND kind = ${o.kind} AND location = ${o.location} AND item = ${o.item}`.execute(q);
+  if (existing.rows.length > 0 && existing.rows[0].sample_time > o.time) return; // a late resend of an older reading
+  const detail = o.detail ?? null;
   if (!o.cert) {
-    st.failure.run(params);
+    await sql`INSERT INTO certificates (agent, agency, kind, location, item, result, detail, sample_time, first_seen, last_seen)
+      VALUES (${o.agent}, ${o.agency}, ${o.kind}, ${o.location}, ${o.item}, ${o.result}, ${detail}, ${o.time}, ${now}, ${now})
+      ON CONFLICT (agent, kind, location, item) DO UPDATE SET agency = excluded.agency, result = excluded.result,
+        detail = excluded.detail, sample_time = excluded.sample_time, last_seen = excluded.last_seen`.execute(q);
     return;
   }
   const c = o.cert;
-  st.reading.run({
-    ...params,
-    serial: c.serial ?? null,
-    subjectCn: c.subjectCn ?? null,
-    issuerCn: c.issuerCn ?? null,
-    notAfter: c.notAfter ?? null,
-    earliestNotAfter: c.earliestNotAfter ?? c.notAfter ?? null,
-    chainValid: c.chainValid ?? null,
-    hostnameMatch: c.hostnameMatch ?? null,
-    selfSigned: c.selfSigned ?? null,
-    legacyTls: c.legacyTls ?? null,
-    weakKey: c.weakKey ?? null,
-    weakSignature: c.weakSignature ?? null,
-  });
+  const n = <T>(v: T | undefined): T | null => v ?? null;
+  // IS NOT DISTINCT FROM: equal, or both unknown (SQLite's `IS`; both engines know it).
+  await sql`INSERT INTO certificates (agent, agency, kind, location, item, serial, subject_cn, issuer_cn, not_after, earliest_not_after,
+      chain_valid, hostname_match, self_signed, legacy_tls, weak_key, weak_signature, result, detail, sample_time, first_seen, last_seen)
+    VALUES (${o.agent}, ${o.agency}, ${o.kind}, ${o.location}, ${o.item}, ${n(c.serial)}, ${n(c.subjectCn)}, ${n(c.issuerCn)}, ${n(c.notAfter)},
+      ${c.earliestNotAfter ?? c.notAfter ?? null}, ${n(c.chainValid)}, ${n(c.hostnameMatch)}, ${n(c.selfSigned)}, ${n(c.legacyTls)}, ${n(c.weakKey)},
+      ${n(c.weakSignature)}, ${o.result}, ${detail}, ${o.time}, ${now}, ${now})
+    ON CONFLICT (agent, kind, location, item) DO UPDATE SET agency = excluded.agency, serial = excluded.serial,
+      subject_cn = excluded.subject_cn, issuer_cn = excluded.issuer_cn, not_after = excluded.not_after,
+      earliest_not_after = excluded.earliest_not_after, chain_valid = excluded.chain_valid, hostname_match = excluded.hostname_match,
+      self_signed = excluded.self_signed, legacy_tls = excluded.legacy_tls, weak_key = excluded.weak_key,
+      weak_signature = excluded.weak_signature, result = excluded.result, detail = excluded.detail,
+      sample_time = excluded.sample_time, last_seen = excluded.last_seen,
+      first_seen = CASE WHEN certificates.serial IS NOT DISTINCT FROM excluded.serial THEN certificates.first_seen ELSE excluded.first_seen END`.execute(q);
 }
 
 /** A newer reading of a file replaces all that was read from it before (renewed, removed, fixed). */
-export function dropOlderFileReadings(db: DB, agent: string, location: string, time: number): void {
-  stmts(db).dropOlder.run(agent, location, time);
+export async function dropOlderFileReadings(q: Q, agent: string, location: string, time: number): Promise<void> {
+  await sql`DELETE FROM certificates WHERE agent = ${agent} AND kind = 'file' AND location = ${location} AND sample_time < ${time}`.execute(q);
 }
 
 /** Rows nobody reported for this long belong to checks that were removed. */
-export function purgeUnseen(db: DB, olderThanMs: number, now: number): number {
-  return db.prepare('DELETE FROM certificates WHERE last_seen < ?').run(now - olderThanMs).changes;
+export async function purgeUnseen(q: Q, olderThanMs: number, now: number): Promise<number> {
+  return changes(await sql`DELETE FROM certificates WHERE last_seen < ${now - olderThanMs}`.execute(q));
 }
 
 export interface CertificateRow {
@@ -186,42 +151,40 @@ interface DbRow {
 }
 
 /** Sorted by days left, soonest first; rows never read (unreachable from the start) last. */
-export function listCertificates(db: DB, opts: ListOptions = {}): CertificateRow[] {
+export async function listCertificates(state: StateSql, opts: ListOptions = {}): Promise<CertificateRow[]> {
   const now = opts.now ?? Date.now();
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (opts.agency) {
-    where.push('c.agency = ?');
-    args.push(opts.agency);
-  }
+  // Built here rather than as `? IS NULL OR ...`: PostgreSQL cannot type a bare parameter.
+  const where = [sql`1 = 1`];
+  if (opts.agency) where.push(sql`c.agency = ${opts.agency}`);
   if (opts.withinDays !== undefined) {
-    where.push('c.earliest_not_after IS NOT NULL AND c.earliest_not_after <= ?');
-    args.push(Math.floor(now / 1000 + opts.withinDays * 86_400));
+    where.push(sql`c.earliest_not_after IS NOT NULL AND c.earliest_not_after <= ${Math.floor(now / 1000 + opts.withinDays * 86_400)}`);
   }
-  const rows = db
-    .prepare(
-      `SELECT c.*, a.name AS agency_name, g.hostname AS hostname FROM certificates c
-       LEFT JOIN agencies a ON a.id = c.agency LEFT JOIN agents g ON g.id = c.agent
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY c.earliest_not_after IS NULL, c.earliest_not_after, c.agency, c.location, c.item
-       LIMIT ? OFFSET ?`,
-    )
-    .all(...args, opts.limit ?? 10_000, opts.offset ?? 0) as DbRow[];
+  const o = (column: string) => textOrder(state.driver, column);
+  const rows = (
+    await sql<DbRow>`SELECT c.*, a.name AS agency_name, g.hostname AS hostname FROM certificates c
+      LEFT JOIN agencies a ON a.id = c.agency LEFT JOIN agents g ON g.id = c.agent
+      WHERE ${sql.join(where, sql` AND `)}
+      ORDER BY c.earliest_not_after IS NULL, c.earliest_not_after, ${o('c.agency')}, ${o('c.location')}, ${o('c.item')}
+      LIMIT ${opts.limit ?? 10_000} OFFSET ${opts.offset ?? 0}`.execute(state.db)
+  ).rows;
   return rows.map((r) => toRow(r, now));
 }
 
 /** How many certificates are known (in an agency), and how many of them are expired or expiring within `expiringDays`. */
-export function countCertificates(db: DB, opts: { agency?: string; expiringDays: number; now?: number }): { total: number; expired: number; expiring: number } {
+export async function countCertificates(
+  state: StateSql,
+  opts: { agency?: string; expiringDays: number; now?: number },
+): Promise<{ total: number; expired: number; expiring: number }> {
   const now = Math.floor((opts.now ?? Date.now()) / 1000);
-  const r = db
-    .prepare(
-      `SELECT count(*) AS total,
-         coalesce(sum(earliest_not_after IS NOT NULL AND earliest_not_after < @now), 0) AS expired,
-         coalesce(sum(earliest_not_after IS NOT NULL AND earliest_not_after >= @now AND earliest_not_after <= @soon), 0) AS expiring
-       FROM certificates ${opts.agency ? 'WHERE agency = @agency' : ''}`,
-    )
-    .get({ now, soon: now + opts.expiringDays * 86_400, ...(opts.agency ? { agency: opts.agency } : {}) }) as { total: number; expired: number; expiring: number };
-  return r;
+  const soon = now + opts.expiringDays * 86_400;
+  const agency = opts.agency ? sql`WHERE agency = ${opts.agency}` : sql``;
+  // CASE rather than summing a comparison: PostgreSQL's comparisons are booleans, not 0/1.
+  const r = await sql<{ total: number; expired: number; expiring: number }>`SELECT count(*) AS total,
+      coalesce(sum(CASE WHEN earliest_not_after IS NOT NULL AND earliest_not_after < ${now} THEN 1 ELSE 0 END), 0) AS expired,
+      coalesce(sum(CASE WHEN earliest_not_after IS NOT NULL AND earliest_not_after >= ${now} AND earliest_not_after <= ${soon} THEN 1 ELSE 0 END), 0) AS expiring
+    FROM certificates ${agency}`.execute(state.db);
+  const row = r.rows[0];
+  return { total: Number(row.total), expired: Number(row.expired), expiring: Number(row.expiring) };
 }
 
 const iso = (seconds: number | null) => (seconds === null ? undefined : new Date(seconds * 1000).toISOString());

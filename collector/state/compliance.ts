@@ -2,7 +2,9 @@
 // per-agency report the API and the console read from it.
 import { securityCheckSpec, SEVERITY_WEIGHTS, type ComplianceAgent, type ComplianceReport, type WireSample } from '../../protocol/index.ts';
 import type { AgencyRow } from './agencies.ts';
-import type { DB } from './db.ts';
+import { sql } from 'kysely';
+import type { StateSql } from './sql/connect.ts';
+import { textOrder } from './sql/query.ts';
 
 /**
  * The compliance view: the latest `security` result of each agent per check and its latest
@@ -10,62 +12,55 @@ import type { DB } from './db.ts';
  * outbox never overwrites a fresher result); a score removes the results its run did not report
  * (a check since disabled, or of another platform), so the view is always one run per agent.
  */
-export function recordSecuritySamples(db: DB, agency: string, agent: string, samples: readonly WireSample[], now: number): void {
-  const results = samples.filter((s) => s.measurement === 'security');
-  const scores = samples.filter((s) => s.measurement === 'security_score');
-  if (results.length === 0 && scores.length === 0) return;
-  const upsertResult = db.prepare(
-    `INSERT INTO security_results (agent, agency, check_id, severity, status, detail, waiver_by, waiver_reason, waiver_until, measured_at, received_at)
-     VALUES (@agent, @agency, @check_id, @severity, @status, @detail, @waiver_by, @waiver_reason, @waiver_until, @measured_at, @received_at)
-     ON CONFLICT(agent, check_id) DO UPDATE SET agency = excluded.agency, severity = excluded.severity, status = excluded.status,
-       detail = excluded.detail, waiver_by = excluded.waiver_by, waiver_reason = excluded.waiver_reason, waiver_until = excluded.waiver_until,
-       measured_at = excluded.measured_at, received_at = excluded.received_at
-     WHERE excluded.measured_at >= security_results.measured_at`,
-  );
-  const upsertScore = db.prepare(
-    `INSERT INTO security_scores (agent, agency, score_percent, passed, failed, errors, waived, not_applicable, measured_at, received_at)
-     VALUES (@agent, @agency, @score_percent, @passed, @failed, @errors, @waived, @not_applicable, @measured_at, @received_at)
-     ON CONFLICT(agent) DO UPDATE SET agency = excluded.agency, score_percent = excluded.score_percent, passed = excluded.passed,
-       failed = excluded.failed, errors = excluded.errors, waived = excluded.waived, not_applicable = excluded.not_applicable,
-       measured_at = excluded.measured_at, received_at = excluded.received_at
-     WHERE excluded.measured_at >= security_scores.measured_at`,
-  );
-  const prune = db.prepare('DELETE FROM security_results WHERE agent = ? AND measured_at < ?');
+export async function recordSecuritySamples(state: StateSql, agency: string, agent: string, samples: readonly WireSample[], now: number): Promise<void> {
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-  db.transaction(() => {
-    for (const s of results) {
-      upsertResult.run({
-        agent,
-        agency,
-        check_id: s.tags.check_id,
-        severity: s.tags.severity,
-        status: s.tags.status ?? (s.fields.pass === 1 ? 'pass' : 'fail'),
-        detail: str(s.fields.detail),
-        waiver_by: str(s.fields.waiver_by),
-        waiver_reason: str(s.fields.waiver_reason),
-        waiver_until: str(s.fields.waiver_until),
-        measured_at: Date.parse(s.time),
-        received_at: now,
-      });
+  // Taken from the batch before the first await (the batch is let go once the observers return).
+  const results = samples
+    .filter((s) => s.measurement === 'security')
+    .map((s) => ({
+      check_id: s.tags.check_id,
+      severity: s.tags.severity,
+      status: s.tags.status ?? (s.fields.pass === 1 ? 'pass' : 'fail'),
+      detail: str(s.fields.detail),
+      waiver_by: str(s.fields.waiver_by),
+      waiver_reason: str(s.fields.waiver_reason),
+      waiver_until: str(s.fields.waiver_until),
+      measured_at: Date.parse(s.time),
+    }));
+  const scores = samples
+    .filter((s) => s.measurement === 'security_score')
+    .map(({ fields: f, time }) => ({
+      at: Date.parse(time),
+      score: num(f.score_percent),
+      passed: num(f.passed),
+      failed: num(f.failed),
+      errors: num(f.errors),
+      waived: num(f.waived),
+      na: num(f.not_applicable),
+    }));
+  if (results.length === 0 && scores.length === 0) return;
+  await state.db.transaction().execute(async (trx) => {
+    for (const r of results) {
+      await sql`INSERT INTO security_results (agent, agency, check_id, severity, status, detail, waiver_by, waiver_reason, waiver_until, measured_at, received_at)
+        VALUES (${agent}, ${agency}, ${r.check_id}, ${r.severity}, ${r.status}, ${r.detail}, ${r.waiver_by}, ${r.waiver_reason}, ${r.waiver_until}, ${r.measured_at}, ${now})
+        ON CONFLICT (agent, check_id) DO UPDATE SET agency = excluded.agency, severity = excluded.severity, status = excluded.status,
+          detail = excluded.detail, waiver_by = excluded.waiver_by, waiver_reason = excluded.waiver_reason, waiver_until = excluded.waiver_until,
+          measured_at = excluded.measured_at, received_at = excluded.received_at
+        WHERE excluded.measured_at >= security_results.measured_at`.execute(trx);
     }
-    for (const s of scores) {
-      const at = Date.parse(s.time);
-      const changed = upsertScore.run({
-        agent,
-        agency,
-        score_percent: num(s.fields.score_percent),
-        passed: num(s.fields.passed),
-        failed: num(s.fields.failed),
-        errors: num(s.fields.errors),
-        waived: num(s.fields.waived),
-        not_applicable: num(s.fields.not_applicable),
-        measured_at: at,
-        received_at: now,
-      }).changes;
-      if (changed > 0) prune.run(agent, at);
+    for (const c of scores) {
+      // RETURNING says whether this score was taken (an older one is not, and prunes nothing).
+      const taken = await sql`INSERT INTO security_scores (agent, agency, score_percent, passed, failed, errors, waived, not_applicable, measured_at, received_at)
+        VALUES (${agent}, ${agency}, ${c.score}, ${c.passed}, ${c.failed}, ${c.errors}, ${c.waived}, ${c.na}, ${c.at}, ${now})
+        ON CONFLICT (agent) DO UPDATE SET agency = excluded.agency, score_percent = excluded.score_percent, passed = excluded.passed,
+          failed = excluded.failed, errors = excluded.errors, waived = excluded.waived, not_applicable = excluded.not_applicable,
+          measured_at = excluded.measured_at, received_at = excluded.received_at
+        WHERE excluded.measured_at >= security_scores.measured_at
+        RETURNING agent`.execute(trx);
+      if (taken.rows.length > 0) await sql`DELETE FROM security_results WHERE agent = ${agent} AND measured_at < ${c.at}`.execute(trx);
     }
-  })();
+  });
 }
 
 interface ResultRow {
@@ -105,21 +100,20 @@ function texts(id: string) {
 }
 
 /** Every active agency in scope with its reporting agents: score, failing checks (worst first), waivers. */
-export function complianceReport(db: DB, activeAgencies: readonly AgencyRow[], opts: { agency?: string; now?: number } = {}): ComplianceReport {
+export async function complianceReport(state: StateSql, activeAgencies: readonly AgencyRow[], opts: { agency?: string; now?: number } = {}): Promise<ComplianceReport> {
   const agencies = activeAgencies.filter((a) => !opts.agency || a.id === opts.agency);
-  const where = opts.agency ? 'AND a.agency = @agency' : '';
-  const agents = db
-    .prepare(
-      `SELECT a.id, a.agency, a.hostname, s.score_percent, s.passed, s.failed, s.errors, s.waived, s.not_applicable, s.measured_at
-       FROM agents a LEFT JOIN security_scores s ON s.agent = a.id
-       WHERE a.revoked_at IS NULL ${where}
-         AND (s.agent IS NOT NULL OR EXISTS (SELECT 1 FROM security_results r WHERE r.agent = a.id))
-       ORDER BY a.hostname`,
-    )
-    .all(opts.agency ? { agency: opts.agency } : {}) as AgentRow[];
-  const results = db
-    .prepare(`SELECT agent, check_id, severity, status, detail, waiver_by, waiver_reason, waiver_until, measured_at FROM security_results ${opts.agency ? 'WHERE agency = @agency' : ''}`)
-    .all(opts.agency ? { agency: opts.agency } : {}) as ResultRow[];
+  const inAgency = opts.agency ? sql`AND a.agency = ${opts.agency}` : sql``;
+  const agents = (
+    await sql<AgentRow>`SELECT a.id, a.agency, a.hostname, s.score_percent, s.passed, s.failed, s.errors, s.waived, s.not_applicable, s.measured_at
+      FROM agents a LEFT JOIN security_scores s ON s.agent = a.id
+      WHERE a.revoked_at IS NULL ${inAgency}
+        AND (s.agent IS NOT NULL OR EXISTS (SELECT 1 FROM security_results r WHERE r.agent = a.id))
+      ORDER BY ${textOrder(state.driver, 'a.hostname')}`.execute(state.db)
+  ).rows;
+  const resultsIn = opts.agency ? sql`WHERE agency = ${opts.agency}` : sql``;
+  const results = (
+    await sql<ResultRow>`SELECT agent, check_id, severity, status, detail, waiver_by, waiver_reason, waiver_until, measured_at FROM security_results ${resultsIn}`.execute(state.db)
+  ).rows;
   // Linear: one list per agent, appended to (copying it per row made 40,000 rows take seconds).
   const byAgent = new Map<string, ResultRow[]>();
   for (const r of results) {

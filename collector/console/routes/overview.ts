@@ -26,7 +26,7 @@ export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx:
         video: tilePreview(videoTiles(latest, scope)),
         alerts: store.list({ state: 'active', agency: scope, limit: OVERVIEW_ALERTS }),
         alertTotal: activeAlertCount(db, scope),
-        attackingSources: attackingSources(db, now - 86_400_000, scope),
+        attackingSources: await attackingSources(cx.services.state, now - 86_400_000, scope),
         names: await cx.names(),
         now,
       }),
@@ -42,7 +42,7 @@ export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx:
 
   app.get(`${CONSOLE}/certificates`, { preValidation: cx.need('viewer') }, async (request, reply) => {
     const asked = agencyParam(request.query);
-    const certs = certificates(db, cx.scopeOf(request) ?? asked, { page: pageParam(request.query) });
+    const certs = await certificates(cx.services.state, cx.scopeOf(request) ?? asked, { page: pageParam(request.query) });
     return cx.send(reply, certificatesPage(cx.ctxOf(request, reply), certs, await cx.names(), asked));
   });
 }

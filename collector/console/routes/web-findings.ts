@@ -9,6 +9,7 @@ import { webFindingsPage } from '../pages/web-findings.ts';
 export default async function webFindingRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   app.get(`${CONSOLE}/web`, { preValidation: cx.need('viewer') }, async (request, reply) => {
     const agency = cx.scopeOf(request);
-    return cx.send(reply, webFindingsPage(cx.ctxOf(request, reply), listWebSites(cx.db, agency), listWebFindings(cx.db, { agency, limit: 500 })));
+    const { state } = cx.services;
+    return cx.send(reply, webFindingsPage(cx.ctxOf(request, reply), await listWebSites(state, agency), await listWebFindings(state, { agency, limit: 500 })));
   });
 }

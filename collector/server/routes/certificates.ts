@@ -38,7 +38,7 @@ export default async function certificateRoutes(app: FastifyInstance, opts: { se
           return reply.code(400).send({ error: 'bad_request', message: `expiring: expected a duration from 1h to 3650d such as 30d, got ${JSON.stringify(expiring)}` });
         }
       }
-      return { certificates: listCertificates(opts.services.db, { agency: scope.agency, withinDays, limit }) };
+      return { certificates: await listCertificates(opts.services.state, { agency: scope.agency, withinDays, limit }) };
     },
   );
 }

@@ -21,7 +21,7 @@ export default async function complianceRoutes(app: FastifyInstance, opts: { ser
       const scope = agencyScope(request, requested);
       if (!scope.ok) return reply.code(403).send({ error: 'forbidden', message: `this token may only see agency ${request.principal?.agency}` });
       if (requested && !(await getAgency(opts.services.state, requested))) return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
-      return complianceReport(opts.services.db, await listAgencies(opts.services.state), { agency: scope.agency });
+      return complianceReport(opts.services.state, await listAgencies(opts.services.state), { agency: scope.agency });
     },
   );
 }

@@ -70,8 +70,8 @@ export default async function webFindingRoutes(app: FastifyInstance, opts: { ser
         return reply.code(404).send({ error: 'not_found', message: `no agency "${requested}"` });
       }
       const agency = scoped ?? requested;
-      const { db } = opts.services;
-      return { sites: listWebSites(db, agency), findings: listWebFindings(db, { agency, presentOnly: present === true, limit }) };
+      const { state } = opts.services;
+      return { sites: await listWebSites(state, agency), findings: await listWebFindings(state, { agency, presentOnly: present === true, limit }) };
     },
   );
 }

@@ -30,3 +30,16 @@ export function asciiLower(driver: StateDriver, column: string): RawBuilder<unkn
   if (!/^[a-z_][a-z0-9_.]*$/.test(column)) throw new Error(`asciiLower: not a column name: ${column}`);
   return sql.raw(driver === 'postgres' ? `lower(CAST(${column} AS TEXT) COLLATE "C")` : `lower(${column})`);
 }
+
+/**
+ * A statement kept as text with `?` placeholders (one that is also shown to people, as the monthly
+ * report does with its sources), its values bound in order. `text` is our own, never input.
+ */
+export function withValues(text: string, values: readonly unknown[]): RawBuilder<unknown> {
+  const parts = text.split('?');
+  if (parts.length !== values.length + 1) throw new Error(`withValues: ${parts.length - 1} placeholders, ${values.length} values`);
+  return sql.join(
+    parts.flatMap((p, i) => (i === 0 ? [sql.raw(p)] : [sql`${values[i - 1]}`, sql.raw(p)])),
+    sql``,
+  );
+}
