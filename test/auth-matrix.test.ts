@@ -112,7 +112,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     db.prepare('UPDATE alerts SET id = ?, state = ?, fired_at = ? WHERE id = ?').run(alertId, 'firing', now, firstAlert);
     const firstSilence = store.addSilence({ matchers: { agency: other }, startsAt: now, endsAt: now + 3_600_000, reason: 'của cơ quan khác', author: 'matrix' }, now).id;
     db.prepare('UPDATE alert_silences SET id = ? WHERE id = ?').run(silenceId, firstSilence);
-    const commandId = createCommand(db, agentB, 'run-check', { type: 'videoconf', deadlineMs: 1000 }, 60_000, now);
+    const commandId = await createCommand(tc.collector.state, agentB, 'run-check', { type: 'videoconf', deadlineMs: 1000 }, 60_000, now);
     const scopedToken = await createAdminToken(tc.collector.state, 'matrix-scoped-admin', 'admin', 'so-y-te');
     const agentToken = callers['agent token']!;
     const result = { status: 'done', startedAt: new Date(now).toISOString(), finishedAt: new Date(now).toISOString(), samples: [] };

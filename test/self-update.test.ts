@@ -276,10 +276,10 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
     await rollout('0.5.0');
     await waitFor(async () => proxy.holding(), { timeoutMs: 30_000, what: 'the download held part way' });
     // What a meeting check asks of the agent, while its download is held: answered now, not after it.
-    const id = createCommand(tc.collector.db, agentId, 'run-check', { type: 'host', deadlineMs: 10_000 }, 60_000);
+    const id = await createCommand(tc.collector.state, agentId, 'run-check', { type: 'host', deadlineMs: 10_000 }, 60_000);
     tc.collector.app.commandHub.wakeAgent(agentId);
     const done = await waitFor(async () => {
-      const [c] = getCommands(tc.collector.db, [id]);
+      const [c] = await getCommands(tc.collector.state, [id]);
       return c?.status === 'done' ? c : undefined;
     }, { timeoutMs: 30_000, what: 'the run-check answered during the download' });
     expect(done.result?.samples.some((x) => x.measurement === 'host')).toBe(true);

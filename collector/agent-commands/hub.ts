@@ -46,13 +46,25 @@ export class CommandHub {
     this.relay?.publish({ kind: 'all' });
   }
 
-  /** Resolves when `done()` holds after a result arrived for one of `ids`, after `ms`, or on close. */
-  async waitForResults(ids: readonly string[], ms: number, done: () => boolean, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when `done()` holds after a result arrived for one of `ids`, after `ms`, or on close.
+   * `done` reads the database (it may take a while): the wake-up is registered before each look, so a
+   * result that lands during it is not missed.
+   */
+  async waitForResults(ids: readonly string[], ms: number, done: () => boolean | Promise<boolean>, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + ms;
-    while (!this.closed && !signal?.aborted && !done()) {
-      const left = deadline - Date.now();
-      if (left <= 0) return;
-      await this.wait(this.results, ids, left, signal);
+    while (!this.closed && !signal?.aborted) {
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const woken = this.wait(this.results, ids, deadline - Date.now(), stop.signal);
+        if ((await done()) || deadline - Date.now() <= 0) return;
+        await woken;
+      } finally {
+        stop.abort();
+        signal?.removeEventListener('abort', onAbort);
+      }
     }
   }
 

@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AgentCommand, CommandResult, WireSample } from '../../protocol/index.ts';
-import { prepared, type DB } from './db.ts';
+import { sql } from 'kysely';
+import type { StateSql } from './sql/connect.ts';
+import { changes, textOrder } from './sql/query.ts';
 
 export type CommandStatus = 'pending' | 'delivered' | 'done' | 'failed' | 'unsupported' | 'expired';
 
@@ -31,52 +33,58 @@ export interface StoredResult extends Omit<CommandResult, 'samples'> {
 /** Old rows are of no use to anyone once their operator stopped waiting. */
 const KEEP_MS = 7 * 86_400_000;
 
-export function createCommand(db: DB, agentId: string, kind: string, payload: unknown, ttlMs: number, now = Date.now()): string {
+/** Queues a command for an agent; its id. */
+export async function createCommand(state: StateSql, agentId: string, kind: string, payload: unknown, ttlMs: number, now = Date.now()): Promise<string> {
   const id = `cmd-${now.toString(36)}-${randomBytes(6).toString('hex')}`;
-  db.prepare('INSERT INTO agent_commands (id, agent_id, kind, payload, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-    id,
-    agentId,
-    kind,
-    JSON.stringify(payload ?? null),
-    now,
-    now + ttlMs,
-  );
+  await sql`INSERT INTO agent_commands (id, agent_id, kind, payload, created_at, expires_at)
+    VALUES (${id}, ${agentId}, ${kind}, ${JSON.stringify(payload ?? null)}, ${now}, ${now + ttlMs})`.execute(state.db);
   return id;
 }
 
-/** Hand the agent its pending commands (oldest first), marking them delivered; expired ones are closed. */
-export function takeCommands(db: DB, agentId: string, now = Date.now()): AgentCommand[] {
-  return db.transaction(() => {
-    prepared(db, "UPDATE agent_commands SET status = 'expired' WHERE agent_id = ? AND status = 'pending' AND expires_at <= ?").run(agentId, now);
-    const rows = prepared(db, "SELECT * FROM agent_commands WHERE agent_id = ? AND status = 'pending' ORDER BY created_at, id LIMIT 20").all(agentId) as Record<string, unknown>[];
-    const mark = prepared(db, "UPDATE agent_commands SET status = 'delivered', delivered_at = ? WHERE id = ?");
-    for (const r of rows) mark.run(now, r.id);
-    return rows.map((r) => ({
-      id: r.id as string,
-      kind: r.kind as string,
-      payload: JSON.parse(r.payload as string) as unknown,
-      createdAt: new Date(r.created_at as number).toISOString(),
-      expiresAt: new Date(r.expires_at as number).toISOString(),
-    }));
-  })();
+/**
+ * Hand the agent its pending commands (oldest first, at most 20), marking them delivered; expired ones
+ * are closed. Each is marked only if still pending: with several collectors on one database, a command
+ * two polls of the same agent saw at once goes to one of them.
+ */
+export async function takeCommands(state: StateSql, agentId: string, now = Date.now()): Promise<AgentCommand[]> {
+  return state.db.transaction().execute(async (trx) => {
+    await sql`UPDATE agent_commands SET status = 'expired' WHERE agent_id = ${agentId} AND status = 'pending' AND expires_at <= ${now}`.execute(trx);
+    const rows = (
+      await sql<{ id: string; kind: string; payload: string; created_at: number; expires_at: number }>`SELECT id, kind, payload, created_at, expires_at FROM agent_commands
+        WHERE agent_id = ${agentId} AND status = 'pending' ORDER BY created_at, ${textOrder(state.driver, 'id')} LIMIT 20`.execute(trx)
+    ).rows;
+    const taken: AgentCommand[] = [];
+    for (const r of rows) {
+      const marked = await sql`UPDATE agent_commands SET status = 'delivered', delivered_at = ${now} WHERE id = ${r.id} AND status = 'pending'`.execute(trx);
+      if (changes(marked) !== 1) continue;
+      taken.push({ id: r.id, kind: r.kind, payload: JSON.parse(r.payload) as unknown, createdAt: new Date(r.created_at).toISOString(), expiresAt: new Date(r.expires_at).toISOString() });
+    }
+    return taken;
+  });
 }
 
-export function hasPendingCommands(db: DB, agentId: string, now = Date.now()): boolean {
-  return prepared(db, "SELECT 1 FROM agent_commands WHERE agent_id = ? AND status = 'pending' AND expires_at > ? LIMIT 1").get(agentId, now) !== undefined;
+export async function hasPendingCommands(state: StateSql, agentId: string, now = Date.now()): Promise<boolean> {
+  const r = await sql`SELECT 1 AS one FROM agent_commands WHERE agent_id = ${agentId} AND status = 'pending' AND expires_at > ${now} LIMIT 1`.execute(state.db);
+  return r.rows.length > 0;
 }
 
-/** Store an agent's answer. False when the command is not that agent's or is already finished. */
-export function finishCommand(db: DB, agentId: string, id: string, result: StoredResult, now = Date.now()): 'ok' | 'unknown' | 'finished' {
-  const row = db.prepare('SELECT agent_id, status FROM agent_commands WHERE id = ?').get(id) as { agent_id: string; status: CommandStatus } | undefined;
+/** Store an agent's answer: 'unknown' when the command is not that agent's, 'finished' when it already is. */
+export async function finishCommand(state: StateSql, agentId: string, id: string, result: StoredResult, now = Date.now()): Promise<'ok' | 'unknown' | 'finished'> {
+  const row = (await sql<{ agent_id: string }>`SELECT agent_id FROM agent_commands WHERE id = ${id}`.execute(state.db)).rows[0];
   if (!row || row.agent_id !== agentId) return 'unknown';
-  if (row.status !== 'pending' && row.status !== 'delivered') return 'finished';
-  db.prepare('UPDATE agent_commands SET status = ?, finished_at = ?, result = ? WHERE id = ?').run(result.status, now, JSON.stringify(result), id);
-  return 'ok';
+  // Conditional: of two answers racing (two collectors), one is stored and the other is told it came late.
+  const r = await sql`UPDATE agent_commands SET status = ${result.status}, finished_at = ${now}, result = ${JSON.stringify(result)}
+    WHERE id = ${id} AND status IN ('pending', 'delivered')`.execute(state.db);
+  return changes(r) === 1 ? 'ok' : 'finished';
 }
 
-export function getCommands(db: DB, ids: readonly string[]): CommandRow[] {
+/** The commands with these ids (the caller bounds how many: one per agent asked). */
+export async function getCommands(state: StateSql, ids: readonly string[]): Promise<CommandRow[]> {
   if (ids.length === 0) return [];
-  const rows = db.prepare(`SELECT * FROM agent_commands WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as Record<string, unknown>[];
+  const rows = (
+    await sql<Record<string, unknown>>`SELECT id, agent_id, kind, payload, created_at, expires_at, delivered_at, finished_at, status, result FROM agent_commands
+      WHERE id IN (${sql.join(ids)})`.execute(state.db)
+  ).rows;
   return rows.map((r) => ({
     id: r.id as string,
     agentId: r.agent_id as string,
@@ -92,18 +100,15 @@ export function getCommands(db: DB, ids: readonly string[]): CommandRow[] {
 }
 
 /** Commands whose wait is over and that nobody finished become `expired`; week-old rows go. */
-export function sweepCommands(db: DB, now = Date.now()): void {
-  db.prepare("UPDATE agent_commands SET status = 'expired' WHERE status IN ('pending', 'delivered') AND expires_at <= ?").run(now);
-  db.prepare('DELETE FROM agent_commands WHERE created_at < ?').run(now - KEEP_MS);
+export async function sweepCommands(state: StateSql, now = Date.now()): Promise<void> {
+  await sql`UPDATE agent_commands SET status = 'expired' WHERE status IN ('pending', 'delivered') AND expires_at <= ${now}`.execute(state.db);
+  await sql`DELETE FROM agent_commands WHERE created_at < ${now - KEEP_MS}`.execute(state.db);
 }
 
 /** What an agent said it runs at its last poll. */
-export function recordPoll(db: DB, agentId: string, checks: readonly string[], now = Date.now()): void {
-  prepared(db, 'INSERT INTO agent_polls (agent_id, checks, polled_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET checks = excluded.checks, polled_at = excluded.polled_at').run(
-    agentId,
-    checks.join(','),
-    now,
-  );
+export async function recordPoll(state: StateSql, agentId: string, checks: readonly string[], now = Date.now()): Promise<void> {
+  await sql`INSERT INTO agent_polls (agent_id, checks, polled_at) VALUES (${agentId}, ${checks.join(',')}, ${now})
+    ON CONFLICT (agent_id) DO UPDATE SET checks = excluded.checks, polled_at = excluded.polled_at`.execute(state.db);
 }
 
 export interface PollingAgent {
@@ -115,13 +120,13 @@ export interface PollingAgent {
 }
 
 /** Active agents that reported running `checkType` at their last poll, optionally of one agency. */
-export function agentsRunning(db: DB, checkType: string, agency?: string): PollingAgent[] {
-  const rows = db
-    .prepare(
-      `SELECT a.id, a.agency, a.hostname, p.checks, p.polled_at FROM agent_polls p JOIN agents a ON a.id = p.agent_id
-       WHERE a.revoked_at IS NULL ${agency ? 'AND a.agency = ?' : ''} ORDER BY a.agency, a.hostname`,
-    )
-    .all(...(agency ? [agency] : [])) as { id: string; agency: string; hostname: string; checks: string; polled_at: number }[];
+export async function agentsRunning(state: StateSql, checkType: string, agency?: string): Promise<PollingAgent[]> {
+  const ofAgency = agency ? sql`AND a.agency = ${agency}` : sql``;
+  const rows = (
+    await sql<{ id: string; agency: string; hostname: string; checks: string; polled_at: number }>`SELECT a.id, a.agency, a.hostname, p.checks, p.polled_at
+      FROM agent_polls p JOIN agents a ON a.id = p.agent_id
+      WHERE a.revoked_at IS NULL ${ofAgency} ORDER BY ${textOrder(state.driver, 'a.agency')}, ${textOrder(state.driver, 'a.hostname')}`.execute(state.db)
+  ).rows;
   return rows
     .map((r) => ({ id: r.id, agency: r.agency, hostname: r.hostname, checks: r.checks.split(',').filter(Boolean), polledAt: r.polled_at }))
     .filter((r) => r.checks.includes(checkType));

@@ -56,7 +56,7 @@ export function parseCheckTypes(header: string | string[] | undefined): string[]
  * to do) and POST results. Registered with fastify-plugin so `app.commandHub` is visible to siblings.
  */
 export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: { services: CollectorServices; window: { maxAgeMs: number; maxFutureMs: number } }) {
-  const { db } = opts.services;
+  const { state } = opts.services;
   const hub = new CommandHub();
   app.decorate('commandHub', hub);
   app.decorate('commandPushers', []);
@@ -64,7 +64,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
   /** The newest poll of each agent, and how to end it: an agent polls one at a time, so an older poll still held is a dead one. */
   const newest = new Map<string, { poll: number; end: AbortController }>();
   let polls = 0;
-  const sweeper = setInterval(() => sweepCommands(db), SWEEP_MS);
+  const sweeper = setInterval(() => sweepCommands(state).catch((err: unknown) => app.log.warn({ err }, 'command sweep failed')), SWEEP_MS);
   sweeper.unref();
   // Held polls must not keep a closing server waiting for their timers.
   app.addHook('preClose', async () => {
@@ -97,23 +97,23 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
   /** What one poll takes: pushed and queued work now, or after waiting up to `wait` seconds for some. */
   async function answerPoll(agent: AgentRow, headers: IncomingHttpHeaders, wait: number, raw: ServerResponse, end: AbortController): Promise<AgentCommand[]> {
     const polledAt = Date.now();
-    recordPoll(db, agent.id, parseCheckTypes(headers[AGENT_CHECKS_HEADER]));
+    await recordPoll(state, agent.id, parseCheckTypes(headers[AGENT_CHECKS_HEADER]));
     // Most polls find nothing queued: a read, rather than takeCommands' write transaction, says so.
-    const queued = () => (hasPendingCommands(db, agent.id) ? takeCommands(db, agent.id) : []);
-    const commands = [...(await pushed(agent, headers, polledAt)), ...queued()];
+    const queued = async () => ((await hasPendingCommands(state, agent.id)) ? takeCommands(state, agent.id) : []);
+    const commands = [...(await pushed(agent, headers, polledAt)), ...(await queued())];
     const waitMs = Math.min(wait, COMMAND_POLL_MAX_WAIT_SECONDS) * 1000;
     if (commands.length > 0 || waitMs <= 0) return commands;
     const onClose = () => end.abort();
     raw.once('close', onClose);
     // The check after registering closes the gap between the first look and the wait.
     const waiting = hub.waitForAgentWork(agent.id, waitMs, end.signal);
-    if (hasPendingCommands(db, agent.id)) hub.wakeAgent(agent.id);
+    if (await hasPendingCommands(state, agent.id)) hub.wakeAgent(agent.id);
     await waiting;
     raw.off('close', onClose);
     // A poll whose agent went away, or that a newer poll of the same agent ended, takes nothing: the
     // commands stay pending for the poll that is really there.
     if (end.signal.aborted) return [];
-    return [...(await pushed(agent, headers, polledAt)), ...queued()];
+    return [...(await pushed(agent, headers, polledAt)), ...(await queued())];
   }
 
   r.post(
@@ -129,7 +129,7 @@ export default fp(async function agentCommandRoutes(app: FastifyInstance, opts: 
     async (request, reply) => {
       const agent = request.agent!;
       const { accepted, rejected } = prepareBatch(agent, request.body.samples, opts.window);
-      const outcome = finishCommand(db, agent.id, request.params.id, { ...request.body, samples: accepted, rejected: rejected.length });
+      const outcome = await finishCommand(state, agent.id, request.params.id, { ...request.body, samples: accepted, rejected: rejected.length });
       if (outcome === 'unknown') return reply.code(404).send({ error: 'not_found', message: `no command ${request.params.id} for this agent` });
       if (outcome === 'finished') return reply.code(409).send({ error: 'conflict', message: `command ${request.params.id} is already finished or expired` });
       hub.resultArrived(request.params.id);

@@ -32,7 +32,7 @@ const FINISHED = new Set(['done', 'failed', 'unsupported', 'expired']);
  * known values (`fresh: false`) when InfluxDB has them.
  */
 export default async function videoconfRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {
-  const { db } = opts.services;
+  const { state } = opts.services;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
     PATHS.videoconfCheck,
@@ -46,20 +46,20 @@ export default async function videoconfRoutes(app: FastifyInstance, opts: { serv
       if (!scope.ok) return reply.code(403).send({ error: 'forbidden', message: 'this token may only check its own agency' });
       const waitMs = (body.wait ?? DEFAULT_WAIT_S) * 1000;
       const requestedAt = Date.now();
-      const agents = agentsRunning(db, 'videoconf', scope.agency);
+      const agents = await agentsRunning(state, 'videoconf', scope.agency);
       const asked = new Map<string, string>();
       const payload: RunCheckPayload = { type: 'videoconf', deadlineMs: Math.max(1000, waitMs - ANSWER_MARGIN_MS) };
       for (const a of agents) {
         if (requestedAt - a.polledAt > ONLINE_MS) continue;
-        asked.set(a.id, createCommand(db, a.id, 'run-check', payload, waitMs, requestedAt));
+        asked.set(a.id, await createCommand(state, a.id, 'run-check', payload, waitMs, requestedAt));
         app.commandHub.wakeAgent(a.id);
       }
       const ids = [...asked.values()];
       const gone = new AbortController();
       // The response's close (not the request's: that one fires once the body is read) means the operator left.
       reply.raw.once('close', () => gone.abort());
-      await app.commandHub.waitForResults(ids, waitMs, () => getCommands(db, ids).every((c) => FINISHED.has(c.status)), gone.signal);
-      const commands = new Map(getCommands(db, ids).map((c) => [c.agentId, c]));
+      await app.commandHub.waitForResults(ids, waitMs, async () => (await getCommands(state, ids)).every((c) => FINISHED.has(c.status)), gone.signal);
+      const commands = new Map((await getCommands(state, ids)).map((c) => [c.agentId, c]));
 
       const rows: MeetingAgent[] = [];
       const endpoints: MeetingEndpoint[] = [];
