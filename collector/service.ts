@@ -100,10 +100,12 @@ export function seriesBudget(config: Pick<CollectorConfig, 'ingest' | 'agencies'
   return new SeriesBudget({ perMeasurement: config.ingest.seriesBudget.perMeasurement, perAgency });
 }
 
-/** The status page's cache when `status.enabled`; it learns probe states from the ingest stream. */
-function statusCache(config: CollectorConfig, db: DB, influx: InfluxDB, log: StartupLog): StatusCache | undefined {
+/** The status page's cache when `status.enabled`, its notices read; it learns probe states from the ingest stream. */
+async function statusCache(config: CollectorConfig, state: StateSql, influx: InfluxDB, log: StartupLog): Promise<StatusCache | undefined> {
   if (!config.status.enabled) return undefined;
-  return new StatusCache(db, { ...config.status, staleAfterMs: parseDuration(config.status.staleAfter)! }, influx, config.influx.database, log);
+  const cache = new StatusCache(state, { ...config.status, staleAfterMs: parseDuration(config.status.staleAfter)! }, influx, config.influx.database, log);
+  await cache.loadNotices();
+  return cache;
 }
 
 /** `status.listen`: the page on a port of its own (with the collector's certificate unless plain HTTP on loopback). */
@@ -149,7 +151,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       log,
     });
     closers.push(() => alerting.close());
-    const status = statusCache(config, db, storage.influx, log);
+    const status = await statusCache(config, state, storage.influx, log);
     const services: CollectorServices = { db, state, config, influx: storage.influx, stats, latest: new LatestSamples(), status, fleet };
     const observers = [...sampleObservers(state, alerting, services.latest), ...(status ? [status.probes.observe] : [])];
     const { app, url, tls } = await serveHttp(config, services, storage, observers, opts);

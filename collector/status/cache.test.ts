@@ -4,6 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { influxClient } from '../influx/setup.ts';
 import { openDb } from '../state/db.ts';
+import { sqliteStateSql } from '../state/sql/connect.ts';
 import { StatusCache } from './cache.ts';
 
 describe('status cache', () => {
@@ -15,7 +16,7 @@ describe('status cache', () => {
     const db = openDb(':memory:');
     const influx = influxClient({ url: `http://127.0.0.1:${port}`, database: 'x', rawRetentionMs: 86_400_000, rollupRetentionMs: 86_400_000 } as never);
     const cache = new StatusCache(
-      db,
+      sqliteStateSql(db),
       { enabled: true, staleAfter: '10m', staleAfterMs: 600_000, historyTimeoutMs: 300, services: [{ id: 'cong', name: { vi: 'Cổng' }, probes: [{ measurement: 'http', tags: { url: 'http://127.0.0.1:1/' } }] }] },
       influx,
       'x',

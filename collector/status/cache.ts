@@ -2,10 +2,10 @@
 // string lookup, never an InfluxDB query or a database read per request.
 import { gzipSync } from 'node:zlib';
 import type { InfluxDB } from 'influx';
-import type { DB } from '../state/db.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { StatusHistory } from './history.ts';
 import { DEFAULT_TITLE, overallOf, publicNotice, publicService, STATUS_SCHEMA_VERSION, type StatusModel } from './model.ts';
-import { currentNotices } from './notices.ts';
+import { currentNotices, type Notice } from './notices.ts';
 import { statusPage } from './page.ts';
 import { ProbeState } from './probe-state.ts';
 import type { StatusConfig } from './settings.ts';
@@ -40,9 +40,11 @@ export class StatusCache {
   private current: Rendered;
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
+  /** The notices as last read: a state database that does not answer leaves the page with these. */
+  private notices: Notice[] = [];
 
   constructor(
-    private readonly db: DB,
+    private readonly state: StateSql,
     private readonly config: StatusConfig & { staleAfterMs: number; historyTimeoutMs?: number },
     influx: InfluxDB | undefined,
     database: string,
@@ -55,6 +57,20 @@ export class StatusCache {
 
   get rendered(): Rendered {
     return this.current;
+  }
+
+  /** Reads the notices and renders the page with them (at start, so that the first page has them). Never rejects. */
+  async loadNotices(now = Date.now()): Promise<void> {
+    await this.readNotices(now);
+    this.current = this.render(now);
+  }
+
+  private async readNotices(now: number): Promise<void> {
+    try {
+      this.notices = await currentNotices(this.state, now);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'status page: the notices could not be read; showing the last ones');
+    }
   }
 
   /** Rebuild now (the timer calls it; tests and the console after a notice change too). Never rejects. */
@@ -70,6 +86,9 @@ export class StatusCache {
         // The current state comes from the ingest stream: the page stays right about "now" without InfluxDB.
         this.log.warn({ err: (err as Error).message }, 'status page: the 90-day record could not be read; showing the last one');
       }
+      // Read after the 90-day record, not beside it: a notice written while that is awaited (the console
+      // then asks for this same refresh) is on the page it renders.
+      await this.readNotices(now);
       try {
         this.current = this.render(now);
       } catch (err) {
@@ -98,7 +117,7 @@ export class StatusCache {
       title: this.config.title ?? DEFAULT_TITLE,
       overall: overallOf(services.map((s) => s.state)),
       services,
-      notices: currentNotices(this.db, now).map((n) => publicNotice(n, known)),
+      notices: this.notices.map((n) => publicNotice(n, known)),
     };
     return { model, json: body(JSON.stringify(model)), html: { vi: body(statusPage(model, 'vi')), en: body(statusPage(model, 'en')) }, etag: `"${now.toString(36)}"` };
   }

@@ -14,13 +14,13 @@ const ActionForm = formBody({});
 const YEAR = 365 * 86_400_000;
 
 export default async function noticeRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { db } = cx;
+  const { state } = cx.services;
   const status = cx.services.status;
   const services = cx.services.config?.status.services ?? [];
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  const render = (request: FastifyRequest, reply: FastifyReply, extra: Partial<NoticesPageData> = {}, code = 200) =>
-    cx.send(reply, noticesPage(cx.ctxOf(request, reply), { enabled: Boolean(status), services, notices: listNotices(db), now: Date.now(), ...extra }), code);
+  const render = async (request: FastifyRequest, reply: FastifyReply, extra: Partial<NoticesPageData> = {}, code = 200) =>
+    cx.send(reply, noticesPage(cx.ctxOf(request, reply), { enabled: Boolean(status), services, notices: await listNotices(state), now: Date.now(), ...extra }), code);
   const changed = async (request: FastifyRequest, reply: FastifyReply) => {
     await status?.refresh();
     return reply.redirect(`${CONSOLE}/notices?done=1`, 303);
@@ -51,7 +51,7 @@ export default async function noticeRoutes(app: FastifyInstance, { cx }: { cx: C
     if (unknown) return bad('services', `unknown service "${unknown.slice(0, 64)}"`);
     if (startsAt === undefined || Math.abs(startsAt - now) > YEAR) return bad('startsAt', 'a date and time within a year');
     if (f.endsAt && (endsAt === undefined || endsAt <= startsAt || endsAt - startsAt > YEAR)) return bad('endsAt', 'after the start and within a year of it');
-    const n = addNotice(db, { kind, title, body, services: chosen, startsAt, endsAt, createdBy: cx.userName(request) });
+    const n = await addNotice(state, { kind, title, body, services: chosen, startsAt, endsAt, createdBy: cx.userName(request) });
     await cx.audit(request, 'notice_add', { target: String(n.id), detail: `${kind}: ${title}` });
     return changed(request, reply);
   });
@@ -60,17 +60,17 @@ export default async function noticeRoutes(app: FastifyInstance, { cx }: { cx: C
     const id = Number(request.params.id);
     const text = (request.body.text ?? '').trim();
     const L = cx.localeOf(request, reply);
-    if (!getNotice(db, id)) return cx.fail(request, reply, 404);
+    if (!(await getNotice(state, id))) return cx.fail(request, reply, 404);
     if (text.length < 2 || text.length > NOTICE_LIMITS.update) return render(request, reply, { error: t(L, 'badNotice', { field: 'text', problem: `2 to ${NOTICE_LIMITS.update} characters` }) }, 400);
-    if (!addNoticeUpdate(db, id, text, cx.userName(request))) return render(request, reply, { error: t(L, 'badNotice', { field: 'text', problem: `at most ${NOTICE_LIMITS.updates} updates per notice` }) }, 400);
+    if (!(await addNoticeUpdate(state, id, text, cx.userName(request)))) return render(request, reply, { error: t(L, 'badNotice', { field: 'text', problem: `at most ${NOTICE_LIMITS.updates} updates per notice` }) }, 400);
     await cx.audit(request, 'notice_update', { target: String(id), detail: text.slice(0, 200) });
     return changed(request, reply);
   });
 
   r.post(`${CONSOLE}/notices/:id/end`, { preValidation: cx.needUserAdmin, schema: { params: IdParams, body: ActionForm } }, async (request, reply) => {
     const id = Number(request.params.id);
-    if (!getNotice(db, id)) return cx.fail(request, reply, 404);
-    endNotice(db, id);
+    if (!(await getNotice(state, id))) return cx.fail(request, reply, 404);
+    await endNotice(state, id);
     await cx.audit(request, 'notice_end', { target: String(id) });
     return changed(request, reply);
   });
