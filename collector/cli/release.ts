@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { RELEASE_CHANNEL_PATTERN } from '../../protocol/index.ts';
 import { addRelease, addRollout, listReleases, currentRollouts } from '../releases/store.ts';
 import { generateReleaseKey, readPrivateKey, ReleaseInputError, signRelease } from '../releases/signing.ts';
-import { cliActor, cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, withState, type CommandGroup, type Out } from './common.ts';
+import { cliActor, cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withState, type CommandGroup, type Out } from './common.ts';
 
 export const RELEASE_USAGE = `  canhgac-collector release keygen --out KEYFILE      a new Ed25519 release key (KEYFILE, mode 0600, stays offline) and its public line for agents
   canhgac-collector release sign --key KEYFILE --file BUILD [--out BUILD.sig]
@@ -61,8 +61,8 @@ export async function releaseSign(values: Values, out: Out = stdout): Promise<nu
 export async function releaseAdd(values: Values, out: Out = stdout): Promise<number> {
   const config = loadConfig(values);
   const platform = values.platform ?? `${process.platform}-${process.arch}`;
-  const stored = await withState(config, async (state, db) => {
-    const r = await addRelease(db, config.dataDir, { file: values.file!, signatureFile: values.signature!, version: values.version!, platform, publicKey: values['public-key'], actor: cliActor() });
+  const stored = await withState(config, async (state) => {
+    const r = await addRelease(state, config.dataDir, { file: values.file!, signatureFile: values.signature!, version: values.version!, platform, publicKey: values['public-key'], actor: cliActor() });
     await cliAudit(state, 'release_add', { target: `${r.version} ${r.platform}`, detail: `sha256 ${r.sha256}` });
     return r;
   });
@@ -72,9 +72,9 @@ export async function releaseAdd(values: Values, out: Out = stdout): Promise<num
   return 0;
 }
 
-export function releaseList(values: Values, out: Out = stdout): number {
+export async function releaseList(values: Values, out: Out = stdout): Promise<number> {
   const config = loadConfig(values);
-  const { releases, rollouts } = withDb(config, (db) => ({ releases: listReleases(db), rollouts: [...currentRollouts(db).values()] }));
+  const { releases, rollouts } = await withState(config, async (state) => ({ releases: await listReleases(state), rollouts: [...(await currentRollouts(state)).values()] }));
   if (releases.length === 0) out('no stored releases\n');
   else printTable([['VERSION', 'PLATFORM', 'BYTES', 'SHA256', 'ADDED', 'BY'], ...releases.map((r) => [r.version, r.platform, String(r.size), r.sha256.slice(0, 16), r.addedAt, r.addedBy])], out);
   for (const r of rollouts) out(`rollout ${r.channel}: ${r.version} to ${r.percent}% of ${r.agencies.length > 0 ? `agencies ${r.agencies.join(',')}` : 'every agency'} (${r.createdAt}, ${r.createdBy})\n`);
@@ -89,8 +89,8 @@ export async function releaseRollout(values: Values, out: Out = stdout): Promise
   const agencies = values.agencies ? values.agencies.split(',').map((a) => a.trim()).filter(Boolean) : undefined;
   const unknown = agencies?.filter((a) => !config.agencies.some((c) => c.id === a)) ?? [];
   if (unknown.length > 0) throw new UsageError(`--agencies: unknown agency ${unknown.join(', ')} (known: ${config.agencies.map((a) => a.id).join(', ')})`);
-  const r = await withState(config, async (state, db) => {
-    const entry = addRollout(db, { version: values.version!, channel: values.channel, percent, agencies }, cliActor());
+  const r = await withState(config, async (state) => {
+    const entry = await addRollout(state, { version: values.version!, channel: values.channel, percent, agencies }, cliActor());
     await cliAudit(state, 'release_rollout', { target: entry.version, detail: `channel ${entry.channel}, ${entry.percent}%${entry.agencies.length ? `, agencies ${entry.agencies.join(',')}` : ''}` });
     return entry;
   });

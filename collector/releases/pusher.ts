@@ -2,6 +2,7 @@
 // last outcome), whether it is in its channel's rollout and needs the build; then a `self-update` command.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { sql } from 'kysely';
 import {
   AGENT_RUNNING_HEADER,
   AGENT_UPDATE_HEADER,
@@ -16,7 +17,6 @@ import {
   type UpdateAgentStatus,
 } from '../../protocol/index.ts';
 import type { AgentRow } from '../state/agents.ts';
-import { prepared, type DB } from '../state/db.ts';
 import { pushedCommand, recordPushedCommand } from '../state/fleet.ts';
 import type { StateSql } from '../state/sql/connect.ts';
 import { currentRollouts, getRelease } from './store.ts';
@@ -54,10 +54,7 @@ export class ReleasePusher {
   private readonly reported = new Map<string, { raw: string; at: number }>();
   private readonly sent = new Map<string, Offer>();
 
-  constructor(
-    private readonly db: DB,
-    private readonly state: StateSql,
-  ) {}
+  constructor(private readonly state: StateSql) {}
 
   /** A new rollout: offers are made again at once, not after RESEND_MS. */
   rolloutChanged(): void {
@@ -75,13 +72,14 @@ export class ReleasePusher {
     const raw = headers[AGENT_UPDATE_HEADER];
     const state = parseUpdateHeader(raw);
     if (!state) return [];
-    this.record(agent, raw as string, polledAt, now);
-    const last = this.sent.get(agent.id);
+    await this.record(agent, raw as string, polledAt, now);
     const running = parseRunningHeader(headers[AGENT_RUNNING_HEADER]);
-    if (last && running.includes(last.id)) last.confirmed = true;
     // One update at a time: an agent still working on an offer of ours gets no other.
-    if (running.some((id) => id.startsWith(ID_PREFIX))) return [];
-    const offer = this.offerFor(agent, state);
+    const busy = running.some((id) => id.startsWith(ID_PREFIX));
+    const offer = busy ? undefined : await this.offerFor(agent, state);
+    // From here until the offer is noted nothing waits: two polls of one agent decide one after the other.
+    const last = this.sent.get(agent.id);
+    if (last && running.includes(last.id)) last.confirmed = true;
     if (!offer) return [];
     const key = `${offer.version}/${offer.platform}`;
     const lost = last !== undefined && !last.confirmed && polledAt > last.at;
@@ -96,22 +94,29 @@ export class ReleasePusher {
    * What the agent says it runs, for the console. A held poll woken later carries what was true when it
    * arrived: it must not undo what a newer request (a result with its outcome) said.
    */
-  private record(agent: AgentRow, raw: string, arrivedAt: number, now: number): void {
+  private async record(agent: AgentRow, raw: string, arrivedAt: number, now: number): Promise<void> {
     const last = this.reported.get(agent.id);
     if (last && last.at > arrivedAt) return;
-    if (last?.raw !== raw) {
-      prepared(this.db, 'INSERT INTO release_agent_status (agent_id, reported, reported_at) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET reported = excluded.reported, reported_at = excluded.reported_at').run(agent.id, raw, now);
-    }
+    // Noted before the write: a request that arrives meanwhile sees it, as it did when the write was synchronous.
     this.reported.set(agent.id, { raw, at: arrivedAt });
+    if (last?.raw === raw) return;
+    try {
+      await sql`INSERT INTO release_agent_status (agent_id, reported, reported_at) VALUES (${agent.id}, ${raw}, ${now})
+        ON CONFLICT (agent_id) DO UPDATE SET reported = excluded.reported, reported_at = excluded.reported_at`.execute(this.state.db);
+    } catch (err) {
+      // Not written: the next request with the same header writes it again.
+      if (this.reported.get(agent.id)?.raw === raw) this.reported.delete(agent.id);
+      throw err;
+    }
   }
 
   /** The build this agent should get now, if any: in its channel's rollout, not running it, not refused it. */
-  private offerFor(agent: AgentRow, state: AgentUpdateState): SelfUpdatePayload | undefined {
+  private async offerFor(agent: AgentRow, state: AgentUpdateState): Promise<SelfUpdatePayload | undefined> {
     if (state.off) return undefined;
-    const rollout = currentRollouts(this.db).get(state.channel!);
+    const rollout = (await currentRollouts(this.state)).get(state.channel!);
     if (!rollout || !inRollout(agent, rollout) || rollout.version === state.version) return undefined;
     if (state.last?.version === rollout.version && state.last.state !== 'installed') return undefined;
-    const release = getRelease(this.db, rollout.version, state.platform!);
+    const release = await getRelease(this.state, rollout.version, state.platform!);
     if (!release) return undefined;
     return { version: release.version, platform: release.platform, size: release.size, sha256: release.sha256, signature: release.signature };
   }
@@ -119,16 +124,13 @@ export class ReleasePusher {
   /** What the agent answered, kept for the console (a refusal's or a rollback's reason); `headers` say its state after it. */
   async result(agent: AgentRow, id: string, result: CommandResult, headers: IncomingHttpHeaders = {}, now = Date.now()): Promise<void> {
     const raw = headers[AGENT_UPDATE_HEADER];
-    if (parseUpdateHeader(raw)) this.record(agent, raw as string, now, now);
+    if (parseUpdateHeader(raw)) await this.record(agent, raw as string, now, now);
     const cmd = await pushedCommand(this.state.db, id, agent.id);
     if (cmd?.kind !== SELF_UPDATE_KIND) return;
     const { version, platform } = cmd.payload as { version: string; platform: string };
-    prepared(this.db, 'INSERT INTO release_agent_status (agent_id, message, message_version, message_at) VALUES (?, ?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET message = excluded.message, message_version = excluded.message_version, message_at = excluded.message_at').run(
-      agent.id,
-      `${result.status}: ${result.message ?? ''}`.slice(0, 1000),
-      version,
-      now,
-    );
+    const message = `${result.status}: ${result.message ?? ''}`.slice(0, 1000);
+    await sql`INSERT INTO release_agent_status (agent_id, message, message_version, message_at) VALUES (${agent.id}, ${message}, ${version}, ${now})
+      ON CONFLICT (agent_id) DO UPDATE SET message = excluded.message, message_version = excluded.message_version, message_at = excluded.message_at`.execute(this.state.db);
     const offer = this.sent.get(agent.id);
     if (offer?.id === id) offer.confirmed = true;
     // A failed attempt (an interrupted download resumes) is offered again after RETRY_MS; a refusal never (the agent says so in its header).
@@ -136,9 +138,11 @@ export class ReleasePusher {
   }
 
   /** The fleet by version, and per agent where it stands in its channel's rollout. */
-  statuses(agents: readonly AgentRow[]): { agents: UpdateAgentStatus[]; versions: Record<string, number> } {
-    const rows = new Map((prepared(this.db, 'SELECT * FROM release_agent_status').all() as StatusRow[]).map((r) => [r.agent_id, r]));
-    const rollouts = currentRollouts(this.db);
+  async statuses(agents: readonly AgentRow[]): Promise<{ agents: UpdateAgentStatus[]; versions: Record<string, number> }> {
+    const rows = new Map(
+      (await sql<StatusRow>`SELECT agent_id, reported, reported_at, message, message_version, message_at FROM release_agent_status`.execute(this.state.db)).rows.map((r) => [r.agent_id, r]),
+    );
+    const rollouts = await currentRollouts(this.state);
     const versions: Record<string, number> = {};
     const out = agents.filter((a) => !a.revokedAt).map((a) => {
       const row = rows.get(a.id);

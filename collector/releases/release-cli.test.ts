@@ -67,7 +67,7 @@ describe('release CLI', () => {
     expect(readFileSync(stored).equals(readFileSync(build))).toBe(true);
     const db = openDb(join(dir, 'data', 'state.db'));
     try {
-      expect(getRelease(db, '0.2.0', 'linux-x64')).toMatchObject({ size: 300_004, sha256: createHash('sha256').update(readFileSync(build)).digest('hex'), signature: readFileSync(`${build}.sig`, 'utf8').trim() });
+      expect(await getRelease(sqliteStateSql(db), '0.2.0', 'linux-x64')).toMatchObject({ size: 300_004, sha256: createHash('sha256').update(readFileSync(build)).digest('hex'), signature: readFileSync(`${build}.sig`, 'utf8').trim() });
       expect(await listAudit(sqliteStateSql(db), { action: 'release_add' })).toHaveLength(1);
     } finally {
       db.close();

@@ -3,8 +3,8 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareVersions, RELEASE_PLATFORM_PATTERN, RELEASE_VERSION_PATTERN, type ReleaseEntry, type RolloutEntry, type RolloutRequest } from '../../protocol/index.ts';
-import type { DB } from '../state/db.ts';
-import { prepared } from '../state/db.ts';
+import { sql } from 'kysely';
+import type { StateSql } from '../state/sql/connect.ts';
 import { hashFile, readPublicKey, readSignatureFile, ReleaseInputError, signatureValid } from './signing.ts';
 
 export interface StoredRelease extends ReleaseEntry {
@@ -27,10 +27,10 @@ export interface AddRelease {
 }
 
 /** Checks and stores one build; refuses a bad version, platform, signature file, a duplicate or (with a key) a wrong signature. */
-export async function addRelease(db: DB, dataDir: string, r: AddRelease, now = Date.now()): Promise<StoredRelease> {
+export async function addRelease(state: StateSql, dataDir: string, r: AddRelease, now = Date.now()): Promise<StoredRelease> {
   if (!new RegExp(RELEASE_VERSION_PATTERN).test(r.version)) throw new ReleaseInputError(`--version: expected three numbers such as 1.4.0, got ${JSON.stringify(r.version)}`);
   if (!new RegExp(RELEASE_PLATFORM_PATTERN).test(r.platform)) throw new ReleaseInputError(`--platform: expected linux-x64, win32-x64, linux-arm64, ..., got ${JSON.stringify(r.platform)}`);
-  if (getRelease(db, r.version, r.platform)) throw new ReleaseInputError(`release ${r.version} (${r.platform}) is stored already; a published version is never replaced, publish a new one`);
+  if (await getRelease(state, r.version, r.platform)) throw new ReleaseInputError(`release ${r.version} (${r.platform}) is stored already; a published version is never replaced, publish a new one`);
   const signature = readSignatureFile(r.signatureFile);
   const { sha256, size } = await hashFile(r.file);
   if (r.publicKey && !signatureValid(readPublicKey(r.publicKey), sha256, size, signature)) {
@@ -47,7 +47,8 @@ export async function addRelease(db: DB, dataDir: string, r: AddRelease, now = D
     throw new ReleaseInputError(`${r.file} changed while it was copied; nothing was stored`);
   }
   renameSync(tmp, target);
-  prepared(db, 'INSERT INTO releases (version, platform, size, sha256, signature, added_at, added_by) VALUES (?, ?, ?, ?, ?, ?, ?)').run(r.version, r.platform, size, sha256, signature, now, r.actor);
+  await sql`INSERT INTO releases (version, platform, size, sha256, signature, added_at, added_by)
+    VALUES (${r.version}, ${r.platform}, ${size}, ${sha256}, ${signature}, ${now}, ${r.actor})`.execute(state.db);
   return { version: r.version, platform: r.platform, size, sha256, signature, addedAt: new Date(now).toISOString(), addedBy: r.actor };
 }
 
@@ -71,20 +72,22 @@ const toRelease = (r: ReleaseRow): StoredRelease => ({
   addedBy: r.added_by,
 });
 
-export function getRelease(db: DB, version: string, platform: string): StoredRelease | undefined {
-  const row = prepared(db, 'SELECT * FROM releases WHERE version = ? AND platform = ?').get(version, platform) as ReleaseRow | undefined;
+const RELEASE_COLUMNS = sql`version, platform, size, sha256, signature, added_at, added_by`;
+
+export async function getRelease(state: StateSql, version: string, platform: string): Promise<StoredRelease | undefined> {
+  const row = (await sql<ReleaseRow>`SELECT ${RELEASE_COLUMNS} FROM releases WHERE version = ${version} AND platform = ${platform}`.execute(state.db)).rows[0];
   return row ? toRelease(row) : undefined;
 }
 
-/** Newest version first. */
-export function listReleases(db: DB): StoredRelease[] {
-  const rows = (prepared(db, 'SELECT * FROM releases').all() as ReleaseRow[]).map(toRelease);
+/** Newest version first (every stored build: each is a file an administrator added by hand). */
+export async function listReleases(state: StateSql): Promise<StoredRelease[]> {
+  const rows = (await sql<ReleaseRow>`SELECT ${RELEASE_COLUMNS} FROM releases`.execute(state.db)).rows.map(toRelease);
   return rows.sort((a, b) => (compareVersions(b.version, a.version) ?? 0) || a.platform.localeCompare(b.platform));
 }
 
 /** The stored file of a release, when both the row and the file are there. */
-export function storedFile(db: DB, dataDir: string, version: string, platform: string): { release: StoredRelease; file: string } | undefined {
-  const release = getRelease(db, version, platform);
+export async function storedFile(state: StateSql, dataDir: string, version: string, platform: string): Promise<{ release: StoredRelease; file: string } | undefined> {
+  const release = await getRelease(state, version, platform);
   const file = releaseFile(dataDir, version, platform);
   return release && existsSync(file) ? { release, file } : undefined;
 }
@@ -109,22 +112,20 @@ const toRollout = (r: RolloutRow): RolloutEntry => ({
   createdBy: r.created_by,
 });
 
+const ROLLOUT_COLUMNS = sql`id, version, channel, percent, agencies, created_at, created_by`;
+
 /** A new rollout replaces the channel's previous one; its version must be stored. */
-export function addRollout(db: DB, req: RolloutRequest, actor: string, now = Date.now()): RolloutEntry {
-  if (!(prepared(db, 'SELECT 1 FROM releases WHERE version = ?').get(req.version))) throw new ReleaseInputError(`no stored release ${req.version}; add it first (canhgac-collector release add)`);
-  const info = prepared(db, 'INSERT INTO release_rollouts (version, channel, percent, agencies, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)').run(
-    req.version,
-    req.channel ?? 'stable',
-    req.percent ?? 100,
-    JSON.stringify([...new Set(req.agencies ?? [])].sort()),
-    now,
-    actor,
-  );
-  return toRollout(prepared(db, 'SELECT * FROM release_rollouts WHERE id = ?').get(info.lastInsertRowid) as RolloutRow);
+export async function addRollout(state: StateSql, req: RolloutRequest, actor: string, now = Date.now()): Promise<RolloutEntry> {
+  const stored = await sql`SELECT 1 AS one FROM releases WHERE version = ${req.version} LIMIT 1`.execute(state.db);
+  if (stored.rows.length === 0) throw new ReleaseInputError(`no stored release ${req.version}; add it first (canhgac-collector release add)`);
+  const agencies = JSON.stringify([...new Set(req.agencies ?? [])].sort());
+  const row = await sql<RolloutRow>`INSERT INTO release_rollouts (version, channel, percent, agencies, created_at, created_by)
+    VALUES (${req.version}, ${req.channel ?? 'stable'}, ${req.percent ?? 100}, ${agencies}, ${now}, ${actor}) RETURNING ${ROLLOUT_COLUMNS}`.execute(state.db);
+  return toRollout(row.rows[0]);
 }
 
 /** The rollout in force per channel (the newest of each). */
-export function currentRollouts(db: DB): Map<string, RolloutEntry> {
-  const rows = prepared(db, 'SELECT * FROM release_rollouts WHERE id IN (SELECT MAX(id) FROM release_rollouts GROUP BY channel)').all() as RolloutRow[];
+export async function currentRollouts(state: StateSql): Promise<Map<string, RolloutEntry>> {
+  const rows = (await sql<RolloutRow>`SELECT ${ROLLOUT_COLUMNS} FROM release_rollouts WHERE id IN (SELECT MAX(id) FROM release_rollouts GROUP BY channel)`.execute(state.db)).rows;
   return new Map(rows.map((r) => [r.channel, toRollout(r)]));
 }

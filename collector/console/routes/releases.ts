@@ -12,13 +12,13 @@ import { ROWS_PER_PAGE } from '../views.ts';
 
 export default async function releaseConsoleRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
   // Only reads: the statuses come from the state database, whatever instance took the polls.
-  const reader = new ReleasePusher(cx.db, cx.services.state);
+  const reader = new ReleasePusher(cx.services.state);
   app.get(`${CONSOLE}/releases`, { preValidation: cx.need('viewer') }, async (request, reply) => {
     const scope = cx.scopeOf(request);
     const asked = agencyParam(request.query);
     const agency = scope ?? asked;
-    const { agents, versions } = reader.statuses(await listAgents(cx.services.state, agency ? { agency } : {}));
-    const rollouts = [...currentRollouts(cx.db).values()].filter((r) => !scope || r.agencies.length === 0 || r.agencies.includes(scope));
+    const { agents, versions } = await reader.statuses(await listAgents(cx.services.state, agency ? { agency } : {}));
+    const rollouts = [...(await currentRollouts(cx.services.state)).values()].filter((r) => !scope || r.agencies.length === 0 || r.agencies.includes(scope));
     const data = { versions, rollouts, all: agents, agents: paginate(agents, pageParam(request.query), ROWS_PER_PAGE), agency: asked, names: await cx.names() };
     return cx.send(reply, releasesPage(cx.ctxOf(request, reply), data));
   });

@@ -25,15 +25,15 @@ export function rangeStart(header: string | undefined, size: number): number | u
 }
 
 export default async function releaseRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {
-  const { db, state, config } = opts.services;
+  const { state, config } = opts.services;
   const dataDir = config!.dataDir;
-  const pusher = new ReleasePusher(db, state);
+  const pusher = new ReleasePusher(state);
   app.commandPushers.push({ poll: (agent, headers, polledAt) => pusher.poll(agent, headers, polledAt), result: (agent, id, result, headers) => pusher.result(agent, id, result, headers) });
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(RELEASE_PATHS.agentDownload, { preHandler: app.requireAgent, schema: { params: DownloadParams } }, async (request, reply) => {
     const { version, platform } = request.params;
-    const found = storedFile(db, dataDir, version, platform);
+    const found = await storedFile(state, dataDir, version, platform);
     if (!found) return reply.code(404).send({ error: 'not_found', message: `no stored build ${version} for ${platform}` });
     const size = found.release.size;
     const start = rangeStart(request.headers.range, size);
@@ -48,8 +48,8 @@ export default async function releaseRoutes(app: FastifyInstance, opts: { servic
   });
 
   r.get(RELEASE_PATHS.releases, { preHandler: app.requireRole('viewer'), schema: { response: { 200: ReleaseList } } }, async () => ({
-    releases: listReleases(db).map(({ signature: _s, ...rest }) => rest),
-    rollouts: [...currentRollouts(db).values()],
+    releases: (await listReleases(state)).map(({ signature: _s, ...rest }) => rest),
+    rollouts: [...(await currentRollouts(state)).values()],
   }));
 
   r.post(RELEASE_PATHS.rollout, { preHandler: app.requireRole('admin'), schema: { body: RolloutRequest, response: { 200: RolloutEntry, 400: ErrorResponse, 403: ErrorResponse } } }, async (request, reply) => {
@@ -58,7 +58,7 @@ export default async function releaseRoutes(app: FastifyInstance, opts: { servic
     const unknown = (request.body.agencies ?? []).filter((a) => !config!.agencies.some((c) => c.id === a));
     if (unknown.length > 0) return reply.code(400).send({ error: 'bad_request', message: `unknown agency ${unknown.join(', ')}` });
     try {
-      const entry = addRollout(db, request.body, actorOf(request.principal).actor);
+      const entry = await addRollout(state, request.body, actorOf(request.principal).actor);
       await recordAudit(state.db, { ...actorOf(request.principal), action: 'release_rollout', target: entry.version, address: request.ip, detail: `channel ${entry.channel}, ${entry.percent}%${entry.agencies.length ? `, agencies ${entry.agencies.join(',')}` : ''}` });
       pusher.rolloutChanged();
       app.commandHub.wakeAllAgents();
@@ -72,6 +72,6 @@ export default async function releaseRoutes(app: FastifyInstance, opts: { servic
   r.get(RELEASE_PATHS.agents, { preHandler: app.requireRole('viewer'), schema: { querystring: AgentsQuery, response: { 200: UpdateAgentList } } }, async (request) => {
     // An agency-scoped principal sees its own agency whatever it asks for.
     const agency = request.principal?.agency ?? request.query.agency;
-    return pusher.statuses(await listAgents(opts.services.state, agency ? { agency } : {}));
+    return await pusher.statuses(await listAgents(opts.services.state, agency ? { agency } : {}));
   });
 }
