@@ -3,21 +3,34 @@
 import type { CollectorConfig } from './config.ts';
 import type { IngestStats } from './ingest/stats.ts';
 import type { Readiness } from './server/routes/health.ts';
-import type { DB } from './state/db.ts';
+import { sql } from 'kysely';
+import type { StateSql } from './state/sql/connect.ts';
 import type { NodeStatus } from './spool/spool.ts';
 import type { Storage } from './storage.ts';
 
-export function readiness(db: DB, config: CollectorConfig, stats: IngestStats, storage: Storage): () => Promise<Readiness> {
+const STATE_TIMEOUT_MS = 2000;
+
+/** The state database answers a query within `timeoutMs` (a balancer's check must not hang on a stuck one). */
+export async function stateCheck(state: StateSql, timeoutMs = STATE_TIMEOUT_MS): Promise<{ ok: boolean; detail?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)));
+  try {
+    await Promise.race([sql`SELECT 1 AS one`.execute(state.db), late]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, detail: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function readiness(state: StateSql, config: CollectorConfig, stats: IngestStats, storage: Storage): () => Promise<Readiness> {
   return async () => {
     const checks: Readiness['checks'] = {};
-    try {
-      db.prepare('SELECT 1').get();
-      checks.state = { ok: true };
-    } catch (err) {
-      checks.state = { ok: false, detail: (err as Error).message };
-    }
     const schemas = storage.schemas();
-    const pings = await Promise.all(schemas.map((s) => influxCheck(s.node, s)));
+    // The state and every InfluxDB node asked at once: the answer waits for the slowest, not their sum.
+    const [stateOk, ...pings] = await Promise.all([stateCheck(state), ...schemas.map((s) => influxCheck(s.node, s))]);
+    checks.state = stateOk;
     checks.influxdb = schemas.length === 1 ? pings[0] : combined(schemas.map((s) => s.node), pings);
     const spool = storage.spool;
     const depth = spool.stats();

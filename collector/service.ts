@@ -185,7 +185,7 @@ async function serveHttp(config: CollectorConfig, services: CollectorServices, s
     services,
     observers,
     store: storage.store,
-    readiness: readiness(services.db, config, services.stats, storage),
+    readiness: readiness(services.state, config, services.stats, storage),
     window: { maxAgeMs: config.maxSampleAgeMs, maxFutureMs: config.maxFutureMs },
     bodyLimit: config.ingest.bodyLimit,
     rateLimit: config.ingest.rateLimit,
