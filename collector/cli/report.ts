@@ -23,8 +23,8 @@ export async function reportCommand(_command: string, argv: string[]): Promise<n
   const lang = args.lang ?? config.report.locale;
   if (lang !== 'vi' && lang !== 'en') throw new UsageError(`--lang: expected vi or en, got "${lang}"`);
   if (format === 'pdf' && !args.out) throw new UsageError('--format pdf needs --out FILE');
-  const body = await withState(config, async (state, db) => {
-    const report = await buildMonthlyReport({ db, state, influx: influxClient(config.influx), month });
+  const body = await withState(config, async (state) => {
+    const report = await buildMonthlyReport({ state, influx: influxClient(config.influx), month });
     return format === 'csv' ? reportCsv(report) : format === 'pdf' ? await htmlToPdf(reportHtml(report, lang)) : reportHtml(report, lang);
   });
   if (args.out) {

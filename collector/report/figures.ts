@@ -1,10 +1,10 @@
 // The numbers of the monthly report (reporting agencies, availability, certificates, security score,
-// incidents) from InfluxDB roll-ups and SQLite, each with the query and window it came from.
+// incidents) from InfluxDB roll-ups and the state database, each with the query and window it came from.
 import type { InfluxDB } from 'influx';
 import { ROLLUP_RP } from '../influx/setup.ts';
 import { listAgencies } from '../state/agencies.ts';
-import type { DB } from '../state/db.ts';
 import type { StateSql } from '../state/sql/connect.ts';
+import { withValues } from '../state/sql/query.ts';
 import { countWebFindings, WEB_FINDINGS_COUNT_SQL } from '../state/web-findings.ts';
 import { AUTH_FINDINGS_COUNT_SQL, countAuthFindings } from '../state/auth-findings.ts';
 import { parseMonth, previousMonth, type MonthWindow } from './month.ts';
@@ -134,15 +134,34 @@ async function certificateFigures(influx: InfluxDB, rp: string, window: MonthWin
   return { certs, certQ };
 }
 
+/** Alerts that fired in the window, by severity; shown in the report as its source (the `?` are the window). */
+export const INCIDENTS_SQL = `SELECT severity, COUNT(*) AS n, COUNT(acked_at) AS acked, COUNT(resolved_at) AS resolved,
+    AVG(CASE WHEN acked_at IS NOT NULL THEN acked_at - fired_at END) AS mtta_ms,
+    AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - fired_at END) AS mttr_ms
+    FROM alerts WHERE fired_at >= ? AND fired_at < ? GROUP BY severity`;
+
+const SEVERITY_ORDER = ['critical', 'warning', 'info'];
+
+/** Incidents of the window from the alert table: counts, acknowledged and resolved, mean minutes to each, critical first. */
+export async function incidentFigures(state: StateSql, window: { start: number; end: number }): Promise<MonthlyReport['incidents']> {
+  type Row = { severity: string; n: number; acked: number; resolved: number; mtta_ms: number | null; mttr_ms: number | null };
+  const { rows } = await withValues(INCIDENTS_SQL, [window.start, window.end]).execute(state.db);
+  // PostgreSQL's AVG of integers is a NUMERIC (a number through connect.ts), its COUNT a BIGINT: both numbers here.
+  const minutes = (ms: number | null) => (ms === null ? null : round(Number(ms) / 60_000, 1));
+  return (rows as Row[])
+    .map((r) => ({ severity: r.severity, count: Number(r.n), acknowledged: Number(r.acked), resolved: Number(r.resolved), mttaMinutes: minutes(r.mtta_ms), mttrMinutes: minutes(r.mttr_ms) }))
+    .sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+}
+
 /**
  * The monthly figures. Time series come from the `rollup_1h` retention policy (hourly means: one hour
- * of data weighs one hour, whatever the probe interval), incidents from the alert store in SQLite.
+ * of data weighs one hour, whatever the probe interval), incidents from the alert table of the state.
  */
-export async function buildMonthlyReport(opts: { db: DB; state: StateSql; influx: InfluxDB; month: string; now?: number }): Promise<MonthlyReport> {
+export async function buildMonthlyReport(opts: { state: StateSql; influx: InfluxDB; month: string; now?: number }): Promise<MonthlyReport> {
   const window = parseMonth(opts.month);
   if (!window) throw new Error(`month: expected YYYY-MM such as 2026-11, got "${opts.month}"`);
   const prev = parseMonth(previousMonth(opts.month))!;
-  const { db, influx } = opts;
+  const { influx } = opts;
   const rp = `"${ROLLUP_RP}"`;
   const agencies = (await listAgencies(opts.state)).map((a) => ({ id: a.id, name: a.name, district: a.district }));
   const known = new Set(agencies.map((a) => a.id));
@@ -182,15 +201,7 @@ export async function buildMonthlyReport(opts: { db: DB; state: StateSql; influx
       return { agency, scorePercent: a === null ? null : round(a), previousPercent: b === null ? null : round(b), change: a !== null && b !== null ? round(a - b) : null };
     });
 
-  // Incidents: alerts that fired in the month, from the alert store.
-  const incidentsQ = `SELECT severity, COUNT(*) AS n, COUNT(acked_at) AS acked, COUNT(resolved_at) AS resolved,
-    AVG(CASE WHEN acked_at IS NOT NULL THEN acked_at - fired_at END) AS mtta_ms,
-    AVG(CASE WHEN resolved_at IS NOT NULL THEN resolved_at - fired_at END) AS mttr_ms
-    FROM alerts WHERE fired_at >= ? AND fired_at < ? GROUP BY severity`;
-  const order = ['critical', 'warning', 'info'];
-  const incidents = (db.prepare(incidentsQ).all(window.start, window.end) as { severity: string; n: number; acked: number; resolved: number; mtta_ms: number | null; mttr_ms: number | null }[])
-    .map((r) => ({ severity: r.severity, count: r.n, acknowledged: r.acked, resolved: r.resolved, mttaMinutes: r.mtta_ms === null ? null : round(r.mtta_ms / 60_000, 1), mttrMinutes: r.mttr_ms === null ? null : round(r.mttr_ms / 60_000, 1) }))
-    .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
+  const incidents = await incidentFigures(opts.state, window);
 
   const src = (kind: Source['kind'], query: string, w: { start: number; end: number } = window): Source => ({ kind, query: query.replace(/\s+/g, ' '), start: w.start, end: w.end });
   const webFindings = await webFindingsByAgency(opts.state, window);
@@ -209,7 +220,7 @@ export async function buildMonthlyReport(opts: { db: DB; state: StateSql; influx
     securitySource: src('InfluxQL', scoreQ(window)),
     securityPreviousSource: src('InfluxQL', scoreQ(prev), prev),
     incidents,
-    incidentsSource: src('SQL', windowSql(incidentsQ, window)),
+    incidentsSource: src('SQL', windowSql(INCIDENTS_SQL, window)),
     webFindings,
     webFindingsSource: src('SQL', windowSql(WEB_FINDINGS_COUNT_SQL, window)),
     ...(await wanLinksOf(influx, window)),

@@ -1,9 +1,11 @@
 // Mails last month's report once a month (HTML, PDF and CSV) through the alerting mail queue, never
 // twice for one month, even across restarts.
 import type { InfluxDB } from 'influx';
+import { sql } from 'kysely';
 import { AlertStore, type MailAttachment } from '../alerts/store.ts';
 import type { DB } from '../state/db.ts';
 import type { StateSql } from '../state/sql/connect.ts';
+import { changes, type Q } from '../state/sql/query.ts';
 import { buildMonthlyReport } from './figures.ts';
 import { monthOf, previousMonth, vnDayHour } from './month.ts';
 import { htmlToPdf } from './pdf.ts';
@@ -18,6 +20,24 @@ export interface ReportMailer {
 }
 
 const CHECK_MS = 15 * 60_000;
+
+/** Whether the report of `month` (YYYY-MM) has been queued already. */
+export async function reportMailed(q: Q, month: string): Promise<boolean> {
+  const { rows } = await sql`SELECT 1 AS one FROM report_mailings WHERE month = ${month}`.execute(q);
+  return rows.length > 0;
+}
+
+/**
+ * Notes `month` as queued with its notification; false (nothing written) when it already was, so a
+ * caller's transaction can roll its mail back rather than queue a second one.
+ */
+export async function noteReportMailed(q: Q, month: string, queuedAt: number, notificationId: number): Promise<boolean> {
+  const r = await sql`INSERT INTO report_mailings (month, queued_at, notification_id) VALUES (${month}, ${queuedAt}, ${notificationId}) ON CONFLICT (month) DO NOTHING`.execute(q);
+  return changes(r) > 0;
+}
+
+/** Thrown inside the queueing transaction when another run noted the month first: rolls the mail back. */
+class AlreadyQueued extends Error {}
 
 /**
  * The monthly report mail: from `report.day` at `report.hour` (Vietnam time) the previous month's
@@ -42,8 +62,8 @@ export function startReportMailer(opts: {
     const { day, hour } = vnDayHour(now);
     if (day < opts.settings.day || (day === opts.settings.day && hour < opts.settings.hour)) return undefined;
     const month = previousMonth(monthOf(now));
-    if (opts.db.prepare('SELECT 1 FROM report_mailings WHERE month = ?').get(month)) return undefined;
-    const report = await buildMonthlyReport({ db: opts.db, state: opts.state, influx: opts.influx, month, now });
+    if (await reportMailed(opts.state.db, month)) return undefined;
+    const report = await buildMonthlyReport({ state: opts.state, influx: opts.influx, month, now });
     const html = reportHtml(report, opts.settings.locale);
     const vi = opts.settings.locale === 'vi';
     // Leadership forwards and prints the PDF; the CSV carries the window and source of every figure.
@@ -61,11 +81,19 @@ export function startReportMailer(opts: {
     const text = vi
       ? `Báo cáo tháng ${month}: ${report.reporting.count}/${report.reporting.total} cơ quan gửi dữ liệu. Mở thư ở dạng HTML để xem đầy đủ. Tệp đính kèm: ${files}.${pdfNote}`
       : `Report for ${month}: ${report.reporting.count}/${report.reporting.total} agencies sent data. Open the HTML part for the whole report. Attached: ${files}.${pdfNote}`;
-    opts.db.transaction(() => {
-      if (opts.db.prepare('SELECT 1 FROM report_mailings WHERE month = ?').get(month)) return;
-      const id = store.addNotification({ agency: '', kind: 'report', recipients: opts.settings.recipients, subject, alertIds: [], text, html, status: 'queued', attachments }, now);
-      opts.db.prepare('INSERT INTO report_mailings (month, queued_at, notification_id) VALUES (?, ?, ?)').run(month, now, id);
-    })();
+    // The mail and the month's row commit together. The notification queue is still the alert store's
+    // synchronous one on the collector's SQLite connection, the connection this transaction runs on.
+    const n = { agency: '', kind: 'report', recipients: opts.settings.recipients, subject, alertIds: [], text, html, status: 'queued' as const, attachments };
+    try {
+      await opts.state.db.transaction().execute(async (trx) => {
+        if (await reportMailed(trx, month)) throw new AlreadyQueued();
+        const id = store.addNotification(n, now);
+        if (!(await noteReportMailed(trx, month, now, id))) throw new AlreadyQueued();
+      });
+    } catch (err) {
+      if (err instanceof AlreadyQueued) return undefined;
+      throw err;
+    }
     opts.log?.info({ month, recipients: opts.settings.recipients.length }, 'monthly report queued for mailing');
     return month;
   };

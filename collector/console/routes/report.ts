@@ -39,7 +39,7 @@ export default async function reportRoutes(app: FastifyInstance, { cx }: { cx: C
     if (!window) return cx.fail(request, reply, 400, t(L, 'badMonth', { month: month.slice(0, 32) }));
     if (format !== 'html' && format !== 'csv') return cx.fail(request, reply, 400, t(L, 'badFormat', { format: format.slice(0, 32) }));
     if (!services.influx) return cx.fail(request, reply, 400, t(L, 'noInflux'));
-    const report = await buildMonthlyReport({ db: services.db, state: services.state, influx: services.influx, month: window.month });
+    const report = await buildMonthlyReport({ state: services.state, influx: services.influx, month: window.month });
     if (format === 'csv') {
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="canhgac-report-${window.month}.csv"`).send(reportCsv(report));
     }
