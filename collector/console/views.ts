@@ -1,11 +1,11 @@
 // The console's read models: agency reporting state, video tiles, certificates and compliance, built
 // from the state database and the latest samples for the routes to hand to pages/.
+import { sql } from 'kysely';
 import type { ComplianceAgent } from '../../protocol/index.ts';
 import { countCertificates, EXPIRING_DAYS as CERT_EXPIRING_DAYS, listCertificates } from '../state/certificates.ts';
 import { complianceReport } from '../state/compliance.ts';
 import { listAgencies, type AgencyRow } from '../state/agencies.ts';
 import { listAgents, type AgentRow } from '../state/agents.ts';
-import type { DB } from '../state/db.ts';
 import type { StateSql } from '../state/sql/connect.ts';
 import type { LatestSamples } from './latest.ts';
 import { pageCount, paginate, type PageOf } from './paging.ts';
@@ -121,9 +121,10 @@ export function tilePage(tiles: VideoTile[], page: number, size = TILES_PER_PAGE
 }
 
 /** Active (firing) alerts in scope: the overview lists only the newest, and says how many there are. */
-export function activeAlertCount(db: DB, scope?: string): number {
-  const sql = `SELECT count(*) AS n FROM alerts WHERE state = 'firing'${scope ? ' AND agency = ?' : ''}`;
-  return (db.prepare(sql).get(...(scope ? [scope] : [])) as { n: number }).n;
+export async function activeAlertCount(state: StateSql, scope?: string): Promise<number> {
+  const inScope = scope ? sql` AND agency = ${scope}` : sql``;
+  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM alerts WHERE state = 'firing'${inScope}`.execute(state.db);
+  return Number(rows[0]?.n ?? 0);
 }
 
 export interface CertView {

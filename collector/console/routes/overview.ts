@@ -14,7 +14,7 @@ import { activeAlertCount, agencyStatuses, certificates, tilePage, tilePreview, 
 const OVERVIEW_ALERTS = 100;
 
 export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { db, latest, store } = cx;
+  const { latest, store } = cx;
 
   app.get(`${CONSOLE}/`, { preValidation: cx.need('viewer') }, async (request, reply) => {
     const scope = cx.scopeOf(request);
@@ -25,7 +25,7 @@ export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx:
         statuses: await agencyStatuses(cx.services.state, now, scope),
         video: tilePreview(videoTiles(latest, scope)),
         alerts: store.list({ state: 'active', agency: scope, limit: OVERVIEW_ALERTS }),
-        alertTotal: activeAlertCount(db, scope),
+        alertTotal: await activeAlertCount(cx.services.state, scope),
         attackingSources: await attackingSources(cx.services.state, now - 86_400_000, scope),
         names: await cx.names(),
         now,
