@@ -142,6 +142,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     closers.push(() => storage.close());
     const alerting = startAlerting({
       db,
+      state,
       settings: config.alerting.alerts,
       smtp: config.alerting.smtp,
       agencies: config.agencies,

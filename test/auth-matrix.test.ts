@@ -2,6 +2,7 @@
 // file) × every kind of caller. Agent routes take agent tokens only; every other route needs an operator
 // principal; nothing answers 5xx.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addSilence, getSilence } from '../collector/alerts/silence-store.ts';
 import { AlertStore } from '../collector/alerts/store.ts';
 import { revokeAgent } from '../collector/state/agents.ts';
 import { createAdminToken } from '../collector/state/admin-tokens.ts';
@@ -110,7 +111,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     const silenceId = 555_000_222;
     const firstAlert = store.openAlert({ fingerprint: 'matrix-other-agency', rule: 'target_down', severity: 'critical', agency: other, labels: { target: '127.0.0.1', port: '9' }, activeSince: now });
     db.prepare('UPDATE alerts SET id = ?, state = ?, fired_at = ? WHERE id = ?').run(alertId, 'firing', now, firstAlert);
-    const firstSilence = store.addSilence({ matchers: { agency: other }, startsAt: now, endsAt: now + 3_600_000, reason: 'của cơ quan khác', author: 'matrix' }, now).id;
+    const firstSilence = (await addSilence(tc.collector.state.db, { matchers: { agency: other }, startsAt: now, endsAt: now + 3_600_000, reason: 'của cơ quan khác', author: 'matrix' }, now)).id;
     db.prepare('UPDATE alert_silences SET id = ? WHERE id = ?').run(silenceId, firstSilence);
     const commandId = await createCommand(tc.collector.state, agentB, 'run-check', { type: 'videoconf', deadlineMs: 1000 }, 60_000, now);
     const scopedToken = await createAdminToken(tc.collector.state, 'matrix-scoped-admin', 'admin', 'so-y-te');
@@ -188,7 +189,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     const detail = (await (await fetch(`${tc.url}/api/v1/fleet/profiles/${otherProfile}`, { headers: { authorization: `Bearer ${callers['admin token']}` } })).json()) as { yaml: string; profile: { version: number } };
     expect([detail.yaml, detail.profile.version]).toEqual([otherYaml, 1]);
     expect(store.get(alertId)?.ackedAt).toBeNull();
-    expect(store.silence(silenceId)?.removedAt).toBeNull();
+    expect((await getSilence(tc.collector.state, silenceId))?.removedAt).toBeNull();
   });
 
   it('an agency-scoped admin cannot push a release, not even to its own agency; a viewer neither', async () => {

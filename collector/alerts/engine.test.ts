@@ -3,6 +3,7 @@ import { parseCollectorConfig } from '../config.ts';
 import { openDb } from '../state/db.ts';
 import { ManualClock } from './clock.ts';
 import { startAlerting } from './service.ts';
+import { addSilence, listSilences } from './silence-store.ts';
 
 const AGENCIES = [
   { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: ['it@soyte.example.vn'] },
@@ -17,9 +18,9 @@ function setup(alerts: Record<string, unknown> = {}) {
   const alerting = startAlerting({ db, settings: config.alerting.alerts, agencies: config.agencies, clock, timers: false });
   const tcp = (agency: string, port: string, up: number, agent = `${agency}-pc`) =>
     alerting.observe({ id: agent, agency }, [{ measurement: 'tcp', tags: { target: '127.0.0.1', port, result: up ? 'ok' : 'refused', agency, agent }, fields: { up }, time: new Date(clock.now()).toISOString() }]);
-  const step = (ms: number) => {
+  const step = async (ms: number) => {
     clock.advance(ms);
-    alerting.tick();
+    await alerting.tick();
   };
   const mails = () => alerting.store.notifications().filter((n) => n.status === 'queued').reverse();
   // The collector restarted on the same state: a new engine that must pick up where the old one stopped.
@@ -28,16 +29,16 @@ function setup(alerts: Record<string, unknown> = {}) {
 }
 
 describe('alert engine and notifier (manual clock)', () => {
-  it('fires after `for`, groups per agency within groupWait, resolves after resolveAfter', () => {
+  it('fires after `for`, groups per agency within groupWait, resolves after resolveAfter', async () => {
     const { tcp, step, mails } = setup();
     tcp('so-y-te', '1', 0);
     tcp('so-y-te', '2', 0);
     tcp('so-tu-phap', '3', 0);
-    step(60_000);
+    await step(60_000);
     tcp('so-y-te', '1', 0);
-    step(61_000); // 2 min held: firing, events wait for groupWait
+    await step(61_000); // 2 min held: firing, events wait for groupWait
     expect(mails()).toHaveLength(0);
-    step(10_000);
+    await step(10_000);
     const sent = mails();
     expect(sent).toHaveLength(3); // Sở Y tế (agency + security team share one mail: same alerts, same locale), Sở Tư pháp en contact, Sở Tư pháp security team vi
     const yte = sent.find((m) => m.recipients.includes('it@soyte.example.vn'))!;
@@ -47,73 +48,73 @@ describe('alert engine and notifier (manual clock)', () => {
     const en = sent.find((m) => m.recipients.includes('it@sotuphap.example.vn'))!;
     expect(en.subject).toBe('[CRITICAL][Sở Tư pháp] Lost connection to 127.0.0.1:3');
     tcp('so-y-te', '1', 1);
-    step(30_000);
+    await step(30_000);
     tcp('so-y-te', '1', 1);
-    step(31_000); // clear for resolveAfter (1m)
-    step(10_000);
+    await step(31_000); // clear for resolveAfter (1m)
+    await step(10_000);
     const resolved = mails().slice(3);
     expect(resolved).toHaveLength(1);
     expect(resolved[0].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới 127.0.0.1:1');
   });
 
-  it('a restart keeps the resolveAfter countdown of a firing alert whose condition has cleared', () => {
+  it('a restart keeps the resolveAfter countdown of a firing alert whose condition has cleared', async () => {
     const { alerting, tcp, step, restart, clock } = setup({ rules: [{ name: 'target_down', for: '0s', resolveAfter: '60s' }] });
     tcp('so-y-te', '5', 0);
-    step(1000);
+    await step(1000);
     const open = (a: typeof alerting) => a.store.open().filter((x) => x.rule === 'target_down');
     expect(open(alerting).map((a) => a.state)).toEqual(['firing']);
     tcp('so-y-te', '5', 1); // clear from now on: resolves 60 s later unless it comes back
-    step(40_000);
+    await step(40_000);
     const after = restart();
     clock.advance(25_000); // 65 s since it cleared, 25 s of them after the restart
-    after.tick();
+    await after.tick();
     expect(open(after)).toEqual([]);
     expect(after.store.list({ state: 'resolved' }).filter((a) => a.rule === 'target_down')).toHaveLength(1);
   });
 
-  it('the same point sent again (an agent resending an unanswered batch) changes nothing', () => {
+  it('the same point sent again (an agent resending an unanswered batch) changes nothing', async () => {
     const { alerting, clock, step } = setup();
     const status = (dropped: number, time: string) =>
       alerting.observe({ id: 'pc-1', agency: 'so-y-te' }, [{ measurement: 'agent_status', tags: { host: 'pc-1', agency: 'so-y-te', agent: 'pc-1' }, fields: { dropped_samples: dropped }, time }]);
     const t1 = new Date(clock.now()).toISOString();
     status(0, t1);
-    step(60_000);
+    await step(60_000);
     const t2 = new Date(clock.now()).toISOString();
     status(40, t2);
     const open = () => alerting.store.open().filter((a) => a.rule === 'agent_dropping_samples');
     expect(open()).toHaveLength(1);
     status(40, t2); // the batch again: for an `increase` rule, 40 → 40 must not read as "no longer increasing"
-    step(16 * 60_000); // past resolveAfter (15m): a duplicate taken as "cleared" would have resolved it
+    await step(16 * 60_000); // past resolveAfter (15m): a duplicate taken as "cleared" would have resolved it
     expect(open()).toHaveLength(1);
   });
 
-  it('a blip shorter than `for` sends nothing; flapping while firing sends no resolve', () => {
+  it('a blip shorter than `for` sends nothing; flapping while firing sends no resolve', async () => {
     const { tcp, step, mails } = setup({ rules: [{ name: 'target_down', for: '30s', resolveAfter: '2m' }] });
     tcp('so-y-te', '9', 0);
-    step(10_000);
+    await step(10_000);
     tcp('so-y-te', '9', 1);
-    step(60_000);
+    await step(60_000);
     expect(mails()).toHaveLength(0);
     tcp('so-y-te', '9', 0);
-    step(31_000);
-    step(10_000);
+    await step(31_000);
+    await step(10_000);
     expect(mails()).toHaveLength(1);
     for (let i = 0; i < 20; i++) {
       tcp('so-y-te', '9', i % 2);
-      step(10_000);
+      await step(10_000);
     }
     expect(mails()).toHaveLength(1);
   });
 
-  it('escalates an unacknowledged critical alert; acknowledgement stops repeats and escalation', () => {
+  it('escalates an unacknowledged critical alert; acknowledgement stops repeats and escalation', async () => {
     const { alerting, tcp, step, mails } = setup({ escalateAfter: '5m', repeatInterval: { critical: '3m' }, rules: [{ name: 'target_down', for: '0s' }] });
     tcp('so-y-te', '1', 0);
     tcp('so-tu-phap', '2', 0);
-    step(10_000);
+    await step(10_000);
     expect(mails()).toHaveLength(3);
     const [a1] = alerting.store.list({ agency: 'so-y-te' });
     alerting.store.acknowledge(a1.id, 'tester', 'on it', Date.now());
-    for (let i = 0; i < 40; i++) step(10_000); // ~6.7 min
+    for (let i = 0; i < 40; i++) await step(10_000); // ~6.7 min
     const later = mails().slice(3);
     expect(later.some((m) => m.subject.startsWith('[CHUYỂN CẤP][NGHIÊM TRỌNG][Sở Tư pháp]') && m.recipients.includes('boss@example.vn'))).toBe(true);
     expect(later.some((m) => m.subject.includes('[REMINDER]'))).toBe(true);
@@ -121,36 +122,36 @@ describe('alert engine and notifier (manual clock)', () => {
     expect(alerting.store.get(a1.id)).toMatchObject({ ackedBy: 'tester', ackNote: 'on it' });
   });
 
-  it('silences and maintenance windows record instead of mailing, and no resolve mail follows', () => {
+  it('silences and maintenance windows record instead of mailing, and no resolve mail follows', async () => {
     // 2026-11-29 is a Sunday; 22:30 in Ho Chi Minh City is 15:30 UTC.
     const { alerting, tcp, step, clock } = setup({ rules: [{ name: 'target_down', for: '0s', resolveAfter: '0s' }], maintenance: [{ agency: 'so-y-te', days: ['sun'], start: '22:00', end: '02:00' }] });
     clock.set(Date.parse('2026-11-29T15:30:00Z'));
-    alerting.store.addSilence({ matchers: { agency: 'so-tu-phap', port: '~[0-9]+' }, startsAt: clock.now(), endsAt: clock.now() + 3_600_000, reason: 'router swap', author: 'ops' }, clock.now());
+    await addSilence(alerting.state.db, { matchers: { agency: 'so-tu-phap', port: '~[0-9]+' }, startsAt: clock.now(), endsAt: clock.now() + 3_600_000, reason: 'router swap', author: 'ops' }, clock.now());
     tcp('so-y-te', '1', 0);
     tcp('so-tu-phap', '2', 0);
-    step(15_000);
+    await step(15_000);
     tcp('so-y-te', '1', 1);
     tcp('so-tu-phap', '2', 1);
-    step(15_000);
-    step(15_000);
+    await step(15_000);
+    await step(15_000);
     const history = alerting.store.notifications();
     expect(history).toHaveLength(2);
     expect(history.every((n) => n.status === 'suppressed')).toBe(true);
     expect(history.map((n) => n.kind).sort()).toEqual(['suppressed: maintenance window', 'suppressed: silence #1: router swap (ops)']);
   });
 
-  it('a bad silence stored before matchers were checked (bad pattern, bad JSON) silences nothing and stops no mail', () => {
+  it('a bad silence stored before matchers were checked (bad pattern, bad JSON) silences nothing and stops no mail', async () => {
     const { alerting, db, tcp, step, mails, clock } = setup({ groupWait: '0s', rules: [{ name: 'target_down', for: '0s' }] });
     const insert = db.prepare('INSERT INTO alert_silences (matchers, starts_at, ends_at, reason, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     for (const matchers of ['{"target":"~("}', '{oops', 'null', '{"target":5}']) insert.run(matchers, clock.now() - 1000, clock.now() + 3_600_000, 'old', 'ops', clock.now() - 1000);
     tcp('so-y-te', '1', 0);
     tcp('so-tu-phap', '2', 0);
-    step(1000);
+    await step(1000);
     expect(mails().map((m) => m.agency).sort()).toEqual(['so-tu-phap', 'so-tu-phap', 'so-y-te']);
-    expect(alerting.store.silences(clock.now())).toHaveLength(4); // still listed, so they can be removed
+    expect(await listSilences(alerting.state, clock.now())).toHaveLength(4); // still listed, so they can be removed
   });
 
-  it('a rule that fails is skipped with its name logged; the other rules still fire and mail', () => {
+  it('a rule that fails is skipped with its name logged; the other rules still fire and mail', async () => {
     const config = parseCollectorConfig('/tmp/collector.yaml', {
       agencies: AGENCIES,
       alerts: {
@@ -172,13 +173,13 @@ describe('alert engine and notifier (manual clock)', () => {
       alerting.observe({ id: 'pc', agency: 'so-y-te' }, [{ measurement: 'tcp', tags: { target: '127.0.0.1', port: String(i + 1), result: 'refused', agency: 'so-y-te', agent: 'pc' }, fields: { up: 0 }, time: new Date(clock.now()).toISOString() }]);
     }
     clock.advance(1000);
-    alerting.tick();
+    await alerting.tick();
     expect(alerting.store.list().map((a) => a.rule)).toEqual(['target_down', 'target_down', 'target_down']);
     expect(alerting.store.notifications().filter((n) => n.status === 'queued')).toHaveLength(1);
     expect(errors).toEqual([expect.objectContaining({ rule: 'broken' })]); // once, not once per sample
   });
 
-  it('agent silent after 3 of its status intervals', () => {
+  it('agent silent after 3 of its status intervals', async () => {
     const { alerting, step, clock, mails } = setup({ groupWait: '0s' });
     const status = () =>
       alerting.observe({ id: 'pc-1', agency: 'so-y-te' }, [
@@ -186,47 +187,47 @@ describe('alert engine and notifier (manual clock)', () => {
       ]);
     for (let i = 0; i < 4; i++) {
       status();
-      step(60_000);
+      await step(60_000);
     }
     expect(mails()).toHaveLength(0);
-    step(61_000);
-    step(60_000); // 3 min since the last status + a tick
+    await step(61_000);
+    await step(60_000); // 3 min since the last status + a tick
     expect(mails()).toHaveLength(1);
     expect(mails()[0].subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
     status();
-    step(1000);
+    await step(1000);
     expect(mails()[1].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
     for (let i = 0; i < 3; i++) {
       status();
-      step(60_000);
+      await step(60_000);
     }
-    step(61_000);
-    step(60_000); // silent again: a second episode
+    await step(61_000);
+    await step(60_000); // silent again: a second episode
     expect(mails().map((m) => m.subject.slice(0, 16))).toEqual(['[NGHIÊM TRỌNG][S', '[ĐÃ KHẮC PHỤC][S', '[NGHIÊM TRỌNG][S']);
   });
 
-  it('a revoked agent is not called silent', () => {
+  it('a revoked agent is not called silent', async () => {
     const { alerting, step, clock, mails, db } = setup({ groupWait: '0s' });
     for (let i = 0; i < 3; i++) {
       alerting.observe({ id: 'pc-2', agency: 'so-y-te' }, [
         { measurement: 'agent_status', tags: { version: '1', agency: 'so-y-te', agent: 'pc-2' }, fields: { queue_samples: 0, dropped_samples: 0, cycle_ms: 1, rss_bytes: 1 }, time: new Date(clock.now()).toISOString() },
       ]);
-      step(60_000);
+      await step(60_000);
     }
     db.prepare(`INSERT INTO agents (id, agency, hostname, token_hash, created_at, revoked_at) VALUES ('pc-2', 'so-y-te', 'pc-2', 'x', 0, ?)`).run(clock.now());
-    for (let i = 0; i < 10; i++) step(60_000);
+    for (let i = 0; i < 10; i++) await step(60_000);
     expect(mails()).toHaveLength(0);
   });
 
-  it('storm control: past maxMails a recipient gets one summary instead', () => {
+  it('storm control: past maxMails a recipient gets one summary instead', async () => {
     const { tcp, step, mails } = setup({ groupWait: '0s', storm: { maxMails: 3, window: '10m' }, rules: [{ name: 'target_down', for: '0s', resolveAfter: '0s' }] });
     for (let i = 0; i < 8; i++) {
       tcp('so-y-te', String(100 + i), 0);
-      step(1000);
+      await step(1000);
     }
     const toIt = () => mails().filter((m) => m.recipients.includes('it@soyte.example.vn'));
     expect(toIt()).toHaveLength(3);
-    step(10 * 60_000);
+    await step(10 * 60_000);
     const summaries = toIt().filter((m) => m.kind === 'storm-summary');
     expect(summaries).toHaveLength(1);
     expect(summaries[0].subject).toBe('[TỔNG HỢP] 5 thư cảnh báo bị gộp do quá nhiều thư');
@@ -234,7 +235,7 @@ describe('alert engine and notifier (manual clock)', () => {
 });
 
 describe('history retention (alerts.historyRetention)', () => {
-  it('deletes resolved alerts, final mails with their attachments, the mail log and ended silences past the retention; keeps what is still in play', () => {
+  it('deletes resolved alerts, final mails with their attachments, the mail log and ended silences past the retention; keeps what is still in play', async () => {
     const { alerting, db, clock } = setup({ historyRetention: '62d' });
     const store = alerting.store;
     const day = 86_400_000;
@@ -256,8 +257,8 @@ describe('history retention (alerts.historyRetention)', () => {
     const recentSent = mail('sent', now - day);
     store.logMail('a@example.vn', oldSent, old, false);
     store.logMail('b@example.vn', oldSent, old, true); // held, not yet summarized: still in play
-    store.addSilence({ matchers: { agency: 'so-y-te' }, startsAt: old, endsAt: old + day, reason: 'bảo trì cũ', author: 'admin' }, old);
-    const current = store.addSilence({ matchers: { agency: 'so-y-te' }, startsAt: now, endsAt: now + day, reason: 'bảo trì', author: 'admin' }, now);
+    await addSilence(alerting.state.db, { matchers: { agency: 'so-y-te' }, startsAt: old, endsAt: old + day, reason: 'bảo trì cũ', author: 'admin' }, old);
+    const current = await addSilence(alerting.state.db, { matchers: { agency: 'so-y-te' }, startsAt: now, endsAt: now + day, reason: 'bảo trì', author: 'admin' }, now);
 
     store.prune(now - 62 * day);
 
@@ -270,17 +271,17 @@ describe('history retention (alerts.historyRetention)', () => {
     expect(store.attachments(oldQueued)).toHaveLength(1);
     expect(store.notification(recentSent)).toBeDefined();
     expect(db.prepare('SELECT recipient FROM mail_log WHERE at < ?').all(now - 62 * day)).toEqual([{ recipient: 'b@example.vn' }]);
-    expect(store.silences(now, { includeEnded: true }).map((s) => s.id)).toEqual([current.id]);
+    expect((await listSilences(alerting.state, now, { includeEnded: true })).map((s) => s.id)).toEqual([current.id]);
     expect(db.prepare('SELECT COUNT(*) AS n FROM alert_events WHERE alert_id = ?').get(oldAlert)).toEqual({ n: 0 });
 
     // The alerting timer prunes on its first round and then hourly, with the configured retention.
     const another = resolvedAlert(now - 70 * day);
-    alerting.tick();
+    await alerting.tick();
     expect(store.get(another)).toBeUndefined();
     expect(store.get(recentAlert)).toBeDefined();
   });
 
-  it('refuses a retention shorter than two months, naming the key', () => {
+  it('refuses a retention shorter than two months, naming the key', async () => {
     expect(() => setup({ historyRetention: '30d' })).toThrow(/alerts\.historyRetention/);
   });
 });

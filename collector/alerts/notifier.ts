@@ -5,6 +5,7 @@ import { channelAddress, type ChannelSettings } from './channels/settings.ts';
 import type { Rule } from './rules.ts';
 import { channelLocale, channelTakes, escalationRecipients, recipientsFor, type AgencyInfo, type Recipient } from './routing.ts';
 import type { AlertSettings } from './settings.ts';
+import type { SilenceRow } from './silence-store.ts';
 import type { AlertRow, AlertStore, EventKind } from './store.ts';
 import { FailureLog, type AlertLog } from './failures.ts';
 import { SilenceCache, type CompiledSilence } from './silences.ts';
@@ -44,12 +45,13 @@ export class Notifier {
   }
 
   /**
-   * One round. Each alert, each agency's mail group and the storm summaries are handled on their own: one
+   * One round, given the silences not over (read by the caller just before: the round decides and writes
+   * without waiting on anything). Each alert, each agency's mail group and the storm summaries are handled on their own: one
    * that fails is logged with its id and skipped, and the others go on.
    */
-  tick(now: number): void {
+  tick(now: number, silenceRows: SilenceRow[]): void {
     const { store, settings } = this.opts;
-    const silences = this.silences.active(store.silences(now), now);
+    const silences = this.silences.active(silenceRows, now);
     for (const a of store.firing()) {
       this.isolated(`alert:${a.id}`, { alert: a.id, rule: a.rule, agency: a.agency }, 'alert skipped by the notifier', () => this.judgeFiring(a, silences, now));
     }

@@ -3,6 +3,7 @@
 import type { WireSample } from '../../protocol/index.ts';
 import type { AgentIdentity } from '../ingest/ingest.ts';
 import type { DB } from '../state/db.ts';
+import { sqliteStateSql, type StateSql } from '../state/sql/connect.ts';
 import { AnnotationWriter } from './annotations.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { buildChannels } from './channels/index.ts';
@@ -11,11 +12,14 @@ import { AlertEngine } from './engine.ts';
 import { Notifier } from './notifier.ts';
 import type { AgencyInfo } from './routing.ts';
 import type { AlertSettings, SmtpSettings } from './settings.ts';
+import { listSilences, type SilenceRow } from './silence-store.ts';
 import { AlertStore } from './store.ts';
 import { summaryOf } from './templates.ts';
 
 export interface AlertingOptions {
   db: DB;
+  /** The stores on the SQL layer (silences); by default over `db`, the same connection. */
+  state?: StateSql;
   settings: AlertSettings;
   smtp?: SmtpSettings;
   agencies: AgencyInfo[];
@@ -29,13 +33,17 @@ export interface AlertingOptions {
 
 export interface Alerting {
   store: AlertStore;
+  state: StateSql;
   engine: AlertEngine;
   notifier: Notifier;
   delivery: NotificationDelivery;
   annotations: AnnotationWriter;
   observe(agent: AgentIdentity, samples: WireSample[], now?: number): void;
-  /** One round of timers: deadlines, silent agents, notifications; the delivery pump runs in the background. */
-  tick(): void;
+  /**
+   * One round of timers: deadlines, silent agents, notifications; the delivery pump runs in the background.
+   * Rounds asked for while one runs follow it, one after the other.
+   */
+  tick(): Promise<void>;
   /** Wait until the deliveries and annotation flush in progress are done (tests, shutdown). */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -45,10 +53,27 @@ const CADENCE_SAVE_MS = 5000;
 const PRUNE_EVERY_MS = 3_600_000;
 const ANNOTATION_FLUSH_MS = 5000;
 
+/**
+ * Rounds one at a time: one asked for while another runs starts when it ends (the timer skips instead
+ * while one runs: the next interval comes soon enough, and a slow database must not pile rounds up).
+ */
+function oneAtATime(round: () => Promise<void>): { run(): Promise<void>; busy(): boolean; idle(): Promise<void> } {
+  let last: Promise<void> = Promise.resolve();
+  let pending = 0;
+  const run = (): Promise<void> => {
+    pending++;
+    const next = last.then(round).finally(() => pending--);
+    last = next.catch(() => {});
+    return next;
+  };
+  return { run, busy: () => pending > 0, idle: () => last };
+}
+
 /** The alerting subsystem: engine on the ingest stream, notifier and mail queue on a timer. */
 export function startAlerting(opts: AlertingOptions): Alerting {
   const clock = opts.clock ?? systemClock;
   const store = new AlertStore(opts.db);
+  const state = opts.state ?? sqliteStateSql(opts.db);
   const annotations = new AnnotationWriter(opts.writer);
   const rulesByName = new Map(opts.settings.rules.map((r) => [r.name, r]));
   const agencies = new Map(opts.agencies.map((a) => [a.id, a]));
@@ -78,10 +103,18 @@ export function startAlerting(opts: AlertingOptions): Alerting {
       opts.log?.error({ err }, `alert ${what} failed`);
     }
   };
-  const tick = () => {
+  const round = async () => {
     const now = clock.now();
     step('evaluation', () => engine.tick(now));
-    step('notification', () => notifier.tick(now));
+    // Read before the notifier's round, which then decides and writes with nothing awaited in between.
+    // Silences that cannot be read skip the round: better late than mailing what someone silenced.
+    let silences: SilenceRow[] | undefined;
+    try {
+      silences = await listSilences(state, now);
+    } catch (err) {
+      opts.log?.error({ err }, 'alert silences not read: notification round skipped');
+    }
+    if (silences) step('notification', () => notifier.tick(now, silences));
     step('housekeeping', () => {
       if (now - lastCadenceSave >= CADENCE_SAVE_MS) {
         engine.forgetAgents(store.revokedAgents(), now);
@@ -101,14 +134,19 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     }
   };
 
+  const rounds = oneAtATime(round);
+
   let timer: NodeJS.Timeout | undefined;
   if (opts.timers !== false && opts.settings.enabled) {
-    timer = setInterval(tick, opts.settings.evaluationIntervalMs);
+    timer = setInterval(() => {
+      if (!rounds.busy()) rounds.run().catch((err) => opts.log?.error({ err }, 'alert round failed'));
+    }, opts.settings.evaluationIntervalMs);
     timer.unref();
   }
 
   return {
     store,
+    state,
     engine,
     notifier,
     delivery,
@@ -117,13 +155,15 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     observe: (agent, samples) => {
       if (opts.settings.enabled) engine.observe(agent, samples, clock.now());
     },
-    tick,
+    tick: rounds.run,
     settle: async () => {
+      await rounds.idle();
       await delivery.idle();
       await flushing;
     },
     close: async () => {
       clearInterval(timer);
+      await rounds.idle();
       await delivery.idle();
       await annotations.flush();
       engine.saveCadence();

@@ -1,5 +1,5 @@
-// Alerting's SQLite tables behind one class: alerts, silences, acknowledgements, the notification
-// history and the mail queue, so that state survives a restart and the CLI and console see it too.
+// Alerting's SQLite tables behind one class: alerts, acknowledgements, the notification history and the
+// mail queue, so that state survives a restart and the CLI and console see it too (silences: silence-store.ts).
 import type { DB } from '../state/db.ts';
 import type { Severity } from './rules.ts';
 
@@ -31,17 +31,7 @@ export interface AlertRow {
 
 export type EventKind = 'firing' | 'repeat' | 'resolved' | 'escalation';
 
-export interface SilenceRow {
-  id: number;
-  matchers: Record<string, string>;
-  startsAt: number;
-  endsAt: number;
-  reason: string;
-  author: string;
-  createdAt: number;
-  removedAt: number | null;
-  removedBy: string | null;
-}
+export type { SilenceRow } from './silence-store.ts';
 
 export type NotificationStatus = 'queued' | 'sent' | 'suppressed' | 'held';
 
@@ -181,30 +171,6 @@ export class AlertStore {
   acknowledge(id: number, by: string, note: string | undefined, now: number): AlertRow | undefined {
     this.db.prepare(`UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ? AND state = 'firing' AND acked_at IS NULL`).run(now, by, note ?? null, id);
     return this.get(id);
-  }
-
-  // Silences
-
-  addSilence(s: { matchers: Record<string, string>; startsAt: number; endsAt: number; reason: string; author: string }, now: number): SilenceRow {
-    const r = this.db
-      .prepare('INSERT INTO alert_silences (matchers, starts_at, ends_at, reason, author, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(JSON.stringify(s.matchers), s.startsAt, s.endsAt, s.reason, s.author, now);
-    return this.silence(Number(r.lastInsertRowid))!;
-  }
-
-  silence(id: number): SilenceRow | undefined {
-    const r = this.db.prepare('SELECT * FROM alert_silences WHERE id = ?').get(id) as Raw | undefined;
-    return r ? silenceOf(r) : undefined;
-  }
-
-  removeSilence(id: number, by: string, now: number): boolean {
-    return this.db.prepare('UPDATE alert_silences SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL').run(now, by, id).changes > 0;
-  }
-
-  /** Silences not removed and not yet over (active now or starting later). */
-  silences(now: number, opts: { includeEnded?: boolean } = {}): SilenceRow[] {
-    const sql = opts.includeEnded ? 'SELECT * FROM alert_silences ORDER BY id DESC LIMIT 500' : 'SELECT * FROM alert_silences WHERE removed_at IS NULL AND ends_at > ? ORDER BY id';
-    return ((opts.includeEnded ? this.db.prepare(sql).all() : this.db.prepare(sql).all(now)) as Raw[]).map(silenceOf);
   }
 
   // Events waiting for their group to be mailed
@@ -382,18 +348,4 @@ export class AlertStore {
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
-}
-
-function silenceOf(r: Raw): SilenceRow {
-  return {
-    id: r.id as number,
-    matchers: objectColumn(r.matchers),
-    startsAt: r.starts_at as number,
-    endsAt: r.ends_at as number,
-    reason: r.reason as string,
-    author: r.author as string,
-    createdAt: r.created_at as number,
-    removedAt: r.removed_at as number | null,
-    removedBy: r.removed_by as string | null,
-  };
 }

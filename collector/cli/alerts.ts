@@ -3,6 +3,7 @@
 import { parseDuration } from '../../protocol/index.ts';
 import { sendTestMail } from '../alerts/delivery.ts';
 import { MAX_SILENCE_DAYS, silenceProblem } from '../alerts/silences.ts';
+import { addSilence, listSilences, removeSilence } from '../alerts/silence-store.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { formatTime, summaryOf } from '../alerts/templates.ts';
 import type { CollectorConfig } from '../config.ts';
@@ -97,13 +98,13 @@ async function silence(argv: string[]): Promise<number> {
       const problem = silenceProblem({ matchers, startsAt: now, endsAt: now + ms }, now);
       if (problem?.field === 'matchers') throw new UsageError(`silence add: --match: ${problem.message}`);
       if (problem) throw new UsageError(`silence add: --duration ${args.duration}: ${problem.message}`);
-      const s = store.addSilence({ matchers, startsAt: now, endsAt: now + ms, reason: args.reason, author: args.by }, now);
+      const s = await addSilence(state.db, { matchers, startsAt: now, endsAt: now + ms, reason: args.reason, author: args.by }, now);
       await cliAudit(state, 'silence_add', { target: String(s.id), agency: matchers.agency, detail: `${matcherText(matchers)}, recorded as ${args.by}` });
       stdout(`silence ${s.id} until ${formatTime(s.endsAt, 'vi')}\n`);
       return 0;
     }
     if (sub === 'list') {
-      const list = store.silences(Date.now(), { includeEnded: args.all });
+      const list = await listSilences(state, Date.now(), { includeEnded: args.all });
       if (args.json) return stdout(JSON.stringify(list) + '\n'), 0;
       const matchers = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',');
       const rows = list.map((s) => [String(s.id), matchers(s.matchers), when(s.startsAt), when(s.endsAt), s.author, s.reason, s.removedBy ?? '']);
@@ -113,7 +114,7 @@ async function silence(argv: string[]): Promise<number> {
     if (sub !== 'remove') throw new UsageError('silence: expected add, list or remove ID');
     if (!id || !/^\d+$/.test(id)) throw new UsageError('silence remove needs a silence id');
     if (!args.by) throw new UsageError('silence remove: --by NAME is required');
-    if (!store.removeSilence(Number(id), args.by, Date.now())) return stdout(`no active silence ${id}\n`), 1;
+    if (!(await removeSilence(state.db, Number(id), args.by, Date.now()))) return stdout(`no active silence ${id}\n`), 1;
     await cliAudit(state, 'silence_remove', { target: id, detail: `recorded as ${args.by}` });
     stdout(`silence ${id} removed\n`);
     return 0;

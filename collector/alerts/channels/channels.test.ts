@@ -218,7 +218,7 @@ describe('grouping, storms and escalation on a channel, as for mail (manual cloc
       alerting.observe({ id: 'pc', agency: 'so-y-te' }, [{ measurement: 'tcp', tags: { target: '127.0.0.1', port: '9', result: 'refused', agency: 'so-y-te', agent: 'pc' }, fields: { up: 0 }, time: new Date(clock.now()).toISOString() }]);
       for (const ms of [1000, 1000, 61_000, 1000]) {
         clock.advance(ms);
-        alerting.tick();
+        await alerting.tick();
       }
       await alerting.settle();
       const kinds = (channel: string) => alerting.store.notifications({ channel }).map((n) => n.kind).reverse();
@@ -249,14 +249,14 @@ describe('grouping, storms and escalation on a channel, as for mail (manual cloc
       for (let port = 1; port <= 4; port++) {
         alerting.observe({ id: 'pc', agency: 'so-y-te' }, [{ measurement: 'tcp', tags: { target: '127.0.0.1', port: String(port), result: 'refused', agency: 'so-y-te', agent: 'pc' }, fields: { up: 0 }, time: new Date(clock.now()).toISOString() }]);
         clock.advance(1000);
-        alerting.tick();
-        alerting.tick();
+        await alerting.tick();
+        await alerting.tick();
         await alerting.settle();
       }
       const rows = alerting.store.notifications({ channel: 'soc' }).reverse();
       expect(rows.map((n) => n.status)).toEqual(['sent', 'sent', 'held', 'held']);
       clock.advance(600_000);
-      alerting.tick();
+      await alerting.tick();
       await alerting.settle();
       const summary = await waitFor(async () => hook.accepted.find((d) => d.body.kind === 'storm-summary'), { what: 'storm summary', timeoutMs: 5000 });
       expect(summary.body.subject).toBe('[TỔNG HỢP] 2 tin cảnh báo bị gộp do quá nhiều tin');

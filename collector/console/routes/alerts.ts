@@ -6,6 +6,7 @@ import { channelOf, sendChannelTest } from '../../alerts/channels/index.ts';
 import { channelAddress, routeSummary } from '../../alerts/channels/settings.ts';
 import { sendTestMail } from '../../alerts/delivery.ts';
 import { channelLocale } from '../../alerts/routing.ts';
+import { addSilence, getSilence, listSilences, removeSilence } from '../../alerts/silence-store.ts';
 import { silenceProblem } from '../../alerts/silences.ts';
 import { getAgency } from '../../state/agencies.ts';
 import { formBody, IdParams, text, type ConsoleContext } from '../context.ts';
@@ -53,7 +54,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     const page = alertsPage(ctx, {
       active: store.list({ state: 'active', agency: scope }),
       history: store.list({ state: 'resolved', agency: scope, limit: 100 }),
-      silences: store.silences(now).filter((s) => !scope || s.matchers.agency === scope),
+      silences: (await listSilences(cx.services.state, now)).filter((s) => !scope || s.matchers.agency === scope),
       rules: [...rules.keys()].sort(),
       agencies: await cx.visibleAgencies(request),
       names,
@@ -113,16 +114,16 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
       return renderAlerts(request, reply, 400, { error: t(L, 'badMatcher', { label: first.label ?? '', problem: first.message }) });
     }
     if (problem || endsAt === undefined) return renderAlerts(request, reply, 400, { error: t(L, 'badEndsAt', { endsAt: form.endsAt ?? '' }) });
-    const silence = store.addSilence({ matchers: parsed.matchers, startsAt: now, endsAt, reason: reason.slice(0, 300), author: cx.userName(request) }, now);
+    const silence = await addSilence(cx.services.state.db, { matchers: parsed.matchers, startsAt: now, endsAt, reason: reason.slice(0, 300), author: cx.userName(request) }, now);
     await cx.audit(request, 'silence_add', { target: String(silence.id), agency: parsed.matchers.agency, detail: matcherText(parsed.matchers) });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });
 
   r.post(`${CONSOLE}/silences/:id/remove`, { preValidation: cx.need('operator'), schema: { params: IdParams, body: ActionForm } }, async (request, reply) => {
-    const s = store.silence(Number(request.params.id) || 0);
+    const s = await getSilence(cx.services.state, Number(request.params.id) || 0);
     const scope = cx.scopeOf(request);
     if (!s || (scope && s.matchers.agency !== scope)) return cx.fail(request, reply, 404);
-    store.removeSilence(s.id, cx.userName(request), Date.now());
+    await removeSilence(cx.services.state.db, s.id, cx.userName(request), Date.now());
     await cx.audit(request, 'silence_remove', { target: String(s.id), agency: s.matchers.agency, detail: matcherText(s.matchers) });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });

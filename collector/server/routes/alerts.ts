@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { parseDuration, PATHS } from '../../../protocol/index.ts';
 import { MAX_MATCHERS, MAX_PATTERN_LENGTH } from '../../alerts/matchers.ts';
 import { silenceProblem } from '../../alerts/silences.ts';
+import { addSilence, getSilence, listSilences, removeSilence } from '../../alerts/silence-store.ts';
 import { AlertStore } from '../../alerts/store.ts';
 import type { CollectorServices } from '../services.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
@@ -127,7 +128,7 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
 function silenceRoutes(app: FastifyInstance, store: AlertStore, state: CollectorServices['state']): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(PATHS.silences, { preHandler: app.requireRole('viewer'), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }) } }, async (request) => {
-    const list = store.silences(Date.now(), { includeEnded: request.query.all });
+    const list = await listSilences(state, Date.now(), { includeEnded: request.query.all });
     const agency = request.principal?.agency;
     return { silences: agency ? list.filter((s) => s.matchers.agency === agency) : list };
   });
@@ -141,7 +142,7 @@ function silenceRoutes(app: FastifyInstance, store: AlertStore, state: Collector
     async (request, reply) => {
       const built = silenceOf(request.body, request.principal?.agency, Date.now());
       if ('status' in built) return reply.code(built.status).send({ error: built.status === 403 ? 'forbidden' : 'bad_request', message: built.message });
-      const silence = store.addSilence({ ...built, author: request.principal!.name }, Date.now());
+      const silence = await addSilence(state.db, { ...built, author: request.principal!.name }, Date.now());
       await recordAudit(state.db, { ...actorOf(request.principal), action: 'silence_add', target: String(silence.id), agency: built.matchers.agency, address: request.ip, detail: matcherText(built.matchers) });
       return { silence };
     },
@@ -151,11 +152,11 @@ function silenceRoutes(app: FastifyInstance, store: AlertStore, state: Collector
     PATHS.silence,
     { preHandler: app.requireRole('operator'), schema: { params: Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }) } },
     async (request, reply) => {
-      const s = store.silence(Number(request.params.id));
+      const s = await getSilence(state, Number(request.params.id));
       const own = request.principal?.agency;
       // Another agency's silence is answered exactly as a missing one.
       if (!s || s.removedAt !== null || (own && s.matchers.agency !== own)) return reply.code(404).send({ error: 'not_found', message: `no active silence ${request.params.id}` });
-      store.removeSilence(s.id, request.principal!.name, Date.now());
+      await removeSilence(state.db, s.id, request.principal!.name, Date.now());
       await recordAudit(state.db, { ...actorOf(request.principal), action: 'silence_remove', target: String(s.id), agency: s.matchers.agency, address: request.ip, detail: matcherText(s.matchers) });
       return { removed: s.id };
     },
