@@ -4,6 +4,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../collector/cli/index.ts';
+import { attachmentsOf } from '../collector/alerts/queue-store.ts';
 import { AlertStore } from '../collector/alerts/store.ts';
 import { recordFinding } from '../collector/state/web-findings.ts';
 import { recordAuthFinding } from '../collector/state/auth-findings.ts';
@@ -280,7 +281,7 @@ describe.skipIf(skip)('monthly report', () => {
     expect(await noChromium.runOnce(Date.parse('2026-12-01T00:30:00Z'))).toBe('2026-11');
     const queued = tc.collector.db.prepare(`SELECT notification_id AS id FROM report_mailings WHERE month = '2026-11'`).get() as { id: number };
     const store = tc.collector.alerting.store;
-    expect(store.attachments(queued.id).map((a) => a.filename)).toEqual(['canhgac-bao-cao-2026-11.csv']);
+    expect((await attachmentsOf(tc.collector.state, queued.id)).map((a) => a.filename)).toEqual(['canhgac-bao-cao-2026-11.csv']);
     expect(store.notification(queued.id)!.text).toContain('Không tạo được bản PDF trên máy chủ này (cần gói chromium).');
     expect(errors.join()).toContain('cannot run /usr/bin/chromium');
   }, 150_000);

@@ -3,14 +3,16 @@
 // failing or slow channel never holds up another.
 import type { Channel } from './channels/types.ts';
 import { ChannelError } from './channels/types.ts';
-import { EMAIL_CHANNEL, type AlertStore, type OutgoingMail } from './store.ts';
+import type { StateSql } from '../state/sql/connect.ts';
+import { claimDue, closeQueued, markFailed, markSent, queuedChannels } from './queue-store.ts';
+import { EMAIL_CHANNEL, type OutgoingMail } from './store.ts';
 
 export { sendMail, sendTestMail, smtpTransport, type Mail } from './channels/email.ts';
 
 export const RETRY_BASE_MS = 1000;
 /** However long a receiver asks to be left alone (Retry-After), it is asked again after a day. */
 const MAX_ASKED_WAIT_MS = 86_400_000;
-/** Notifications one channel sends in one round before the others' rounds are looked at again. */
+/** Notifications one channel sends in one round (each claimed on its own) before its next round. */
 const BATCH = 20;
 /** How often the queue is searched for notifications of channels no longer configured (a scan of the queue). */
 const ORPHAN_SCAN_MS = 60_000;
@@ -33,7 +35,7 @@ export class NotificationDelivery {
   private lastOrphanScan = -Infinity;
 
   constructor(
-    private readonly store: AlertStore,
+    private readonly state: StateSql,
     private readonly channels: ReadonlyMap<string, Channel>,
     private readonly log: DeliveryLog = { warn: () => undefined },
   ) {}
@@ -43,7 +45,7 @@ export class NotificationDelivery {
     const names = new Set(this.channels.keys());
     if (now() - this.lastOrphanScan >= ORPHAN_SCAN_MS) {
       this.lastOrphanScan = now();
-      for (const name of this.store.queuedChannels()) names.add(name);
+      for (const name of await queuedChannels(this.state)) names.add(name);
     }
     const started = [...names].filter((name) => !this.busy.has(name)).map((name) => this.track(name, now));
     return (await Promise.all(started)).reduce((a, b) => a + b, 0);
@@ -72,11 +74,15 @@ export class NotificationDelivery {
   private async drain(name: string, now: () => number): Promise<number> {
     const channel = this.channels.get(name);
     if (!channel) {
-      this.orphans(name);
+      await this.orphans(name, now());
       return 0;
     }
+    // Claimed one at a time, oldest first: a claim covers one send, and what this collector has not
+    // claimed yet stays free for another collector's delivery.
     let sent = 0;
-    for (const n of this.store.dueMails(now(), BATCH, name)) {
+    for (let i = 0; i < BATCH; i++) {
+      const [n] = await claimDue(this.state, name, now(), 1);
+      if (!n) break;
       if (!(await this.deliver(channel, n, now))) break; // the receiver is refusing: the rest waits for the next round
       sent++;
     }
@@ -87,9 +93,9 @@ export class NotificationDelivery {
    * Notifications of a channel that is not configured. Mail without an smtp section waits (the section may
    * come back with the next start, as before channels); a removed channel's are closed with the reason.
    */
-  private orphans(name: string): void {
+  private async orphans(name: string, now: number): Promise<void> {
     if (name === EMAIL_CHANNEL) return;
-    const closed = this.store.closeQueued(name, `channel "${name}" is not in the configuration any more`);
+    const closed = await closeQueued(this.state, name, `channel "${name}" is not in the configuration any more`, now);
     if (closed > 0 && !this.orphansLogged.has(name)) {
       this.orphansLogged.add(name);
       this.log.warn({ channel: name, notifications: closed }, 'queued notifications of a channel that is no longer configured were closed undelivered');
@@ -99,12 +105,12 @@ export class NotificationDelivery {
   private async deliver(channel: Channel, n: OutgoingMail, now: () => number): Promise<boolean> {
     try {
       await channel.send(n);
-      this.store.markSent(n.id, now());
+      await markSent(this.state, n.id, now());
       return true;
     } catch (err) {
       const message = String((err as Error).message ?? err).slice(0, 500);
       const asked = err instanceof ChannelError && err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, MAX_ASKED_WAIT_MS) : 0;
-      this.store.markFailed(n.id, message, now() + Math.max(backoffMs(n.attempts, channel.maxBackoffMs), asked));
+      await markFailed(this.state, n.id, message, now() + Math.max(backoffMs(n.attempts, channel.maxBackoffMs), asked));
       const what = channel.kind === 'email' ? 'alert mail not delivered; will retry' : `alert notification not delivered through ${channel.kind} channel "${channel.name}"; will retry`;
       this.log.warn({ notification: n.id, channel: channel.name, attempts: n.attempts + 1, err: message }, what);
       return false;

@@ -3,6 +3,7 @@ import { parseCollectorConfig } from '../config.ts';
 import { openDb } from '../state/db.ts';
 import { ManualClock } from './clock.ts';
 import { startAlerting } from './service.ts';
+import { attachmentsOf } from './queue-store.ts';
 import { addSilence, listSilences } from './silence-store.ts';
 
 const AGENCIES = [
@@ -266,9 +267,9 @@ describe('history retention (alerts.historyRetention)', () => {
     expect(store.get(recentAlert)).toBeDefined();
     expect(store.get(stillFiring)).toBeDefined();
     expect(store.notification(oldSent)).toBeUndefined();
-    expect(store.attachments(oldSent)).toEqual([]);
+    expect(await attachmentsOf(alerting.state, oldSent)).toEqual([]);
     expect(store.notification(oldQueued)).toBeDefined();
-    expect(store.attachments(oldQueued)).toHaveLength(1);
+    expect(await attachmentsOf(alerting.state, oldQueued)).toHaveLength(1);
     expect(store.notification(recentSent)).toBeDefined();
     expect(db.prepare('SELECT recipient FROM mail_log WHERE at < ?').all(now - 62 * day)).toEqual([{ recipient: 'b@example.vn' }]);
     expect((await listSilences(alerting.state, now, { includeEnded: true })).map((s) => s.id)).toEqual([current.id]);

@@ -12,6 +12,7 @@ import { AlertEngine } from './engine.ts';
 import { Notifier } from './notifier.ts';
 import type { AgencyInfo } from './routing.ts';
 import type { AlertSettings, SmtpSettings } from './settings.ts';
+import { attachmentsOf } from './queue-store.ts';
 import { listSilences, type SilenceRow } from './silence-store.ts';
 import { AlertStore } from './store.ts';
 import { summaryOf } from './templates.ts';
@@ -89,7 +90,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     },
   });
   const notifier = new Notifier({ store, settings: opts.settings, rules: opts.settings.rules, agencies: opts.agencies, log: opts.log });
-  const delivery = new NotificationDelivery(store, buildChannels(opts.smtp, opts.settings.channels, (id) => store.attachments(id)), opts.log);
+  const delivery = new NotificationDelivery(state, buildChannels(opts.smtp, opts.settings.channels, (id) => attachmentsOf(state, id)), opts.log);
   let flushing: Promise<unknown> = Promise.resolve();
   let lastCadenceSave = clock.now();
   let lastFlush = 0;

@@ -33,7 +33,8 @@ export type EventKind = 'firing' | 'repeat' | 'resolved' | 'escalation';
 
 export type { SilenceRow } from './silence-store.ts';
 
-export type NotificationStatus = 'queued' | 'sent' | 'suppressed' | 'held';
+/** `sending`: claimed by one collector's delivery, until sent, failed or its claim runs out (queue-store.ts). */
+export type NotificationStatus = 'queued' | 'sending' | 'sent' | 'suppressed' | 'held';
 
 /** The channel of a notification that goes out as an e-mail (the others carry a configured channel's name). */
 export const EMAIL_CHANNEL = 'email';
@@ -89,7 +90,8 @@ function alertOf(r: Raw): AlertRow {
   return out as unknown as AlertRow;
 }
 
-function notificationOf(r: Raw): OutgoingMail {
+/** A notifications row as read (the queue's claims read them too). */
+export function notificationOf(r: Raw): OutgoingMail {
   return {
     id: r.id as number,
     createdAt: r.created_at as number,
@@ -221,43 +223,6 @@ export class AlertStore {
       (n.attachments ?? []).forEach((a, i) => add.run(id, i, a.filename, a.contentType, a.content));
       return id;
     })();
-  }
-
-  /** The files sent with a notification, in order (read when it is delivered, not with every queue scan). */
-  attachments(notificationId: number): MailAttachment[] {
-    return (
-      this.db.prepare('SELECT filename, content_type, content FROM notification_attachments WHERE notification_id = ? ORDER BY position').all(notificationId) as {
-        filename: string;
-        content_type: string;
-        content: Buffer;
-      }[]
-    ).map((r) => ({ filename: r.filename, contentType: r.content_type, content: r.content }));
-  }
-
-  /** Queued notifications that are due, oldest first: of one channel, or of all (`channel` undefined). */
-  dueMails(now: number, limit = 20, channel?: string): OutgoingMail[] {
-    const rows = channel === undefined
-      ? this.db.prepare(`SELECT * FROM notifications WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).all(now, limit)
-      : this.db.prepare(`SELECT * FROM notifications WHERE channel = ? AND status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?`).all(channel, now, limit);
-    return (rows as Raw[]).map(notificationOf);
-  }
-
-  /** The channels that have queued notifications (a channel removed from the config may still have some). */
-  queuedChannels(): string[] {
-    return (this.db.prepare(`SELECT DISTINCT channel FROM notifications WHERE status = 'queued'`).all() as { channel: string }[]).map((r) => r.channel);
-  }
-
-  /** Queued notifications that can never go out (their channel is gone from the config): kept in the history with the reason. */
-  closeQueued(channel: string, reason: string): number {
-    return this.db.prepare(`UPDATE notifications SET status = 'suppressed', last_error = ?, next_attempt_at = NULL WHERE channel = ? AND status = 'queued'`).run(reason.slice(0, 500), channel).changes;
-  }
-
-  markSent(id: number, now: number): void {
-    this.db.prepare(`UPDATE notifications SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL WHERE id = ?`).run(now, id);
-  }
-
-  markFailed(id: number, error: string, nextAttemptAt: number): void {
-    this.db.prepare('UPDATE notifications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error.slice(0, 500), nextAttemptAt, id);
   }
 
   notification(id: number): OutgoingMail | undefined {

@@ -7,6 +7,13 @@ import { openPostgresStateSql, sqliteStateSql, type StateDriver, type StateSql }
 import { missing } from './require.ts';
 
 export type OpenState = () => Promise<StateSql>;
+/**
+ * Another connection to the same state, as a second collector would hold: on PostgreSQL a pool of its
+ * own to the same database; on SQLite (one writer at a time, an in-memory database) the same handle.
+ */
+export type OpenAgain = (state: StateSql) => Promise<StateSql>;
+
+const urls = new WeakMap<StateSql, { url: string; passwordFile: string }>();
 
 let server: Promise<Postgres> | undefined;
 let databases = 0;
@@ -16,6 +23,7 @@ async function openPostgres(opened: StateSql[]): Promise<StateSql> {
   const url = await s.createDatabase(`store_${process.pid}_${++databases}`);
   const state = await openPostgresStateSql({ url, passwordFile: s.passwordFile });
   opened.push(state);
+  urls.set(state, { url, passwordFile: s.passwordFile });
   return state;
 }
 
@@ -23,15 +31,22 @@ async function openPostgres(opened: StateSql[]): Promise<StateSql> {
  * `body` is declared once per engine, inside a describe named for it: the same tests, the same
  * expectations, on SQLite and on PostgreSQL.
  */
-export function describeEachStateDriver(name: string, body: (open: OpenState, driver: StateDriver) => void): void {
-  describe(`${name} (sqlite)`, () => body(async () => sqliteStateSql(openDb(':memory:')), 'sqlite'));
+export function describeEachStateDriver(name: string, body: (open: OpenState, driver: StateDriver, again: OpenAgain) => void): void {
+  describe(`${name} (sqlite)`, () => body(async () => sqliteStateSql(openDb(':memory:')), 'sqlite', async (state) => state));
   const skip = missing({ postgres: true });
   describe.skipIf(skip)(`${name} (postgres)`, () => {
     const opened: StateSql[] = [];
     afterAll(async () => {
       for (const s of opened.splice(0)) await s.close();
     });
-    body(() => openPostgres(opened), 'postgres');
+    const again: OpenAgain = async (state) => {
+      const where = urls.get(state);
+      if (!where) throw new Error('again: not a state opened by this test');
+      const other = await openPostgresStateSql(where);
+      opened.push(other);
+      return other;
+    };
+    body(() => openPostgres(opened), 'postgres', again);
   });
   afterAll(async () => {
     const s = server;

@@ -12,6 +12,7 @@ import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from '../..
 import { waitFor } from '../../../test/support/agent.ts';
 import { parseCollectorConfig } from '../../config.ts';
 import { openDb } from '../../state/db.ts';
+import { sqliteStateSql } from '../../state/sql/connect.ts';
 import { ManualClock } from '../clock.ts';
 import { channelTakes } from '../routing.ts';
 import { NotificationDelivery } from '../delivery.ts';
@@ -304,7 +305,7 @@ describe('delivery details', () => {
     const gone = store.addNotification({ agency: '', kind: 'alert', channel: 'old-chat', recipients: ['Telegram chat 1'], subject: 's', alertIds: [], text: 't', status: 'queued' }, now);
     const mail = store.addNotification({ agency: '', kind: 'alert', recipients: ['a@example.vn'], subject: 's', alertIds: [], text: 't', status: 'queued' }, now);
     const warnings: string[] = [];
-    const delivery = new NotificationDelivery(store, new Map(), { warn: (_o, m) => warnings.push(m) });
+    const delivery = new NotificationDelivery(sqliteStateSql(db), new Map(), { warn: (_o, m) => warnings.push(m) });
     await delivery.pump(() => now);
     expect(store.notification(gone)).toMatchObject({ status: 'suppressed', lastError: 'channel "old-chat" is not in the configuration any more' });
     expect(store.notification(mail)!.status).toBe('queued');

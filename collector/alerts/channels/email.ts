@@ -61,7 +61,7 @@ export class EmailChannel implements Channel {
   constructor(
     private readonly smtp: SmtpSettings,
     /** The files of a notification (the monthly report), read when it is sent rather than with every queue scan. */
-    private readonly attachments: (id: number) => MailAttachment[],
+    private readonly attachments: (id: number) => Promise<MailAttachment[]>,
   ) {
     this.maxBackoffMs = smtp.maxBackoffMs;
     this.target = `${smtp.host}:${smtp.port}`;
@@ -70,7 +70,7 @@ export class EmailChannel implements Channel {
   async send(mail: OutgoingMail): Promise<void> {
     try {
       this.transport ??= smtpTransport(this.smtp);
-      const attachments = this.attachments(mail.id);
+      const attachments = await this.attachments(mail.id);
       await sendMail(this.transport, this.smtp.from, { to: mail.recipients, subject: mail.subject, text: mail.text, html: mail.html, attachments }, { 'X-Canhgac-Notification': String(mail.id) });
     } catch (err) {
       this.close();

@@ -16,7 +16,7 @@ export function channelOf(settings: ChannelSettings): Channel {
 }
 
 /** Every channel by the name its notifications carry (`email` for mail). */
-export function buildChannels(smtp: SmtpSettings | undefined, channels: readonly ChannelSettings[], attachments: (id: number) => MailAttachment[]): Map<string, Channel> {
+export function buildChannels(smtp: SmtpSettings | undefined, channels: readonly ChannelSettings[], attachments: (id: number) => Promise<MailAttachment[]>): Map<string, Channel> {
   const out = new Map<string, Channel>();
   if (smtp) out.set('email', new EmailChannel(smtp, attachments));
   for (const c of channels) out.set(c.name, channelOf(c));

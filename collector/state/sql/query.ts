@@ -43,3 +43,12 @@ export function withValues(text: string, values: readonly unknown[]): RawBuilder
     sql``,
   );
 }
+
+/**
+ * The end of a SELECT that picks rows to claim: on PostgreSQL the rows are locked and those another
+ * claimer holds are skipped (`FOR UPDATE SKIP LOCKED`), so claimers running at once each get rows of
+ * their own; SQLite runs one writer at a time, so its claiming statement alone is enough.
+ */
+export function skipLockedRows(driver: StateDriver): RawBuilder<unknown> {
+  return sql.raw(driver === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
+}
