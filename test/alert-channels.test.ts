@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testChannel } from '../collector/cli/channels.ts';
+import { listAlerts } from '../collector/alerts/alert-queries.ts';
 import { AlertStore, type NotificationRow } from '../collector/alerts/store.ts';
 import { createAdminToken } from '../collector/state/admin-tokens.ts';
 import { createUser } from '../collector/state/users.ts';
@@ -115,7 +116,7 @@ describe.skipIf(skip)('alert channels: webhook and Telegram beside e-mail (real 
     r.accepted.filter((d) => (d.body.alerts as { labels: Record<string, string>; status: string }[]).some((a) => a.labels.port === String(port) && a.status === status));
   const told = (chat: string, text: string) => bot.messages.filter((m) => m.chatId === chat && m.visible.includes(text));
   const channelRows = (alertId: number) => store.notifications({ limit: 1000 }).filter((n) => n.alertIds.includes(alertId));
-  const alertOf = (port: number) => waitFor(async () => store.list({ state: 'all' }).find((a) => a.labels.port === String(port)), { what: `alert for port ${port}`, timeoutMs: 10_000 });
+  const alertOf = (port: number) => waitFor(async () => (await listAlerts(tc.collector.state, { state: 'all' })).find((a) => a.labels.port === String(port)), { what: `alert for port ${port}`, timeoutMs: 10_000 });
 
   it('so-y-te goes down on two ports: one mail, one signed webhook delivery with both alerts, a Vietnamese Telegram message to its chat and an English one to the experts; back up: the resolve on each', async () => {
     await post('so-y-te', [tcp(7101, 0, 'Cổng dịch vụ công'), tcp(7102, 0, 'Một cửa điện tử')]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore } from '../collector/alerts/store.ts';
+import { listAlerts } from '../collector/alerts/alert-queries.ts';
 import { createUser } from '../collector/state/users.ts';
 import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, ROOT, runCli, startProcess, waitFor, writeYaml } from './support/agent.ts';
@@ -190,13 +191,13 @@ describe.skipIf(skip)('web console in a real browser', () => {
   }, 90_000);
 
   it('shows the alert the pipeline raised; acknowledging it in the UI stops the repeats', async () => {
-    const acked = await waitFor(async () => store.list({ state: 'active' }).find((a) => a.labels.port === String(portAcked)), { what: 'target_down for the first port', timeoutMs: 20_000 });
+    const acked = await waitFor(async () => (await listAlerts(tc.collector.state, { state: 'active' })).find((a) => a.labels.port === String(portAcked)), { what: 'target_down for the first port', timeoutMs: 20_000 });
     const repeats = () => store.notifications({ limit: 1000 }).filter((n) => n.kind === 'repeat' && n.alertIds.includes(acked.id)).length;
     await waitFor(async () => repeats() >= 2, { what: 'repeat notifications every second', timeoutMs: 15_000 });
 
     await page.goto(url('/console/'));
     // Both target_down alerts and whatever else the posted samples raised (a failed security check, an expiring certificate).
-    const active = store.list({ state: 'active' });
+    const active = await listAlerts(tc.collector.state, { state: 'active' });
     expect(active.length).toBeGreaterThanOrEqual(2);
     await expect(page.locator('#active-alert-count').textContent()).resolves.toBe(String(active.length));
     await shot('overview');
@@ -217,7 +218,7 @@ describe.skipIf(skip)('web console in a real browser', () => {
   }, 60_000);
 
   it('the silence made in the UI suppresses the second alert: no mail, a suppressed entry instead', async () => {
-    const silenced = await waitFor(async () => store.list({ state: 'active' }).find((a) => a.labels.port === String(portSilenced)), { what: 'target_down for the silenced port', timeoutMs: 20_000 });
+    const silenced = await waitFor(async () => (await listAlerts(tc.collector.state, { state: 'active' })).find((a) => a.labels.port === String(portSilenced)), { what: 'target_down for the silenced port', timeoutMs: 20_000 });
     await waitFor(async () => store.get(silenced.id)!.suppressedAt !== null, { what: 'the alert marked suppressed', timeoutMs: 10_000 });
     const mails = store.notifications({ limit: 1000 }).filter((n) => n.alertIds.includes(silenced.id));
     expect(mails.map((n) => n.status)).toEqual(['suppressed']);
@@ -280,7 +281,7 @@ describe.skipIf(skip)('web console in a real browser', () => {
       expect((await p.goto(url('/console/agencies/so-tu-phap')))!.status()).toBe(200);
       await p.goto(url('/console/alerts'));
       await expect(p.locator('main').textContent()).resolves.not.toContain('Sở Y tế');
-      const someAlert = store.list({ state: 'all' })[0];
+      const someAlert = (await listAlerts(tc.collector.state, { state: 'all' }))[0];
       expect((await p.goto(url(`/console/alerts/${someAlert.id}`)))!.status()).toBe(404);
       await p.goto(url('/console/agents'));
       await expect(p.locator('main').textContent()).resolves.not.toContain(agentId);

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
+import { listAlerts } from '../collector/alerts/alert-queries.ts';
 import { waitFor } from './support/agent.ts';
 import { startTestCollector, TEST_AGENCIES, type TestCollector } from './support/collector.ts';
 import { missing } from './support/require.ts';
@@ -84,9 +85,9 @@ describe.skipIf(skip)('series budget per agent (real influxd with max-values-per
       what: 'collector_refusals for the noisy agent',
       timeoutMs: 10_000,
     });
-    const alert = await waitFor(async () => tc.collector.alerting.store.list({ state: 'active' }).find((a) => a.rule === 'samples_refused' && a.agent === noisy.agentId), { what: 'samples_refused alert', timeoutMs: 10_000 });
+    const alert = await waitFor(async () => (await listAlerts(tc.collector.state, { state: 'active' })).find((a) => a.rule === 'samples_refused' && a.agent === noisy.agentId), { what: 'samples_refused alert', timeoutMs: 10_000 });
     expect(alert).toMatchObject({ agency: 'so-y-te', labels: expect.objectContaining({ reason: 'series_budget' }) });
-    expect(tc.collector.alerting.store.list({ state: 'active' }).filter((a) => a.rule === 'samples_refused' && a.agent === other.agentId)).toEqual([]);
+    expect((await listAlerts(tc.collector.state, { state: 'active' })).filter((a) => a.rule === 'samples_refused' && a.agent === other.agentId)).toEqual([]);
   }, 60_000);
 
   it("an agency's own budget (agencies[].seriesBudget) replaces the default", async () => {
@@ -140,7 +141,7 @@ describe.skipIf(skip)('a write InfluxDB refuses in part (real influxd with max-v
     const ready = await readyz(tc);
     expect(ready.ingest.pointsRefused).toBe(5);
     expect(ready.checks.deadLetter).toMatchObject({ ok: false, detail: expect.stringContaining('InfluxDB refused 5 samples') });
-    const alert = await waitFor(async () => tc.collector.alerting.store.list({ state: 'active' }).find((x) => x.rule === 'samples_refused' && x.agent === a.agentId), { what: 'samples_refused alert', timeoutMs: 10_000 });
+    const alert = await waitFor(async () => (await listAlerts(tc.collector.state, { state: 'active' })).find((x) => x.rule === 'samples_refused' && x.agent === a.agentId), { what: 'samples_refused alert', timeoutMs: 10_000 });
     expect(alert.labels.reason).toBe('influxdb');
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { parseCollectorConfig } from '../config.ts';
 import { openDb } from '../state/db.ts';
 import { ManualClock } from './clock.ts';
 import { startAlerting } from './service.ts';
+import { acknowledgeAlert, listAlerts } from './alert-queries.ts';
 import { attachmentsOf } from './queue-store.ts';
 import { addSilence, listSilences } from './silence-store.ts';
 
@@ -70,7 +71,7 @@ describe('alert engine and notifier (manual clock)', () => {
     clock.advance(25_000); // 65 s since it cleared, 25 s of them after the restart
     await after.tick();
     expect(open(after)).toEqual([]);
-    expect(after.store.list({ state: 'resolved' }).filter((a) => a.rule === 'target_down')).toHaveLength(1);
+    expect((await listAlerts(after.state, { state: 'resolved' })).filter((a) => a.rule === 'target_down')).toHaveLength(1);
   });
 
   it('the same point sent again (an agent resending an unanswered batch) changes nothing', async () => {
@@ -113,8 +114,8 @@ describe('alert engine and notifier (manual clock)', () => {
     tcp('so-tu-phap', '2', 0);
     await step(10_000);
     expect(mails()).toHaveLength(3);
-    const [a1] = alerting.store.list({ agency: 'so-y-te' });
-    alerting.store.acknowledge(a1.id, 'tester', 'on it', Date.now());
+    const [a1] = await listAlerts(alerting.state, { agency: 'so-y-te' });
+    await acknowledgeAlert(alerting.state.db, a1.id, 'tester', 'on it', Date.now());
     for (let i = 0; i < 40; i++) await step(10_000); // ~6.7 min
     const later = mails().slice(3);
     expect(later.some((m) => m.subject.startsWith('[CHUYỂN CẤP][NGHIÊM TRỌNG][Sở Tư pháp]') && m.recipients.includes('boss@example.vn'))).toBe(true);
@@ -175,7 +176,7 @@ describe('alert engine and notifier (manual clock)', () => {
     }
     clock.advance(1000);
     await alerting.tick();
-    expect(alerting.store.list().map((a) => a.rule)).toEqual(['target_down', 'target_down', 'target_down']);
+    expect((await listAlerts(alerting.state)).map((a) => a.rule)).toEqual(['target_down', 'target_down', 'target_down']);
     expect(alerting.store.notifications().filter((n) => n.status === 'queued')).toHaveLength(1);
     expect(errors).toEqual([expect.objectContaining({ rule: 'broken' })]); // once, not once per sample
   });

@@ -83,7 +83,8 @@ function objectColumn(text: unknown): Record<string, string> {
   }
 }
 
-function alertOf(r: Raw): AlertRow {
+/** An alerts row as read (the operators' queries in alert-queries.ts read them too). */
+export function alertOf(r: Raw): AlertRow {
   const out: Raw = {};
   for (const [k, v] of Object.entries(r)) out[camel(k)] = v;
   out.labels = objectColumn(r.labels);
@@ -154,25 +155,6 @@ export class AlertStore {
   /** Resolved alerts whose firing was mailed and whose resolve has not been handled yet. */
   awaitingResolve(): AlertRow[] {
     return (this.db.prepare(`SELECT * FROM alerts WHERE state = 'resolved' AND last_notified_at IS NOT NULL AND resolve_notified_at IS NULL ORDER BY id`).all() as Raw[]).map(alertOf);
-  }
-
-  list(opts: { state?: 'active' | 'resolved' | 'all'; agency?: string; limit?: number } = {}): AlertRow[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (opts.state === 'active' || !opts.state) where.push(`state = 'firing'`);
-    else if (opts.state === 'resolved') where.push(`state = 'resolved'`);
-    else where.push(`state IN ('firing', 'resolved')`);
-    if (opts.agency) {
-      where.push('agency = ?');
-      args.push(opts.agency);
-    }
-    const sql = `SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, opts.limit ?? 200) as Raw[]).map(alertOf);
-  }
-
-  acknowledge(id: number, by: string, note: string | undefined, now: number): AlertRow | undefined {
-    this.db.prepare(`UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ? AND state = 'firing' AND acked_at IS NULL`).run(now, by, note ?? null, id);
-    return this.get(id);
   }
 
   // Events waiting for their group to be mailed

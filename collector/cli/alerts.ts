@@ -3,11 +3,12 @@
 import { parseDuration } from '../../protocol/index.ts';
 import { sendTestMail } from '../alerts/delivery.ts';
 import { MAX_SILENCE_DAYS, silenceProblem } from '../alerts/silences.ts';
+import { acknowledgeAlert, getAlert, listAlerts } from '../alerts/alert-queries.ts';
 import { addSilence, listSilences, removeSilence } from '../alerts/silence-store.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { formatTime, summaryOf } from '../alerts/templates.ts';
 import type { CollectorConfig } from '../config.ts';
-import type { DB } from '../state/db.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, withState, type CommandGroup, type Out } from './common.ts';
 import { matcherText } from '../state/audit.ts';
 
@@ -31,26 +32,25 @@ async function alerts(argv: string[]): Promise<number> {
     2,
   );
   const config = loadConfig(args);
-  return withState(config, async (state, db) => {
+  return withState(config, async (state) => {
     const [sub, id] = positionals;
-    if (sub === 'list') return listAlerts(config, db, args);
+    if (sub === 'list') return printAlerts(config, state, args);
     if (sub !== 'ack') throw new UsageError('alerts: expected list or ack ID');
     if (!id || !/^\d+$/.test(id)) throw new UsageError('alerts ack needs an alert id (see: canhgac-collector alerts list)');
     if (!args.by) throw new UsageError('alerts ack: --by NAME is required (recorded with the acknowledgement)');
-    const store = new AlertStore(db);
-    const before = store.get(Number(id));
+    const before = await getAlert(state.db, Number(id));
     if (!before || before.state !== 'firing') return stdout(`no firing alert ${id}\n`), 1;
     if (before.ackedAt !== null) return stdout(`alert ${id} was already acknowledged by ${before.ackedBy}\n`), 1;
-    store.acknowledge(before.id, args.by, args.note, Date.now());
+    await acknowledgeAlert(state.db, before.id, args.by, args.note, Date.now());
     await cliAudit(state, 'alert_ack', { target: String(before.id), agency: before.agency, detail: `${before.rule}, recorded as ${args.by}` });
     stdout(`alert ${id} acknowledged by ${args.by}: no more reminders or escalation\n`);
     return 0;
   });
 }
 
-function listAlerts(config: CollectorConfig, db: DB, args: { all: boolean; agency?: string; json: boolean }): number {
+async function printAlerts(config: CollectorConfig, state: StateSql, args: { all: boolean; agency?: string; json: boolean }): Promise<number> {
   const rules = new Map(config.alerting.alerts.rules.map((r) => [r.name, r]));
-  const list = new AlertStore(db).list({ state: args.all ? 'all' : 'active', agency: args.agency });
+  const list = await listAlerts(state, { state: args.all ? 'all' : 'active', agency: args.agency });
   if (args.json) return stdout(JSON.stringify(list) + '\n'), 0;
   const summary = (a: (typeof list)[number]) =>
     summaryOf({ id: a.id, rule: rules.get(a.rule), ruleName: a.rule, severity: a.severity, agency: a.agency, labels: a.labels, value: a.value, firedAt: a.firedAt ?? a.activeSince }, 'vi');
@@ -85,8 +85,7 @@ async function silence(argv: string[]): Promise<number> {
     2,
   );
   const config = loadConfig(args);
-  return withState(config, async (state, db) => {
-    const store = new AlertStore(db);
+  return withState(config, async (state) => {
     const [sub, id] = positionals;
     if (sub === 'add') {
       const matchers = parseMatchers(args.match ?? []);

@@ -1,6 +1,7 @@
 // One agency's page: its agents, LAN devices, certificates, security checks, video endpoints and alerts.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { listAlerts } from '../../alerts/alert-queries.ts';
 import { getAgency } from '../../state/agencies.ts';
 import { listAgents } from '../../state/agents.ts';
 import { listDevices } from '../../state/devices.ts';
@@ -33,7 +34,7 @@ export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: C
         certs: await certificates(cx.services.state, id, { size: PREVIEW_ROWS }),
         compliance: await compliance(cx.services.state, id),
         video: tilePreview(videoTiles(latest, id)),
-        alerts: store.list({ state: 'active', agency: id }),
+        alerts: await listAlerts(cx.services.state, { state: 'active', agency: id }),
         authFindings: await latestAuthFindings(cx.services.state, id, PREVIEW_ROWS),
         names,
         canAdmin: cx.mayAct(request, 'admin'),

@@ -6,6 +6,7 @@ import { channelOf, sendChannelTest } from '../../alerts/channels/index.ts';
 import { channelAddress, routeSummary } from '../../alerts/channels/settings.ts';
 import { sendTestMail } from '../../alerts/delivery.ts';
 import { channelLocale } from '../../alerts/routing.ts';
+import { acknowledgeAlert, getAlert, listAlerts } from '../../alerts/alert-queries.ts';
 import { addSilence, getSilence, listSilences, removeSilence } from '../../alerts/silence-store.ts';
 import { silenceProblem } from '../../alerts/silences.ts';
 import { getAgency } from '../../state/agencies.ts';
@@ -52,8 +53,8 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     const now = Date.now();
     const names = await cx.names();
     const page = alertsPage(ctx, {
-      active: store.list({ state: 'active', agency: scope }),
-      history: store.list({ state: 'resolved', agency: scope, limit: 100 }),
+      active: await listAlerts(cx.services.state, { state: 'active', agency: scope }),
+      history: await listAlerts(cx.services.state, { state: 'resolved', agency: scope, limit: 100 }),
       silences: (await listSilences(cx.services.state, now)).filter((s) => !scope || s.matchers.agency === scope),
       rules: [...rules.keys()].sort(),
       agencies: await cx.visibleAgencies(request),
@@ -67,9 +68,9 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
   };
 
   /** An alert the user may see; pending ones are the engine's business, not yet anyone's alert. */
-  const alertInScope = (request: FastifyRequest, raw: string) => {
+  const alertInScope = async (request: FastifyRequest, raw: string) => {
     const id = Number(raw);
-    const a = Number.isSafeInteger(id) && id > 0 ? store.get(id) : undefined;
+    const a = Number.isSafeInteger(id) && id > 0 ? await getAlert(cx.services.state.db, id) : undefined;
     if (!a || a.state === 'pending') return undefined;
     const scope = cx.scopeOf(request);
     return scope && a.agency !== scope ? undefined : a;
@@ -81,7 +82,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
   });
 
   r.get(`${CONSOLE}/alerts/:id`, { preValidation: cx.need('viewer'), schema: { params: IdParams } }, async (request, reply) => {
-    const a = alertInScope(request, request.params.id);
+    const a = await alertInScope(request, request.params.id);
     if (!a) return cx.fail(request, reply, 404);
     const ctx = cx.ctxOf(request, reply);
     const notifications = store.notifications({ agency: a.agency, limit: 500 }).filter((n) => n.alertIds.includes(a.id));
@@ -90,9 +91,9 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
   });
 
   r.post(`${CONSOLE}/alerts/:id/ack`, { preValidation: cx.need('operator'), schema: { params: IdParams, body: AckForm } }, async (request, reply) => {
-    const a = alertInScope(request, request.params.id);
+    const a = await alertInScope(request, request.params.id);
     if (!a) return cx.fail(request, reply, 404);
-    store.acknowledge(a.id, cx.userName(request), request.body.note?.slice(0, 300) || undefined, Date.now());
+    await acknowledgeAlert(cx.services.state.db, a.id, cx.userName(request), request.body.note?.slice(0, 300) || undefined, Date.now());
     await cx.audit(request, 'alert_ack', { target: String(a.id), agency: a.agency, detail: a.rule });
     return reply.redirect(`${CONSOLE}/alerts?ok=1`, 303);
   });

@@ -1,6 +1,7 @@
 // The wall-display pages every signed-in user may see: the overview, the video-conference board and the
 // certificate list, each limited to the user's agency when they have one.
 import type { FastifyInstance } from 'fastify';
+import { listAlerts } from '../../alerts/alert-queries.ts';
 import type { ConsoleContext } from '../context.ts';
 import { CONSOLE } from '../layout.ts';
 import { certificatesPage } from '../pages/certificates.ts';
@@ -24,7 +25,7 @@ export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx:
       overviewPage(cx.ctxOf(request, reply), {
         statuses: await agencyStatuses(cx.services.state, now, scope),
         video: tilePreview(videoTiles(latest, scope)),
-        alerts: store.list({ state: 'active', agency: scope, limit: OVERVIEW_ALERTS }),
+        alerts: await listAlerts(cx.services.state, { state: 'active', agency: scope, limit: OVERVIEW_ALERTS }),
         alertTotal: await activeAlertCount(cx.services.state, scope),
         attackingSources: await attackingSources(cx.services.state, now - 86_400_000, scope),
         names: await cx.names(),

@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { parseDuration, PATHS } from '../../../protocol/index.ts';
 import { MAX_MATCHERS, MAX_PATTERN_LENGTH } from '../../alerts/matchers.ts';
 import { silenceProblem } from '../../alerts/silences.ts';
+import { acknowledgeAlert, getAlert, listAlerts } from '../../alerts/alert-queries.ts';
 import { addSilence, getSilence, listSilences, removeSilence } from '../../alerts/silence-store.ts';
 import { AlertStore } from '../../alerts/store.ts';
 import type { CollectorServices } from '../services.ts';
@@ -74,7 +75,7 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
     async (request, reply) => {
       const scope = scoped(request, reply, request.query.agency);
       if (!scope) return reply;
-      return { alerts: store.list({ state: request.query.state ?? 'active', agency: scope.agency, limit: request.query.limit }) };
+      return { alerts: await listAlerts(opts.services.state, { state: request.query.state ?? 'active', agency: scope.agency, limit: request.query.limit }) };
     },
   );
 
@@ -90,12 +91,12 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
       // The body is optional (`{ "note": "..." }`), so it is checked here rather than by a schema.
       const note = (request.body as { note?: unknown } | undefined)?.note;
       if (note !== undefined && (typeof note !== 'string' || note.length > 500)) return reply.code(400).send({ error: 'bad_request', message: 'note: expected a text of at most 500 characters' });
-      const alert = store.get(Number(request.params.id));
+      const alert = await getAlert(opts.services.state.db, Number(request.params.id));
       // Another agency's alert is answered exactly as a missing one: ids say nothing across agencies.
       if (!alert || alert.state === 'pending' || !agencyScope(request, alert.agency).ok) return reply.code(404).send({ error: 'not_found', message: `no alert ${request.params.id}` });
       if (alert.state !== 'firing') return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} is already resolved` });
       if (alert.ackedAt !== null) return reply.code(409).send({ error: 'conflict', message: `alert ${alert.id} was acknowledged by ${alert.ackedBy}` });
-      const acked = store.acknowledge(alert.id, request.principal!.name, note, Date.now());
+      const acked = await acknowledgeAlert(opts.services.state.db, alert.id, request.principal!.name, note, Date.now());
       await recordAudit(opts.services.state.db, { ...actorOf(request.principal), action: 'alert_ack', target: String(alert.id), agency: alert.agency, address: request.ip, detail: alert.rule });
       return { alert: acked };
     },
