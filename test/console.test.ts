@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore } from '../collector/alerts/store.ts';
-import { listAlerts } from '../collector/alerts/alert-queries.ts';
+import { listAlerts, listNotifications } from '../collector/alerts/alert-queries.ts';
 import { createUser } from '../collector/state/users.ts';
 import { startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, ROOT, runCli, startProcess, waitFor, writeYaml } from './support/agent.ts';
@@ -192,8 +192,8 @@ describe.skipIf(skip)('web console in a real browser', () => {
 
   it('shows the alert the pipeline raised; acknowledging it in the UI stops the repeats', async () => {
     const acked = await waitFor(async () => (await listAlerts(tc.collector.state, { state: 'active' })).find((a) => a.labels.port === String(portAcked)), { what: 'target_down for the first port', timeoutMs: 20_000 });
-    const repeats = () => store.notifications({ limit: 1000 }).filter((n) => n.kind === 'repeat' && n.alertIds.includes(acked.id)).length;
-    await waitFor(async () => repeats() >= 2, { what: 'repeat notifications every second', timeoutMs: 15_000 });
+    const repeats = async () => (await listNotifications(tc.collector.state, { limit: 1000 })).filter((n) => n.kind === 'repeat' && n.alertIds.includes(acked.id)).length;
+    await waitFor(async () => (await repeats()) >= 2, { what: 'repeat notifications every second', timeoutMs: 15_000 });
 
     await page.goto(url('/console/'));
     // Both target_down alerts and whatever else the posted samples raised (a failed security check, an expiring certificate).
@@ -206,9 +206,9 @@ describe.skipIf(skip)('web console in a real browser', () => {
     await page.click(`button[data-ack="${acked.id}"]`);
     await page.waitForURL(/\/console\/alerts\?ok=1/);
     await expect(page.locator('table.alerts').first().textContent()).resolves.toContain('Đã xác nhận: admin');
-    const atAck = repeats();
+    const atAck = await repeats();
     await new Promise((r) => setTimeout(r, 3000));
-    expect(repeats()).toBe(atAck);
+    expect(await repeats()).toBe(atAck);
 
     // The notification history page shows the repeats that were sent before the acknowledgement.
     await page.goto(url('/console/notifications'));
@@ -220,7 +220,7 @@ describe.skipIf(skip)('web console in a real browser', () => {
   it('the silence made in the UI suppresses the second alert: no mail, a suppressed entry instead', async () => {
     const silenced = await waitFor(async () => (await listAlerts(tc.collector.state, { state: 'active' })).find((a) => a.labels.port === String(portSilenced)), { what: 'target_down for the silenced port', timeoutMs: 20_000 });
     await waitFor(async () => store.get(silenced.id)!.suppressedAt !== null, { what: 'the alert marked suppressed', timeoutMs: 10_000 });
-    const mails = store.notifications({ limit: 1000 }).filter((n) => n.alertIds.includes(silenced.id));
+    const mails = (await listNotifications(tc.collector.state, { limit: 1000 })).filter((n) => n.alertIds.includes(silenced.id));
     expect(mails.map((n) => n.status)).toEqual(['suppressed']);
     expect(mails[0].kind).toContain('Bảo trì máy chủ theo kế hoạch');
     await page.goto(url(`/console/alerts/${silenced.id}`));

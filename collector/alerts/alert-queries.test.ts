@@ -1,10 +1,11 @@
 // What operators read and do with alerts, on both engines: the lists (which states, newest first, agency
-// scope, bound), one alert with its labels, and acknowledgement (firing alerts only, the first one kept).
+// scope, bound), one alert with its labels, acknowledgement (firing alerts only, the first one kept), and
+// the notification history (newest first, by agency and channel, bounded, without the bodies).
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeEachStateDriver } from '../../test/support/state-drivers.ts';
 import type { StateSql } from '../state/sql/connect.ts';
-import { acknowledgeAlert, ALERT_LIST_LIMIT, getAlert, listAlerts } from './alert-queries.ts';
+import { acknowledgeAlert, ALERT_LIST_LIMIT, getAlert, listAlerts, listNotifications, NOTIFICATION_LIST_LIMIT } from './alert-queries.ts';
 
 /** An alert row as the engine writes it (its writer is not on the SQL layer yet). */
 async function alert(state: StateSql, o: { state?: string; agency?: string; labels?: string; fingerprint?: string } = {}): Promise<number> {
@@ -58,5 +59,28 @@ describeEachStateDriver('alert queries', (open) => {
     const pending = await alert(state, { state: 'pending' });
     expect((await acknowledgeAlert(state.db, pending, 'an', undefined, 3000))!.ackedAt).toBeNull();
     expect(await acknowledgeAlert(state.db, pending + 100, 'an', undefined, 3000)).toBeUndefined();
+  });
+
+  it('the notification history: newest first, by agency and by channel, bounded, without the bodies', async () => {
+    const state = await open();
+    const add = async (agency: string, channel: string, status: string) =>
+      (await sql<{ id: number }>`INSERT INTO notifications (created_at, channel, agency, kind, recipients, subject, alert_ids, text_body, html_body, status, next_attempt_at)
+        VALUES (${1000}, ${channel}, ${agency}, ${'alert'}, ${'["a@example.vn"]'}, ${'s'}, ${'[7]'}, ${'body'}, ${'<p>body</p>'}, ${status}, ${null}) RETURNING id`.execute(state.db)).rows[0].id;
+    const a = await add('so-y-te', 'email', 'sent');
+    const b = await add('so-tu-phap', 'email', 'queued');
+    const c = await add('so-y-te', 'soc', 'held');
+    expect((await listNotifications(state)).map((n) => n.id)).toEqual([c, b, a]);
+    expect((await listNotifications(state, { agency: 'so-y-te' })).map((n) => n.id)).toEqual([c, a]);
+    expect((await listNotifications(state, { channel: 'email' })).map((n) => n.id)).toEqual([b, a]);
+    expect((await listNotifications(state, { agency: 'so-y-te', channel: 'email' })).map((n) => n.id)).toEqual([a]);
+    expect(await listNotifications(state, { agency: "x' OR '1'='1" })).toEqual([]);
+    const [row] = await listNotifications(state, { limit: 1 });
+    expect(row).toEqual({ id: c, createdAt: 1000, channel: 'soc', agency: 'so-y-te', kind: 'alert', recipients: ['a@example.vn'], subject: 's', alertIds: [7], status: 'held', attempts: 0, nextAttemptAt: null, lastError: null, sentAt: null });
+    await state.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < NOTIFICATION_LIST_LIMIT + 2; i++) {
+        await sql`INSERT INTO notifications (created_at, channel, agency, kind, recipients, subject, alert_ids, status) VALUES (${i}, ${'email'}, ${'b'}, ${'alert'}, ${'[]'}, ${'s'}, ${'[]'}, ${'sent'})`.execute(trx);
+      }
+    });
+    expect(await listNotifications(state, { agency: 'b' })).toHaveLength(NOTIFICATION_LIST_LIMIT);
   });
 });

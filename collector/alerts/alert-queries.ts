@@ -1,9 +1,9 @@
-// What operators read and do with alert episodes through the SQL layer (either engine): the lists of the
-// API, console and CLI, one alert, and its acknowledgement. The engine's own writes are in store.ts.
+// What operators read and do with alerts through the SQL layer (either engine): the alert lists and the
+// notification history of the API, console and CLI, one alert, its acknowledgement. The engine's own writes are in store.ts.
 import { sql } from 'kysely';
 import type { StateSql } from '../state/sql/connect.ts';
 import type { Q } from '../state/sql/query.ts';
-import { alertOf, type AlertRow } from './store.ts';
+import { alertOf, notificationOf, type AlertRow, type NotificationRow } from './store.ts';
 
 /** The most alerts one list returns unless asked for fewer. */
 export const ALERT_LIST_LIMIT = 200;
@@ -32,4 +32,18 @@ export async function getAlert(q: Q, id: number): Promise<AlertRow | undefined> 
 export async function acknowledgeAlert(q: Q, id: number, by: string, note: string | undefined, now: number): Promise<AlertRow | undefined> {
   await sql`UPDATE alerts SET acked_at = ${now}, acked_by = ${by}, ack_note = ${note ?? null} WHERE id = ${id} AND state = 'firing' AND acked_at IS NULL`.execute(q);
   return getAlert(q, id);
+}
+
+/** The most notifications one history list returns unless asked for fewer. */
+export const NOTIFICATION_LIST_LIMIT = 200;
+
+/** The notification history (mails and channel messages, any status) newest first, of one agency and/or channel; at most `limit`. */
+export async function listNotifications(state: StateSql, opts: { agency?: string; channel?: string; limit?: number } = {}): Promise<NotificationRow[]> {
+  const agency = opts.agency ? sql`AND agency = ${opts.agency}` : sql``;
+  const channel = opts.channel ? sql`AND channel = ${opts.channel}` : sql``;
+  const r = await sql<Record<string, unknown>>`SELECT * FROM notifications WHERE 1 = 1 ${agency} ${channel} ORDER BY id DESC LIMIT ${opts.limit ?? NOTIFICATION_LIST_LIMIT}`.execute(state.db);
+  return r.rows.map((row) => {
+    const { text: _t, html: _h, ...rest } = notificationOf(row);
+    return rest;
+  });
 }

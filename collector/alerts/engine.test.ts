@@ -3,7 +3,7 @@ import { parseCollectorConfig } from '../config.ts';
 import { openDb } from '../state/db.ts';
 import { ManualClock } from './clock.ts';
 import { startAlerting } from './service.ts';
-import { acknowledgeAlert, listAlerts } from './alert-queries.ts';
+import { acknowledgeAlert, listAlerts, listNotifications } from './alert-queries.ts';
 import { attachmentsOf } from './queue-store.ts';
 import { addSilence, listSilences } from './silence-store.ts';
 
@@ -24,7 +24,7 @@ function setup(alerts: Record<string, unknown> = {}) {
     clock.advance(ms);
     await alerting.tick();
   };
-  const mails = () => alerting.store.notifications().filter((n) => n.status === 'queued').reverse();
+  const mails = async () => (await listNotifications(alerting.state)).filter((n) => n.status === 'queued').reverse();
   // The collector restarted on the same state: a new engine that must pick up where the old one stopped.
   const restart = () => startAlerting({ db, settings: config.alerting.alerts, agencies: config.agencies, clock, timers: false });
   return { alerting, clock, tcp, step, mails, db, restart };
@@ -39,9 +39,9 @@ describe('alert engine and notifier (manual clock)', () => {
     await step(60_000);
     tcp('so-y-te', '1', 0);
     await step(61_000); // 2 min held: firing, events wait for groupWait
-    expect(mails()).toHaveLength(0);
+    expect(await mails()).toHaveLength(0);
     await step(10_000);
-    const sent = mails();
+    const sent = await mails();
     expect(sent).toHaveLength(3); // Sở Y tế (agency + security team share one mail: same alerts, same locale), Sở Tư pháp en contact, Sở Tư pháp security team vi
     const yte = sent.find((m) => m.recipients.includes('it@soyte.example.vn'))!;
     expect(yte.recipients).toEqual(['it@soyte.example.vn', 'soc@example.vn']);
@@ -54,7 +54,7 @@ describe('alert engine and notifier (manual clock)', () => {
     tcp('so-y-te', '1', 1);
     await step(31_000); // clear for resolveAfter (1m)
     await step(10_000);
-    const resolved = mails().slice(3);
+    const resolved = (await mails()).slice(3);
     expect(resolved).toHaveLength(1);
     expect(resolved[0].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Mất kết nối tới 127.0.0.1:1');
   });
@@ -96,16 +96,16 @@ describe('alert engine and notifier (manual clock)', () => {
     await step(10_000);
     tcp('so-y-te', '9', 1);
     await step(60_000);
-    expect(mails()).toHaveLength(0);
+    expect(await mails()).toHaveLength(0);
     tcp('so-y-te', '9', 0);
     await step(31_000);
     await step(10_000);
-    expect(mails()).toHaveLength(1);
+    expect(await mails()).toHaveLength(1);
     for (let i = 0; i < 20; i++) {
       tcp('so-y-te', '9', i % 2);
       await step(10_000);
     }
-    expect(mails()).toHaveLength(1);
+    expect(await mails()).toHaveLength(1);
   });
 
   it('escalates an unacknowledged critical alert; acknowledgement stops repeats and escalation', async () => {
@@ -113,11 +113,11 @@ describe('alert engine and notifier (manual clock)', () => {
     tcp('so-y-te', '1', 0);
     tcp('so-tu-phap', '2', 0);
     await step(10_000);
-    expect(mails()).toHaveLength(3);
+    expect(await mails()).toHaveLength(3);
     const [a1] = await listAlerts(alerting.state, { agency: 'so-y-te' });
     await acknowledgeAlert(alerting.state.db, a1.id, 'tester', 'on it', Date.now());
     for (let i = 0; i < 40; i++) await step(10_000); // ~6.7 min
-    const later = mails().slice(3);
+    const later = (await mails()).slice(3);
     expect(later.some((m) => m.subject.startsWith('[CHUYỂN CẤP][NGHIÊM TRỌNG][Sở Tư pháp]') && m.recipients.includes('boss@example.vn'))).toBe(true);
     expect(later.some((m) => m.subject.includes('[REMINDER]'))).toBe(true);
     expect(later.filter((m) => m.agency === 'so-y-te')).toHaveLength(0);
@@ -136,7 +136,7 @@ describe('alert engine and notifier (manual clock)', () => {
     tcp('so-tu-phap', '2', 1);
     await step(15_000);
     await step(15_000);
-    const history = alerting.store.notifications();
+    const history = await listNotifications(alerting.state);
     expect(history).toHaveLength(2);
     expect(history.every((n) => n.status === 'suppressed')).toBe(true);
     expect(history.map((n) => n.kind).sort()).toEqual(['suppressed: maintenance window', 'suppressed: silence #1: router swap (ops)']);
@@ -149,7 +149,7 @@ describe('alert engine and notifier (manual clock)', () => {
     tcp('so-y-te', '1', 0);
     tcp('so-tu-phap', '2', 0);
     await step(1000);
-    expect(mails().map((m) => m.agency).sort()).toEqual(['so-tu-phap', 'so-tu-phap', 'so-y-te']);
+    expect((await mails()).map((m) => m.agency).sort()).toEqual(['so-tu-phap', 'so-tu-phap', 'so-y-te']);
     expect(await listSilences(alerting.state, clock.now())).toHaveLength(4); // still listed, so they can be removed
   });
 
@@ -177,7 +177,7 @@ describe('alert engine and notifier (manual clock)', () => {
     clock.advance(1000);
     await alerting.tick();
     expect((await listAlerts(alerting.state)).map((a) => a.rule)).toEqual(['target_down', 'target_down', 'target_down']);
-    expect(alerting.store.notifications().filter((n) => n.status === 'queued')).toHaveLength(1);
+    expect((await listNotifications(alerting.state)).filter((n) => n.status === 'queued')).toHaveLength(1);
     expect(errors).toEqual([expect.objectContaining({ rule: 'broken' })]); // once, not once per sample
   });
 
@@ -191,21 +191,21 @@ describe('alert engine and notifier (manual clock)', () => {
       status();
       await step(60_000);
     }
-    expect(mails()).toHaveLength(0);
+    expect(await mails()).toHaveLength(0);
     await step(61_000);
     await step(60_000); // 3 min since the last status + a tick
-    expect(mails()).toHaveLength(1);
-    expect(mails()[0].subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
+    expect(await mails()).toHaveLength(1);
+    expect((await mails())[0].subject).toBe('[NGHIÊM TRỌNG][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
     status();
     await step(1000);
-    expect(mails()[1].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
+    expect((await mails())[1].subject).toBe('[ĐÃ KHẮC PHỤC][Sở Y tế] Agent pc-1.local ngừng gửi dữ liệu');
     for (let i = 0; i < 3; i++) {
       status();
       await step(60_000);
     }
     await step(61_000);
     await step(60_000); // silent again: a second episode
-    expect(mails().map((m) => m.subject.slice(0, 16))).toEqual(['[NGHIÊM TRỌNG][S', '[ĐÃ KHẮC PHỤC][S', '[NGHIÊM TRỌNG][S']);
+    expect((await mails()).map((m) => m.subject.slice(0, 16))).toEqual(['[NGHIÊM TRỌNG][S', '[ĐÃ KHẮC PHỤC][S', '[NGHIÊM TRỌNG][S']);
   });
 
   it('a revoked agent is not called silent', async () => {
@@ -218,7 +218,7 @@ describe('alert engine and notifier (manual clock)', () => {
     }
     db.prepare(`INSERT INTO agents (id, agency, hostname, token_hash, created_at, revoked_at) VALUES ('pc-2', 'so-y-te', 'pc-2', 'x', 0, ?)`).run(clock.now());
     for (let i = 0; i < 10; i++) await step(60_000);
-    expect(mails()).toHaveLength(0);
+    expect(await mails()).toHaveLength(0);
   });
 
   it('storm control: past maxMails a recipient gets one summary instead', async () => {
@@ -227,10 +227,10 @@ describe('alert engine and notifier (manual clock)', () => {
       tcp('so-y-te', String(100 + i), 0);
       await step(1000);
     }
-    const toIt = () => mails().filter((m) => m.recipients.includes('it@soyte.example.vn'));
-    expect(toIt()).toHaveLength(3);
+    const toIt = async () => (await mails()).filter((m) => m.recipients.includes('it@soyte.example.vn'));
+    expect(await toIt()).toHaveLength(3);
     await step(10 * 60_000);
-    const summaries = toIt().filter((m) => m.kind === 'storm-summary');
+    const summaries = (await toIt()).filter((m) => m.kind === 'storm-summary');
     expect(summaries).toHaveLength(1);
     expect(summaries[0].subject).toBe('[TỔNG HỢP] 5 thư cảnh báo bị gộp do quá nhiều thư');
   });

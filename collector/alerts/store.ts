@@ -212,17 +212,6 @@ export class AlertStore {
     return r ? notificationOf(r) : undefined;
   }
 
-  notifications(opts: { agency?: string; channel?: string; limit?: number } = {}): NotificationRow[] {
-    const filters = (['agency', 'channel'] as const).filter((k) => opts[k]);
-    const args: unknown[] = filters.map((k) => opts[k]);
-    const sql = `SELECT * FROM notifications ${filters.length > 0 ? `WHERE ${filters.map((k) => `${k} = ?`).join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, opts.limit ?? 200);
-    return (rows as Raw[]).map((r) => {
-      const { text: _t, html: _h, ...rest } = notificationOf(r);
-      return rest;
-    });
-  }
-
   // Storm control: who got how many mails lately
 
   mailsTo(recipient: string, since: number): number {

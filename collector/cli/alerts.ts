@@ -3,13 +3,12 @@
 import { parseDuration } from '../../protocol/index.ts';
 import { sendTestMail } from '../alerts/delivery.ts';
 import { MAX_SILENCE_DAYS, silenceProblem } from '../alerts/silences.ts';
-import { acknowledgeAlert, getAlert, listAlerts } from '../alerts/alert-queries.ts';
+import { acknowledgeAlert, getAlert, listAlerts, listNotifications } from '../alerts/alert-queries.ts';
 import { addSilence, listSilences, removeSilence } from '../alerts/silence-store.ts';
-import { AlertStore } from '../alerts/store.ts';
 import { formatTime, summaryOf } from '../alerts/templates.ts';
 import type { CollectorConfig } from '../config.ts';
 import type { StateSql } from '../state/sql/connect.ts';
-import { cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withDb, withState, type CommandGroup, type Out } from './common.ts';
+import { cliAudit, loadConfig, parseOptions, printTable, stdout, UsageError, withState, type CommandGroup, type Out } from './common.ts';
 import { matcherText } from '../state/audit.ts';
 
 export const ALERTS_USAGE = `  canhgac-collector alerts list   [--agency ID] [--all] [--json]   firing alerts (--all: with resolved history)
@@ -120,9 +119,9 @@ async function silence(argv: string[]): Promise<number> {
   });
 }
 
-function notifications(argv: string[]): number {
+async function notifications(argv: string[]): Promise<number> {
   const { values: args } = parseOptions(argv, { agency: { type: 'string' }, channel: { type: 'string' }, json: { type: 'boolean', default: false } });
-  const list = withDb(loadConfig(args), (db) => new AlertStore(db).notifications({ agency: args.agency, channel: args.channel }));
+  const list = await withState(loadConfig(args), (state) => listNotifications(state, { agency: args.agency, channel: args.channel }));
   if (args.json) return stdout(JSON.stringify(list) + '\n'), 0;
   const rows = list.map((n) => [String(n.id), when(n.createdAt), n.channel, n.status, String(n.attempts), n.recipients.join(','), n.subject, n.lastError ?? '']);
   printTable([['ID', 'CREATED', 'CHANNEL', 'STATUS', 'ATTEMPTS', 'RECIPIENTS', 'SUBJECT', 'LAST ERROR'], ...rows]);

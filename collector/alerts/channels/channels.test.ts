@@ -11,6 +11,7 @@ import { parseTelegramHtml } from '../../../test/support/telegram-bot-api.ts';
 import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from '../../../test/support/webhook-receiver.ts';
 import { waitFor } from '../../../test/support/agent.ts';
 import { parseCollectorConfig } from '../../config.ts';
+import { listNotifications } from '../alert-queries.ts';
 import { openDb } from '../../state/db.ts';
 import { sqliteStateSql } from '../../state/sql/connect.ts';
 import { ManualClock } from '../clock.ts';
@@ -222,10 +223,10 @@ describe('grouping, storms and escalation on a channel, as for mail (manual cloc
         await alerting.tick();
       }
       await alerting.settle();
-      const kinds = (channel: string) => alerting.store.notifications({ channel }).map((n) => n.kind).reverse();
-      expect(kinds('lanhdao')).toEqual(['alert', 'escalation']);
-      expect(kinds('it')).toEqual(['alert']);
-      expect(kinds('email')).toEqual([]);
+      const kinds = async (channel: string) => (await listNotifications(alerting.state, { channel })).map((n) => n.kind).reverse();
+      expect(await kinds('lanhdao')).toEqual(['alert', 'escalation']);
+      expect(await kinds('it')).toEqual(['alert']);
+      expect(await kinds('email')).toEqual([]);
     } finally {
       await alerting.close();
       db.close();
@@ -254,7 +255,7 @@ describe('grouping, storms and escalation on a channel, as for mail (manual cloc
         await alerting.tick();
         await alerting.settle();
       }
-      const rows = alerting.store.notifications({ channel: 'soc' }).reverse();
+      const rows = (await listNotifications(alerting.state, { channel: 'soc' })).reverse();
       expect(rows.map((n) => n.status)).toEqual(['sent', 'sent', 'held', 'held']);
       clock.advance(600_000);
       await alerting.tick();

@@ -6,7 +6,7 @@ import { channelOf, sendChannelTest } from '../../alerts/channels/index.ts';
 import { channelAddress, routeSummary } from '../../alerts/channels/settings.ts';
 import { sendTestMail } from '../../alerts/delivery.ts';
 import { channelLocale } from '../../alerts/routing.ts';
-import { acknowledgeAlert, getAlert, listAlerts } from '../../alerts/alert-queries.ts';
+import { acknowledgeAlert, getAlert, listAlerts, listNotifications } from '../../alerts/alert-queries.ts';
 import { addSilence, getSilence, listSilences, removeSilence } from '../../alerts/silence-store.ts';
 import { silenceProblem } from '../../alerts/silences.ts';
 import { getAgency } from '../../state/agencies.ts';
@@ -44,7 +44,7 @@ async function silenceMatchers(cx: ConsoleContext, L: Locale, scope: string | un
 }
 
 export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { store, rules } = cx;
+  const { rules } = cx;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   const renderAlerts = async (request: FastifyRequest, reply: FastifyReply, status = 200, msg: { message?: string; error?: string } = {}) => {
@@ -85,7 +85,7 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
     const a = await alertInScope(request, request.params.id);
     if (!a) return cx.fail(request, reply, 404);
     const ctx = cx.ctxOf(request, reply);
-    const notifications = store.notifications({ agency: a.agency, limit: 500 }).filter((n) => n.alertIds.includes(a.id));
+    const notifications = (await listNotifications(cx.services.state, { agency: a.agency, limit: 500 })).filter((n) => n.alertIds.includes(a.id));
     const names = await cx.names();
     return cx.send(reply, alertPage(ctx, a, { names, canAct: cx.mayAct(request, 'operator'), summary: cx.summarize(ctx.locale, names)(a), notifications }));
   });
@@ -134,7 +134,6 @@ export default async function alertRoutes(app: FastifyInstance, { cx }: { cx: Co
 
 /** The notification history, and the test mail sent from it (the same test as `canhgac-collector test-mail`). */
 async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
-  const { store } = cx;
   const config = cx.services.config;
   const smtp = config?.alerting.smtp;
   const relay = smtp ? `${smtp.host}:${smtp.port}` : undefined;
@@ -144,7 +143,7 @@ async function notificationRoutes(app: FastifyInstance, cx: ConsoleContext) {
   const channelList = channels.map((c) => ({ name: c.name, type: c.type, target: channelAddress(c), route: routeSummary(c) }));
   const renderNotifications = async (request: FastifyRequest, reply: FastifyReply, testMail?: Omit<TestMailForm, 'relay'>, status = 200, channelResult?: ChannelsCard['result']) => {
     const provinceAdmin = cx.mayAct(request, 'admin') && !cx.scopeOf(request);
-    const rows = store.notifications({ agency: cx.scopeOf(request), limit: 300 });
+    const rows = await listNotifications(cx.services.state, { agency: cx.scopeOf(request), limit: 300 });
     // Routes name other agencies: the channel list is for province-wide users only.
     const card = cx.scopeOf(request) ? undefined : { list: channelList, canTest: provinceAdmin, result: channelResult };
     return cx.send(reply, notificationsPage(cx.ctxOf(request, reply), rows, await cx.names(), provinceAdmin ? { relay, ...testMail } : undefined, card), status);

@@ -5,9 +5,8 @@ import { Type, type Static } from 'typebox';
 import { parseDuration, PATHS } from '../../../protocol/index.ts';
 import { MAX_MATCHERS, MAX_PATTERN_LENGTH } from '../../alerts/matchers.ts';
 import { silenceProblem } from '../../alerts/silences.ts';
-import { acknowledgeAlert, getAlert, listAlerts } from '../../alerts/alert-queries.ts';
+import { acknowledgeAlert, getAlert, listAlerts, listNotifications } from '../../alerts/alert-queries.ts';
 import { addSilence, getSilence, listSilences, removeSilence } from '../../alerts/silence-store.ts';
-import { AlertStore } from '../../alerts/store.ts';
 import type { CollectorServices } from '../services.ts';
 import { agencyScope } from '../plugins/operator-auth.ts';
 import { actorOf, matcherText, recordAudit } from '../../state/audit.ts';
@@ -49,7 +48,6 @@ function silenceOf(body: SilenceRequest, own: string | undefined, now: number): 
  * silences are pinned to it. Acknowledgements and silences are plain rows: the engine reads them on its next tick.
  */
 export default async function alertRoutes(app: FastifyInstance, opts: { services: CollectorServices }) {
-  const store = new AlertStore(opts.services.db);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const scoped = (request: FastifyRequest, reply: FastifyReply, agency?: string) => {
     const scope = agencyScope(request, agency);
@@ -102,7 +100,7 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
     },
   );
 
-  silenceRoutes(app, store, opts.services.state);
+  silenceRoutes(app, opts.services.state);
 
   r.get(
     PATHS.notifications,
@@ -120,13 +118,13 @@ export default async function alertRoutes(app: FastifyInstance, opts: { services
     async (request, reply) => {
       const scope = scoped(request, reply, request.query.agency);
       if (!scope) return reply;
-      return { notifications: store.notifications({ agency: scope.agency, channel: request.query.channel, limit: request.query.limit }) };
+      return { notifications: await listNotifications(opts.services.state, { agency: scope.agency, channel: request.query.channel, limit: request.query.limit }) };
     },
   );
 }
 
 /** Silences through the API: listed by scope, added pinned to the caller's agency, removed; each change audited. */
-function silenceRoutes(app: FastifyInstance, store: AlertStore, state: CollectorServices['state']): void {
+function silenceRoutes(app: FastifyInstance, state: CollectorServices['state']): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.get(PATHS.silences, { preHandler: app.requireRole('viewer'), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }) } }, async (request) => {
     const list = await listSilences(state, Date.now(), { includeEnded: request.query.all });
