@@ -4,6 +4,7 @@ import { openDb } from '../state/db.ts';
 import { ManualClock } from './clock.ts';
 import { startAlerting } from './service.ts';
 import { acknowledgeAlert, listAlerts, listNotifications } from './alert-queries.ts';
+import { pruneAlertHistory } from './history-prune.ts';
 import { attachmentsOf } from './queue-store.ts';
 import { addSilence, listSilences } from './silence-store.ts';
 
@@ -262,7 +263,7 @@ describe('history retention (alerts.historyRetention)', () => {
     await addSilence(alerting.state.db, { matchers: { agency: 'so-y-te' }, startsAt: old, endsAt: old + day, reason: 'bảo trì cũ', author: 'admin' }, old);
     const current = await addSilence(alerting.state.db, { matchers: { agency: 'so-y-te' }, startsAt: now, endsAt: now + day, reason: 'bảo trì', author: 'admin' }, now);
 
-    store.prune(now - 62 * day);
+    expect(await pruneAlertHistory(alerting.state, now - 62 * day)).toEqual({ alerts: 1, notifications: 1, mailLog: 1, silences: 1, events: 0 });
 
     expect(store.get(oldAlert)).toBeUndefined();
     expect(store.get(recentAlert)).toBeDefined();

@@ -12,6 +12,7 @@ import { AlertEngine } from './engine.ts';
 import { Notifier } from './notifier.ts';
 import type { AgencyInfo } from './routing.ts';
 import type { AlertSettings, SmtpSettings } from './settings.ts';
+import { pruneAlertHistory } from './history-prune.ts';
 import { attachmentsOf } from './queue-store.ts';
 import { listSilences, type SilenceRow } from './silence-store.ts';
 import { AlertStore } from './store.ts';
@@ -122,12 +123,16 @@ export function startAlerting(opts: AlertingOptions): Alerting {
         engine.saveCadence();
         lastCadenceSave = now;
       }
-      if (now - lastPrune >= PRUNE_EVERY_MS) {
-        lastPrune = now;
-        const pruned = store.prune(now - opts.settings.historyRetentionMs);
-        if (Object.values(pruned).some((n) => n > 0)) opts.log?.info?.({ ...pruned }, 'old alert and mail history deleted (alerts.historyRetention)');
-      }
     });
+    if (now - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = now;
+      try {
+        const pruned = await pruneAlertHistory(state, now - opts.settings.historyRetentionMs);
+        if (Object.values(pruned).some((n) => n > 0)) opts.log?.info?.({ ...pruned }, 'old alert and mail history deleted (alerts.historyRetention)');
+      } catch (err) {
+        opts.log?.error({ err }, 'alert housekeeping failed');
+      }
+    }
     delivery.pump(() => clock.now()).catch((err) => opts.log?.error({ err }, 'notification queue failed'));
     if (annotations.pending() > 0 && now - lastFlush >= (lastFlush === 0 ? 0 : ANNOTATION_FLUSH_MS)) {
       lastFlush = now;

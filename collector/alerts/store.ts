@@ -238,27 +238,6 @@ export class AlertStore {
     this.db.prepare('UPDATE mail_log SET summarized_at = ? WHERE recipient = ? AND held = 1 AND summarized_at IS NULL').run(now, recipient);
   }
 
-  /**
-   * Forget history older than `cutoff`: resolved alerts and their events, delivered or final mails and
-   * their attachments, the mail log, ended silences and inventory events. Nothing still in play is
-   * touched: open alerts, queued mails and held mails not yet summarized stay whatever their age.
-   */
-  prune(cutoff: number): Record<'alerts' | 'notifications' | 'mailLog' | 'silences' | 'events', number> {
-    const db = this.db;
-    return db.transaction(() => {
-      db.prepare(`DELETE FROM alert_events WHERE alert_id IN (SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at < ?)`).run(cutoff);
-      const alerts = db.prepare(`DELETE FROM alerts WHERE state = 'resolved' AND resolved_at < ?`).run(cutoff).changes;
-      const finalMail = `created_at < ? AND (status IN ('sent', 'suppressed') OR (status = 'held' AND NOT EXISTS (
-        SELECT 1 FROM mail_log m WHERE m.notification_id = notifications.id AND m.held = 1 AND m.summarized_at IS NULL)))`;
-      db.prepare(`DELETE FROM notification_attachments WHERE notification_id IN (SELECT id FROM notifications WHERE ${finalMail})`).run(cutoff);
-      const notifications = db.prepare(`DELETE FROM notifications WHERE ${finalMail}`).run(cutoff).changes;
-      const mailLog = db.prepare('DELETE FROM mail_log WHERE at < ? AND (held = 0 OR summarized_at IS NOT NULL)').run(cutoff).changes;
-      const silences = db.prepare('DELETE FROM alert_silences WHERE ends_at < ? OR removed_at < ?').run(cutoff, cutoff).changes;
-      const events = db.prepare('DELETE FROM events WHERE created_at < ?').run(cutoff).changes;
-      return { alerts, notifications, mailLog, silences, events };
-    })();
-  }
-
   // Agent cadence for the agent-silent rule
 
   loadCadence(): { agent: string; agency: string; intervalMs: number | null; lastArrival: number }[] {
