@@ -71,27 +71,22 @@ function oneAtATime(round: () => Promise<void>): { run(): Promise<void>; busy():
   return { run, busy: () => pending > 0, idle: () => last };
 }
 
-/** The alerting subsystem: engine on the ingest stream, notifier and mail queue on a timer. */
-export function startAlerting(opts: AlertingOptions): Alerting {
-  const clock = opts.clock ?? systemClock;
-  const store = new AlertStore(opts.db);
-  const state = opts.state ?? sqliteStateSql(opts.db);
-  const annotations = new AnnotationWriter(opts.writer);
-  const rulesByName = new Map(opts.settings.rules.map((r) => [r.name, r]));
-  const agencies = new Map(opts.agencies.map((a) => [a.id, a]));
-  const engine = new AlertEngine({
-    rules: opts.settings.rules,
-    store,
-    startedAt: clock.now(),
-    log: opts.log,
-    onChange: (row, change) => {
-      const agency = agencies.get(row.agency);
-      const view = { id: row.id, rule: rulesByName.get(row.rule), ruleName: row.rule, severity: row.severity, agency: row.agency, labels: row.labels, value: row.value, firedAt: row.firedAt ?? row.activeSince };
-      annotations.record(row, change, summaryOf(view, opts.settings.locale, agency?.name), clock.now());
-    },
-  });
-  const notifier = new Notifier({ store, settings: opts.settings, rules: opts.settings.rules, agencies: opts.agencies, log: opts.log });
-  const delivery = new NotificationDelivery(state, buildChannels(opts.smtp, opts.settings.channels, (id) => attachmentsOf(state, id)), opts.log);
+interface RoundParts {
+  clock: Clock;
+  opts: AlertingOptions;
+  state: StateSql;
+  store: AlertStore;
+  engine: AlertEngine;
+  notifier: Notifier;
+  delivery: NotificationDelivery;
+  annotations: AnnotationWriter;
+}
+
+/**
+ * One alerting round: evaluation, notification, housekeeping, the hourly pruning, the mail queue and the
+ * annotations, each step on its own so that one failing never keeps the others from running.
+ */
+function alertRound({ clock, opts, state, store, engine, notifier, delivery, annotations }: RoundParts): { run: () => Promise<void>; flushing: () => Promise<unknown> } {
   let flushing: Promise<unknown> = Promise.resolve();
   let lastCadenceSave = clock.now();
   let lastFlush = 0;
@@ -105,7 +100,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
       opts.log?.error({ err }, `alert ${what} failed`);
     }
   };
-  const round = async () => {
+  const run = async () => {
     const now = clock.now();
     step('evaluation', () => engine.tick(now));
     // Read before the notifier's round, which then decides and writes with nothing awaited in between.
@@ -140,7 +135,32 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     }
   };
 
-  const rounds = oneAtATime(round);
+  return { run, flushing: () => flushing };
+}
+
+/** The alerting subsystem: engine on the ingest stream, notifier and mail queue on a timer. */
+export function startAlerting(opts: AlertingOptions): Alerting {
+  const clock = opts.clock ?? systemClock;
+  const store = new AlertStore(opts.db);
+  const state = opts.state ?? sqliteStateSql(opts.db);
+  const annotations = new AnnotationWriter(opts.writer);
+  const rulesByName = new Map(opts.settings.rules.map((r) => [r.name, r]));
+  const agencies = new Map(opts.agencies.map((a) => [a.id, a]));
+  const engine = new AlertEngine({
+    rules: opts.settings.rules,
+    store,
+    startedAt: clock.now(),
+    log: opts.log,
+    onChange: (row, change) => {
+      const agency = agencies.get(row.agency);
+      const view = { id: row.id, rule: rulesByName.get(row.rule), ruleName: row.rule, severity: row.severity, agency: row.agency, labels: row.labels, value: row.value, firedAt: row.firedAt ?? row.activeSince };
+      annotations.record(row, change, summaryOf(view, opts.settings.locale, agency?.name), clock.now());
+    },
+  });
+  const notifier = new Notifier({ store, settings: opts.settings, rules: opts.settings.rules, agencies: opts.agencies, log: opts.log });
+  const delivery = new NotificationDelivery(state, buildChannels(opts.smtp, opts.settings.channels, (id) => attachmentsOf(state, id)), opts.log);
+  const round = alertRound({ clock, opts, state, store, engine, notifier, delivery, annotations });
+  const rounds = oneAtATime(round.run);
 
   let timer: NodeJS.Timeout | undefined;
   if (opts.timers !== false && opts.settings.enabled) {
@@ -165,7 +185,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     settle: async () => {
       await rounds.idle();
       await delivery.idle();
-      await flushing;
+      await round.flushing();
     },
     close: async () => {
       clearInterval(timer);

@@ -1,8 +1,7 @@
 // The intrusion-signal inventory on both engines: a finding opened, updated and ended by sample time,
 // the bound per agent, the purge, an agency's latest, attacking sources and the monthly report's counts.
 import { expect, it } from 'vitest';
-import { describeEachStateDriver, type OpenState } from '../../test/support/state-drivers.ts';
-import { syncAgencies } from './agencies.ts';
+import { describeEachStateDriver, openWithAgencies, type OpenState } from '../../test/support/state-drivers.ts';
 import {
   attackingSources,
   countAuthFindings,
@@ -17,11 +16,7 @@ const T0 = Date.parse('2026-11-20T08:00:00Z');
 const MIN = 60_000;
 
 async function fresh(open: OpenState) {
-  const state = await open();
-  await syncAgencies(state, [
-    { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [], locale: 'vi' },
-    { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [], locale: 'vi' },
-  ] as unknown as Parameters<typeof syncAgencies>[1]);
+  const state = await openWithAgencies(open);
   return state;
 }
 

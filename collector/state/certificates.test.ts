@@ -1,8 +1,7 @@
 // The certificate inventory on both engines: newest reading wins, a file's older readings go, the
 // purge, listing order, filters, paging and the counts the console shows.
 import { expect, it } from 'vitest';
-import { describeEachStateDriver, type OpenState } from '../../test/support/state-drivers.ts';
-import { syncAgencies } from './agencies.ts';
+import { describeEachStateDriver, openWithAgencies, type OpenState } from '../../test/support/state-drivers.ts';
 import { createAgent } from './agents.ts';
 import { countCertificates, dropOlderFileReadings, listCertificates, purgeUnseen, recordCertificate, type CertObservation } from './certificates.ts';
 
@@ -11,11 +10,7 @@ const DAY = 86_400;
 const inDays = (d: number) => Math.floor(NOW / 1000) + d * DAY;
 
 async function fresh(open: OpenState) {
-  const state = await open();
-  await syncAgencies(state, [
-    { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [], locale: 'vi' },
-    { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [], locale: 'vi' },
-  ] as unknown as Parameters<typeof syncAgencies>[1]);
+  const state = await openWithAgencies(open);
   const { agent } = await createAgent(state.db, { agency: 'so-y-te', hostname: 'may-chu-1' });
   return { state, agent: agent.id };
 }

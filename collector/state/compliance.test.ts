@@ -2,8 +2,8 @@
 // the report's order, scope and means, and that building it stays linear.
 import { expect, it } from 'vitest';
 import type { WireSample } from '../../protocol/index.ts';
-import { describeEachStateDriver, type OpenState } from '../../test/support/state-drivers.ts';
-import { listAgencies, syncAgencies } from './agencies.ts';
+import { describeEachStateDriver, openWithAgencies, type OpenState } from '../../test/support/state-drivers.ts';
+import { listAgencies } from './agencies.ts';
 import { createAgent, revokeAgent } from './agents.ts';
 import { complianceReport, recordSecuritySamples } from './compliance.ts';
 
@@ -23,11 +23,7 @@ const score = (score_percent: number, time: number): WireSample => ({
 });
 
 async function fresh(open: OpenState) {
-  const state = await open();
-  await syncAgencies(state, [
-    { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [], locale: 'vi' },
-    { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [], locale: 'vi' },
-  ] as unknown as Parameters<typeof syncAgencies>[1]);
+  const state = await openWithAgencies(open);
   return state;
 }
 

@@ -1,8 +1,7 @@
 // The web integrity inventory on both engines: newest crawl wins, findings gone from a crawl, the bound
 // per agent, the purge, listing order and scope, and the monthly report's counts.
 import { expect, it } from 'vitest';
-import { describeEachStateDriver, type OpenState } from '../../test/support/state-drivers.ts';
-import { syncAgencies } from './agencies.ts';
+import { describeEachStateDriver, openWithAgencies, type OpenState } from '../../test/support/state-drivers.ts';
 import { createAgent } from './agents.ts';
 import {
   countWebFindings,
@@ -20,11 +19,7 @@ const T0 = Date.parse('2026-11-20T08:00:00Z');
 const SITE = 'https://portal.example.vn/';
 
 async function fresh(open: OpenState) {
-  const state = await open();
-  await syncAgencies(state, [
-    { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [], locale: 'vi' },
-    { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [], locale: 'vi' },
-  ] as unknown as Parameters<typeof syncAgencies>[1]);
+  const state = await openWithAgencies(open);
   const { agent } = await createAgent(state.db, { agency: 'so-y-te', hostname: 'web-1' });
   return { state, agent: agent.id };
 }

@@ -2,6 +2,8 @@
 // file, a new database per `open()`). PostgreSQL skips with a printed reason outside CI only.
 import { afterAll, describe } from 'vitest';
 import { startPostgres, type Postgres } from '../../scripts/lib/postgres.ts';
+import type { Agency } from '../../collector/config.ts';
+import { syncAgencies } from '../../collector/state/agencies.ts';
 import { openDb } from '../../collector/state/db.ts';
 import { openPostgresStateSql, sqliteStateSql, type StateDriver, type StateSql } from '../../collector/state/sql/connect.ts';
 import { missing } from './require.ts';
@@ -53,4 +55,17 @@ export function describeEachStateDriver(name: string, body: (open: OpenState, dr
     server = undefined;
     if (s) await (await s).stop();
   });
+}
+
+/** The two departments most store tests need (the ids of TEST_AGENCIES in test/support/collector.ts). */
+export const STORE_AGENCIES = [
+  { id: 'so-y-te', name: 'Sở Y tế', level: 'department', contacts: [], locale: 'vi' },
+  { id: 'so-tu-phap', name: 'Sở Tư pháp', level: 'department', contacts: [], locale: 'vi' },
+] as unknown as Agency[];
+
+/** A fresh state with STORE_AGENCIES mirrored, as the collector mirrors its config's agencies. */
+export async function openWithAgencies(open: OpenState): Promise<StateSql> {
+  const state = await open();
+  await syncAgencies(state, STORE_AGENCIES);
+  return state;
 }
