@@ -12,7 +12,7 @@ import type { WireSample } from '../protocol/index.ts';
 import { freePort, rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, COLLECTOR_BIN, runCli, startProcess, waitFor, writeYaml } from './support/agent.ts';
 import { TEST_AGENCIES } from './support/collector.ts';
-import { compareKeys, readSampleLog, sampleKey, storedKeys } from './support/durability.ts';
+import { readSampleLog, sampleKey, waitAllLoggedStored } from './support/durability.ts';
 import { missing } from './support/require.ts';
 
 const skip = missing({ commands: ['influxd'] });
@@ -53,23 +53,12 @@ describe.skipIf(skip)('nothing lost: outbox, spool and token lifecycle under fau
 
   /** Every sample the agent logged so far ends up stored, nothing else of it is stored. */
   async function expectAllStored(what: string, timeoutMs = 60_000): Promise<number> {
-    const produced = readSampleLog(sampleLog).map(sampleKey);
-    const measurements = new Set(produced.map((k) => k.split('|')[0]));
-    let last: ReturnType<typeof compareKeys> | undefined;
-    await waitFor(
-      async () => {
-        last = compareKeys(produced, await storedKeys(influx, database, agentId, measurements));
-        return last.missing.length === 0;
-      },
-      { what: `${what}: every produced sample in InfluxDB`, timeoutMs, intervalMs: 250 },
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}; missing ${last?.missing.length} of ${produced.length}, e.g. ${last?.missing.slice(0, 3).join(' ; ')}`);
-    });
-    expect(last!.duplicatesProduced, 'the agent produced the same point twice').toBe(0);
+    const { produced, last } = await waitAllLoggedStored({ influx, database, agentId, sampleLog, what: `${what}: every produced sample in InfluxDB`, timeoutMs });
+    expect(last.duplicatesProduced, 'the agent produced the same point twice').toBe(0);
     // Points the log does not know are either re-stamped copies or invented: only samples produced after
     // the snapshot above (the agent keeps running) may be there, so compare against a fresh read.
     const now = new Set(readSampleLog(sampleLog).map(sampleKey));
-    expect(last!.extra.filter((k) => !now.has(k)), 'points in InfluxDB the agent never produced').toEqual([]);
+    expect(last.extra.filter((k) => !now.has(k)), 'points in InfluxDB the agent never produced').toEqual([]);
     return produced.length;
   }
 

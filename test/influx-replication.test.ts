@@ -12,7 +12,7 @@ import { startCollector, type Collector } from '../collector/service.ts';
 import { freePort, rows, startInfluxd, type Influxd } from '../scripts/lib/influxd.ts';
 import { AGENT_BIN, runCli, startProcess, waitFor, writeYaml } from './support/agent.ts';
 import { startTestCollector, type TestCollector } from './support/collector.ts';
-import { compareKeys, readSampleLog, sampleKey, storedKeys } from './support/durability.ts';
+import { readSampleLog, waitAllLoggedStored } from './support/durability.ts';
 import { missing } from './support/require.ts';
 
 const skip = missing({ commands: ['influxd'] });
@@ -67,20 +67,9 @@ describe.skipIf(skip)('replicated time-series writes: two real influxd, a real a
 
   /** Every sample the agent logged is in this node, and nothing of the agent that it did not log. */
   async function expectAllStored(influx: Influxd, what: string): Promise<number> {
-    const produced = readSampleLog(sampleLog).map(sampleKey);
-    const measurements = new Set(produced.map((k) => k.split('|')[0]));
-    let last: ReturnType<typeof compareKeys> | undefined;
-    await waitFor(
-      async () => {
-        last = compareKeys(produced, await storedKeys(influx, database, agentId, measurements));
-        return last.missing.length === 0;
-      },
-      { what: `${what}: every logged sample in ${influx.url}`, timeoutMs: 60_000, intervalMs: 250 },
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}; missing ${last?.missing.length} of ${produced.length}, e.g. ${last?.missing.slice(0, 3).join(' ; ')}`);
-    });
-    expect(last!.duplicatesProduced, 'the agent produced the same point twice').toBe(0);
-    expect(last!.extra, `points in ${influx.url} the agent never logged`).toEqual([]);
+    const { produced, last } = await waitAllLoggedStored({ influx, database, agentId, sampleLog, what: `${what}: every logged sample in ${influx.url}` });
+    expect(last.duplicatesProduced, 'the agent produced the same point twice').toBe(0);
+    expect(last.extra, `points in ${influx.url} the agent never logged`).toEqual([]);
     return produced.length;
   }
 

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { catalogue, isMeasurement, type WireSample } from '../../protocol/index.ts';
 import { rows, type Influxd } from '../../scripts/lib/influxd.ts';
+import { waitFor } from './agent.ts';
 
 /** Identity of a point in InfluxDB: measurement, tags (without agency/agent) and timestamp in ms. */
 export function pointKey(measurement: string, tags: Record<string, unknown>, timeMs: number): string {
@@ -42,4 +43,25 @@ export function compareKeys(produced: string[], stored: string[]): { missing: st
     extra: [...s].filter((k) => !p.has(k)),
     duplicatesProduced: produced.length - p.size,
   };
+}
+
+/**
+ * Waits (bounded) until every sample the agent has logged so far is stored in `influx`. Returns what was
+ * logged and the comparison at that moment: each test judges `extra` its own way (an agent still running
+ * logs more meanwhile). A timeout says how many are missing, with examples.
+ */
+export async function waitAllLoggedStored(o: { influx: Influxd; database: string; agentId: string; sampleLog: string; what: string; timeoutMs?: number }): Promise<{ produced: string[]; last: ReturnType<typeof compareKeys> }> {
+  const produced = readSampleLog(o.sampleLog).map(sampleKey);
+  const measurements = new Set(produced.map((k) => k.split('|')[0]));
+  let last: ReturnType<typeof compareKeys> | undefined;
+  await waitFor(
+    async () => {
+      last = compareKeys(produced, await storedKeys(o.influx, o.database, o.agentId, measurements));
+      return last.missing.length === 0;
+    },
+    { what: o.what, timeoutMs: o.timeoutMs ?? 60_000, intervalMs: 250 },
+  ).catch((err) => {
+    throw new Error(`${(err as Error).message}; missing ${last?.missing.length} of ${produced.length}, e.g. ${last?.missing.slice(0, 3).join(' ; ')}`);
+  });
+  return { produced, last: last! };
 }
