@@ -70,7 +70,8 @@ export class WakeRelay {
 
   private async listen(): Promise<void> {
     if (this.stopped) return;
-    const c = new pg.Client({ ...this.opts.connection, keepAlive: true });
+    // Bounded: a server that never answers the connect is retried like one that refuses it.
+    const c = new pg.Client({ connectionTimeoutMillis: 5000, ...this.opts.connection, keepAlive: true });
     c.on('error', (err) => this.retry(err));
     c.on('notification', (n) => {
       const w = n.channel === WAKE_CHANNEL && n.payload ? parseWake(n.payload, this.self) : undefined;
