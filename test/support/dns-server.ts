@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,12 +18,25 @@ export interface DnsTestServer {
 }
 
 /** A free loopback port for both UDP and TCP (NSD listens on both). */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/**
+ * A loopback port free for UDP and for TCP alike: NSD binds both, and a port only UDP-free (another
+ * test's TCP server on it) made NSD exit at start. Bounded tries.
+ */
+async function freeDnsPort(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    const port = s.address().port;
+    const tcp = createNetServer();
+    const tcpFree = await new Promise<boolean>((r) => {
+      tcp.once('error', () => r(false));
+      tcp.listen(port, '127.0.0.1', () => r(true));
+    });
+    if (tcpFree) await new Promise<void>((r) => tcp.close(() => r()));
+    await new Promise<void>((r) => s.close(() => r()));
+    if (tcpFree) return port;
+  }
+  throw new Error('no loopback port free for both UDP and TCP in 20 tries');
 }
 
 function config(dir: string, port: number, zones: string[]): string {
@@ -83,7 +97,7 @@ export function zone(origin: string, serial: number, records: string[]): string 
 
 export async function startDnsServer(zones: Record<string, string>): Promise<DnsTestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'canhgac-nsd-'));
-  const port = await freeUdpPort();
+  const port = await freeDnsPort();
   let child: ChildProcess | undefined;
   const start = async (z: Record<string, string>) => {
     for (const [name, text] of Object.entries(z)) writeFileSync(join(dir, `${name}.zone`), text);
