@@ -71,8 +71,22 @@ const EXPECTED: Array<[string, string[]]> = [
   ['smtp-password-no-user', ['smtp.username: missing; expected the SMTP user name that goes with smtp.passwordFile']],
   ['spool-max-lag', ['spool.maxLagBytes: must be at most spool.maxBytes (104857600), got 209715200']],
   ['spool-small', ['spool.maxBytes: expected a size in bytes of at least 1048576 (1 MiB), got number 1000']],
+  ['state-driver', ['state.driver: expected sqlite (the embedded file, the default) or postgres, got "mysql"']],
+  // The password is never repeated in the message.
+  ['state-password-in-url', ['state.url: a password does not belong in the URL (it would be in the config, its backups and ps): put it in a file of its own (mode 0600) and name it in state.passwordFile']],
+  ['state-pool-size', ['state.poolSize: expected connections to PostgreSQL, from 1 to 100, such as 10, got number 1000']],
+  ['state-statement-timeout', ['state.statementTimeout: must be at least 1s, got "0s"']],
+  ['state-url-missing', ['state.url: missing; expected with driver postgres: a URL such as postgres://canhgac@127.0.0.1:5432/canhgac (the password in state.passwordFile)']],
+  ['state-url-scheme', ['state.url: expected postgres://USER@HOST:PORT/DATABASE, got "db.example.vn:5432/canhgac"']],
+  [
+    'state-url-with-sqlite',
+    [
+      'state.url: only for driver postgres (state.driver is sqlite, the default): remove it, or set state.driver: postgres',
+      'state.passwordFile: only for driver postgres (state.driver is sqlite, the default): remove it, or set state.driver: postgres',
+    ],
+  ],
   ['tls-key-missing', ['tls.key: missing; expected a path to the PEM private key']],
-  ['unknown-key', ['lisen: unknown key (known keys: listen, tls, login, dataDir, influx, ingest, spool, agencies, devices, alerts, smtp, report, status, fleet)']],
+  ['unknown-key', ['lisen: unknown key (known keys: listen, tls, login, dataDir, state, influx, ingest, spool, agencies, devices, alerts, smtp, report, status, fleet)']],
   ['yaml-syntax', ['line 3 column 1: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }']],
 ];
 

@@ -8,6 +8,7 @@ import { ReportSection } from './report/settings.ts';
 import { StatusSection, type StatusConfig } from './status/settings.ts';
 import { AlertsSection, resolveAlertSettings, SmtpSection, type AlertSettings, type SmtpSettings } from './alerts/settings.ts';
 import { AgencyVars, FleetSection, resolveFleet, varsIssues, type FleetSettings } from './fleet/settings.ts';
+import { resolveState, StateSection, type StateSettings } from './state/settings.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/canhgac/collector.yaml';
 
@@ -84,6 +85,8 @@ const Schema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     dataDir: Type.String({ default: '/var/lib/canhgac-collector', expected: 'a directory for state, spool and the generated certificate' }),
+    /** Where the state lives: SQLite in dataDir (default) or a PostgreSQL database (collector/state/settings.ts). */
+    state: StateSection,
     influx: Type.Object(
       {
         url: Type.String({ default: 'http://127.0.0.1:8086', expected: 'the InfluxDB URL, such as http://127.0.0.1:8086' }),
@@ -172,11 +175,13 @@ const Schema = Type.Object(
 );
 
 export type CollectorConfigFile = Static<typeof Schema>;
-export interface CollectorConfig extends Omit<CollectorConfigFile, 'fleet' | 'influx' | 'spool'> {
+export interface CollectorConfig extends Omit<CollectorConfigFile, 'fleet' | 'influx' | 'spool' | 'state'> {
   file: string;
   /** `url` is the first node (where the console, status page and report read); `urls` every node written, as origins. */
   influx: Omit<CollectorConfigFile['influx'], 'urls'> & { urls: string[] };
   spool: CollectorConfigFile['spool'] & { maxLagBytes: number };
+  /** SQLite (`dataDir/state.db`) or PostgreSQL, with its pool and timeouts resolved. */
+  state: StateSettings;
   fleet: FleetSettings;
   rawRetentionMs: number;
   rollupRetentionMs: number;
@@ -301,6 +306,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
   statusIssues(cfg.status, cfg.agencies.map((a) => a.id), issues);
   varsIssues(cfg.agencies, issues);
   const fleet = resolveFleet(cfg.fleet, fleetGiven, dirname(resolve(file)), issues);
+  const state = resolveState(cfg.state, dirname(resolve(file)), issues);
   const alerting = resolveAlertSettings(cfg.alerts, cfg.smtp, { base: dirname(resolve(file)), levels: AGENCY_LEVELS, agencies: cfg.agencies.map((a) => a.id) }, issues);
   if (issues.length > 0) throw new ConfigError(file, issues);
 
@@ -316,6 +322,7 @@ export function parseCollectorConfig(file: string, raw: unknown): CollectorConfi
     file,
     influx: { ...cfg.influx, url: cfg.influx.urls ? urls[0] : cfg.influx.url, urls },
     spool: { ...cfg.spool, maxLagBytes },
+    state,
     rawRetentionMs: parseDuration(cfg.influx.rawRetention)!,
     rollupRetentionMs: parseDuration(cfg.influx.rollupRetention)!,
     maxSampleAgeMs: parseDuration(cfg.ingest.maxSampleAge)!,
