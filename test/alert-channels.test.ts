@@ -86,7 +86,7 @@ describe.skipIf(skip)('alert channels: webhook and Telegram beside e-mail (real 
         smtp: { host: '127.0.0.1', port: smtp.port, secure: false, starttls: false, from: 'Canh Gác <canhgac@canhgac.example.vn>', maxBackoff: '1s', timeout: '5s' },
       },
     });
-    store = new AlertStore(tc.collector.db);
+    store = new AlertStore(tc.collector.state);
     admin = await createAdminToken(tc.collector.state, 'channels-admin', 'admin');
     for (const agency of ['so-y-te', 'so-tu-phap', 'ubnd-cang-long']) agents[agency] = (await tc.enrolAgent(agency, `pc-${agency}`)).token;
   }, 60_000);

@@ -53,7 +53,7 @@ describe.skipIf(skip)('alerting hardening (issue 15) against a real collector, i
         smtp: { host: '127.0.0.1', port: smtp.port, secure: false, starttls: false, from: 'Canh Gác <canhgac@canhgac.example.vn>', maxBackoff: '1s', timeout: '5s' },
       },
     });
-    store = new AlertStore(tc.collector.db);
+    store = new AlertStore(tc.collector.state);
     admin = await createAdminToken(tc.collector.state, 'hardening-admin', 'admin');
     scopedOperator = await createAdminToken(tc.collector.state, 'ops-soyte', 'operator', 'so-y-te');
     for (const agency of ['so-y-te', 'so-tu-phap', 'ubnd-cang-long']) agents[agency] = (await tc.enrolAgent(agency, `pc-${agency}`)).token;
@@ -180,8 +180,8 @@ describe.skipIf(skip)('alerting hardening (issue 15) against a real collector, i
 
   it('numeric and boolean query parameters are read as such (?limit=5, ?all=true); JSON bodies are still not coerced', async () => {
     for (let i = 0; i < 6; i++) {
-      const id = store.openAlert({ fingerprint: `limit-${i}`, rule: 'target_down', severity: 'critical', agency: 'so-tu-phap', labels: { target: '127.0.0.1', port: String(9000 + i) }, activeSince: Date.now() });
-      store.update(id, { state: 'resolved', fired_at: Date.now(), resolved_at: Date.now() });
+      const { id } = (await store.openAlert({ fingerprint: `limit-${i}`, rule: 'target_down', severity: 'critical', agency: 'so-tu-phap', labels: { target: '127.0.0.1', port: String(9000 + i) }, activeSince: Date.now() })).row;
+      await store.update(id, { state: 'resolved', fired_at: Date.now(), resolved_at: Date.now() });
     }
     const limited = await api('GET', '/api/v1/alerts?limit=5&state=all');
     expect(limited.status, JSON.stringify(limited.json)).toBe(200);

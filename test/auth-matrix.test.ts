@@ -102,14 +102,14 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
   });
 
   it("an agency-scoped principal gets for another agency's id exactly what it gets for an id that does not exist (status and body)", async () => {
-    const db = tc.collector.db;
-    const store = new AlertStore(db);
+    const db = tc.collector.db!;
+    const store = new AlertStore(tc.collector.state);
     const now = Date.now();
     const other = 'so-tu-phap';
     // Ids long enough to be told apart from any other number in a page, as a real store would reach.
     const alertId = 555_000_111;
     const silenceId = 555_000_222;
-    const firstAlert = store.openAlert({ fingerprint: 'matrix-other-agency', rule: 'target_down', severity: 'critical', agency: other, labels: { target: '127.0.0.1', port: '9' }, activeSince: now });
+    const firstAlert = (await store.openAlert({ fingerprint: 'matrix-other-agency', rule: 'target_down', severity: 'critical', agency: other, labels: { target: '127.0.0.1', port: '9' }, activeSince: now })).row.id;
     db.prepare('UPDATE alerts SET id = ?, state = ?, fired_at = ? WHERE id = ?').run(alertId, 'firing', now, firstAlert);
     const firstSilence = (await addSilence(tc.collector.state.db, { matchers: { agency: other }, startsAt: now, endsAt: now + 3_600_000, reason: 'của cơ quan khác', author: 'matrix' }, now)).id;
     db.prepare('UPDATE alert_silences SET id = ? WHERE id = ?').run(silenceId, firstSilence);
@@ -188,7 +188,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
     expect(profiles.profiles.map((p) => p.name)).not.toContain(otherProfile);
     const detail = (await (await fetch(`${tc.url}/api/v1/fleet/profiles/${otherProfile}`, { headers: { authorization: `Bearer ${callers['admin token']}` } })).json()) as { yaml: string; profile: { version: number } };
     expect([detail.yaml, detail.profile.version]).toEqual([otherYaml, 1]);
-    expect(store.get(alertId)?.ackedAt).toBeNull();
+    expect((await store.get(alertId))?.ackedAt).toBeNull();
     expect((await getSilence(tc.collector.state, silenceId))?.removedAt).toBeNull();
   });
 

@@ -71,7 +71,7 @@ describe.skipIf(skip)('web console in a real browser', () => {
         },
       },
     });
-    store = new AlertStore(tc.collector.db);
+    store = new AlertStore(tc.collector.state);
     await createUser(tc.collector.state, { name: 'admin', password: ADMIN_PASSWORD, role: 'admin' });
     await createUser(tc.collector.state, { name: 'tuphap', password: VIEWER_PASSWORD, role: 'operator', agency: 'so-tu-phap' });
     await createUser(tc.collector.state, { name: 'victim', password: 'victim-password-1', role: 'viewer' });
@@ -219,7 +219,7 @@ describe.skipIf(skip)('web console in a real browser', () => {
 
   it('the silence made in the UI suppresses the second alert: no mail, a suppressed entry instead', async () => {
     const silenced = await waitFor(async () => (await listAlerts(tc.collector.state, { state: 'active' })).find((a) => a.labels.port === String(portSilenced)), { what: 'target_down for the silenced port', timeoutMs: 20_000 });
-    await waitFor(async () => store.get(silenced.id)!.suppressedAt !== null, { what: 'the alert marked suppressed', timeoutMs: 10_000 });
+    await waitFor(async () => (await store.get(silenced.id))!.suppressedAt !== null, { what: 'the alert marked suppressed', timeoutMs: 10_000 });
     const mails = (await listNotifications(tc.collector.state, { limit: 1000 })).filter((n) => n.alertIds.includes(silenced.id));
     expect(mails.map((n) => n.status)).toEqual(['suppressed']);
     expect(mails[0].kind).toContain('Bảo trì máy chủ theo kế hoạch');

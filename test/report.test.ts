@@ -117,17 +117,17 @@ describe.skipIf(skip)('monthly report', () => {
 
     // Incidents: critical x2 (acked after 10 and 20 min, one resolved after 60 min), warning x1
     // (resolved after 30 min, never acked), and a critical in November that must not count.
-    const store = new AlertStore(tc.collector.db);
-    const alert = (severity: 'critical' | 'warning', firedAt: number, acked?: number, resolved?: number) => {
-      const id = store.openAlert({ fingerprint: `f${firedAt}`, rule: 'target_down', severity, agency: 'so-y-te', labels: {}, activeSince: firedAt });
-      store.update(id, { state: resolved ? 'resolved' : 'firing', fired_at: firedAt, resolved_at: resolved ?? null });
-      if (acked) tc.collector.db.prepare('UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ?').run(acked, 'tester', id);
+    const store = new AlertStore(tc.collector.state);
+    const alert = async (severity: 'critical' | 'warning', firedAt: number, acked?: number, resolved?: number) => {
+      const { id } = (await store.openAlert({ fingerprint: `f${firedAt}`, rule: 'target_down', severity, agency: 'so-y-te', labels: {}, activeSince: firedAt })).row;
+      await store.update(id, { state: resolved ? 'resolved' : 'firing', fired_at: firedAt, resolved_at: resolved ?? null });
+      if (acked) tc.collector.db!.prepare('UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ?').run(acked, 'tester', id);
     };
     const t0 = START + 3 * DAY;
-    alert('critical', t0, t0 + 10 * MIN, t0 + 60 * MIN);
-    alert('critical', t0 + DAY, t0 + DAY + 20 * MIN);
-    alert('warning', t0 + 2 * DAY, undefined, t0 + 2 * DAY + 30 * MIN);
-    alert('critical', END + H, END + 2 * H);
+    await alert('critical', t0, t0 + 10 * MIN, t0 + 60 * MIN);
+    await alert('critical', t0 + DAY, t0 + DAY + 20 * MIN);
+    await alert('warning', t0 + 2 * DAY, undefined, t0 + 2 * DAY + 30 * MIN);
+    await alert('critical', END + H, END + 2 * H);
 
     // Web integrity findings of so-y-te first seen in October: two spam pages and a cloaked page on one
     // site, spam on a second site; one first seen in September (seen again in October) does not count.
@@ -243,7 +243,7 @@ describe.skipIf(skip)('monthly report', () => {
   it('mails the previous month once, on the configured day, through the alerting mail queue', async () => {
     // The collector's own mailer has no recipients in this config (its timer would race the clock below);
     // this one, on the same state, is driven by hand. The collector's alerting pump delivers the mail.
-    const mailer = startReportMailer({ db: tc.collector.db, state: tc.collector.state, influx: influxClient(tc.config.influx), settings: { recipients: ['lanh-dao@example.vn'], day: 1, hour: 7, locale: 'vi' }, timers: false });
+    const mailer = startReportMailer({ state: tc.collector.state, influx: influxClient(tc.config.influx), settings: { recipients: ['lanh-dao@example.vn'], day: 1, hour: 7, locale: 'vi' }, timers: false });
     expect(await mailer.runOnce(Date.parse('2026-10-31T23:00:00Z'))).toBeUndefined(); // 1 Nov 06:00 VN: before 07:00
     expect(await mailer.runOnce(Date.parse('2026-11-01T00:30:00Z'))).toBe('2026-10');
     expect(await mailer.runOnce(Date.parse('2026-11-02T00:30:00Z'))).toBeUndefined(); // once per month
@@ -271,7 +271,6 @@ describe.skipIf(skip)('monthly report', () => {
     const errors: string[] = [];
     const noChromium = startReportMailer({
       state: tc.collector.state,
-      db: tc.collector.db,
       influx: influxClient(tc.config.influx),
       settings: { recipients: ['lanh-dao@example.vn'], day: 1, hour: 7, locale: 'vi' },
       timers: false,
@@ -282,7 +281,7 @@ describe.skipIf(skip)('monthly report', () => {
     const queued = tc.collector.db.prepare(`SELECT notification_id AS id FROM report_mailings WHERE month = '2026-11'`).get() as { id: number };
     const store = tc.collector.alerting.store;
     expect((await attachmentsOf(tc.collector.state, queued.id)).map((a) => a.filename)).toEqual(['canhgac-bao-cao-2026-11.csv']);
-    expect(store.notification(queued.id)!.text).toContain('Không tạo được bản PDF trên máy chủ này (cần gói chromium).');
+    expect((await store.notification(queued.id))!.text).toContain('Không tạo được bản PDF trên máy chủ này (cần gói chromium).');
     expect(errors.join()).toContain('cannot run /usr/bin/chromium');
   }, 150_000);
 });

@@ -11,7 +11,10 @@ export interface AgentCadence {
   agent: string;
   agency: string;
   host?: string;
+  /** The last arrival as far as silence is judged: never before this collector started (see merge). */
   lastArrival: number;
+  /** The last arrival itself, on this collector or (merged from the database) another. */
+  arrivedAt: number;
   intervalMs?: number;
   statusTimes: number[];
   dirty: boolean;
@@ -22,20 +25,35 @@ const KEEP = 5;
 export class CadenceTracker {
   readonly agents = new Map<string, AgentCadence>();
 
-  restore(rows: { agent: string; agency: string; intervalMs: number | null; lastArrival: number }[], startedAt: number): void {
+  /**
+   * What the database says (this collector's earlier runs and every other collector): a later arrival
+   * than the one known here wins, and an interval is learnt where none is known yet.
+   */
+  merge(rows: { agent: string; agency: string; intervalMs: number | null; lastArrival: number }[], startedAt: number): void {
     for (const r of rows) {
-      // A collector that was down must not call every agent silent: each gets a full window from the start.
-      this.agents.set(r.agent, { agent: r.agent, agency: r.agency, lastArrival: Math.max(r.lastArrival, startedAt), intervalMs: r.intervalMs ?? undefined, statusTimes: [], dirty: false });
+      const c = this.agents.get(r.agent);
+      if (!c) {
+        // A collector that was down must not call every agent silent: each gets a full window from the start.
+        this.agents.set(r.agent, { agent: r.agent, agency: r.agency, lastArrival: Math.max(r.lastArrival, startedAt), arrivedAt: r.lastArrival, intervalMs: r.intervalMs ?? undefined, statusTimes: [], dirty: false });
+        continue;
+      }
+      if (r.lastArrival > c.arrivedAt) {
+        c.arrivedAt = r.lastArrival;
+        c.lastArrival = Math.max(c.lastArrival, r.lastArrival);
+        c.agency = r.agency;
+      }
+      c.intervalMs ??= r.intervalMs ?? undefined;
     }
   }
 
   seen(agent: string, agency: string, now: number, statusTimes: number[], host: string | undefined): AgentCadence {
     let c = this.agents.get(agent);
     if (!c) {
-      c = { agent, agency, lastArrival: now, statusTimes: [], dirty: true };
+      c = { agent, agency, lastArrival: now, arrivedAt: now, statusTimes: [], dirty: true };
       this.agents.set(agent, c);
     } else {
       c.lastArrival = now;
+      c.arrivedAt = now;
       c.agency = agency;
     }
     if (host) c.host = host;

@@ -64,14 +64,14 @@ describe('alert engine and notifier (manual clock)', () => {
     const { alerting, tcp, step, restart, clock } = setup({ rules: [{ name: 'target_down', for: '0s', resolveAfter: '60s' }] });
     tcp('so-y-te', '5', 0);
     await step(1000);
-    const open = (a: typeof alerting) => a.store.open().filter((x) => x.rule === 'target_down');
-    expect(open(alerting).map((a) => a.state)).toEqual(['firing']);
+    const open = async (a: typeof alerting) => (await a.store.open()).filter((x) => x.rule === 'target_down');
+    expect((await open(alerting)).map((a) => a.state)).toEqual(['firing']);
     tcp('so-y-te', '5', 1); // clear from now on: resolves 60 s later unless it comes back
     await step(40_000);
     const after = restart();
     clock.advance(25_000); // 65 s since it cleared, 25 s of them after the restart
     await after.tick();
-    expect(open(after)).toEqual([]);
+    expect(await open(after)).toEqual([]);
     expect((await listAlerts(after.state, { state: 'resolved' })).filter((a) => a.rule === 'target_down')).toHaveLength(1);
   });
 
@@ -84,11 +84,14 @@ describe('alert engine and notifier (manual clock)', () => {
     await step(60_000);
     const t2 = new Date(clock.now()).toISOString();
     status(40, t2);
-    const open = () => alerting.store.open().filter((a) => a.rule === 'agent_dropping_samples');
-    expect(open()).toHaveLength(1);
+    const open = async () => {
+      await alerting.engine.flushed();
+      return (await alerting.store.open()).filter((a) => a.rule === 'agent_dropping_samples');
+    };
+    expect(await open()).toHaveLength(1);
     status(40, t2); // the batch again: for an `increase` rule, 40 → 40 must not read as "no longer increasing"
     await step(16 * 60_000); // past resolveAfter (15m): a duplicate taken as "cleared" would have resolved it
-    expect(open()).toHaveLength(1);
+    expect(await open()).toHaveLength(1);
   });
 
   it('a blip shorter than `for` sends nothing; flapping while firing sends no resolve', async () => {
@@ -122,7 +125,7 @@ describe('alert engine and notifier (manual clock)', () => {
     expect(later.some((m) => m.subject.startsWith('[CHUYỂN CẤP][NGHIÊM TRỌNG][Sở Tư pháp]') && m.recipients.includes('boss@example.vn'))).toBe(true);
     expect(later.some((m) => m.subject.includes('[REMINDER]'))).toBe(true);
     expect(later.filter((m) => m.agency === 'so-y-te')).toHaveLength(0);
-    expect(alerting.store.get(a1.id)).toMatchObject({ ackedBy: 'tester', ackNote: 'on it' });
+    expect(await alerting.store.get(a1.id)).toMatchObject({ ackedBy: 'tester', ackNote: 'on it' });
   });
 
   it('silences and maintenance windows record instead of mailing, and no resolve mail follows', async () => {
@@ -244,44 +247,44 @@ describe('history retention (alerts.historyRetention)', () => {
     const day = 86_400_000;
     const now = clock.now();
     const old = now - 100 * day;
-    const resolvedAlert = (resolvedAt: number) => {
-      const id = store.openAlert({ fingerprint: `fp-${resolvedAt}`, rule: 'target_down', severity: 'critical', agency: 'so-y-te', labels: {}, activeSince: resolvedAt - 1000 });
-      store.update(id, { state: 'resolved', resolved_at: resolvedAt });
-      store.addEvent(id, 'resolved', 'so-y-te', resolvedAt);
+    const resolvedAlert = async (resolvedAt: number) => {
+      const { id } = (await store.openAlert({ fingerprint: `fp-${resolvedAt}`, rule: 'target_down', severity: 'critical', agency: 'so-y-te', labels: {}, activeSince: resolvedAt - 1000 })).row;
+      await store.update(id, { state: 'resolved', resolved_at: resolvedAt });
+      await store.addEvent(id, 'resolved', 'so-y-te', resolvedAt);
       return id;
     };
-    const oldAlert = resolvedAlert(old);
-    const recentAlert = resolvedAlert(now - day);
-    const stillFiring = store.openAlert({ fingerprint: 'fp-firing', rule: 'target_down', severity: 'critical', agency: 'so-y-te', labels: {}, activeSince: old });
+    const oldAlert = await resolvedAlert(old);
+    const recentAlert = await resolvedAlert(now - day);
+    const stillFiring = (await store.openAlert({ fingerprint: 'fp-firing', rule: 'target_down', severity: 'critical', agency: 'so-y-te', labels: {}, activeSince: old })).row.id;
     const mail = (status: 'sent' | 'queued', at: number) =>
       store.addNotification({ agency: 'so-y-te', kind: 'report', recipients: ['a@example.vn'], subject: 's', alertIds: [], text: 't', status, attachments: [{ filename: 'r.csv', contentType: 'text/csv', content: Buffer.from('x') }] }, at);
-    const oldSent = mail('sent', old);
-    const oldQueued = mail('queued', old);
-    const recentSent = mail('sent', now - day);
-    store.logMail('a@example.vn', oldSent, old, false);
-    store.logMail('b@example.vn', oldSent, old, true); // held, not yet summarized: still in play
+    const oldSent = await mail('sent', old);
+    const oldQueued = await mail('queued', old);
+    const recentSent = await mail('sent', now - day);
+    await store.logMail('a@example.vn', oldSent, old, false);
+    await store.logMail('b@example.vn', oldSent, old, true); // held, not yet summarized: still in play
     await addSilence(alerting.state.db, { matchers: { agency: 'so-y-te' }, startsAt: old, endsAt: old + day, reason: 'bảo trì cũ', author: 'admin' }, old);
     const current = await addSilence(alerting.state.db, { matchers: { agency: 'so-y-te' }, startsAt: now, endsAt: now + day, reason: 'bảo trì', author: 'admin' }, now);
 
     expect(await pruneAlertHistory(alerting.state, now - 62 * day)).toEqual({ alerts: 1, notifications: 1, mailLog: 1, silences: 1, events: 0 });
 
-    expect(store.get(oldAlert)).toBeUndefined();
-    expect(store.get(recentAlert)).toBeDefined();
-    expect(store.get(stillFiring)).toBeDefined();
-    expect(store.notification(oldSent)).toBeUndefined();
+    expect(await store.get(oldAlert)).toBeUndefined();
+    expect(await store.get(recentAlert)).toBeDefined();
+    expect(await store.get(stillFiring)).toBeDefined();
+    expect(await store.notification(oldSent)).toBeUndefined();
     expect(await attachmentsOf(alerting.state, oldSent)).toEqual([]);
-    expect(store.notification(oldQueued)).toBeDefined();
+    expect(await store.notification(oldQueued)).toBeDefined();
     expect(await attachmentsOf(alerting.state, oldQueued)).toHaveLength(1);
-    expect(store.notification(recentSent)).toBeDefined();
+    expect(await store.notification(recentSent)).toBeDefined();
     expect(db.prepare('SELECT recipient FROM mail_log WHERE at < ?').all(now - 62 * day)).toEqual([{ recipient: 'b@example.vn' }]);
     expect((await listSilences(alerting.state, now, { includeEnded: true })).map((s) => s.id)).toEqual([current.id]);
     expect(db.prepare('SELECT COUNT(*) AS n FROM alert_events WHERE alert_id = ?').get(oldAlert)).toEqual({ n: 0 });
 
     // The alerting timer prunes on its first round and then hourly, with the configured retention.
-    const another = resolvedAlert(now - 70 * day);
+    const another = await resolvedAlert(now - 70 * day);
     await alerting.tick();
-    expect(store.get(another)).toBeUndefined();
-    expect(store.get(recentAlert)).toBeDefined();
+    expect(await store.get(another)).toBeUndefined();
+    expect(await store.get(recentAlert)).toBeDefined();
   });
 
   it('refuses a retention shorter than two months, naming the key', async () => {

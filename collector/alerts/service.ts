@@ -19,9 +19,14 @@ import { AlertStore } from './store.ts';
 import { summaryOf } from './templates.ts';
 
 export interface AlertingOptions {
-  db: DB;
-  /** The stores on the SQL layer (silences); by default over `db`, the same connection. */
+  /** The state database; `db` instead gives a SQLite handle to wrap (tests). */
   state?: StateSql;
+  db?: DB;
+  /**
+   * Whether this collector holds the leader lease now (several collectors on one PostgreSQL): only the
+   * leader watches for silent agents, composes notifications and prunes. Always, by default.
+   */
+  leader?: () => boolean;
   settings: AlertSettings;
   smtp?: SmtpSettings;
   agencies: AgencyInfo[];
@@ -93,17 +98,33 @@ function alertRound({ clock, opts, state, store, engine, notifier, delivery, ann
   let lastPrune = 0;
 
   // Each step on its own: evaluation failing must not keep mail from going out, and the other way round.
-  const step = (what: string, fn: () => void) => {
+  const step = async (what: string, fn: () => Promise<void>) => {
     try {
-      fn();
+      await fn();
     } catch (err) {
       opts.log?.error({ err }, `alert ${what} failed`);
     }
   };
+  let cadenceLoaded = false;
   const run = async () => {
     const now = clock.now();
-    step('evaluation', () => engine.tick(now));
-    // Read before the notifier's round, which then decides and writes with nothing awaited in between.
+    const leading = opts.leader?.() ?? true;
+    // What this collector learnt of agents' arrivals goes to the database, and what the others learnt
+    // comes back: the leader's silent-agent watch counts arrivals on every collector.
+    if (!cadenceLoaded || now - lastCadenceSave >= CADENCE_SAVE_MS) {
+      lastCadenceSave = now;
+      await step('housekeeping', async () => {
+        await engine.forgetAgents(await store.revokedAgents(), now);
+        await engine.saveCadence();
+        await engine.loadCadence();
+        cadenceLoaded = true;
+      });
+    }
+    await step('evaluation', () => engine.tick(now, leading));
+    if (!leading) {
+      delivery.pump(() => clock.now()).catch((err) => opts.log?.error({ err }, 'notification queue failed'));
+      return flushAnnotations(now);
+    }
     // Silences that cannot be read skip the round: better late than mailing what someone silenced.
     let silences: SilenceRow[] | undefined;
     try {
@@ -111,14 +132,7 @@ function alertRound({ clock, opts, state, store, engine, notifier, delivery, ann
     } catch (err) {
       opts.log?.error({ err }, 'alert silences not read: notification round skipped');
     }
-    if (silences) step('notification', () => notifier.tick(now, silences));
-    step('housekeeping', () => {
-      if (now - lastCadenceSave >= CADENCE_SAVE_MS) {
-        engine.forgetAgents(store.revokedAgents(), now);
-        engine.saveCadence();
-        lastCadenceSave = now;
-      }
-    });
+    if (silences) await step('notification', () => notifier.tick(now, silences));
     if (now - lastPrune >= PRUNE_EVERY_MS) {
       lastPrune = now;
       try {
@@ -129,6 +143,9 @@ function alertRound({ clock, opts, state, store, engine, notifier, delivery, ann
       }
     }
     delivery.pump(() => clock.now()).catch((err) => opts.log?.error({ err }, 'notification queue failed'));
+    flushAnnotations(now);
+  };
+  const flushAnnotations = (now: number) => {
     if (annotations.pending() > 0 && now - lastFlush >= (lastFlush === 0 ? 0 : ANNOTATION_FLUSH_MS)) {
       lastFlush = now;
       flushing = annotations.flush();
@@ -141,8 +158,9 @@ function alertRound({ clock, opts, state, store, engine, notifier, delivery, ann
 /** The alerting subsystem: engine on the ingest stream, notifier and mail queue on a timer. */
 export function startAlerting(opts: AlertingOptions): Alerting {
   const clock = opts.clock ?? systemClock;
-  const store = new AlertStore(opts.db);
-  const state = opts.state ?? sqliteStateSql(opts.db);
+  if (!opts.state && !opts.db) throw new Error('startAlerting: a state database is needed');
+  const state = opts.state ?? sqliteStateSql(opts.db!);
+  const store = new AlertStore(state);
   const annotations = new AnnotationWriter(opts.writer);
   const rulesByName = new Map(opts.settings.rules.map((r) => [r.name, r]));
   const agencies = new Map(opts.agencies.map((a) => [a.id, a]));
@@ -184,6 +202,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     tick: rounds.run,
     settle: async () => {
       await rounds.idle();
+      await engine.flushed();
       await delivery.idle();
       await round.flushing();
     },
@@ -191,8 +210,9 @@ export function startAlerting(opts: AlertingOptions): Alerting {
       clearInterval(timer);
       await rounds.idle();
       await delivery.idle();
+      await engine.flushed();
       await annotations.flush();
-      engine.saveCadence();
+      await engine.saveCadence().catch((err) => opts.log?.error({ err }, 'agent cadence not saved at close'));
       delivery.close();
     },
   };

@@ -1,6 +1,9 @@
-// Alerting's SQLite tables behind one class: alerts, acknowledgements, the notification history and the
-// mail queue, so that state survives a restart and the CLI and console see it too (silences: silence-store.ts).
-import type { DB } from '../state/db.ts';
+// Alerting's tables behind one class on the SQL layer (either engine): alert episodes, the events waiting
+// to be mailed, new notifications, the storm log and agent cadence, so that alert state survives a restart
+// and is shared by every collector on one database (silences: silence-store.ts; the queue: queue-store.ts).
+import { sql } from 'kysely';
+import type { StateSql } from '../state/sql/connect.ts';
+import type { Q } from '../state/sql/query.ts';
 import type { Severity } from './rules.ts';
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
@@ -114,73 +117,129 @@ export function notificationOf(r: Raw): OutgoingMail {
 
 const UPDATABLE = new Set(['clear_since', 'severity', 'labels', 'value', 'state', 'active_since', 'fired_at', 'resolved_at', 'last_notified_at', 'resolve_notified_at', 'suppressed_at', 'escalated_at']);
 
-/** Alert state, silences and notification history in SQLite: what survives a restart. */
-export class AlertStore {
-  constructor(readonly db: DB) {}
+/** What a caller that runs alone needs in order to act on a row another collector may be changing. */
+export interface AlertOpen {
+  fingerprint: string;
+  rule: string;
+  severity: Severity;
+  agency: string;
+  agent?: string;
+  labels: Record<string, string>;
+  value?: number;
+  activeSince: number;
+}
 
-  openAlert(a: { fingerprint: string; rule: string; severity: Severity; agency: string; agent?: string; labels: Record<string, string>; value?: number; activeSince: number }): number {
-    const r = this.db
-      .prepare(`INSERT INTO alerts (fingerprint, rule, severity, agency, agent, labels, value, state, active_since) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`)
-      .run(a.fingerprint, a.rule, a.severity, a.agency, a.agent ?? null, JSON.stringify(a.labels), a.value ?? null, a.activeSince);
-    return Number(r.lastInsertRowid);
+/**
+ * Alert state, events, the storm log, agent cadence and new notifications through the SQL layer (either
+ * engine). One store per handle: the state itself, or a transaction (`transaction` gives the callback a
+ * store bound to it).
+ */
+export class AlertStore {
+  constructor(
+    readonly state: StateSql,
+    private readonly q: Q = state.db,
+  ) {}
+
+  /** `fn` with a store whose statements run in one transaction (the same one when already inside one). */
+  async transaction<T>(fn: (store: AlertStore) => Promise<T>): Promise<T> {
+    if (this.q.isTransaction) return fn(this);
+    return this.q.transaction().execute((trx) => fn(new AlertStore(this.state, trx)));
+  }
+
+  /**
+   * A new pending alert, or the open one of the same fingerprint another collector (or an earlier run)
+   * already has: at most one open alert per fingerprint, whoever sees the condition first.
+   */
+  async openAlert(a: AlertOpen): Promise<{ row: AlertRow; created: boolean }> {
+    const r = await sql<Raw>`INSERT INTO alerts (fingerprint, rule, severity, agency, agent, labels, value, state, active_since)
+      VALUES (${a.fingerprint}, ${a.rule}, ${a.severity}, ${a.agency}, ${a.agent ?? null}, ${JSON.stringify(a.labels)}, ${a.value ?? null}, 'pending', ${a.activeSince})
+      ON CONFLICT (fingerprint) WHERE state IN ('pending', 'firing') DO NOTHING RETURNING *`.execute(this.q);
+    if (r.rows[0]) return { row: alertOf(r.rows[0]), created: true };
+    const open = await sql<Raw>`SELECT * FROM alerts WHERE fingerprint = ${a.fingerprint} AND state IN ('pending', 'firing')`.execute(this.q);
+    if (open.rows[0]) return { row: alertOf(open.rows[0]), created: false };
+    // Resolved between the two statements by someone else: try once more, which now inserts.
+    return this.openAlert(a);
   }
 
   /** Update columns by their SQL names (only the known ones). */
-  update(id: number, fields: Record<string, unknown>): void {
+  async update(id: number, fields: Record<string, unknown>): Promise<void> {
     const keys = Object.keys(fields).filter((k) => UPDATABLE.has(k));
     if (keys.length === 0) return;
-    const values = keys.map((k) => (k === 'labels' ? JSON.stringify(fields[k]) : fields[k]));
-    this.db.prepare(`UPDATE alerts SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`).run(...values, id);
+    const sets = keys.map((k) => sql`${sql.ref(k)} = ${k === 'labels' ? JSON.stringify(fields[k]) : fields[k]}`);
+    await sql`UPDATE alerts SET ${sql.join(sets)} WHERE id = ${id}`.execute(this.q);
+  }
+
+  /**
+   * A pending alert becomes firing, unless it is no longer pending (another collector fired or dropped
+   * it first): the row as fired, or undefined when this caller did not fire it.
+   */
+  async fire(id: number, now: number, value: number | null, labels: Record<string, string>): Promise<AlertRow | undefined> {
+    const r = await sql<Raw>`UPDATE alerts SET state = 'firing', fired_at = ${now}, value = ${value}, labels = ${JSON.stringify(labels)}
+      WHERE id = ${id} AND state = 'pending' RETURNING *`.execute(this.q);
+    return r.rows[0] ? alertOf(r.rows[0]) : undefined;
+  }
+
+  /**
+   * A firing alert resolves, unless someone resolved it already or (with `whileClear`) saw its condition
+   * hold again since (clear_since reset): the row as resolved, or undefined when this caller did not.
+   */
+  async resolve(id: number, now: number, whileClear: boolean): Promise<AlertRow | undefined> {
+    const r = await sql<Raw>`UPDATE alerts SET state = 'resolved', resolved_at = ${now}
+      WHERE id = ${id} AND state = 'firing' ${whileClear ? sql`AND clear_since IS NOT NULL` : sql``} RETURNING *`.execute(this.q);
+    return r.rows[0] ? alertOf(r.rows[0]) : undefined;
   }
 
   /** A pending alert whose condition cleared before `for` never existed as far as anyone is told. */
-  dropPending(id: number): void {
-    this.db.prepare(`DELETE FROM alerts WHERE id = ? AND state = 'pending'`).run(id);
-    this.db.prepare('DELETE FROM alert_events WHERE alert_id = ?').run(id);
+  async dropPending(id: number): Promise<void> {
+    await this.transaction(async (s) => {
+      await sql`DELETE FROM alerts WHERE id = ${id} AND state = 'pending'`.execute(s.q);
+      await sql`DELETE FROM alert_events WHERE alert_id = ${id}`.execute(s.q);
+    });
   }
 
-  get(id: number): AlertRow | undefined {
-    const r = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Raw | undefined;
-    return r ? alertOf(r) : undefined;
+  async get(id: number): Promise<AlertRow | undefined> {
+    const r = await sql<Raw>`SELECT * FROM alerts WHERE id = ${id}`.execute(this.q);
+    return r.rows[0] ? alertOf(r.rows[0]) : undefined;
   }
 
-  open(): AlertRow[] {
-    return (this.db.prepare(`SELECT * FROM alerts WHERE state IN ('pending', 'firing')`).all() as Raw[]).map(alertOf);
+  async open(): Promise<AlertRow[]> {
+    return (await sql<Raw>`SELECT * FROM alerts WHERE state IN ('pending', 'firing') ORDER BY id`.execute(this.q)).rows.map(alertOf);
   }
 
-  firing(): AlertRow[] {
-    return (this.db.prepare(`SELECT * FROM alerts WHERE state = 'firing' ORDER BY id`).all() as Raw[]).map(alertOf);
+  async firing(): Promise<AlertRow[]> {
+    return (await sql<Raw>`SELECT * FROM alerts WHERE state = 'firing' ORDER BY id`.execute(this.q)).rows.map(alertOf);
   }
 
   /** Resolved alerts whose firing was mailed and whose resolve has not been handled yet. */
-  awaitingResolve(): AlertRow[] {
-    return (this.db.prepare(`SELECT * FROM alerts WHERE state = 'resolved' AND last_notified_at IS NOT NULL AND resolve_notified_at IS NULL ORDER BY id`).all() as Raw[]).map(alertOf);
+  async awaitingResolve(): Promise<AlertRow[]> {
+    return (await sql<Raw>`SELECT * FROM alerts WHERE state = 'resolved' AND last_notified_at IS NOT NULL AND resolve_notified_at IS NULL ORDER BY id`.execute(this.q)).rows.map(alertOf);
   }
 
   // Events waiting for their group to be mailed
 
-  addEvent(alertId: number, kind: EventKind, agency: string, now: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO alert_events (alert_id, kind, agency, created_at) VALUES (?, ?, ?, ?)').run(alertId, kind, agency, now);
+  async addEvent(alertId: number, kind: EventKind, agency: string, now: number): Promise<void> {
+    await sql`INSERT INTO alert_events (alert_id, kind, agency, created_at) VALUES (${alertId}, ${kind}, ${agency}, ${now}) ON CONFLICT DO NOTHING`.execute(this.q);
   }
 
-  hasEvent(alertId: number, kind: EventKind): boolean {
-    return this.db.prepare('SELECT 1 FROM alert_events WHERE alert_id = ? AND kind = ?').get(alertId, kind) !== undefined;
+  async hasEvent(alertId: number, kind: EventKind): Promise<boolean> {
+    return (await sql`SELECT 1 AS one FROM alert_events WHERE alert_id = ${alertId} AND kind = ${kind}`.execute(this.q)).rows.length > 0;
   }
 
   /** Agencies whose oldest waiting event is at least groupWait old. */
-  dueGroups(before: number): string[] {
-    return (this.db.prepare('SELECT agency FROM alert_events GROUP BY agency HAVING MIN(created_at) <= ?').all(before) as { agency: string }[]).map((r) => r.agency);
+  async dueGroups(before: number): Promise<string[]> {
+    const r = await sql<{ agency: string }>`SELECT agency FROM alert_events GROUP BY agency HAVING MIN(created_at) <= ${before} ORDER BY agency`.execute(this.q);
+    return r.rows.map((x) => x.agency);
   }
 
-  takeEvents(agency: string): { alertId: number; kind: EventKind }[] {
-    const rows = this.db.prepare('SELECT alert_id, kind FROM alert_events WHERE agency = ? ORDER BY created_at, alert_id').all(agency) as { alert_id: number; kind: EventKind }[];
-    this.db.prepare('DELETE FROM alert_events WHERE agency = ?').run(agency);
-    return rows.map((r) => ({ alertId: r.alert_id, kind: r.kind }));
+  /** An agency's waiting events, taken (deleted) in one statement: two takers never both get one. */
+  async takeEvents(agency: string): Promise<{ alertId: number; kind: EventKind }[]> {
+    const r = await sql<{ alert_id: number; kind: EventKind; created_at: number }>`DELETE FROM alert_events WHERE agency = ${agency} RETURNING alert_id, kind, created_at`.execute(this.q);
+    return r.rows.sort((a, b) => a.created_at - b.created_at || a.alert_id - b.alert_id).map((x) => ({ alertId: x.alert_id, kind: x.kind }));
   }
 
   // Notifications: history and the outgoing queue in one table
 
-  addNotification(
+  async addNotification(
     n: {
       agency: string;
       kind: string;
@@ -195,36 +254,38 @@ export class AlertStore {
       channel?: string;
     },
     now: number,
-  ): number {
-    return this.db.transaction(() => {
-      const r = this.db
-        .prepare(`INSERT INTO notifications (created_at, channel, agency, kind, recipients, subject, alert_ids, text_body, html_body, status, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(now, n.channel ?? EMAIL_CHANNEL, n.agency, n.kind, JSON.stringify(n.recipients), n.subject, JSON.stringify(n.alertIds), n.text ?? null, n.html ?? null, n.status, n.status === 'queued' ? now : null);
-      const id = Number(r.lastInsertRowid);
-      const add = this.db.prepare('INSERT INTO notification_attachments (notification_id, position, filename, content_type, content) VALUES (?, ?, ?, ?, ?)');
-      (n.attachments ?? []).forEach((a, i) => add.run(id, i, a.filename, a.contentType, a.content));
+  ): Promise<number> {
+    return this.transaction(async (s) => {
+      const r = await sql<{ id: number }>`INSERT INTO notifications (created_at, channel, agency, kind, recipients, subject, alert_ids, text_body, html_body, status, next_attempt_at)
+        VALUES (${now}, ${n.channel ?? EMAIL_CHANNEL}, ${n.agency}, ${n.kind}, ${JSON.stringify(n.recipients)}, ${n.subject}, ${JSON.stringify(n.alertIds)}, ${n.text ?? null}, ${n.html ?? null}, ${n.status}, ${n.status === 'queued' ? now : null})
+        RETURNING id`.execute(s.q);
+      const id = Number(r.rows[0].id);
+      for (const [i, a] of (n.attachments ?? []).entries()) {
+        await sql`INSERT INTO notification_attachments (notification_id, position, filename, content_type, content) VALUES (${id}, ${i}, ${a.filename}, ${a.contentType}, ${a.content})`.execute(s.q);
+      }
       return id;
-    })();
+    });
   }
 
-  notification(id: number): OutgoingMail | undefined {
-    const r = this.db.prepare('SELECT * FROM notifications WHERE id = ?').get(id) as Raw | undefined;
-    return r ? notificationOf(r) : undefined;
+  async notification(id: number): Promise<OutgoingMail | undefined> {
+    const r = await sql<Raw>`SELECT * FROM notifications WHERE id = ${id}`.execute(this.q);
+    return r.rows[0] ? notificationOf(r.rows[0]) : undefined;
   }
 
   // Storm control: who got how many mails lately
 
-  mailsTo(recipient: string, since: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM mail_log WHERE recipient = ? AND at > ? AND held = 0').get(recipient, since) as { n: number }).n;
+  async mailsTo(recipient: string, since: number): Promise<number> {
+    const r = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM mail_log WHERE recipient = ${recipient} AND at > ${since} AND held = 0`.execute(this.q);
+    return Number(r.rows[0].n);
   }
 
-  logMail(recipient: string, notificationId: number, now: number, held: boolean): void {
-    this.db.prepare('INSERT INTO mail_log (recipient, notification_id, at, held) VALUES (?, ?, ?, ?)').run(recipient, notificationId, now, held ? 1 : 0);
+  async logMail(recipient: string, notificationId: number, now: number, held: boolean): Promise<void> {
+    await sql`INSERT INTO mail_log (recipient, notification_id, at, held) VALUES (${recipient}, ${notificationId}, ${now}, ${held ? 1 : 0})`.execute(this.q);
   }
 
   /** Recipients with held mails whose first hold is older than `before`. */
-  heldDue(before: number): { recipient: string; notificationIds: number[] }[] {
-    const rows = this.db.prepare('SELECT recipient, notification_id, at FROM mail_log WHERE held = 1 AND summarized_at IS NULL ORDER BY at').all() as { recipient: string; notification_id: number; at: number }[];
+  async heldDue(before: number): Promise<{ recipient: string; notificationIds: number[] }[]> {
+    const rows = (await sql<{ recipient: string; notification_id: number; at: number }>`SELECT recipient, notification_id, at FROM mail_log WHERE held = 1 AND summarized_at IS NULL ORDER BY at, notification_id`.execute(this.q)).rows;
     const by = new Map<string, { first: number; ids: number[] }>();
     for (const r of rows) {
       const e = by.get(r.recipient) ?? { first: r.at, ids: [] };
@@ -234,33 +295,46 @@ export class AlertStore {
     return [...by].filter(([, e]) => e.first <= before).map(([recipient, e]) => ({ recipient, notificationIds: e.ids }));
   }
 
-  markSummarized(recipient: string, now: number): void {
-    this.db.prepare('UPDATE mail_log SET summarized_at = ? WHERE recipient = ? AND held = 1 AND summarized_at IS NULL').run(now, recipient);
+  async markSummarized(recipient: string, now: number): Promise<void> {
+    await sql`UPDATE mail_log SET summarized_at = ${now} WHERE recipient = ${recipient} AND held = 1 AND summarized_at IS NULL`.execute(this.q);
   }
 
   // Agent cadence for the agent-silent rule
 
-  loadCadence(): { agent: string; agency: string; intervalMs: number | null; lastArrival: number }[] {
-    return (this.db.prepare('SELECT * FROM alert_agent_cadence').all() as Raw[]).map((r) => ({ agent: r.agent as string, agency: r.agency as string, intervalMs: r.interval_ms as number | null, lastArrival: r.last_arrival as number }));
+  async loadCadence(): Promise<CadenceRow[]> {
+    const r = await sql<Raw>`SELECT * FROM alert_agent_cadence ORDER BY agent`.execute(this.q);
+    return r.rows.map((x) => ({ agent: x.agent as string, agency: x.agency as string, intervalMs: x.interval_ms as number | null, lastArrival: x.last_arrival as number }));
   }
 
-  saveCadence(rows: { agent: string; agency: string; intervalMs?: number; lastArrival: number }[]): void {
-    const stmt = this.db.prepare('INSERT INTO alert_agent_cadence (agent, agency, interval_ms, last_arrival) VALUES (?, ?, ?, ?) ON CONFLICT(agent) DO UPDATE SET agency = excluded.agency, interval_ms = excluded.interval_ms, last_arrival = excluded.last_arrival');
-    this.db.transaction(() => {
-      for (const r of rows) stmt.run(r.agent, r.agency, r.intervalMs ?? null, r.lastArrival);
-    })();
+  /**
+   * What this collector learnt about agents' cadence. The latest arrival wins whoever saw it: several
+   * collectors each save the agents they see, and an agent that moved keeps the arrival of its new one.
+   */
+  async saveCadence(rows: { agent: string; agency: string; intervalMs?: number; lastArrival: number }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.transaction(async (s) => {
+      for (const r of rows) {
+        await sql`INSERT INTO alert_agent_cadence (agent, agency, interval_ms, last_arrival) VALUES (${r.agent}, ${r.agency}, ${r.intervalMs ?? null}, ${r.lastArrival})
+          ON CONFLICT (agent) DO UPDATE SET agency = excluded.agency,
+            interval_ms = COALESCE(excluded.interval_ms, alert_agent_cadence.interval_ms),
+            last_arrival = CASE WHEN excluded.last_arrival > alert_agent_cadence.last_arrival THEN excluded.last_arrival ELSE alert_agent_cadence.last_arrival END`.execute(s.q);
+      }
+    });
   }
 
-  forgetCadence(agent: string): void {
-    this.db.prepare('DELETE FROM alert_agent_cadence WHERE agent = ?').run(agent);
+  async forgetCadence(agent: string): Promise<void> {
+    await sql`DELETE FROM alert_agent_cadence WHERE agent = ${agent}`.execute(this.q);
   }
 
   /** Agents whose token was revoked (collector/state/agents.ts sets revoked_at). */
-  revokedAgents(): string[] {
-    return (this.db.prepare('SELECT id FROM agents WHERE revoked_at IS NOT NULL').all() as { id: string }[]).map((r) => r.id);
+  async revokedAgents(): Promise<string[]> {
+    return (await sql<{ id: string }>`SELECT id FROM agents WHERE revoked_at IS NOT NULL ORDER BY id`.execute(this.q)).rows.map((r) => r.id);
   }
+}
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
+export interface CadenceRow {
+  agent: string;
+  agency: string;
+  intervalMs: number | null;
+  lastArrival: number;
 }

@@ -2,7 +2,7 @@
 // form schemas' building blocks, built once per collector from its services.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TProperties } from 'typebox';
-import { AlertStore, type AlertRow } from '../alerts/store.ts';
+import type { AlertRow } from '../alerts/store.ts';
 import { summaryOf } from '../alerts/templates.ts';
 import type { CollectorServices } from '../server/services.ts';
 import { roleAtLeast, type Role } from '../state/admin-tokens.ts';
@@ -42,8 +42,7 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 export type ConsoleContext = ReturnType<typeof consoleContext>;
 
 export function consoleContext(services: CollectorServices) {
-  const { db, state, latest } = services;
-  const store = new AlertStore(db);
+  const { state, latest } = services;
   const rules = new Map((services.config?.alerting.alerts.rules ?? []).map((r) => [r.name, r]));
 
   const localeOf = (request: FastifyRequest, reply: FastifyReply): Locale => {
@@ -114,5 +113,5 @@ export function consoleContext(services: CollectorServices) {
   const audit = (request: FastifyRequest, action: AuditAction, what: { target?: string; agency?: string; detail?: string } = {}) =>
     recordAudit(state.db, { actor: request.consoleSession?.user.name ?? '-', actorKind: request.consoleSession ? 'user' : 'anonymous', action, address: request.ip, ...what });
 
-  return { services, db, latest, store, rules, audit, localeOf, names, ctxOf, send, fail, need, needUserAdmin, scopeOf, mayAct, userName, visibleAgencies, summarize };
+  return { services, latest, rules, audit, localeOf, names, ctxOf, send, fail, need, needUserAdmin, scopeOf, mayAct, userName, visibleAgencies, summarize };
 }

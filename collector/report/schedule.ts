@@ -3,7 +3,6 @@
 import type { InfluxDB } from 'influx';
 import { sql } from 'kysely';
 import { AlertStore, type MailAttachment } from '../alerts/store.ts';
-import type { DB } from '../state/db.ts';
 import type { StateSql } from '../state/sql/connect.ts';
 import { changes, type Q } from '../state/sql/query.ts';
 import { buildMonthlyReport } from './figures.ts';
@@ -45,7 +44,6 @@ class AlreadyQueued extends Error {}
  * mails). `report_mailings` records each month once, so a restart never sends it twice.
  */
 export function startReportMailer(opts: {
-  db: DB;
   state: StateSql;
   influx: InfluxDB;
   settings: ReportSettings;
@@ -54,7 +52,6 @@ export function startReportMailer(opts: {
   /** HTML to PDF; headless Chromium unless a test says otherwise. */
   pdf?: (html: string) => Promise<Buffer>;
 }): ReportMailer {
-  const store = new AlertStore(opts.db);
   let running: Promise<string | undefined> | undefined;
 
   const runOnce = async (now = Date.now()): Promise<string | undefined> => {
@@ -81,13 +78,12 @@ export function startReportMailer(opts: {
     const text = vi
       ? `Báo cáo tháng ${month}: ${report.reporting.count}/${report.reporting.total} cơ quan gửi dữ liệu. Mở thư ở dạng HTML để xem đầy đủ. Tệp đính kèm: ${files}.${pdfNote}`
       : `Report for ${month}: ${report.reporting.count}/${report.reporting.total} agencies sent data. Open the HTML part for the whole report. Attached: ${files}.${pdfNote}`;
-    // The mail and the month's row commit together. The notification queue is still the alert store's
-    // synchronous one on the collector's SQLite connection, the connection this transaction runs on.
+    // The mail and the month's row commit together: one collector queues it, even with several running.
     const n = { agency: '', kind: 'report', recipients: opts.settings.recipients, subject, alertIds: [], text, html, status: 'queued' as const, attachments };
     try {
       await opts.state.db.transaction().execute(async (trx) => {
         if (await reportMailed(trx, month)) throw new AlreadyQueued();
-        const id = store.addNotification(n, now);
+        const id = await new AlertStore(opts.state, trx).addNotification(n, now);
         if (!(await noteReportMailed(trx, month, now, id))) throw new AlreadyQueued();
       });
     } catch (err) {

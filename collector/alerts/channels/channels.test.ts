@@ -301,15 +301,15 @@ describe('delivery details', () => {
 
   it('queued notifications of a channel removed from the config are closed with the reason, once, and mail without smtp waits', async () => {
     const db = openDb(':memory:');
-    const store = new AlertStore(db);
+    const store = new AlertStore(sqliteStateSql(db));
     const now = Date.now();
-    const gone = store.addNotification({ agency: '', kind: 'alert', channel: 'old-chat', recipients: ['Telegram chat 1'], subject: 's', alertIds: [], text: 't', status: 'queued' }, now);
-    const mail = store.addNotification({ agency: '', kind: 'alert', recipients: ['a@example.vn'], subject: 's', alertIds: [], text: 't', status: 'queued' }, now);
+    const gone = await store.addNotification({ agency: '', kind: 'alert', channel: 'old-chat', recipients: ['Telegram chat 1'], subject: 's', alertIds: [], text: 't', status: 'queued' }, now);
+    const mail = await store.addNotification({ agency: '', kind: 'alert', recipients: ['a@example.vn'], subject: 's', alertIds: [], text: 't', status: 'queued' }, now);
     const warnings: string[] = [];
     const delivery = new NotificationDelivery(sqliteStateSql(db), new Map(), { warn: (_o, m) => warnings.push(m) });
     await delivery.pump(() => now);
-    expect(store.notification(gone)).toMatchObject({ status: 'suppressed', lastError: 'channel "old-chat" is not in the configuration any more' });
-    expect(store.notification(mail)!.status).toBe('queued');
+    expect(await store.notification(gone)).toMatchObject({ status: 'suppressed', lastError: 'channel "old-chat" is not in the configuration any more' });
+    expect((await store.notification(mail))!.status).toBe('queued');
     expect(warnings).toEqual(['queued notifications of a channel that is no longer configured were closed undelivered']);
     db.close();
   });

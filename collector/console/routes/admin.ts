@@ -15,7 +15,6 @@ const AuditQuery = Type.Object({ before: Type.Optional(Type.String({ pattern: '^
 const TokensQuery = Type.Object({ revoked: Type.Optional(Type.String({ maxLength: 64 })), lang: Type.Optional(Type.String({ maxLength: 2 })) });
 
 export default async function adminRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { db } = cx;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(`${CONSOLE}/tokens`, { preValidation: cx.needUserAdmin, schema: { querystring: TokensQuery } }, async (request, reply) => {

@@ -12,7 +12,7 @@ import { agencyPage } from '../pages/agency.ts';
 import { agencyStatuses, certificates, compliance, PREVIEW_ROWS, tilePreview, videoTiles } from '../views.ts';
 
 export default async function agencyRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { db, latest, store } = cx;
+  const { latest } = cx;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get(`${CONSOLE}/agencies/:id`, { preValidation: cx.need('viewer'), schema: { params: IdParams } }, async (request, reply) => {

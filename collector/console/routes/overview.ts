@@ -15,7 +15,7 @@ import { activeAlertCount, agencyStatuses, certificates, tilePage, tilePreview, 
 const OVERVIEW_ALERTS = 100;
 
 export default async function overviewRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { latest, store } = cx;
+  const { latest } = cx;
 
   app.get(`${CONSOLE}/`, { preValidation: cx.need('viewer') }, async (request, reply) => {
     const scope = cx.scopeOf(request);

@@ -30,7 +30,6 @@ export const LOGIN_GLOBAL = { perSecond: 10, burst: 20 };
 const safeNext = (next: unknown) => (typeof next === 'string' && next.startsWith(`${CONSOLE}/`) && !next.startsWith('//') && /^[\x21-\x7e]{1,2000}$/.test(next) && !next.includes('\\') ? next : `${CONSOLE}/`);
 
 export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const { db } = cx;
   const throttle = new LoginThrottle();
   const failedLogins = new LogBudget(30);
   // Every attempt costs a scrypt hash (some 50 ms of a core): besides the (address, user) lock above,
