@@ -49,6 +49,8 @@ export function startReportMailer(opts: {
   settings: ReportSettings;
   log?: { info(o: object, m: string): void; error(o: object, m: string): void };
   timers?: boolean;
+  /** Whether this collector leads (several on one PostgreSQL): only the leader builds the report. Always, by default. */
+  leader?: () => boolean;
   /** HTML to PDF; headless Chromium unless a test says otherwise. */
   pdf?: (html: string) => Promise<Buffer>;
 }): ReportMailer {
@@ -95,7 +97,8 @@ export function startReportMailer(opts: {
   };
 
   const tick = () => {
-    if (running) return;
+    // The month's row makes the mail once whoever queues it; the leader alone spares the others the build.
+    if (running || !(opts.leader?.() ?? true)) return;
     running = runOnce()
       .catch((err) => {
         opts.log?.error({ err: (err as Error).message }, 'monthly report failed; retrying later');
