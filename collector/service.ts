@@ -1,7 +1,6 @@
 // Starts a whole collector from its config, in named steps (state, storage, alerting, observers, HTTP,
 // timers), and stops it in the reverse order. Nothing is half-started: a failure closes what was opened.
 import type { FastifyInstance } from 'fastify';
-import { join } from 'node:path';
 import type { CollectorConfig } from './config.ts';
 import { startAlerting, type Alerting } from './alerts/service.ts';
 import type { Clock } from './alerts/clock.ts';
@@ -24,8 +23,9 @@ import type { Spool } from './spool/spool.ts';
 import { StartupLog } from './startup-log.ts';
 import { syncAgencies } from './state/agencies.ts';
 import { pruneAudit } from './state/audit.ts';
-import { openDb, type DB } from './state/db.ts';
-import { sqliteStateSql, type StateSql } from './state/sql/connect.ts';
+import type { DB } from './state/db.ts';
+import { openState } from './state/open.ts';
+import type { StateSql } from './state/sql/connect.ts';
 import { storagePipeline } from './storage.ts';
 import { serverTls, type ServerTls } from './tls.ts';
 import type { InfluxDB } from 'influx';
@@ -37,8 +37,9 @@ import { startStatusListener } from './status/listener.ts';
 
 export interface Collector {
   app: FastifyInstance;
-  db: DB;
-  /** The same state through the SQL layer (over the same SQLite connection). */
+  /** The SQLite handle under `state`; undefined when the state is on PostgreSQL (`state.driver`). */
+  db?: DB;
+  /** The state through the SQL layer: over `db` on SQLite, a connection pool on PostgreSQL. */
   state: StateSql;
   url: string;
   tls?: ServerTls;
@@ -56,9 +57,7 @@ export interface Collector {
   close(): Promise<void>;
 }
 
-export function statePath(config: Pick<CollectorConfig, 'dataDir'>): string {
-  return join(config.dataDir, 'state.db');
-}
+export { statePath } from './state/open.ts';
 
 export interface StartOptions {
   logger?: boolean | Record<string, unknown>;
@@ -128,10 +127,11 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     closers.length = 0;
   };
   try {
-    const db = openDb(statePath(config));
-    closers.push(() => db.close());
-    // Converted stores speak through Kysely over this very connection: one file, one writer.
-    const state = sqliteStateSql(db);
+    // First, and closed last: a PostgreSQL that cannot be reached stops the start before a port or the
+    // spool is opened (StateConnectError, exit code 2). On SQLite the stores share one connection.
+    const { state, db, where, close: closeState } = await openState(config);
+    closers.push(closeState);
+    log.info({ driver: state.driver, where }, 'state opened');
     await syncAgencies(state, config.agencies);
     // The profile files as they are now become the versions served (a bad one stops the start: exit 2).
     const changed = await syncProfiles(state, config, { actor: 'collector start', actorKind: 'system' });
@@ -141,7 +141,6 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     const storage = storagePipeline(config, stats, log, opts);
     closers.push(() => storage.close());
     const alerting = startAlerting({
-      db,
       state,
       settings: config.alerting.alerts,
       smtp: config.alerting.smtp,
@@ -168,7 +167,7 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     }
     const timer = statusTimer(stats, storage, alerting, config.agencies.length, opts.statusIntervalMs ?? 60_000);
     closers.push(() => clearInterval(timer));
-    const reports = startReportMailer({ db, state, influx: storage.influx, settings: config.report, log });
+    const reports = startReportMailer({ state, influx: storage.influx, settings: config.report, log });
     closers.push(() => reports.close());
     const pruner = auditPruneTimer(state, config.alerting.alerts.historyRetentionMs, log);
     closers.push(() => clearInterval(pruner));

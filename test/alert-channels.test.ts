@@ -283,9 +283,9 @@ describe.skipIf(skip)('alert channels: webhook and Telegram beside e-mail (real 
     expect(pages[2]).toContain('<span class="channel">soc-webhook</span>');
     expect(pages[2]).toContain(`data-test-channel="yte-telegram"`);
 
-    const audit = tc.collector.db.prepare(`SELECT * FROM audit_log`).all();
+    const audit = tc.collector.db!.prepare(`SELECT * FROM audit_log`).all();
     expect(audit.some((r) => (r as { action: string }).action === 'test_channel')).toBe(true);
-    const table = tc.collector.db.prepare('SELECT * FROM notifications').all();
+    const table = tc.collector.db!.prepare('SELECT * FROM notifications').all();
     const apiRows = await api('GET', '/api/v1/notifications?limit=1000');
     const cli = await runCli(COLLECTOR_BIN, ['notifications', '--config', tc.configFile, '--json']);
     const channels = await runCli(COLLECTOR_BIN, ['channels', '--config', tc.configFile]);

@@ -84,7 +84,7 @@ describe.skipIf(skip)('alerting hardening (issue 15) against a real collector, i
 
   it('a silence with an invalid pattern already in the database (old data) stops no mail: both agencies still get theirs', async () => {
     const now = Date.now();
-    const insert = tc.collector.db.prepare('INSERT INTO alert_silences (matchers, starts_at, ends_at, reason, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = tc.collector.db!.prepare('INSERT INTO alert_silences (matchers, starts_at, ends_at, reason, author, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     insert.run(JSON.stringify({ target: '~(' }), now - 1000, now + 3_600_000, 'dữ liệu cũ', 'ops', now - 1000);
     insert.run('{not json', now - 1000, now + 3_600_000, 'dữ liệu hỏng', 'ops', now - 1000);
     await post('so-y-te', [tcp('127.0.0.1', 7811, 'Máy chủ Y tế hỏng')]);

@@ -193,7 +193,7 @@ describe.skipIf(skip)('auth matrix over every collector route', () => {
   });
 
   it('an agency-scoped admin cannot push a release, not even to its own agency; a viewer neither', async () => {
-    const db = tc.collector.db;
+    const db = tc.collector.db!;
     const callersOf = [await createAdminToken(tc.collector.state, 'matrix-scoped-release', 'admin', 'so-y-te'), await createAdminToken(tc.collector.state, 'matrix-viewer-release', 'viewer')];
     for (const token of callersOf) {
       const res = await fetch(`${tc.url}/api/v1/releases/rollout`, {

@@ -89,7 +89,7 @@ describe('state file permissions', () => {
       const collector = await startCollector(config);
       try {
         // A write makes sure the WAL exists.
-        collector.db.prepare("INSERT INTO events (agency, kind, payload, created_at) VALUES ('so-y-te', 'test', '{}', 1)").run();
+        collector.db!.prepare("INSERT INTO events (agency, kind, payload, created_at) VALUES ('so-y-te', 'test', '{}', 1)").run();
         expect(statSync(config.dataDir).mode & 0o777).toBe(0o700);
         for (const f of ['state.db', 'state.db-wal', 'state.db-shm']) expect((statSync(join(config.dataDir, f)).mode & 0o777).toString(8), f).toBe('600');
       } finally {

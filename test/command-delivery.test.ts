@@ -50,7 +50,7 @@ describe.skipIf(missing({ commands: ['influxd'] }))('command delivery when an an
     admin = await createAdminToken(tc.collector.state, 'delivery-admin', 'admin');
     token = (await tc.enrolAgent('so-y-te', 'pc-delivery')).token;
     // Two stored builds (the collector offers what its database says; nothing here downloads them).
-    const insert = prepared(tc.collector.db, "INSERT INTO releases (version, platform, size, sha256, signature, added_at, added_by) VALUES (?, 'linux-x64', 10, ?, ?, 0, 'test')");
+    const insert = prepared(tc.collector.db!, "INSERT INTO releases (version, platform, size, sha256, signature, added_at, added_by) VALUES (?, 'linux-x64', 10, ?, ?, 0, 'test')");
     for (const v of ['0.2.0', '0.3.0']) insert.run(v, 'a'.repeat(64), `${'A'.repeat(86)}==`);
   }, 120_000);
 
@@ -81,7 +81,7 @@ describe.skipIf(missing({ commands: ['influxd'] }))('command delivery when an an
     expect(res.status).toBe(200);
   }
 
-  const offers = (version: string) => (tc.collector.db.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE ?").get(`%"${version}"%`) as { n: number }).n;
+  const offers = (version: string) => (tc.collector.db!.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE ?").get(`%"${version}"%`) as { n: number }).n;
 
   it('a poll still held for an agent that restarted takes nothing once the agent polls again; the new poll gets the offer', async () => {
     const old = poll(20);

@@ -119,7 +119,7 @@ describe.skipIf(skip)('compliance: agents → collector → GET /api/v1/complian
     expect(agent.waivers).toEqual([]);
     const ts = newer.find((s) => s.tags.check_id === 'linux.time_sync')!;
     if (ts.tags.status === 'fail') expect(agent.failing.map((f) => f.checkId)).toContain('linux.time_sync');
-    const ids = (await tc.collector.db.prepare("SELECT check_id FROM security_results r JOIN agents a ON a.id = r.agent WHERE a.hostname = 'pc-so-y-te'").all()) as { check_id: string }[];
+    const ids = (await tc.collector.db!.prepare("SELECT check_id FROM security_results r JOIN agents a ON a.id = r.agent WHERE a.hostname = 'pc-so-y-te'").all()) as { check_id: string }[];
     expect(ids.map((x) => x.check_id)).not.toContain('linux.samba_smb1');
     expect(agent.measuredAt).toBe(newer[0].time);
 
@@ -146,7 +146,7 @@ describe.skipIf(skip)('compliance: agents → collector → GET /api/v1/complian
         { index: 3, reason: 'security: tag "status" must be one of pass, fail, not_applicable, error, waived, got "broken"' },
       ],
     });
-    const ids = (await tc.collector.db.prepare("SELECT check_id FROM security_results WHERE agency = 'so-tu-phap'").all()) as { check_id: string }[];
+    const ids = (await tc.collector.db!.prepare("SELECT check_id FROM security_results WHERE agency = 'so-tu-phap'").all()) as { check_id: string }[];
     expect(ids.map((x) => x.check_id)).not.toContain('made.up.check');
     const stored = rows(await influx.query(`SHOW TAG VALUES FROM security WITH KEY = check_id`, tc.config.influx.database)).map((p) => p.value);
     expect(stored).not.toContain('made.up.check');

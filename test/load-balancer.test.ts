@@ -57,7 +57,7 @@ describe.skipIf(skip)('the collector behind HAProxy', () => {
     expect([await enrol(lb.url, '127.0.0.5'), await enrol(lb.url, '127.0.0.5'), await enrol(lb.url, '127.0.0.5')]).toEqual([403, 403, 429]);
     // ... while another client through the same balancer still has its own.
     expect(await enrol(lb.url, '127.0.0.7')).toBe(403);
-    const audit = tc.collector.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE address = '127.0.0.1'").get() as { n: number };
+    const audit = tc.collector.db!.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE address = '127.0.0.1'").get() as { n: number };
     expect(audit.n).toBe(0);
   }, 30_000);
 

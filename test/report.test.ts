@@ -278,7 +278,7 @@ describe.skipIf(skip)('monthly report', () => {
       log: { info: () => undefined, error: (o) => errors.push(JSON.stringify(o)) },
     });
     expect(await noChromium.runOnce(Date.parse('2026-12-01T00:30:00Z'))).toBe('2026-11');
-    const queued = tc.collector.db.prepare(`SELECT notification_id AS id FROM report_mailings WHERE month = '2026-11'`).get() as { id: number };
+    const queued = tc.collector.db!.prepare(`SELECT notification_id AS id FROM report_mailings WHERE month = '2026-11'`).get() as { id: number };
     const store = tc.collector.alerting.store;
     expect((await attachmentsOf(tc.collector.state, queued.id)).map((a) => a.filename)).toEqual(['canhgac-bao-cao-2026-11.csv']);
     expect((await store.notification(queued.id))!.text).toContain('Không tạo được bản PDF trên máy chủ này (cần gói chromium).');

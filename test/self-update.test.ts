@@ -262,7 +262,7 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
     expect(runs.length).toBe(exits);
   }
 
-  const offers = (version: string) => (tc.collector.db.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE ?").get(`%"${version}"%`) as { n: number }).n;
+  const offers = (version: string) => (tc.collector.db!.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE ?").get(`%"${version}"%`) as { n: number }).n;
 
   it('while a build downloads the agent answers other commands; a file changed on the collector (SHA-256) is then refused, the running version untouched', async () => {
     await publish('0.5.0', builds.new);
@@ -368,9 +368,9 @@ describe.skipIf(why())('signed self-update with real single executables', () => 
     expect(sha(`${exe()}.failed`)).toBe(sha(builds.brokenRun));
     expect(output).toMatch(/did not report healthy within 12000 ms after the restart \(cannot reach the collector: .*broken network stack/);
     // The running 0.2.0 keeps reporting, and 0.4.0 is not offered again.
-    const commands = tc.collector.db.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE '%0.4.0%'").get() as { n: number };
+    const commands = tc.collector.db!.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE '%0.4.0%'").get() as { n: number };
     await new Promise((r) => setTimeout(r, 3000));
-    expect(tc.collector.db.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE '%0.4.0%'").get()).toEqual(commands);
+    expect(tc.collector.db!.prepare("SELECT COUNT(*) AS n FROM agent_commands WHERE kind = 'self-update' AND payload LIKE '%0.4.0%'").get()).toEqual(commands);
   }, 120_000);
 
   it("a build that dies before the agent's code runs is put back by the unit's guard after 4 starts, and reported", async () => {

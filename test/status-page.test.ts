@@ -137,7 +137,7 @@ describe.skipIf(missing({ commands: ['influxd', 'chromium'] }))('public status p
     const json = await (await fetch(`${tc.url}/status.json`)).text();
     expect(page).toContain('Nâng cấp hệ thống thư điện tử');
     expect(JSON.parse(json).notices[0]).toMatchObject({ kind: 'maintenance', services: ['thu-dien-tu'] });
-    const agentIds = tc.collector.db.prepare('SELECT id, hostname FROM agents').all() as { id: string; hostname: string }[];
+    const agentIds = tc.collector.db!.prepare('SELECT id, hostname FROM agents').all() as { id: string; hostname: string }[];
     const secrets = ['127.0.0.1', String(webPort), String(node2Port), String(mailPort), 'so-y-te', 'so-tu-phap', 'quantri', 'refused', 'ECONNREFUSED', ...agentIds.flatMap((a) => [a.id, a.hostname])];
     for (const s of secrets) {
       expect(page, `page shows ${s}`).not.toContain(s);

@@ -88,7 +88,7 @@ describe.skipIf(skip)('meeting-check: every agent with the videoconf check runs 
     agentId = /enrolled as agent (\S+)/.exec(enrolled.stdout)![1];
     agent = startProcess(AGENT_BIN, ['run', '--config', config]);
     // Ready once the agent's long poll has told the collector it runs videoconf.
-    await waitFor(async () => tc.collector.db.prepare("SELECT 1 FROM agent_polls WHERE agent_id = ? AND checks LIKE '%videoconf%'").get(agentId) !== undefined, {
+    await waitFor(async () => tc.collector.db!.prepare("SELECT 1 FROM agent_polls WHERE agent_id = ? AND checks LIKE '%videoconf%'").get(agentId) !== undefined, {
       timeoutMs: 20_000,
       what: "the agent's first command poll",
     }).catch((err: Error) => {

@@ -1,7 +1,6 @@
 // `agent list|revoke|rotate`: the enrolled agents, and the two ways to take a token back (at once, or
 // by handing over a new one at the agent's next contact).
 import { listAgents, requestTokenRotation, revokeAgent } from '../state/agents.ts';
-import type { DB } from '../state/db.ts';
 import type { StateSql } from '../state/sql/connect.ts';
 import { cliAudit, loadConfig, parseOptions, printTable, UsageError, withState, type CommandGroup } from './common.ts';
 
@@ -21,7 +20,7 @@ async function list(state: StateSql, args: { agency?: string; json: boolean }): 
   return 0;
 }
 
-async function revokeOrRotate(state: StateSql, db: DB, sub: 'revoke' | 'rotate', id: string | undefined): Promise<number> {
+async function revokeOrRotate(state: StateSql, sub: 'revoke' | 'rotate', id: string | undefined): Promise<number> {
   if (!id) throw new UsageError(`agent ${sub} needs an agent id (see: canhgac-collector agent list)`);
   const ok = sub === 'revoke' ? await revokeAgent(state, id) : await requestTokenRotation(state, id);
   if (!ok) {
@@ -37,9 +36,9 @@ export function agentCommand(_command: string, argv: string[]): Promise<number> 
   const { values, positionals } = parseOptions(argv, { agency: { type: 'string' }, json: { type: 'boolean', default: false } }, 2);
   const config = loadConfig(values);
   const [sub, id] = positionals;
-  return withState(config, (state, db) => {
+  return withState(config, (state) => {
     if (sub === 'list') return list(state, values);
-    if (sub === 'revoke' || sub === 'rotate') return revokeOrRotate(state, db, sub, id);
+    if (sub === 'revoke' || sub === 'rotate') return revokeOrRotate(state, sub, id);
     throw new UsageError('agent: expected list, revoke ID or rotate ID');
   });
 }

@@ -2,10 +2,9 @@
 // (exit 2), strict option parsing with --config built in, the state database for one command, tables.
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadCollectorConfig, type CollectorConfig } from '../config.ts';
-import { statePath } from '../service.ts';
 import { syncAgencies } from '../state/agencies.ts';
-import { openDb, type DB } from '../state/db.ts';
-import { sqliteStateSql, type StateSql } from '../state/sql/connect.ts';
+import { openState } from '../state/open.ts';
+import type { StateSql } from '../state/sql/connect.ts';
 import { terminalSafe, terminalSafeLines } from './terminal.ts';
 import { recordAudit, type AuditAction } from '../state/audit.ts';
 
@@ -66,40 +65,17 @@ export function loadConfig(values: { config?: string }): CollectorConfig {
 }
 
 /**
- * The state for one command, agencies in step with the config, closed whatever happens: through the
- * SQL layer (`state`) for the stores converted to it, and the same SQLite connection (`db`) for the rest.
+ * The state for one command, the same the collector uses (`state:` in the config: the SQLite file or
+ * PostgreSQL), agencies in step with the config, closed whatever happens. A PostgreSQL that cannot be
+ * reached is a StateConnectError: the message names the URL without its password, exit code 2.
  */
-export async function withState<T>(config: CollectorConfig, fn: (state: StateSql, db: DB) => T | Promise<T>): Promise<T> {
-  const db = openDb(statePath(config));
+export async function withState<T>(config: CollectorConfig, fn: (state: StateSql) => T | Promise<T>): Promise<T> {
+  const opened = await openState(config);
   try {
-    const state = sqliteStateSql(db);
-    await syncAgencies(state, config.agencies);
-    return await fn(state, db);
+    await syncAgencies(opened.state, config.agencies);
+    return await fn(opened.state);
   } finally {
-    db.close();
-  }
-}
-
-/**
- * The state database for a command that only uses stores not yet on the SQL layer, closed whatever
- * happens. The agencies are mirrored by `withState` and by the collector's start: none of these
- * commands writes a row that refers to one.
- */
-export function withDb<T>(config: CollectorConfig, fn: (db: DB) => T): T {
-  const db = openDb(statePath(config));
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-export async function withDbAsync<T>(config: CollectorConfig, fn: (db: DB) => Promise<T>): Promise<T> {
-  const db = openDb(statePath(config));
-  try {
-    return await fn(db);
-  } finally {
-    db.close();
+    await opened.close();
   }
 }
 

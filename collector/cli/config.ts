@@ -5,7 +5,7 @@ import type { CollectorConfig } from '../config.ts';
 import { lineDiff } from '../fleet/diff.ts';
 import { profileFile } from '../fleet/profiles-dir.ts';
 import { checkProfiles, enrolledAgents, pendingChanges, syncProfiles } from '../fleet/sync.ts';
-import { statePath } from '../service.ts';
+import { statePath } from '../state/open.ts';
 import { latestProfileVersions } from '../state/fleet.ts';
 import type { StateSql } from '../state/sql/connect.ts';
 import { cliActor, loadConfig, parseOptions, printTable, stdout, UsageError, withState, type CommandGroup, type Out } from './common.ts';
@@ -15,9 +15,12 @@ export const CONFIG_USAGE = `  canhgac-collector config check [--config FILE]   
   canhgac-collector config push  [--config FILE]          record the profile files as new versions; agents get them at their next poll
 `;
 
-/** The state database when there is one already (a check on a machine without a collector needs none). */
+/**
+ * The state database when there is one already (a check on a machine without a collector needs none);
+ * a PostgreSQL state is always there to ask.
+ */
 async function withStateIfAny<T>(config: CollectorConfig, fn: (state: StateSql | undefined) => Promise<T>): Promise<T> {
-  return existsSync(statePath(config)) ? withState(config, (state) => fn(state)) : fn(undefined);
+  return config.state.driver === 'postgres' || existsSync(statePath(config)) ? withState(config, (state) => fn(state)) : fn(undefined);
 }
 
 export async function configCheck(config: CollectorConfig, out: Out = stdout): Promise<number> {

@@ -18,7 +18,7 @@ interface DevicesArgs {
 }
 
 function listFor(config: CollectorConfig, args: DevicesArgs, agencyId: string, staleAfterMs: number): Promise<number> {
-  return withState(config, async (state, db) => {
+  return withState(config, async (state) => {
     const agency = await getAgency(state, agencyId);
     if (!agency) throw new UsageError(`--agency: unknown agency "${agencyId}" (known: ${knownAgencies(config)})`);
     const devices = await listDevices(state, agency.id, { filter: args.filter as DeviceFilter | undefined, staleAfterMs });

@@ -16,7 +16,7 @@ export function enrollCodeCommand(_command: string, argv: string[]): Promise<num
   if (!agency) throw new UsageError('enroll-code needs --agency ID');
   const ttlMs = parseDuration(values.ttl);
   if (ttlMs === undefined || ttlMs < 60_000 || ttlMs > 30 * 86_400_000) throw new UsageError(`--ttl: expected a duration from 1m to 30d, got "${values.ttl}"`);
-  return withState(config, async (state, db) => {
+  return withState(config, async (state) => {
     const a = await getAgency(state, agency);
     if (!a || !a.active) throw new UsageError(`--agency: unknown agency "${agency}" (known: ${knownAgencies(config)})`);
     const c = await createEnrollCode(state, agency, ttlMs, values.note);

@@ -1,7 +1,9 @@
 // The `canhgac-collector` command line: finds the group that owns a subcommand, answers --help for it,
-// and turns what went wrong into the documented exit codes (0 ok, 1 failure, 2 config or usage error).
+// and turns what went wrong into the documented exit codes (0 ok, 1 failure, 2 config or usage error or
+// a state database that cannot be reached at start).
 import { ConfigError, EXIT_CONFIG, VERSION } from '../../protocol/index.ts';
 import { DEFAULT_CONFIG_PATH } from '../config.ts';
+import { StateConnectError } from '../state/sql/connect.ts';
 import { agentGroup } from './agent.ts';
 import { alertsGroup } from './alerts.ts';
 import { certsGroup } from './certs.ts';
@@ -50,7 +52,8 @@ export const GROUPS: readonly CommandGroup[] = [
 const FOOTER = `
 Every subcommand takes --help (or -h).
 The default config is ${DEFAULT_CONFIG_PATH}.
-Exit codes: 0 ok, 1 failure, 2 configuration or usage error (nothing was started).
+Exit codes: 0 ok, 1 failure, 2 configuration or usage error, or the state database
+cannot be reached (nothing was started).
 `;
 
 const HELP = `canhgac-collector ${VERSION}: the Canh Gác collector
@@ -87,6 +90,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`configuration error:\n${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    if (err instanceof StateConnectError) {
+      // Like a config error, nothing was started: the message names the URL, never its password.
+      process.stderr.write(`canhgac-collector: ${err.message}\n`);
       return EXIT_CONFIG;
     }
     if (err instanceof UsageError) {

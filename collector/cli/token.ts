@@ -19,7 +19,7 @@ export async function tokenCommand(_command: string, argv: string[]): Promise<nu
     const role = parseRole(values.role);
     if (!role) throw new UsageError(`--role: expected viewer, operator or admin, got "${values.role}"`);
     if (values.agency && !config.agencies.some((a) => a.id === values.agency)) throw new UsageError(`--agency: unknown agency "${values.agency}"`);
-    const token = await withState(config, async (state, db) => {
+    const token = await withState(config, async (state) => {
       const created = await createAdminToken(state, name, role, values.agency);
       await cliAudit(state, 'token_create', { target: name, agency: values.agency, detail: role });
       return created;
@@ -29,7 +29,7 @@ export async function tokenCommand(_command: string, argv: string[]): Promise<nu
     return 0;
   }
   if (sub === 'revoke') {
-    const n = await withState(config, async (state, db) => {
+    const n = await withState(config, async (state) => {
       const revoked = await revokeAdminToken(state, name);
       if (revoked > 0) await cliAudit(state, 'token_revoke', { target: name, detail: `${revoked} token(s)` });
       return revoked;

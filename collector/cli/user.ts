@@ -5,7 +5,6 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { CollectorConfig } from '../config.ts';
 import { parseRole } from '../state/admin-tokens.ts';
-import type { DB } from '../state/db.ts';
 import type { StateSql } from '../state/sql/connect.ts';
 import { createUser, generatePassword, listUsers, passwordIssue, setPassword, userByName, USER_NAME_PATTERN } from '../state/users.ts';
 import { cliAudit, knownAgencies, loadConfig, parseOptions, stdout, UsageError, withState, type CommandGroup } from './common.ts';
@@ -74,7 +73,7 @@ async function obtainPassword(file: string | undefined): Promise<{ password: str
   return { password: generatePassword(), generated: true };
 }
 
-async function passwd(state: StateSql, db: DB, name: string, args: UserArgs): Promise<number> {
+async function passwd(state: StateSql, name: string, args: UserArgs): Promise<number> {
   if (!(await userByName(state, name))) throw new UsageError(`--name: no user "${name}"`);
   const p = await obtainPassword(args['password-file']);
   await setPassword(state, name, p.password);
@@ -84,7 +83,7 @@ async function passwd(state: StateSql, db: DB, name: string, args: UserArgs): Pr
   return 0;
 }
 
-async function add(config: CollectorConfig, state: StateSql, db: DB, name: string, args: UserArgs): Promise<number> {
+async function add(config: CollectorConfig, state: StateSql, name: string, args: UserArgs): Promise<number> {
   if (!USER_NAME_PATTERN.test(name)) throw new UsageError(`--name: expected letters, digits and . _ @ - (at most 64), got "${name}"`);
   if (await userByName(state, name)) throw new UsageError(`--name: a user "${name}" exists already (change the password with: user passwd)`);
   if (args.admin && args.role !== undefined && args.role !== 'admin') throw new UsageError('--admin and --role disagree');
@@ -119,7 +118,7 @@ export async function userCommand(_command: string, argv: string[]): Promise<num
   );
   const config = loadConfig(args);
   const [sub] = positionals;
-  return withState(config, async (state, db) => {
+  return withState(config, async (state) => {
     if (sub === 'list') {
       const users = await listUsers(state);
       if (args.json) return stdout(JSON.stringify(users) + '\n'), 0;
@@ -128,7 +127,7 @@ export async function userCommand(_command: string, argv: string[]): Promise<num
     }
     if (sub !== 'add' && sub !== 'passwd') throw new UsageError('user: expected add, passwd or list');
     if (!args.name) throw new UsageError(`user ${sub}: --name NAME is required`);
-    return sub === 'passwd' ? passwd(state, db, args.name, args) : add(config, state, db, args.name, args);
+    return sub === 'passwd' ? passwd(state, args.name, args) : add(config, state, args.name, args);
   });
 }
 

@@ -10,7 +10,8 @@ import type { StateSql } from '../state/sql/connect.ts';
 import type { StatusCache } from '../status/cache.ts';
 
 export interface CollectorServices {
-  db: DB;
+  /** The SQLite handle under `state`; undefined when the state is on PostgreSQL. */
+  db?: DB;
   /** The state through the SQL layer (collector/state/sql): the stores converted to it so far take this. */
   state: StateSql;
   config?: CollectorConfig;

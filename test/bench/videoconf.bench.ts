@@ -141,7 +141,7 @@ try {
   if (e.code !== 0) throw new Error(e.stderr);
   const agent = startProcess(AGENT_BIN, ['run', '--config', agentFile]);
   children.push(agent.child);
-  await waitFor(async () => tc.collector.db.prepare("SELECT 1 FROM agent_polls WHERE checks LIKE '%videoconf%'").get() !== undefined, { timeoutMs: 30_000, what: 'agent poll' });
+  await waitFor(async () => tc.collector.db!.prepare("SELECT 1 FROM agent_polls WHERE checks LIKE '%videoconf%'").get() !== undefined, { timeoutMs: 30_000, what: 'agent poll' });
   const token = await createAdminToken(tc.collector.state, 'bench', 'operator');
   const apiMs: number[] = [];
   const cliMs: number[] = [];

@@ -2,9 +2,11 @@
 // default) or over node-postgres (several collectors sharing one database). Stores written against
 // `StateSql` run unchanged on both.
 import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { prepared, type DB } from '../db.ts';
+import { poolNotify } from './notify-relay.ts';
 import { migratePostgres } from './postgres-schema.ts';
 
 export type StateDriver = 'sqlite' | 'postgres';
@@ -21,6 +23,11 @@ export interface StateSql {
    * cheap equivalent, so its caches rely on their time bound.
    */
   changedElsewhere?: () => boolean;
+  /**
+   * PostgreSQL only: how to open sessions of one's own (the leader lease and the wake-up relay hold
+   * theirs; a pooled connection would not do) and send a notification through the pool.
+   */
+  sessions?: { connection: pg.ClientConfig; notify: (channel: string, payload: string) => Promise<void> };
 }
 
 /** PostgreSQL's 64-bit integers (our millisecond times, counts) as numbers, as SQLite gives them. */
@@ -92,9 +99,38 @@ function connectionFields(url: string): pg.PoolConfig {
 export async function openPostgresStateSql(opts: PostgresStateOptions): Promise<StateSql> {
   numbersAsNumbers();
   const where = redactedUrl(opts.url);
-  const password = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8').trim() : undefined;
+  let password: string | undefined;
+  try {
+    password = opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8').trim() : undefined;
+  } catch (err) {
+    throw new StateConnectError(`cannot read the password file of the state database ${where}: ${(err as Error).message}`);
+  }
+  // The server's words go into the error as they are, except the password should any of them repeat it.
+  const said = (err: unknown) => {
+    const text = (err as Error).message ?? String(err);
+    // pg's words when the server wants a password and none was given.
+    if (password === undefined && /password must be a string/.test(text)) return 'the server asks for a password: name the file holding it (state.passwordFile)';
+    return password ? text.split(password).join('***') : text;
+  };
+  // pg leaves the socket of a connection whose authentication failed on our side open (the server waits
+  // for the rest of it): the sockets of the first connection are ended here, or the process could not exit.
+  const opening = new Set<Socket>();
+  let tracking = true;
+  const stream = () => {
+    const socket = new Socket();
+    if (tracking) {
+      opening.add(socket);
+      socket.once('close', () => opening.delete(socket));
+    }
+    return socket;
+  };
+  const giveUp = async () => {
+    for (const socket of opening) socket.destroy();
+    await pool.end().catch(() => {});
+  };
   const pool = new pg.Pool({
     ...connectionFields(opts.url),
+    stream,
     ...(password !== undefined ? { password } : {}),
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
@@ -109,17 +145,20 @@ export async function openPostgresStateSql(opts: PostgresStateOptions): Promise<
   try {
     client = await pool.connect();
   } catch (err) {
-    await pool.end().catch(() => {});
-    throw new StateConnectError(`cannot reach the state database ${where}: ${(err as Error).message}`);
+    await giveUp();
+    throw new StateConnectError(`cannot reach the state database ${where}: ${said(err)}`);
   }
   try {
     await migratePostgres(client);
   } catch (err) {
     client.release();
-    await pool.end().catch(() => {});
-    throw new StateConnectError(`the state database ${where}: ${(err as Error).message}`);
+    await giveUp();
+    throw new StateConnectError(`the state database ${where}: ${said(err)}`);
   }
   client.release();
+  tracking = false;
+  opening.clear();
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  return { driver: 'postgres', db, close: () => db.destroy() };
+  const connection: pg.ClientConfig = { ...connectionFields(opts.url), ...(password !== undefined ? { password } : {}), connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000 };
+  return { driver: 'postgres', db, close: () => db.destroy(), sessions: { connection, notify: poolNotify(pool) } };
 }
