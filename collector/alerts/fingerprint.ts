@@ -3,20 +3,27 @@ import { alertFieldsOf, type WireSample } from '../../protocol/index.ts';
 import { VOLATILE_TAGS, type Rule } from './rules.ts';
 
 /**
+ * Between a fingerprint's parts: a control character, which no tag or field value can hold (ingest refuses
+ * them), so two different things never share a key. Not NUL, which PostgreSQL's text cannot store
+ * (states from before keep theirs rewritten by a schema step: collector/state/db.ts).
+ */
+export const FINGERPRINT_SEPARATOR = '\u001f';
+
+/**
  * One alert instance per rule and watched thing: agency, agent and the identifying tags. Volatile tags
  * (the probe result, a renewed certificate's names) are left out so a flip from `timeout` to `refused`
  * stays one alert.
  */
 export function fingerprintOf(rule: Rule, tags: Record<string, string>, sample?: Pick<WireSample, 'measurement' | 'fields'>): string {
-  let key = `${rule.name}\u0000${tags.agency ?? ''}\u0000${tags.agent ?? ''}`;
+  let key = `${rule.name}${FINGERPRINT_SEPARATOR}${tags.agency ?? ''}${FINGERPRINT_SEPARATOR}${tags.agent ?? ''}`;
   if (rule.keyTags) {
     // A keyTag may name one of the measurement's alert fields (auth_finding's source): one alert per value.
-    for (const t of rule.keyTags) key += `\u0000${t}=${tags[t] ?? alertFieldValue(sample, t) ?? ''}`;
+    for (const t of rule.keyTags) key += `${FINGERPRINT_SEPARATOR}${t}=${tags[t] ?? alertFieldValue(sample, t) ?? ''}`;
     return key;
   }
   for (const t of Object.keys(tags).sort()) {
     if (t === 'agency' || t === 'agent' || VOLATILE_TAGS.has(t)) continue;
-    key += `\u0000${t}=${tags[t]}`;
+    key += `${FINGERPRINT_SEPARATOR}${t}=${tags[t]}`;
   }
   return key;
 }

@@ -497,6 +497,19 @@ export const MIGRATIONS: readonly string[] = [
      SELECT rowid, token_hash, name, role, agency, created_at, last_used, revoked_at FROM admin_tokens;
    DROP TABLE admin_tokens;
    ALTER TABLE admin_tokens_ids RENAME TO admin_tokens;`,
+  // Alert fingerprints separated their parts with NUL, which PostgreSQL's text cannot hold (no alert could
+  // be stored there, nor a state holding alerts copied to it): the unit separator now, as
+  // collector/alerts/fingerprint.ts makes them. SQLite's text functions stop at a NUL, so the parts are
+  // cut as bytes; one pass per NUL of a row.
+  `-- alert fingerprints: NUL to the unit separator
+   WITH RECURSIVE parts(id, done, rest) AS (
+     SELECT id, CAST(x'' AS TEXT), CAST(fingerprint AS BLOB) FROM alerts WHERE instr(CAST(fingerprint AS BLOB), x'00') > 0
+     UNION ALL
+     SELECT id, done || CAST(substr(rest, 1, instr(rest, x'00') - 1) AS TEXT) || char(31), substr(rest, instr(rest, x'00') + 1)
+       FROM parts WHERE instr(rest, x'00') > 0
+   )
+   UPDATE alerts SET fingerprint = (SELECT done || CAST(rest AS TEXT) FROM parts WHERE parts.id = alerts.id AND instr(rest, x'00') = 0)
+     WHERE instr(CAST(fingerprint AS BLOB), x'00') > 0;`,
 ];
 
 /**
@@ -518,6 +531,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export const ROLES_CHECKED_VERSION = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE users_checked')) + 1;
 /** The version whose step gave API tokens an id column. */
 export const ADMIN_TOKEN_IDS_VERSION = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE admin_tokens_ids')) + 1;
+/** The version whose step rewrote alert fingerprints without NUL (SQLite only: PostgreSQL never held one). */
+export const FINGERPRINT_SEPARATOR_VERSION = MIGRATIONS.findIndex((m) => m.includes('-- alert fingerprints: NUL to the unit separator')) + 1;
 
 export function openDb(file: string): DB {
   if (file !== ':memory:') ownerOnly(file);

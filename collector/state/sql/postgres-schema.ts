@@ -3,7 +3,7 @@
 // PostgreSQL equivalent written again here. A version row and an advisory lock let several collectors
 // start against one database at once.
 import type pg from 'pg';
-import { ADMIN_TOKEN_IDS_VERSION, MIGRATIONS, ROLES_CHECKED_VERSION } from '../db.ts';
+import { ADMIN_TOKEN_IDS_VERSION, FINGERPRINT_SEPARATOR_VERSION, MIGRATIONS, ROLES_CHECKED_VERSION } from '../db.ts';
 
 /** Any 64-bit number of our own: collectors starting together migrate one at a time. */
 const MIGRATION_LOCK = 0x43616e6847616301n;
@@ -42,6 +42,8 @@ const ADMIN_TOKEN_IDS = `
 export function postgresStep(v: number): string {
   if (v === ROLES_CHECKED_VERSION) return ROLES_CHECKED;
   if (v === ADMIN_TOKEN_IDS_VERSION) return ADMIN_TOKEN_IDS;
+  // PostgreSQL's text never held a NUL, so it has no fingerprint to rewrite.
+  if (v === FINGERPRINT_SEPARATOR_VERSION) return 'SELECT 1';
   return toPostgresDdl(MIGRATIONS[v - 1]);
 }
 
