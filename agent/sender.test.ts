@@ -65,6 +65,22 @@ describe('Sender against a real HTTP server', () => {
     outbox.close();
   });
 
+  it("keeps its samples through the collector's 503 for a state database it cannot reach, waits its Retry-After, then sends each once", async () => {
+    const c = await collectorScript([{ status: 503, headers: { 'retry-after': '1' }, body: { error: 'state_unavailable', message: 'the state database cannot be reached; retry in 10 s' } }]);
+    servers.push(c.server);
+    const { outbox, sender, samples } = setup(c.url);
+    expect(await sender.flush()).toBe(0);
+    expect(outbox.stats().samples).toBe(30);
+    sender.start();
+    const deadline = Date.now() + 10_000;
+    while (outbox.stats().samples > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await sender.stop();
+    expect(outbox.stats().samples).toBe(0);
+    const delivered = c.seen.slice(1).flatMap((s) => s.samples);
+    expect(delivered.map((s) => s.tags.port)).toEqual(samples.map((s) => s.tags.port));
+    outbox.close();
+  });
+
   it('keeps samples through server errors, and stores a rotated token and uses it from then on', async () => {
     const c = await collectorScript([{ status: 500 }, { status: 503 }, { status: 200, headers: { [ROTATED_TOKEN_HEADER]: 'cga_new' } }]);
     servers.push(c.server);

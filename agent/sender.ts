@@ -145,7 +145,8 @@ export class Sender {
       return { kind: 'sent', count: batch.length };
     }
     if (res.status === 429 || (res.status === 503 && res.headers['retry-after'] !== undefined)) {
-      // 429: this agent's rate; 503: InfluxDB and the collector's spool are both unavailable.
+      // 429: this agent's rate; 503: InfluxDB and the collector's spool are both unavailable, or the
+      // collector cannot reach its state database. The samples stay in the outbox either way.
       const after = Number(res.headers['retry-after']);
       const delayMs = Number.isFinite(after) && after >= 0 ? Math.min(after * 1000, 3_600_000) : this.backoff();
       this.note(`collector asks to wait (${res.status}), retrying in ${Math.round(delayMs / 1000)} s`);

@@ -23,6 +23,8 @@ import webFindingRoutes from './routes/web-findings.ts';
 import fleetConsoleRoutes from './routes/fleet.ts';
 import releaseConsoleRoutes from './routes/releases.ts';
 import { sameToken, sessionIdOf } from './session-cookie.ts';
+import { messagePage } from './pages/login.ts';
+import { STATE_RETRY_AFTER_S, stateUnreachable } from '../state/sql/unreachable.ts';
 
 export interface ConsoleOptions {
   services: CollectorServices;
@@ -53,6 +55,11 @@ function errorHandler(cx: ConsoleContext) {
   return (err: Error & { statusCode?: number; validation?: SchemaIssue[]; validationContext?: string }, request: FastifyRequest, reply: FastifyReply) => {
     const status = err.validation ? 400 : (err.statusCode ?? 500);
     const L = cx.localeOf(request, reply);
+    if (stateUnreachable(err)) {
+      request.log.warn({ err: err.message }, 'state database unreachable: console page answered 503');
+      reply.header('retry-after', String(STATE_RETRY_AFTER_S));
+      return cx.send(reply, messagePage(cx.ctxOf(request, reply), t(L, 'stateUnavailableTitle'), t(L, 'stateUnavailable')), 503);
+    }
     if (status >= 500) {
       request.log.error({ err }, 'console page failed');
       return cx.fail(request, reply, 500, t(L, 'internalError'));

@@ -26,6 +26,7 @@ import { guardConnections } from './connection-limits.ts';
 import type { KeyLimit } from './key-limiter.ts';
 import { partAwareSchemaController } from './validators.ts';
 import statusRoutes from '../status/routes.ts';
+import { STATE_RETRY_AFTER_S, stateUnreachable } from '../state/sql/unreachable.ts';
 
 export interface AppOptions {
   services: CollectorServices;
@@ -75,6 +76,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // Every error is JSON with a reason; bad input is never a 5xx.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    // The state database down or restarting is not this request's fault: the caller (an agent keeps its
+    // samples) comes back later, and a balancer's /readyz check sends it to another collector meanwhile.
+    if (stateUnreachable(err)) {
+      request.log.warn({ err: err.message, code: err.code }, 'state database unreachable: answered 503');
+      return reply.code(503).header('retry-after', String(STATE_RETRY_AFTER_S)).send({ error: 'state_unavailable', message: `the state database cannot be reached; retry in ${STATE_RETRY_AFTER_S} s` });
+    }
     let status = err.statusCode ?? 500;
     if (err.validation) status = 400;
     if (status >= 500) request.log.error({ err }, 'request failed');
