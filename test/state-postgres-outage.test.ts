@@ -2,7 +2,7 @@
 // away while it runs: /readyz fails, ingest with a token it does not remember answers 503 with
 // Retry-After (an agent keeps its samples), the API and console answer 503, nothing crashes; when
 // PostgreSQL returns, the collector is ready again and takes samples.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,7 @@ describe.skipIf(skip)('state on PostgreSQL: losing it while the collector runs',
     const first = await post(cached);
     expect(first.status, await first.clone().text()).toBe(200);
     expect((await readyz()).status).toBe(200);
+    expect(existsSync(join(dir, 'data', 'state.db')), 'no SQLite state beside a PostgreSQL one').toBe(false);
 
     await pg.pause();
     const t0 = Date.now();
