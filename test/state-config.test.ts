@@ -113,6 +113,16 @@ describe('state: a PostgreSQL that cannot be reached at start (the real binary)'
     expect(cli.stderr.trim()).toBe(line);
   });
 
+  it('a password file that cannot be read: exit 2, naming the URL and the file', async () => {
+    const url = `postgres://canhgac@127.0.0.1:${await freePort()}/canhgac`;
+    const port = await freePort();
+    const { file } = configWith('no-password-file', { driver: 'postgres', url, passwordFile: join(dir, 'absent.password') }, port);
+    const r = await runCli(COLLECTOR_BIN, ['serve', '--config', file], { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toBe(`canhgac-collector: cannot read the password file of the state database ${url}: ENOENT: no such file or directory, open '${join(dir, 'absent.password')}'`);
+    expect(await refused(port)).toBe(true);
+  });
+
   it('a server that never answers: given up after the 5 s connect timeout, exit 2', async () => {
     const url = `postgres://canhgac@127.0.0.1:${silentPort}/canhgac`;
     const { line, ms } = await refusedStart('silent', { driver: 'postgres', url });
