@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { StateSql } from './state/sql/connect.ts';
 import type { NodeStatus } from './spool/spool.ts';
 import type { Storage } from './storage.ts';
+import type { Cluster } from './cluster.ts';
 
 const STATE_TIMEOUT_MS = 2000;
 
@@ -24,7 +25,7 @@ export async function stateCheck(state: StateSql, timeoutMs = STATE_TIMEOUT_MS):
   }
 }
 
-export function readiness(state: StateSql, config: CollectorConfig, stats: IngestStats, storage: Storage): () => Promise<Readiness> {
+export function readiness(state: StateSql, config: CollectorConfig, stats: IngestStats, storage: Storage, cluster?: Pick<Cluster, 'isLeader'>): () => Promise<Readiness> {
   return async () => {
     const checks: Readiness['checks'] = {};
     const schemas = storage.schemas();
@@ -44,6 +45,8 @@ export function readiness(state: StateSql, config: CollectorConfig, stats: Inges
       // Refusals (series budget, dead letter) are shown but do not make the collector unready.
       ready: checks.state.ok && checks.spool.ok,
       checks,
+      // Shown, never a reason to be unready: a follower takes agents and the console as well as the leader.
+      role: (cluster?.isLeader() ?? true) ? 'leader' : 'follower',
       ingest: {
         samplesAccepted: stats.samplesAccepted,
         samplesRejected: stats.samplesRejected,

@@ -3,14 +3,15 @@
 import { hostname } from 'node:os';
 import type { WireSample } from '../protocol/index.ts';
 import type { Alerting } from './alerts/service.ts';
+import type { Cluster } from './cluster.ts';
 import type { IngestStats } from './ingest/stats.ts';
 import type { Storage } from './storage.ts';
 
-export function statusTimer(stats: IngestStats, storage: Storage, alerting: Alerting, agenciesConfigured: number, intervalMs: number): NodeJS.Timeout {
+export function statusTimer(stats: IngestStats, storage: Storage, alerting: Alerting, agenciesConfigured: number, intervalMs: number, cluster?: Pick<Cluster, 'isLeader'>): NodeJS.Timeout {
   const instance = hostname();
   const timer = setInterval(() => {
     const now = Date.now();
-    const sample = statusSample(instance, stats, storage, agenciesConfigured);
+    const sample = statusSample(instance, stats, storage, agenciesConfigured, cluster?.isLeader() ?? true);
     const refusals = stats.refusals.takeSamples(instance, now);
     const nodes = nodeSamples(instance, storage, sample.time);
     storage.store([sample, ...nodes, ...refusals.map((r) => r.sample)]).catch(() => undefined);
@@ -23,7 +24,7 @@ export function statusTimer(stats: IngestStats, storage: Storage, alerting: Aler
   return timer;
 }
 
-function statusSample(instance: string, stats: IngestStats, storage: Storage, agenciesConfigured: number): WireSample {
+function statusSample(instance: string, stats: IngestStats, storage: Storage, agenciesConfigured: number, leader: boolean): WireSample {
   const period = stats.takePeriod();
   const spool = storage.spool.stats();
   return {
@@ -42,6 +43,7 @@ function statusSample(instance: string, stats: IngestStats, storage: Storage, ag
       spool_bytes: spool.bytes,
       agencies_configured: agenciesConfigured,
       influx_nodes_out_of_sync: storage.spool.nodes().filter((n) => n.outOfSync).length,
+      leader: leader ? 1 : 0,
     },
     time: new Date().toISOString(),
   };

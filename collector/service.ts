@@ -34,6 +34,7 @@ import { StatusCache } from './status/cache.ts';
 import { FleetService } from './fleet/service.ts';
 import { syncProfiles } from './fleet/sync.ts';
 import { startStatusListener } from './status/listener.ts';
+import { joinCluster, type Cluster } from './cluster.ts';
 
 export interface Collector {
   app: FastifyInstance;
@@ -50,6 +51,8 @@ export interface Collector {
   /** The monthly report mail (queued into the alerting mail queue). */
   reports: ReportMailer;
   schemaReady: Promise<void>;
+  /** The other collectors on the same PostgreSQL: who leads, and wake-ups between them (alone on SQLite). */
+  cluster: Cluster;
   /** The status page's cache, when `status.enabled`. */
   status?: StatusCache;
   /** The status page's own listener, when `status.listen` is set. */
@@ -132,6 +135,8 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
     const { state, db, where, close: closeState } = await openState(config);
     closers.push(closeState);
     log.info({ driver: state.driver, where }, 'state opened');
+    const cluster = await joinCluster(state, log);
+    closers.push(() => cluster.close());
     await syncAgencies(state, config.agencies);
     // The profile files as they are now become the versions served (a bad one stops the start: exit 2).
     const changed = await syncProfiles(state, config, { actor: 'collector start', actorKind: 'system' });
@@ -148,14 +153,16 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       // Through the spool: annotations survive InfluxDB being down like any sample.
       writer: { write: (samples) => storage.store(samples) },
       clock: opts.alertClock,
+      leader: cluster.isLeader,
       log,
     });
     closers.push(() => alerting.close());
     const status = await statusCache(config, state, storage.influx, log);
     const services: CollectorServices = { db, state, config, influx: storage.influx, stats, latest: new LatestSamples(), status, fleet };
     const observers = [...sampleObservers(state, alerting, services.latest), ...(status ? [status.probes.observe] : [])];
-    const { app, url, tls } = await serveHttp(config, services, storage, observers, opts);
+    const { app, url, tls } = await serveHttp(config, services, storage, observers, cluster, opts);
     closers.push(() => app.close());
+    cluster.attach(app.commandHub);
     log.attach(app.log);
     let statusUrl: string | undefined;
     if (status) {
@@ -165,13 +172,13 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
       if (own) closers.push(() => own.app.close());
       statusUrl = own?.url;
     }
-    const timer = statusTimer(stats, storage, alerting, config.agencies.length, opts.statusIntervalMs ?? 60_000);
+    const timer = statusTimer(stats, storage, alerting, config.agencies.length, opts.statusIntervalMs ?? 60_000, cluster);
     closers.push(() => clearInterval(timer));
-    const reports = startReportMailer({ state, influx: storage.influx, settings: config.report, log });
+    const reports = startReportMailer({ state, influx: storage.influx, settings: config.report, leader: cluster.isLeader, log });
     closers.push(() => reports.close());
     const pruner = auditPruneTimer(state, config.alerting.alerts.historyRetentionMs, log);
     closers.push(() => clearInterval(pruner));
-    return { app, db, state, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, status, statusUrl, close: closeAll };
+    return { app, db, state, cluster, url, tls, stats, writer: storage.writer, spool: storage.spool, alerting, reports, schemaReady: storage.schemaReady, status, statusUrl, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
@@ -179,13 +186,13 @@ export async function startCollector(config: CollectorConfig, opts: StartOptions
 }
 
 /** The HTTP side: TLS (given or generated), the fastify app, and the listening socket. */
-async function serveHttp(config: CollectorConfig, services: CollectorServices, storage: ReturnType<typeof storagePipeline>, observers: SampleObserver[], opts: StartOptions) {
+async function serveHttp(config: CollectorConfig, services: CollectorServices, storage: ReturnType<typeof storagePipeline>, observers: SampleObserver[], cluster: Cluster, opts: StartOptions) {
   const tls = config.listen.plainHttp ? undefined : await serverTls({ dataDir: config.dataDir, cert: config.tls?.cert, key: config.tls?.key });
   const app = await buildApp({
     services,
     observers,
     store: storage.store,
-    readiness: readiness(services.state, config, services.stats, storage),
+    readiness: readiness(services.state, config, services.stats, storage, cluster),
     window: { maxAgeMs: config.maxSampleAgeMs, maxFutureMs: config.maxFutureMs },
     bodyLimit: config.ingest.bodyLimit,
     rateLimit: config.ingest.rateLimit,

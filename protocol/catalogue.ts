@@ -455,6 +455,7 @@ export const catalogue = {
       points_refused: int('count', 'Samples InfluxDB refused outright since start (kept in the dead letter)', true),
       deadletter_bytes: int('bytes', 'Bytes in the dead letter (dataDir/deadletter)', true),
       influx_nodes_out_of_sync: int('count', 'InfluxDB nodes of influx.urls over spool.maxLagBytes behind or with a gap (samples they gave up)', true),
+      leader: bool('1 while this collector holds the leader lease (always, on a SQLite state): it composes alert mail and runs the once-only timers', true),
     },
   }),
   collector_influx_node: measurement({

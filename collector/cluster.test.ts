@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type Postgres } from '../scripts/lib/postgres.ts';
+import { missing } from '../test/support/require.ts';
+import { CommandHub } from './agent-commands/hub.ts';
+import { joinCluster, type Cluster } from './cluster.ts';
+import { openDb } from './state/db.ts';
+import { openPostgresStateSql, sqliteStateSql, type StateSql } from './state/sql/connect.ts';
+
+const skip = missing({ postgres: true });
+const quiet = { info: () => {}, warn: () => {} };
+
+async function until(what: () => boolean, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (!what()) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - t0;
+}
+
+it('a collector alone on SQLite always leads and relays nothing', async () => {
+  const cluster = await joinCluster(sqliteStateSql(openDb(':memory:')), quiet);
+  expect(cluster.isLeader()).toBe(true);
+  const hub = new CommandHub();
+  cluster.attach(hub);
+  const woke = hub.waitForAgentWork('pc-1', 1000);
+  hub.wakeAgent('pc-1');
+  await woke;
+  await cluster.close();
+  hub.close();
+});
+
+describe.skipIf(skip)('collectors on one PostgreSQL', () => {
+  let server: Postgres;
+  let url: string;
+  const states: StateSql[] = [];
+  const clusters: Cluster[] = [];
+  const hubs: CommandHub[] = [];
+  const collector = async () => {
+    const state = await openPostgresStateSql({ url, passwordFile: server.passwordFile });
+    states.push(state);
+    const cluster = await joinCluster(state, quiet, { retryMs: 200 });
+    clusters.push(cluster);
+    const hub = new CommandHub();
+    hubs.push(hub);
+    cluster.attach(hub);
+    return { cluster, hub };
+  };
+  beforeAll(async () => {
+    server = await startPostgres();
+    url = await server.createDatabase('cluster_test');
+  }, 60_000);
+  afterAll(async () => {
+    for (const h of hubs) h.close();
+    for (const c of clusters) await c.close();
+    for (const s of states) await s.close();
+    await server?.stop();
+  });
+
+  it('one of two leads; a command wake-up on one reaches a poll held on the other; the follower leads once the leader goes', async () => {
+    const a = await collector();
+    await until(() => a.cluster.isLeader(), 5000);
+    const b = await collector();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(b.cluster.isLeader()).toBe(false);
+
+    // An agent's poll held on B wakes when A queues its command, well before the poll's own timeout.
+    const t0 = Date.now();
+    const held = b.hub.waitForAgentWork('pc-7', 10_000);
+    a.hub.wakeAgent('pc-7');
+    await held;
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // And a result arriving on B wakes an operator's request waiting on A.
+    let arrived = false;
+    const waiting = a.hub.waitForResults(['cmd-1'], 10_000, () => arrived);
+    arrived = true;
+    b.hub.resultArrived('cmd-1');
+    const t1 = Date.now();
+    await waiting;
+    expect(Date.now() - t1).toBeLessThan(2000);
+
+    await a.cluster.close();
+    const took = await until(() => b.cluster.isLeader(), 5000);
+    expect(took).toBeLessThan(2000);
+  }, 30_000);
+});
