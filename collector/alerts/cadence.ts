@@ -27,16 +27,18 @@ export class CadenceTracker {
 
   /**
    * What the database says (this collector's earlier runs and every other collector): a later arrival
-   * than the one known here wins, and an interval is learnt where none is known yet.
+   * than the one known here wins, and an interval and a host name are learnt where none is known yet.
    */
-  merge(rows: { agent: string; agency: string; intervalMs: number | null; lastArrival: number }[], startedAt: number): void {
+  merge(rows: { agent: string; agency: string; intervalMs: number | null; lastArrival: number; host?: string }[], startedAt: number): void {
     for (const r of rows) {
       const c = this.agents.get(r.agent);
       if (!c) {
         // A collector that was down must not call every agent silent: each gets a full window from the start.
-        this.agents.set(r.agent, { agent: r.agent, agency: r.agency, lastArrival: Math.max(r.lastArrival, startedAt), arrivedAt: r.lastArrival, intervalMs: r.intervalMs ?? undefined, statusTimes: [], dirty: false });
+        this.agents.set(r.agent, { agent: r.agent, agency: r.agency, host: r.host, lastArrival: Math.max(r.lastArrival, startedAt), arrivedAt: r.lastArrival, intervalMs: r.intervalMs ?? undefined, statusTimes: [], dirty: false });
         continue;
       }
+      // The host its own status samples name wins over the one it enrolled with.
+      c.host ??= r.host;
       if (r.lastArrival > c.arrivedAt) {
         c.arrivedAt = r.lastArrival;
         c.lastArrival = Math.max(c.lastArrival, r.lastArrival);

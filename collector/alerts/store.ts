@@ -301,9 +301,14 @@ export class AlertStore {
 
   // Agent cadence for the agent-silent rule
 
+  /**
+   * Every collector's arrivals, with the host name the agent enrolled with: the leader may never have seen
+   * an agent that reports to another collector, and its silent-agent mail names the host all the same.
+   */
   async loadCadence(): Promise<CadenceRow[]> {
-    const r = await sql<Raw>`SELECT * FROM alert_agent_cadence ORDER BY agent`.execute(this.q);
-    return r.rows.map((x) => ({ agent: x.agent as string, agency: x.agency as string, intervalMs: x.interval_ms as number | null, lastArrival: x.last_arrival as number }));
+    const r = await sql<Raw>`SELECT c.agent, c.agency, c.interval_ms, c.last_arrival, a.hostname FROM alert_agent_cadence c
+      LEFT JOIN agents a ON a.id = c.agent ORDER BY c.agent`.execute(this.q);
+    return r.rows.map((x) => ({ agent: x.agent as string, agency: x.agency as string, intervalMs: x.interval_ms as number | null, lastArrival: x.last_arrival as number, host: (x.hostname as string | null) ?? undefined }));
   }
 
   /**
@@ -337,4 +342,6 @@ export interface CadenceRow {
   agency: string;
   intervalMs: number | null;
   lastArrival: number;
+  /** The agent's enrolled host name (agents.hostname), when it is enrolled. */
+  host?: string;
 }
