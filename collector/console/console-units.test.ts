@@ -5,7 +5,6 @@ import { createSession, csrfTokenOf, sessionById, SESSION_IDLE_MS } from '../sta
 import { checkLogin, createUser, hashPassword, setPassword, verifyPassword } from '../state/users.ts';
 import { html, path, raw } from './html.ts';
 import { formatTime, parseLocalDateTime } from './i18n.ts';
-import { LoginThrottle } from './login-throttle.ts';
 
 describe('html templates', () => {
   it('escapes every interpolated value, including attribute breakers', () => {
@@ -21,24 +20,6 @@ describe('Vietnam time', () => {
     expect(formatTime('en', Date.parse('2026-11-27T17:30:00Z'))).toBe('28/11/2026, 00:30');
     expect(parseLocalDateTime('2026-11-28T00:30')).toBe(Date.parse('2026-11-27T17:30:00Z'));
     expect(parseLocalDateTime('2026-11-28 00:30')).toBeUndefined();
-  });
-});
-
-describe('login throttle', () => {
-  it('locks a pair after 5 failures with a doubling delay, and only that pair', () => {
-    const t = new LoginThrottle();
-    for (let i = 0; i < 4; i++) t.failure('10.0.0.1', 'an', 0);
-    expect(t.retryAfterMs('10.0.0.1', 'an', 0)).toBe(0);
-    t.failure('10.0.0.1', 'an', 0);
-    expect(t.retryAfterMs('10.0.0.1', 'AN', 0)).toBe(30_000);
-    t.failure('10.0.0.1', 'an', 30_000);
-    expect(t.retryAfterMs('10.0.0.1', 'an', 30_000)).toBe(60_000);
-    expect(t.retryAfterMs('10.0.0.2', 'an', 30_000)).toBe(0);
-    expect(t.retryAfterMs('10.0.0.1', 'binh', 30_000)).toBe(0);
-    for (let i = 0; i < 30; i++) t.failure('10.0.0.1', 'an', 40_000);
-    expect(t.retryAfterMs('10.0.0.1', 'an', 40_000)).toBe(15 * 60_000);
-    t.success('10.0.0.1', 'an');
-    expect(t.retryAfterMs('10.0.0.1', 'an', 40_000)).toBe(0);
   });
 });
 

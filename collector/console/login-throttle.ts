@@ -1,46 +1,70 @@
+// Console login throttling per (address, user name), kept in the state database so that several
+// collectors behind one balancer count a guesser's failures together.
+import { sql } from 'kysely';
+import type { StateSql } from '../state/sql/connect.ts';
+
+export interface ThrottleSettings {
+  freeFailures: number;
+  baseLockMs: number;
+  maxLockMs: number;
+  maxEntries: number;
+}
+
+const DEFAULTS: ThrottleSettings = { freeFailures: 5, baseLockMs: 30_000, maxLockMs: 15 * 60_000, maxEntries: 50_000 };
+/** How many failures recorded here between two sweeps of the table. */
+const SWEEP_EVERY = 256;
+
+/** The user part of the key: case folded, without control characters (PostgreSQL's text holds no NUL). */
+function userKey(user: string): string {
+  // eslint-disable-next-line no-control-regex
+  return user.toLowerCase().replace(/[\u0000-\u001f]/g, '').slice(0, 64);
+}
+
 /**
- * Login throttling per (address, user name): after `freeFailures` failures the pair is locked for a
- * delay that doubles with each further failure, up to `maxLockMs`. A success clears the pair. In
- * memory: a restart forgives, which an attacker cannot trigger from outside.
+ * After `freeFailures` failures the pair is locked for a delay that doubles with each further failure,
+ * up to `maxLockMs`. A success clears the pair. Pairs idle past the longest lock are forgotten, and the
+ * table holds at most `maxEntries` (the oldest go first): a flood of made-up names cannot grow it.
  */
 export class LoginThrottle {
-  private readonly entries = new Map<string, { failures: number; lockedUntil: number; last: number }>();
+  private sinceSweep = 0;
 
   constructor(
-    private readonly opts: { freeFailures: number; baseLockMs: number; maxLockMs: number; maxEntries: number } = { freeFailures: 5, baseLockMs: 30_000, maxLockMs: 15 * 60_000, maxEntries: 50_000 },
+    private readonly state: StateSql,
+    private readonly opts: ThrottleSettings = DEFAULTS,
   ) {}
 
-  private key(address: string, user: string): string {
-    return `${address}\u0000${user.toLowerCase()}`;
-  }
-
   /** Milliseconds until the next attempt is allowed (0: allowed now). */
-  retryAfterMs(address: string, user: string, now = Date.now()): number {
-    const e = this.entries.get(this.key(address, user));
-    return e ? Math.max(0, e.lockedUntil - now) : 0;
+  async retryAfterMs(address: string, user: string, now = Date.now()): Promise<number> {
+    const r = await sql<{ locked_until: number }>`SELECT locked_until FROM login_throttle WHERE address = ${address} AND user_name = ${userKey(user)}`.execute(this.state.db);
+    return Math.max(0, (r.rows[0]?.locked_until ?? 0) - now);
   }
 
-  failure(address: string, user: string, now = Date.now()): void {
-    const k = this.key(address, user);
-    if (!this.entries.has(k) && this.entries.size >= this.opts.maxEntries) this.sweep(now);
-    const e = this.entries.get(k) ?? { failures: 0, lockedUntil: 0, last: now };
-    e.failures++;
-    e.last = now;
-    const over = e.failures - this.opts.freeFailures;
-    if (over >= 0) e.lockedUntil = now + Math.min(this.opts.maxLockMs, this.opts.baseLockMs * 2 ** Math.min(over, 20));
-    this.entries.set(k, e);
-  }
-
-  success(address: string, user: string): void {
-    this.entries.delete(this.key(address, user));
-  }
-
-  private sweep(now: number): void {
-    for (const [k, e] of this.entries) if (e.lockedUntil < now && now - e.last > this.opts.maxLockMs) this.entries.delete(k);
-    // Still full: drop the oldest entries rather than grow without bound.
-    if (this.entries.size >= this.opts.maxEntries) {
-      const oldest = [...this.entries].sort((a, b) => a[1].last - b[1].last).slice(0, Math.ceil(this.opts.maxEntries / 10));
-      for (const [k] of oldest) this.entries.delete(k);
+  /** One more failure of the pair, counted in one statement whichever collector saw the others. */
+  async failure(address: string, user: string, now = Date.now()): Promise<void> {
+    if (++this.sinceSweep >= SWEEP_EVERY) {
+      this.sinceSweep = 0;
+      await this.sweep(now);
     }
+    const key = userKey(user);
+    const r = await sql<{ failures: number }>`INSERT INTO login_throttle (address, user_name, failures, locked_until, last_at) VALUES (${address}, ${key}, 1, 0, ${now})
+      ON CONFLICT (address, user_name) DO UPDATE SET failures = login_throttle.failures + 1, last_at = excluded.last_at
+      RETURNING failures`.execute(this.state.db);
+    const over = Number(r.rows[0].failures) - this.opts.freeFailures;
+    if (over < 0) return;
+    const until = now + Math.min(this.opts.maxLockMs, this.opts.baseLockMs * 2 ** Math.min(over, 20));
+    await sql`UPDATE login_throttle SET locked_until = ${until} WHERE address = ${address} AND user_name = ${key}`.execute(this.state.db);
+  }
+
+  async success(address: string, user: string): Promise<void> {
+    await sql`DELETE FROM login_throttle WHERE address = ${address} AND user_name = ${userKey(user)}`.execute(this.state.db);
+  }
+
+  /** Forgets pairs idle past the longest lock; still over the bound, the oldest tenth goes. */
+  async sweep(now = Date.now()): Promise<void> {
+    await sql`DELETE FROM login_throttle WHERE locked_until < ${now} AND last_at < ${now - this.opts.maxLockMs}`.execute(this.state.db);
+    const n = Number((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM login_throttle`.execute(this.state.db)).rows[0].n);
+    if (n < this.opts.maxEntries) return;
+    const drop = n - this.opts.maxEntries + Math.ceil(this.opts.maxEntries / 10);
+    await sql`DELETE FROM login_throttle WHERE (address, user_name) IN (SELECT address, user_name FROM login_throttle ORDER BY last_at, address, user_name LIMIT ${drop})`.execute(this.state.db);
   }
 }

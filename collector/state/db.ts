@@ -510,6 +510,17 @@ export const MIGRATIONS: readonly string[] = [
    )
    UPDATE alerts SET fingerprint = (SELECT done || CAST(rest AS TEXT) FROM parts WHERE parts.id = alerts.id AND instr(rest, x'00') = 0)
      WHERE instr(CAST(fingerprint AS BLOB), x'00') > 0;`,
+  // Console login throttling in the state rather than in each collector's memory: several collectors
+  // behind one balancer count a guesser's failures together (collector/console/login-throttle.ts).
+  `CREATE TABLE login_throttle (
+     address TEXT NOT NULL,
+     user_name TEXT NOT NULL,
+     failures INTEGER NOT NULL,
+     locked_until INTEGER NOT NULL,
+     last_at INTEGER NOT NULL,
+     PRIMARY KEY (address, user_name)
+   );
+   CREATE INDEX login_throttle_last ON login_throttle(last_at);`,
 ];
 
 /**

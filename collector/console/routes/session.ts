@@ -30,7 +30,7 @@ export const LOGIN_GLOBAL = { perSecond: 10, burst: 20 };
 const safeNext = (next: unknown) => (typeof next === 'string' && next.startsWith(`${CONSOLE}/`) && !next.startsWith('//') && /^[\x21-\x7e]{1,2000}$/.test(next) && !next.includes('\\') ? next : `${CONSOLE}/`);
 
 export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: ConsoleContext }) {
-  const throttle = new LoginThrottle();
+  const throttle = new LoginThrottle(cx.services.state);
   const failedLogins = new LogBudget(30);
   // Every attempt costs a scrypt hash (some 50 ms of a core): besides the (address, user) lock above,
   // an address gets a budget of its own (a spray over many user names), and all addresses together
@@ -65,19 +65,22 @@ export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: 
       reply.header('retry-after', String(Math.ceil(seconds)));
       return cx.send(reply, loginPage(ctx, { name, error: t(ctx.locale, 'loginLocked', { s: Math.ceil(seconds) }), next: safeNext(form.next) }), 429);
     };
-    const lockedFor = throttle.retryAfterMs(request.ip, name) / 1000;
-    if (lockedFor > 0) return locked(lockedFor);
+    // The budgets first: they are in memory, so a flood is turned away without asking the state database.
     const overBudget = budgetWait(request.ip);
     if (overBudget > 0) return locked(overBudget);
+    const lockedFor = (await throttle.retryAfterMs(request.ip, name)) / 1000;
+    if (lockedFor > 0) return locked(lockedFor);
     let user;
     try {
-      user = name && password ? await checkLogin(cx.services.state, name, password.slice(0, 200)) : undefined;
+      // A name with control characters is no one's (and PostgreSQL's text cannot even hold a NUL).
+      // eslint-disable-next-line no-control-regex
+      user = name && password && !/[\u0000-\u001f]/.test(name) ? await checkLogin(cx.services.state, name, password.slice(0, 200)) : undefined;
     } catch (err) {
       if (err instanceof HasherBusyError) return locked(5);
       throw err;
     }
     if (!user) {
-      throttle.failure(request.ip, name);
+      await throttle.failure(request.ip, name);
       // Within a budget: a flood must not fill the audit log (the per-address budgets bound it too).
       let entry: Promise<void> | undefined;
       failedLogins.log(Date.now(), (skipped) => {
@@ -87,7 +90,7 @@ export default async function sessionRoutes(app: FastifyInstance, { cx }: { cx: 
       request.log.warn({ user: name, ip: request.ip }, 'console login failed');
       return cx.send(reply, loginPage(ctx, { name, error: t(ctx.locale, 'loginFailed'), next: safeNext(form.next) }), 401);
     }
-    throttle.success(request.ip, name);
+    await throttle.success(request.ip, name);
     const id = await createSession(cx.services.state, user.id, request.ip);
     await recordAudit(cx.services.state.db, { actor: user.name, actorKind: 'user', action: 'login', address: request.ip, agency: user.agency });
     setSessionCookie(request, reply, id, Math.floor(SESSION_TTL_MS / 1000));
