@@ -6,7 +6,7 @@ import type { Rule } from './rules.ts';
 import { channelLocale, channelTakes, escalationRecipients, recipientsFor, type AgencyInfo, type Recipient } from './routing.ts';
 import type { AlertSettings } from './settings.ts';
 import type { SilenceRow } from './silence-store.ts';
-import type { AlertRow, AlertStore, EventKind } from './store.ts';
+import type { AlertRow, AlertStore } from './store.ts';
 import { FailureLog, type AlertLog } from './failures.ts';
 import { SilenceCache, type CompiledSilence } from './silences.ts';
 import { suppressionOf } from './suppression.ts';
@@ -128,27 +128,23 @@ export class Notifier {
         repeat: { firing: [], resolved: [] },
         escalation: { firing: [], resolved: [] },
       };
-      const handled: { id: number; kind: EventKind }[] = [];
       for (const e of events) {
         const a = await store.get(e.alertId);
         if (!a) continue;
         // A firing that cleared before its group went out was never mailed: nothing to say about it.
         if (e.kind !== 'resolved' && a.state !== 'firing') continue;
         if ((e.kind === 'repeat' || e.kind === 'escalation') && a.ackedAt !== null) continue;
+        // Claimed in this transaction before anything is composed: a notifier running at the same time
+        // (a leader that lost its lease mid-round) finds it told and says nothing.
+        if (!(await store.claimNotice(a, e.kind, now))) continue;
         if (e.kind === 'resolved') byKind.alert.resolved.push(a);
         else if (e.kind === 'firing') byKind.alert.firing.push(a);
         else byKind[e.kind].firing.push(a);
-        handled.push({ id: a.id, kind: e.kind });
       }
       for (const kind of ['alert', 'repeat', 'escalation'] as const) {
         const { firing, resolved } = byKind[kind];
         if (firing.length + resolved.length === 0) continue;
         await this.compose(store, agency, kind, firing, resolved, now);
-      }
-      for (const h of handled) {
-        if (h.kind === 'firing' || h.kind === 'repeat') await store.update(h.id, { last_notified_at: now });
-        else if (h.kind === 'resolved') await store.update(h.id, { resolve_notified_at: now });
-        else await store.update(h.id, { escalated_at: now });
       }
     });
   }

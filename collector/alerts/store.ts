@@ -3,7 +3,7 @@
 // and is shared by every collector on one database (silences: silence-store.ts; the queue: queue-store.ts).
 import { sql } from 'kysely';
 import type { StateSql } from '../state/sql/connect.ts';
-import type { Q } from '../state/sql/query.ts';
+import { changes, type Q } from '../state/sql/query.ts';
 import type { Severity } from './rules.ts';
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
@@ -213,6 +213,22 @@ export class AlertStore {
   /** Resolved alerts whose firing was mailed and whose resolve has not been handled yet. */
   async awaitingResolve(): Promise<AlertRow[]> {
     return (await sql<Raw>`SELECT * FROM alerts WHERE state = 'resolved' AND last_notified_at IS NOT NULL AND resolve_notified_at IS NULL ORDER BY id`.execute(this.q)).rows.map(alertOf);
+  }
+
+  /**
+   * Marks `a` told of `kind` at `now` unless someone told it already (its mark moved since `a` was read):
+   * true when this caller is the one to tell it. A conditional write, so two notifiers never both are.
+   */
+  async claimNotice(a: AlertRow, kind: EventKind, now: number): Promise<boolean> {
+    const q =
+      kind === 'firing'
+        ? sql`UPDATE alerts SET last_notified_at = ${now} WHERE id = ${a.id} AND last_notified_at IS NULL`
+        : kind === 'repeat'
+          ? sql`UPDATE alerts SET last_notified_at = ${now} WHERE id = ${a.id} AND last_notified_at = ${a.lastNotifiedAt}`
+          : kind === 'resolved'
+            ? sql`UPDATE alerts SET resolve_notified_at = ${now} WHERE id = ${a.id} AND resolve_notified_at IS NULL`
+            : sql`UPDATE alerts SET escalated_at = ${now} WHERE id = ${a.id} AND escalated_at IS NULL`;
+    return changes(await q.execute(this.q)) > 0;
   }
 
   // Events waiting for their group to be mailed
