@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type Postgres } from '../scripts/lib/postgres.ts';
+import { waitFor } from '../test/support/agent.ts';
 import { missing } from '../test/support/require.ts';
 import { CommandHub } from './agent-commands/hub.ts';
 import { joinCluster, type Cluster } from './cluster.ts';
@@ -9,12 +10,10 @@ import { openPostgresStateSql, sqliteStateSql, type StateSql } from './state/sql
 const skip = missing({ postgres: true });
 const quiet = { info: () => {}, warn: () => {} };
 
+/** Milliseconds until `what` holds (bounded by `ms`). */
 async function until(what: () => boolean, ms: number): Promise<number> {
   const t0 = Date.now();
-  while (!what()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(async () => what(), { timeoutMs: ms, intervalMs: 20, what: 'the cluster to settle' });
   return Date.now() - t0;
 }
 
