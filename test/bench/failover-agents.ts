@@ -81,19 +81,21 @@ export function startFailoverAgents(url: string, tokens: string[], opts: { every
     return { client, outbox, sender };
   });
   // A sample per agent per tick, each with its own time (a sample sent again after a lost answer lands
-  // on the same point in InfluxDB, so the stored count is the count of distinct samples).
-  const timer = setInterval(() => {
-    const time = new Date().toISOString();
-    agents.forEach((a, i) => {
-      a.outbox.append([{ measurement: 'host', tags: { host: `failover-${i}` }, fields: { cpu_percent: 12.5, mem_used_percent: 40.1, mem_total_bytes: 8_000_000_000, load1: 0.3, uptime_seconds: 86_400 }, time }]);
+  // on the same point in InfluxDB, so the stored count is the count of distinct samples). The agents'
+  // ticks are spread over the period, as the agents' splay spreads real ones, not posted in lockstep.
+  const timers: NodeJS.Timeout[] = [];
+  agents.forEach((a, i) => {
+    const tick = () => {
+      a.outbox.append([{ measurement: 'host', tags: { host: `failover-${i}` }, fields: { cpu_percent: 12.5, mem_used_percent: 40.1, mem_total_bytes: 8_000_000_000, load1: 0.3, uptime_seconds: 86_400 }, time: new Date().toISOString() }]);
       a.sender.nudge();
-    });
-  }, opts.everyMs);
+    };
+    timers.push(setTimeout(() => timers.push(setInterval(tick, opts.everyMs)), Math.round((i * opts.everyMs) / agents.length)));
+  });
   return {
     posts: () => agents.map((a) => a.client.posts),
     acknowledged: () => agents.reduce((n, a) => n + a.sender.sentSamples, 0),
     async stop() {
-      clearInterval(timer);
+      for (const t of timers) clearTimeout(t);
       await Promise.all(agents.map((a) => a.sender.stop()));
     },
   };

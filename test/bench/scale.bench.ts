@@ -21,7 +21,7 @@ import { watchLoad } from './machine-load.ts';
 // The ingest bench's load: the same agents, batch size and concurrency.
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
-const POINTS = Number(process.env.BENCH_POINTS ?? 200_000);
+const POINTS = Number(process.env.BENCH_POINTS ?? 400_000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const FAILOVER_AGENTS = Number(process.env.BENCH_FAILOVER_AGENTS ?? 20);
 const FAILOVER_REPEATS = Math.max(1, Number(process.env.BENCH_FAILOVER_REPEATS ?? 3));
@@ -96,13 +96,18 @@ interface Phase {
   cpu: number[];
 }
 
-/** Every phase writes its own hour, so no phase overwrites another's points. */
+/**
+ * Every phase writes its own few seconds of the last minutes (an agent's points span perAgent ms), so no
+ * phase overwrites another's and all land in the same shard, as steady state does.
+ */
 let phases = 0;
 
 /** One phase: the same load through `t`, started and ended on a quiet influxd (as the ingest bench does). */
 async function phase(t: Target, influxPid: number): Promise<Phase> {
-  const t0 = Date.now() - ++phases * 3_600_000;
+  const t0 = Date.now() - ++phases * (perAgent + 1_000);
   const posts = collectorPosts(t.url, t.tokens.map((_, i) => agentSamples(i, perAgent, t0)), t.tokens, BATCH);
+  // The previous phase's garbage is collected here, not during this one (run.ts gives --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   await quiet(influxPid);
   const pids = t.pids();
   const cpu0 = pids.map(cpuSeconds);
@@ -114,15 +119,16 @@ async function phase(t: Target, influxPid: number): Promise<Phase> {
 
 /**
  * Round 0 warms both paths up (JIT, connections, series) and is not reported; then ROUNDS rounds, the
- * order turned each round (a, b, b, a, ...) so neither path always runs on the warmer database.
+ * paths strictly in turn (a, b, a, b, ...): each path's collectors idle for the other's phase before
+ * their own. (Turning the order each round, a b b a, gave the path that had just run a warm process and
+ * a 2× swing between rounds.)
  */
 async function compare(a: Target, b: Target, influxPid: number): Promise<{ a: Phase; b: Phase }[]> {
   const rounds = [];
   for (let round = 0; round <= ROUNDS; round++) {
-    const [first, second] = round % 2 === 0 ? [a, b] : [b, a];
-    const one = await phase(first, influxPid);
-    const two = await phase(second, influxPid);
-    if (round > 0) rounds.push(first === a ? { a: one, b: two } : { a: two, b: one });
+    const one = await phase(a, influxPid);
+    const two = await phase(b, influxPid);
+    if (round > 0) rounds.push({ a: one, b: two });
   }
   return rounds;
 }
@@ -217,7 +223,7 @@ async function failoverTable(pair: Collector[], haproxy: Haproxy, tokens: string
   const inInflux = await waitFor(async () => ((await stored()) >= acknowledged ? stored() : undefined), { what: 'the acknowledged failover samples in InfluxDB', timeoutMs: 30_000 }).catch(() => stored());
   const backoff = `${AGENT_RETRY.minBackoffMs / 2000}-${AGENT_RETRY.minBackoffMs / 1000} s, then ${AGENT_RETRY.minBackoffMs / 1000}-${AGENT_RETRY.minBackoffMs / 500} s, doubling up to ${AGENT_RETRY.maxBackoffMs / 1000} s`;
   console.log(`\n#### 3. Failover: kill -9 of one of two collectors behind HAProxy\n\n${load.end()}`);
-  console.log(`${tokens.length} agents, each the real agent's Sender (agent/sender.ts, its defaults) fed a sample every ${FAILOVER_EVERY_MS} ms; after a failed post it waits ${backoff} (the real agent's backoff). HAProxy balances each request round robin (no stickiness, as deploy/ha/haproxy.cfg), so every agent posts to both collectors and every agent is counted; it checks /readyz every ${CHECK_MS / 1000} s, fall 2, option redispatch, retries 2. Time in seconds from the kill to the answer of each agent's first accepted post sent after it; "hit" agents had a post fail (no answer or not 2xx) first; each kill is watched for at least two checks.\n`);
+  console.log(`${tokens.length} agents, each the real agent's Sender (agent/sender.ts, its defaults) fed a sample every ${FAILOVER_EVERY_MS} ms (their ticks spread over the period); after a failed post it waits ${backoff} (the real agent's backoff). HAProxy balances each request round robin (no stickiness, as deploy/ha/haproxy.cfg), so every agent posts to both collectors and every agent is counted; it checks /readyz every ${CHECK_MS / 1000} s, fall 2, option redispatch, retries 2. Time in seconds from the kill to the answer of each agent's first accepted post sent after it; "hit" agents had a post fail (no answer or not 2xx) first; each kill is watched for at least two checks.\n`);
   console.log(table(['repeat', 'killed', 'all p50 s', 'all p99 s', 'all max s', 'hit agents', 'hit p50 s', 'hit p99 s', 'hit max s', 'posts in flight at the kill', 'failed posts', 'slowest post s', 'not recovered'], rows));
   console.log(`\np99 over all ${all.length} agent recoveries: ${recoveryCells(all)[1]} s (goal ≤ 5 s). Samples acknowledged: ${acknowledged}, in InfluxDB: ${inInflux}`);
   if (inInflux < acknowledged) {
