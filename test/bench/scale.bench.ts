@@ -120,8 +120,8 @@ async function phase(t: Target, influxPid: number): Promise<Phase> {
 /**
  * Round 0 warms both paths up (JIT, connections, series) and is not reported; then ROUNDS rounds, the
  * paths strictly in turn (a, b, a, b, ...): each path's collectors idle for the other's phase before
- * their own. (Turning the order each round, a b b a, gave the path that had just run a warm process and
- * a 2× swing between rounds.)
+ * their own. (In a run turning the order each round, a b b a, the path that had just run was the
+ * faster one by up to 2× in every round.)
  */
 async function compare(a: Target, b: Target, influxPid: number): Promise<{ a: Phase; b: Phase }[]> {
   const rounds = [];
