@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type Postgres } from '../scripts/lib/postgres.ts';
 import { waitFor } from '../test/support/agent.ts';
 import { missing } from '../test/support/require.ts';
+import { STORE_AGENCIES } from '../test/support/state-drivers.ts';
 import { CommandHub } from './agent-commands/hub.ts';
 import { joinCluster, type Cluster } from './cluster.ts';
+import { agentByToken, createAgent, revokeAgent } from './state/agents.ts';
+import { syncAgencies } from './state/agencies.ts';
 import { openDb } from './state/db.ts';
 import { openPostgresStateSql, sqliteStateSql, type StateSql } from './state/sql/connect.ts';
 
@@ -81,5 +84,19 @@ describe.skipIf(skip)('collectors on one PostgreSQL', () => {
     await a.cluster.close();
     const took = await until(() => b.cluster.isLeader(), 5000);
     expect(took).toBeLessThan(2000);
+  }, 30_000);
+
+  it('a token revoked through any connection (here a CLI-like one with no cluster) stops working on every collector at once, not after the cache time', async () => {
+    const a = await collector();
+    const stateA = states[states.length - 1];
+    await syncAgencies(stateA, STORE_AGENCIES);
+    const { agent, token } = await createAgent(stateA.db, { agency: 'so-y-te', hostname: 'pc-9' });
+    // Collector A answers the token from its cache from now on.
+    expect((await agentByToken(stateA, token))?.id).toBe(agent.id);
+    const cli = await openPostgresStateSql({ url, passwordFile: server.passwordFile });
+    states.push(cli);
+    expect(await revokeAgent(cli, agent.id)).toBe(true);
+    await waitFor(async () => (await agentByToken(stateA, token)) === undefined, { timeoutMs: 3000, intervalMs: 50, what: "collector A to refuse the revoked token (its cache keeps answers 30 s)" });
+    a.hub.close();
   }, 30_000);
 });

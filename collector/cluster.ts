@@ -4,6 +4,7 @@
 // one collector: it always leads and has no one to tell.
 import type { CommandHub } from './agent-commands/hub.ts';
 import type { StateSql } from './state/sql/connect.ts';
+import { agentTokenCache } from './state/agent-token-cache.ts';
 import { LeaderLease } from './state/sql/leader-lease.ts';
 import { WakeRelay, type Wake } from './state/sql/notify-relay.ts';
 
@@ -34,7 +35,7 @@ export async function joinCluster(state: StateSql, log: ClusterLog, opts: { retr
   const lease = new LeaderLease({ connection: sessions.connection, retryMs: opts.retryMs ?? 1000, log });
   lease.on('lost', () => log.warn({}, 'this collector no longer leads: alert mail, the silent-agent watch and the monthly report run on another'));
   const hubs: CommandHub[] = [];
-  const relay = new WakeRelay({ connection: sessions.connection, notify: sessions.notify, onWake: (w: Wake) => hubs.forEach((h) => h.receive(w)), retryMs: opts.retryMs ?? 1000, log });
+  const relay = new WakeRelay({ connection: sessions.connection, notify: sessions.notify, onWake: (w: Wake) => (w.kind === 'tokens' ? agentTokenCache(state).forget(w.id) : hubs.forEach((h) => h.receive(w))), retryMs: opts.retryMs ?? 1000, log });
   lease.start();
   await relay.start();
   return {

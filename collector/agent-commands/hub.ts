@@ -27,7 +27,7 @@ export class CommandHub {
   /** A wake-up from another collector: acted on here only (never published again). */
   receive(w: Wake): void {
     if (w.kind === 'all') for (const id of [...this.agents.keys()]) this.fire(this.agents, id);
-    else this.fire(w.kind === 'agent' ? this.agents : this.results, w.id);
+    else if (w.kind === 'agent' || w.kind === 'result') this.fire(w.kind === 'agent' ? this.agents : this.results, w.id);
   }
 
   /** Resolves after `ms`, when `wakeAgent(agentId)` is called, when `signal` aborts or on close. */

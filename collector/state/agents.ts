@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { hashSecret, newAgentToken } from '../secrets.ts';
-import { agentTokenCache } from './agent-token-cache.ts';
+import { agentTokenCache, tokensChanged } from './agent-token-cache.ts';
 import type { StateSql } from './sql/connect.ts';
 import { changes, textOrder, type Q } from './sql/query.ts';
 
@@ -60,7 +60,8 @@ export async function agentByToken(state: StateSql, token: string, now = Date.no
     // with the new token (on two collectors) promote it once and never null the token.
     await sql`UPDATE agents SET token_hash = next_token_hash, next_token_hash = NULL, rotate_requested = 0
       WHERE id = ${row.id} AND next_token_hash = ${hash}`.execute(state.db);
-    cache.forget(row.id);
+    // The old token stops working on every collector.
+    await tokensChanged(state, row.id);
     return row;
   }
   if (r.rotate_requested === 1) {
@@ -88,17 +89,17 @@ export async function touchAgent(state: StateSql, id: string, seen: { at: number
     WHERE id = ${id}`.execute(state.db);
 }
 
-/** Refuses the agent's token from now on (in this collector at once; in others within the cache's TTL). */
+/** Refuses the agent's token from now on, on every collector. */
 export async function revokeAgent(state: StateSql, id: string, now = Date.now()): Promise<boolean> {
   const r = await sql`UPDATE agents SET revoked_at = ${now} WHERE id = ${id} AND revoked_at IS NULL`.execute(state.db);
-  agentTokenCache(state).forget(id);
+  await tokensChanged(state, id);
   return changes(r) === 1;
 }
 
 /** Ask for a new token: it is handed to the agent on its next contact. */
 export async function requestTokenRotation(state: StateSql, id: string): Promise<boolean> {
   const r = await sql`UPDATE agents SET rotate_requested = 1 WHERE id = ${id} AND revoked_at IS NULL`.execute(state.db);
-  agentTokenCache(state).forget(id);
+  await tokensChanged(state, id);
   return changes(r) === 1;
 }
 

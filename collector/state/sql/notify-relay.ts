@@ -6,8 +6,11 @@ import pg from 'pg';
 
 export const WAKE_CHANNEL = 'canhgac_wake';
 
-/** What one collector tells the others: an agent has work, every agent should look, or a result came. */
-export type Wake = { kind: 'agent' | 'result'; id: string } | { kind: 'all' };
+/**
+ * What one collector (or a CLI command) tells the others: an agent has work, every agent should look, a
+ * result came, or an agent's tokens changed (revoked or rotated: cached answers about it are stale).
+ */
+export type Wake = { kind: 'agent' | 'result' | 'tokens'; id: string } | { kind: 'all' };
 
 /** Ids are ours (agent ids, command ids); anything longer or stranger in a payload is not ours. */
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -24,7 +27,7 @@ export function parseWake(payload: string, self: string): Wake | undefined {
   const { from, kind, id } = m as Record<string, unknown>;
   if (from === self) return undefined; // our own, already acted on here
   if (kind === 'all') return { kind };
-  if ((kind === 'agent' || kind === 'result') && typeof id === 'string' && ID.test(id)) return { kind, id };
+  if ((kind === 'agent' || kind === 'result' || kind === 'tokens') && typeof id === 'string' && ID.test(id)) return { kind, id };
   return undefined;
 }
 
