@@ -77,7 +77,7 @@ export function startDaemon(config: AgentConfig, log: Logger, opts: { outbox?: O
     },
   });
   const status = () => {
-    const sample = [agentStatusSample(outbox.stats(), lastCycleMs)];
+    const sample = [agentStatusSample(outbox.stats(), lastCycleMs, config.agent.statusIntervalMs)];
     outbox.append(sample);
     produced(sample);
   };

@@ -4,8 +4,12 @@ import { VERSION, type WireSample } from '../protocol/index.ts';
 import type { OutboxStats } from './outbox.ts';
 import { SampleRecorder } from './recorder.ts';
 
-/** The agent's own `agent_status` sample. */
-export function agentStatusSample(stats: OutboxStats, cycleMs: number): WireSample {
+/**
+ * The agent's own `agent_status` sample. `statusIntervalMs` (the running agent's timer) is sent with it:
+ * behind a balancer each collector sees only some of these samples, and the gaps it sees between them
+ * would stretch the silence the collector waits for.
+ */
+export function agentStatusSample(stats: OutboxStats, cycleMs: number, statusIntervalMs?: number): WireSample {
   const r = new SampleRecorder();
   r.record(
     'agent_status',
@@ -16,6 +20,7 @@ export function agentStatusSample(stats: OutboxStats, cycleMs: number): WireSamp
       dropped_samples: stats.dropped,
       cycle_ms: Math.round(cycleMs * 1000) / 1000,
       rss_bytes: process.memoryUsage.rss(),
+      ...(statusIntervalMs !== undefined ? { status_interval_ms: Math.round(statusIntervalMs) } : {}),
     },
   );
   return r.samples[0];

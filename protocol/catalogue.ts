@@ -435,6 +435,7 @@ export const catalogue = {
       dropped_samples: int('count', 'Samples dropped since start because the outbox was full'),
       cycle_ms: float('ms', 'Duration of the last check run'),
       rss_bytes: int('bytes', 'Resident memory of the agent'),
+      status_interval_ms: int('ms', 'How often the agent sends this sample (agent.statusInterval): the collector calls it silent after 3 of them', true),
     },
   }),
   collector_status: measurement({

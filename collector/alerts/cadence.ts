@@ -1,11 +1,15 @@
 /**
  * How often each agent reports, learnt from the ingest stream, for the agent-silent rule.
  *
- * The interval is the median gap between the sample times of the agent's `agent_status` samples:
- * the agent sends one per `agent.statusInterval` (default 60s) whatever its checks do, so the gaps
- * between batches (which follow the checks' schedules and the outbox) are not used. Until two
- * status samples arrived, an agent has no known interval and is never called silent; a client that
- * never sends agent_status is not watched for silence.
+ * The interval is the one the agent reports in its `agent_status` samples (`status_interval_ms`, its
+ * `agent.statusInterval`). Behind a balancer that spreads an agent's requests over several collectors,
+ * each collector receives only some of those samples, so the gaps it sees are multiples of the interval:
+ * judged by them, a silence would be called late by as many times. From an agent that does not report
+ * it (older versions), the interval is the median gap between the sample times of its `agent_status`
+ * samples: the agent sends one per `agent.statusInterval` (default 60s) whatever its checks do, so the
+ * gaps between batches (which follow the checks' schedules and the outbox) are not used. Until one
+ * status sample with its interval, or two without, arrived, an agent has no known interval and is never
+ * called silent; a client that never sends agent_status is not watched for silence.
  */
 export interface AgentCadence {
   agent: string;
@@ -16,11 +20,15 @@ export interface AgentCadence {
   /** The last arrival itself, on this collector or (merged from the database) another. */
   arrivedAt: number;
   intervalMs?: number;
+  /** What the agent said its interval is, in its latest status sample that said it. */
+  reportedMs?: number;
   statusTimes: number[];
   dirty: boolean;
 }
 
 const KEEP = 5;
+/** A reported interval outside these is not believed (the agent's own config takes 100 ms at least). */
+export const REPORTED_INTERVAL_MS = { min: 100, max: 86_400_000 };
 
 export class CadenceTracker {
   readonly agents = new Map<string, AgentCadence>();
@@ -48,7 +56,8 @@ export class CadenceTracker {
     }
   }
 
-  seen(agent: string, agency: string, now: number, statusTimes: number[], host: string | undefined): AgentCadence {
+  /** `reportedMs`: the interval the batch's latest status sample reported, if any. */
+  seen(agent: string, agency: string, now: number, statusTimes: number[], host: string | undefined, reportedMs?: number): AgentCadence {
     let c = this.agents.get(agent);
     if (!c) {
       c = { agent, agency, lastArrival: now, arrivedAt: now, statusTimes: [], dirty: true };
@@ -63,7 +72,8 @@ export class CadenceTracker {
       const last = c.statusTimes[c.statusTimes.length - 1];
       if (last === undefined || t > last) push(c.statusTimes, t, KEEP + 1);
     }
-    c.intervalMs = estimate(c) ?? c.intervalMs;
+    if (reportedMs !== undefined && Number.isInteger(reportedMs) && reportedMs >= REPORTED_INTERVAL_MS.min && reportedMs <= REPORTED_INTERVAL_MS.max) c.reportedMs = reportedMs;
+    c.intervalMs = c.reportedMs ?? estimate(c) ?? c.intervalMs;
     c.dirty = true;
     return c;
   }

@@ -107,10 +107,13 @@ export class AlertEngine {
   observe(agent: AgentIdentity, samples: WireSample[], now: number): void {
     const statusTimes: number[] = [];
     let host: string | undefined;
+    let reportedMs: number | undefined;
     for (const s of samples) {
       if (s.measurement === 'agent_status') {
         statusTimes.push(Date.parse(s.time));
         host = s.tags.host ?? host;
+        const interval = s.fields.status_interval_ms;
+        if (typeof interval === 'number') reportedMs = interval;
       }
       const rules = this.byMeasurement.get(s.measurement);
       if (!rules) continue;
@@ -126,7 +129,7 @@ export class AlertEngine {
       }
     }
     if (this.absentRules.length > 0 && agent.id) {
-      this.cadence.seen(agent.id, agent.agency, now, statusTimes.sort((a, b) => a - b), host);
+      this.cadence.seen(agent.id, agent.agency, now, statusTimes.sort((a, b) => a - b), host, reportedMs);
       for (const rule of this.absentRules) this.arrived(this.absentKey(rule, agent.id, agent.agency), now);
     }
   }
