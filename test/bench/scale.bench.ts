@@ -98,13 +98,16 @@ interface Phase {
 
 /**
  * Every phase writes its own few seconds of the last minutes (an agent's points span perAgent ms), so no
- * phase overwrites another's and all land in the same shard, as steady state does.
+ * phase overwrites another's and all land in the same shard, as steady state does. The windows are laid
+ * back from one instant taken at the start: counted from each phase's own now, a phase starting more than
+ * a second after the one before wrote over part of its window, and the count check saw points "missing".
  */
 let phases = 0;
+const windowsEnd = Date.now();
 
 /** One phase: the same load through `t`, started and ended on a quiet influxd (as the ingest bench does). */
 async function phase(t: Target, influxPid: number): Promise<Phase> {
-  const t0 = Date.now() - ++phases * (perAgent + 1_000);
+  const t0 = windowsEnd - ++phases * (perAgent + 1_000);
   const posts = collectorPosts(t.url, t.tokens.map((_, i) => agentSamples(i, perAgent, t0)), t.tokens, BATCH);
   // The previous phase's garbage is collected here, not during this one (run.ts gives --expose-gc).
   (globalThis as { gc?: () => void }).gc?.();
