@@ -229,7 +229,10 @@ describe.skipIf(skip)('nothing lost: outbox, spool and token lifecycle under fau
       });
       await sleep(4000);
     } finally {
-      await full.stop('SIGKILL');
+      // A stop, not a kill: a kill can land between a batch's append to the outbox and its line in the
+      // sample log (one batch in the outbox the log never saw: seen once in a clean-clone run). What a
+      // kill leaves behind is the subject of the tests above.
+      await full.stop('SIGTERM');
     }
     const produced = readSampleLog(log);
     const box = new DiskOutbox({ dir: join(dir, 'outbox'), maxBytes: 65536, maxAgeMs: 86_400_000 });
