@@ -78,6 +78,10 @@ function deployedConfig(dir: string, port: number, collector: string, tls: { cer
     .replace('ca-file /etc/haproxy/canhgac-ca.pem', `ca-file ${tls.certFile}`)
     .replace('server collector-1 10.0.0.11:8443', `server collector-1 ${new URL(collector).host}`)
     .replace('log /dev/log local0', 'log stderr local0');
+  // Nothing of the LAN example may remain outside a comment: this test sends to loopback only.
+  if (text.split('\n').some((line) => !line.trim().startsWith('#') && /\b10\.0\.0\.\d/.test(line))) {
+    throw new Error('deploy/ha/haproxy.cfg changed: a LAN address was left in the test copy');
+  }
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, text);
   return file;
