@@ -2,7 +2,7 @@
 // (kept with who removed them) and listed for the notifier, the console, the API and the CLI.
 import { sql } from 'kysely';
 import type { StateSql } from '../state/sql/connect.ts';
-import { changes, type Q } from '../state/sql/query.ts';
+import { changes, objectColumn, type Q } from '../state/sql/query.ts';
 
 export interface SilenceRow {
   id: number;
@@ -31,23 +31,11 @@ interface Raw {
   removed_by: string | null;
 }
 
-/**
- * The matchers column as an object; {} for anything else (a row damaged or written by hand), so one bad
- * row cannot stop every reader of the table. A silence read as {} matches nothing (see silences.ts).
- */
-function matchersOf(text: string): Record<string, string> {
-  try {
-    const v: unknown = JSON.parse(String(text));
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
-}
-
 function silenceOf(r: Raw): SilenceRow {
   return {
     id: r.id,
-    matchers: matchersOf(r.matchers),
+    // A damaged matchers column reads as {}, which matches nothing (see silences.ts).
+    matchers: objectColumn(r.matchers),
     startsAt: r.starts_at,
     endsAt: r.ends_at,
     reason: r.reason,

@@ -3,7 +3,7 @@
 // and is shared by every collector on one database (silences: silence-store.ts; the queue: queue-store.ts).
 import { sql } from 'kysely';
 import type { StateSql } from '../state/sql/connect.ts';
-import { changes, type Q } from '../state/sql/query.ts';
+import { changes, objectColumn, type Q } from '../state/sql/query.ts';
 import type { Severity } from './rules.ts';
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
@@ -73,19 +73,6 @@ export interface OutgoingMail extends NotificationRow {
 type Raw = Record<string, unknown>;
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/**
- * A JSON object column as an object; {} for anything else (a row damaged or written by hand), so one bad
- * row cannot stop every reader of the table. A silence read as {} matches nothing (see silences.ts).
- */
-function objectColumn(text: unknown): Record<string, string> {
-  try {
-    const v: unknown = JSON.parse(String(text));
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /** An alerts row as read (the operators' queries in alert-queries.ts read them too). */
 export function alertOf(r: Raw): AlertRow {
   const out: Raw = {};
@@ -150,15 +137,16 @@ export class AlertStore {
    * A new pending alert, or the open one of the same fingerprint another collector (or an earlier run)
    * already has: at most one open alert per fingerprint, whoever sees the condition first.
    */
-  async openAlert(a: AlertOpen): Promise<{ row: AlertRow; created: boolean }> {
+  async openAlert(a: AlertOpen, tries = 3): Promise<{ row: AlertRow; created: boolean }> {
     const r = await sql<Raw>`INSERT INTO alerts (fingerprint, rule, severity, agency, agent, labels, value, state, active_since)
       VALUES (${a.fingerprint}, ${a.rule}, ${a.severity}, ${a.agency}, ${a.agent ?? null}, ${JSON.stringify(a.labels)}, ${a.value ?? null}, 'pending', ${a.activeSince})
       ON CONFLICT (fingerprint) WHERE state IN ('pending', 'firing') DO NOTHING RETURNING *`.execute(this.q);
     if (r.rows[0]) return { row: alertOf(r.rows[0]), created: true };
     const open = await sql<Raw>`SELECT * FROM alerts WHERE fingerprint = ${a.fingerprint} AND state IN ('pending', 'firing')`.execute(this.q);
     if (open.rows[0]) return { row: alertOf(open.rows[0]), created: false };
-    // Resolved between the two statements by someone else: try once more, which now inserts.
-    return this.openAlert(a);
+    // Resolved between the two statements by someone else: try again, which now inserts (a few times at most).
+    if (tries <= 1) throw new Error(`alert ${a.fingerprint}: its open row kept changing while being opened`);
+    return this.openAlert(a, tries - 1);
   }
 
   /** Update columns by their SQL names (only the known ones). */

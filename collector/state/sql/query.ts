@@ -52,3 +52,16 @@ export function withValues(text: string, values: readonly unknown[]): RawBuilder
 export function skipLockedRows(driver: StateDriver): RawBuilder<unknown> {
   return sql.raw(driver === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '');
 }
+
+/**
+ * A JSON object column (labels, matchers) as an object; {} for anything else (a row damaged or written
+ * by hand), so one bad row cannot stop every reader of its table.
+ */
+export function objectColumn(text: unknown): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(String(text));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
