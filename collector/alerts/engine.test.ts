@@ -33,8 +33,10 @@ async function setup(open: OpenState, alerts: Record<string, unknown> = {}) {
     await alerting.tick();
   };
   const mails = async () => (await listNotifications(alerting.state)).filter((n) => n.status === 'queued').reverse();
-  // The collector restarted on the same state: a new engine that must pick up where the old one stopped.
-  const restart = () => startAlerting({ state, settings: config.alerting.alerts, agencies: config.agencies, clock, timers: false });
+  // The collector restarted on the same state: a new engine that must pick up where the old one stopped
+  // (with the rules `keep` keeps: a rule taken out of the config meanwhile).
+  const restart = (keep: (name: string) => boolean = () => true) =>
+    startAlerting({ state, settings: { ...config.alerting.alerts, rules: config.alerting.alerts.rules.filter((r) => keep(r.name)) }, agencies: config.agencies, clock, timers: false });
   return { alerting, clock, tcp, step, mails, state, restart };
 }
 
@@ -80,6 +82,29 @@ describeEachStateDriver('alert engine and notifier (manual clock): firing and re
     await after.tick();
     expect(await open(after)).toEqual([]);
     expect((await listAlerts(after.state, { state: 'resolved' })).filter((a) => a.rule === 'target_down')).toHaveLength(1);
+  });
+
+  it('a rule taken out of the config resolves its firing alert once, at the next start, and drops its pending one', async () => {
+    const { alerting, tcp, step, restart, clock } = await setup(openState, { rules: [{ name: 'target_down', for: '0s' }, { name: 'agent_dropping_samples', for: '1h' }] });
+    tcp('so-y-te', '6', 0);
+    alerting.observe({ id: 'pc-1', agency: 'so-y-te' }, [{ measurement: 'agent_status', tags: { host: 'pc-1', agency: 'so-y-te', agent: 'pc-1' }, fields: { dropped_samples: 0 }, time: new Date(clock.now()).toISOString() }]);
+    await step(1000);
+    alerting.observe({ id: 'pc-1', agency: 'so-y-te' }, [{ measurement: 'agent_status', tags: { host: 'pc-1', agency: 'so-y-te', agent: 'pc-1' }, fields: { dropped_samples: 9 }, time: new Date(clock.now()).toISOString() }]);
+    await step(1000);
+    const rows = async (a: typeof alerting) => (await listAlerts(a.state, { state: 'all' })).map((x) => `${x.rule}:${x.state}`).sort();
+    expect(await alerting.store.open().then((o) => o.map((x) => `${x.rule}:${x.state}`).sort())).toEqual(['agent_dropping_samples:pending', 'target_down:firing']);
+    await alerting.close();
+    const gone = ['target_down', 'agent_dropping_samples'];
+    const after = restart((name) => !gone.includes(name));
+    await after.tick();
+    expect(await after.store.open()).toEqual([]);
+    expect(await rows(after)).toEqual(['target_down:resolved']);
+    // Once: a later round and a second start leave it as it is.
+    await after.tick();
+    await after.close();
+    const again = restart((name) => !gone.includes(name));
+    await again.tick();
+    expect(await rows(again)).toEqual(['target_down:resolved']);
   });
 
   it('the same point sent again (an agent resending an unanswered batch) changes nothing', async () => {

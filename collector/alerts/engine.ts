@@ -89,13 +89,18 @@ export class AlertEngine {
     this.absentRules = opts.rules.filter((r) => r.kind === 'absent');
   }
 
-  /** Queue a write after the ones before it; one that fails is the rule's failure, and the queue goes on. */
+  /** Queue a write of `inst`'s after the ones before it (reconcile leaves an instance with one queued alone). */
   private later(inst: Instance, write: () => Promise<void>): void {
     inst.version = ++this.version;
+    this.queue(inst.rule.name, write);
+  }
+
+  /** Queue a write after the ones before it; one that fails is its rule's failure, and the queue goes on. */
+  private queue(rule: string, write: () => Promise<void>): void {
     this.queued++;
     this.writes = this.writes
       .then(write)
-      .catch((err) => this.ruleFailed(inst.rule, err, Date.now()))
+      .catch((err) => this.ruleFailed(rule, err, Date.now()))
       .finally(() => this.queued--);
   }
 
@@ -124,7 +129,7 @@ export class AlertEngine {
           if (typeof value !== 'number') continue;
           this.judge(rule, s, value, Math.min(Date.parse(s.time), now), now);
         } catch (err) {
-          this.ruleFailed(rule, err, now);
+          this.ruleFailed(rule.name, err, now);
         }
       }
     }
@@ -143,8 +148,8 @@ export class AlertEngine {
   }
 
   /** One rule's failure is its own: logged with its name, the sample goes on to the other rules. */
-  private ruleFailed(rule: Rule, err: unknown, now: number): void {
-    this.failures.report(`rule:${rule.name}`, { rule: rule.name }, 'alert rule failed and was skipped', err, now);
+  private ruleFailed(rule: string, err: unknown, now: number): void {
+    this.failures.report(`rule:${rule}`, { rule }, 'alert rule failed and was skipped', err, now);
   }
 
   private track(key: string, inst: Instance): void {
@@ -297,7 +302,7 @@ export class AlertEngine {
           if (inst.rule.op !== 'increase' && inst.rule.op !== 'decrease') this.untrack(key);
         }
       } catch (err) {
-        this.ruleFailed(inst.rule, err, now);
+        this.ruleFailed(inst.rule.name, err, now);
       }
     }
     if (leader) {
@@ -305,7 +310,7 @@ export class AlertEngine {
         try {
           this.watchAbsent(rule, now);
         } catch (err) {
-          this.ruleFailed(rule, err, now);
+          this.ruleFailed(rule.name, err, now);
         }
       }
     }
@@ -348,10 +353,13 @@ export class AlertEngine {
     this.track(row.fingerprint, inst);
   }
 
+  /** The open alert of a rule gone from the config: a pending one never existed, a firing one resolves. */
   private retire(row: AlertRow, now: number): void {
-    const inst: Instance = { rule: { name: row.rule } as Rule, state: row.state === 'firing' ? 'firing' : 'pending', episode: { id: row.id }, since: row.activeSince, lastTime: now, labels: row.labels, version: 0 };
-    if (inst.state === 'pending') this.clear(inst, now, now);
-    else this.resolve(inst, now, false);
+    this.queue(row.rule, async () => {
+      if (row.state === 'pending') return this.store.dropPending(row.id);
+      const resolved = await this.store.resolve(row.id, now, false);
+      if (resolved) this.opts.onChange?.(resolved, 'resolved');
+    });
   }
 
   /** An absent rule: agents silent for `missedIntervals` of their own interval (arrivals on any collector count). */
