@@ -4,7 +4,7 @@
 // fencing, promotion, and the collector's own openPostgresStateSql following the new primary with every
 // committed row; then the old primary back as the replica (pg_rewind) and HAProxy restarted.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/lib/influxd.ts';
 import { startPostgresPair, type PgNode, type PostgresPair } from '../scripts/lib/postgres-pair.ts';
 import { openPostgresStateSql, type StateSql } from '../collector/state/sql/connect.ts';
+import { stopHaproxy } from './support/haproxy.ts';
 import { missing } from './support/require.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -81,14 +82,7 @@ async function startProxy(pair: PostgresPair, afterFailover = false): Promise<Pr
     process: child,
     states: () => readStates(socket),
     admin: (command) => adminCommand(socket, command),
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopHaproxy(child, dir),
   };
 }
 

@@ -93,15 +93,18 @@ ${servers}
     url,
     process: child,
     requests,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopHaproxy(child, dir),
   };
+}
+
+/** Stops an HAProxy this test started (waiting for it to exit) and removes its directory. */
+export async function stopHaproxy(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Lines such as `c2 200 12 /api/v1/samples {3F2A…}` (log-format above) into `into`, bounded. */
