@@ -18,10 +18,10 @@ const SSL_MODES = ['disable', 'require', 'verify-full'];
 export const StateSection = Type.Object(
   {
     driver: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite', expected: 'sqlite (the embedded file, the default) or postgres' }),
-    url: Type.Optional(Type.String({ expected: 'a URL such as postgres://canhgac@127.0.0.1:5432/canhgac' })),
-    passwordFile: Type.Optional(Type.String({ minLength: 1, expected: 'a path to a file holding the PostgreSQL password' })),
+    url: Type.Optional(Type.String({ maxLength: 2048, expected: 'a URL such as postgres://canhgac@127.0.0.1:5432/canhgac' })),
+    passwordFile: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, expected: 'a path to a file holding the PostgreSQL password' })),
     poolSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_POOL_SIZE, expected: `connections to PostgreSQL, from 1 to ${MAX_POOL_SIZE}, such as ${DEFAULT_POOL_SIZE}` })),
-    statementTimeout: Type.Optional(Type.String({ expected: 'a duration such as 10s' })),
+    statementTimeout: Type.Optional(Type.String({ maxLength: 32, expected: 'a duration such as 10s' })),
   },
   { additionalProperties: false, default: {} },
 );
