@@ -52,7 +52,8 @@ export class LoginThrottle {
     const over = Number(r.rows[0].failures) - this.opts.freeFailures;
     if (over < 0) return;
     const until = now + Math.min(this.opts.maxLockMs, this.opts.baseLockMs * 2 ** Math.min(over, 20));
-    await sql`UPDATE login_throttle SET locked_until = ${until} WHERE address = ${address} AND user_name = ${key}`.execute(this.state.db);
+    // Only ever raised: failures counted at once on several collectors may write their locks in any order.
+    await sql`UPDATE login_throttle SET locked_until = ${until} WHERE address = ${address} AND user_name = ${key} AND locked_until < ${until}`.execute(this.state.db);
   }
 
   async success(address: string, user: string): Promise<void> {
