@@ -227,7 +227,10 @@ describe.skipIf(skip)('memory ceiling: a simulated day with every check configur
     const max = (xs: number[]) => Math.max(...xs);
     const min = (xs: number[]) => Math.min(...xs);
     expect(max(between(2, 24).map((h) => h.heapUsed)) - at(2).heapUsed, 'V8 heap growth after the 2nd hour').toBeLessThan(HEAP_GROWTH_MAX);
-    expect(max(between(6, 24).map((h) => h.brk)) - at(6).brk, 'malloc heap growth after the 6th hour').toBeLessThan(BRK_GROWTH_MAX);
+    // Against the highest reading of hours 2-6, not the 6th hour's alone: glibc trims the heap now and then,
+    // and a clean-clone run read 10.3 MB at hour 6 between 12.2 and 12.7 MB on either side (then 14.0 MB flat
+    // from hour 15), failing on that one low reading rather than on growth.
+    expect(max(between(6, 24).map((h) => h.brk)) - max(between(2, 6).map((h) => h.brk)), 'malloc heap growth after the 6th hour').toBeLessThan(BRK_GROWTH_MAX);
     const early = min(between(2, 8).map((h) => h.rss));
     const late = min(between(18, 24).map((h) => h.rss));
     console.log(`RSS floor: ${mb(early)} MB in hours 2-8, ${mb(late)} MB in hours 18-24; highest reading ${mb(max(hours.map((h) => h.rss)))} MB`);
